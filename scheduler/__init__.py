@@ -1,0 +1,8 @@
+"""scheduler: treatment-schedule calendars from protocol templates.
+
+The core is pure: :func:`scheduler.expand.expand` turns a :class:`scheduler.plan.PlanRequest`
+(template, start date, working-day calendar, parameters) into a :class:`scheduler.plan.Plan`
+whose events every exporter reads.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Allow ``python -m scheduler``."""
+
+from scheduler.cli import cli
+
+cli(prog_name="scheduler")

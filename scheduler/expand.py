@@ -1,0 +1,480 @@
+"""The expansion: a plan request -> the sorted, dated events of the whole plan.
+
+Pure and deterministic: no I/O, no clock. Semantics (see README, "Template language"):
+
+- Day 1 is the start date (cycle 1 day 1). Plan day N is start + N - 1; week N starts on
+  day 7*(N-1)+1 (week 7 = day 43).
+- Cycles: cycle 1 day 1 is the regimen's anchor; cycle k+1 day 1 is planned
+  ``cycle_days`` after the *actual* day 1 of cycle k, then moved by the regimen's
+  non-working-day rule. Day d of a drug that ``follows_day1`` is planned d-1 days after the
+  actual day 1 (day 8 stays 7 days after day 1), then moved by the drug's own rule.
+- Open-ended drugs (``minimum`` + ``until``) are planned in every cycle whose day 1 falls
+  before first day 1 + minimum; cycles after that, up to the horizon, are continuation doses.
+- Radiotherapy: from the anchor, one fraction on each working day, at most
+  ``fractions_per_week`` per calendar week (Monday to Sunday), until all fractions are given.
+- A ``moved_from`` date is the date a rule pointed to before a non-working day moved it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from scheduler.errors import InputError, PlanError
+from scheduler.event import Event, EventKind
+from scheduler.plan import ParameterValue, Plan, PlanRequest
+from scheduler.protocol import (
+    Anchor,
+    Daily,
+    Display,
+    OpenEnded,
+    Radiotherapy,
+    Regimen,
+    Template,
+    Visit,
+)
+from scheduler.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
+
+MAX_PLAN_YEARS = 10
+RT_SEARCH_DAYS = 366
+"""How far past its planned length a radiotherapy course may be pushed by closures."""
+
+DISCREET_TITLES: dict[EventKind, str] = {
+    "drug": "Treatment visit",
+    "fraction": "Hospital appointment",
+    "daily": "Medication reminder",
+    "visit": "Hospital appointment",
+}
+
+
+def resolve_parameters(
+    template: Template, overrides: Mapping[str, int]
+) -> tuple[ParameterValue, ...]:
+    """The template's parameters with the coordinator's overrides applied and checked."""
+    unknown = sorted(set(overrides) - set(template.parameters))
+    if unknown:
+        known = ", ".join(template.parameters) or "none"
+        raise InputError(
+            f"--set {unknown[0]}: template '{template.id}' has no parameter '{unknown[0]}' "
+            f"(its parameters: {known})"
+        )
+    values = []
+    for name, spec in template.parameters.items():
+        value = overrides.get(name, spec.default)
+        if not spec.minimum <= value <= spec.maximum:
+            raise InputError(
+                f"--set {name}={value}: template '{template.id}' allows "
+                f"{spec.minimum} to {spec.maximum}"
+            )
+        values.append(ParameterValue(name, value, name not in overrides, spec.description))
+    return tuple(values)
+
+
+def expand(request: PlanRequest) -> Plan:
+    """Expand a plan request into a :class:`Plan` with events sorted by date and time."""
+    template = request.template
+    parameters = resolve_parameters(template, request.parameters)
+    notes: list[str] = []
+    start = _actual_start(request, notes)
+    expansion = _Expansion(
+        request=request,
+        values={p.name: p.value for p in parameters},
+        start=start,
+        horizon_end=request.horizon.after(start),
+        notes=notes,
+    )
+    for parameter in parameters:
+        if parameter.is_default:
+            notes.append(
+                f"Parameter {parameter.name} = {parameter.value} is the template default "
+                f"({parameter.description.strip()}); override with --set {parameter.name}=N."
+            )
+    for component in _in_dependency_order(template):
+        expansion.add(component)
+    events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
+    return Plan(
+        request=request,
+        start=start,
+        events=events,
+        parameters=parameters,
+        horizon_end=expansion.horizon_end,
+        notes=tuple(notes),
+    )
+
+
+def _actual_start(request: PlanRequest, notes: list[str]) -> date:
+    calendar, start = request.calendar, request.start
+    if calendar.is_working_day(start):
+        return start
+    reason = calendar.closed_because(start)
+    moved = place(start, "next", calendar, "The start date").date
+    assert moved is not None
+    weekday = WEEKDAY_NAMES[start.weekday()]
+    if not request.shift_start:
+        raise PlanError(
+            f"start date {start.isoformat()} ({weekday}) is not a working day: {reason}. "
+            f"Choose a working day, or pass --shift-start to start on the next one, "
+            f"{moved.isoformat()} ({WEEKDAY_NAMES[moved.weekday()]})."
+        )
+    notes.append(
+        f"Start moved from {start.isoformat()} ({reason}) to {moved.isoformat()} "
+        "with --shift-start: day 1 of the plan is the new date."
+    )
+    return moved
+
+
+def _in_dependency_order(template: Template) -> list[Any]:
+    """Template order, except that a component comes after those it is anchored to."""
+    needs = template.dependencies()
+    done: set[str] = set()
+    ordered: list[Any] = []
+    pending = list(template.components)
+    while pending:
+        for component in pending:
+            if needs[component.id] <= done:
+                ordered.append(component)
+                done.add(component.id)
+                pending.remove(component)
+                break
+        else:  # pragma: no cover - Template.problems() rejects loops
+            raise PlanError("components depend on each other in a loop")
+    return ordered
+
+
+@dataclass
+class _Expansion:
+    """The state of one expansion: events so far and each component's first/last date."""
+
+    request: PlanRequest
+    values: dict[str, int]
+    start: date
+    horizon_end: date
+    notes: list[str]
+    events: list[Event] = field(default_factory=list)
+    spans: dict[str, tuple[date, date]] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for component in self.request.template.components:
+            members = component.drugs if isinstance(component, Regimen) else [component]
+            for member in members:
+                self.positions[member.id] = len(self.positions)
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.request.calendar
+
+    def value(self, number: int | str) -> int:
+        """A number from the template, or the value of the ``$parameter`` it names."""
+        return self.values[number[1:]] if isinstance(number, str) else number
+
+    def anchor_date(self, anchor: Anchor) -> date:
+        """The date an anchor points to (before any non-working-day rule)."""
+        if anchor.day is not None:
+            return self.start + timedelta(days=self.value(anchor.day) - 1)
+        if anchor.week is not None:
+            return self.start + timedelta(days=7 * (self.value(anchor.week) - 1))
+        assert anchor.after is not None
+        return self.spans[anchor.after][1] + timedelta(days=self.value(anchor.gap_days))
+
+    def add(self, component: Regimen | Radiotherapy | Daily | Visit) -> None:
+        """Expand one component and record its span for components anchored to it."""
+        before = len(self.events)
+        if isinstance(component, Regimen):
+            self._regimen(component)
+        elif isinstance(component, Radiotherapy):
+            self._radiotherapy(component)
+        elif isinstance(component, Daily):
+            self._daily(component)
+        else:
+            self._visit(component)
+        new = self.events[before:]
+        if not new:
+            return
+        self.spans[component.id] = (min(e.date for e in new), max(e.date for e in new))
+        for event in new:
+            first, last = self.spans.get(event.component, (event.date, event.date))
+            self.spans[event.component] = (min(first, event.date), max(last, event.date))
+        limit = self.start.replace(year=self.start.year + MAX_PLAN_YEARS)
+        if self.spans[component.id][1] >= limit:
+            raise PlanError(
+                f"component '{component.id}' runs past {limit.isoformat()}, more than "
+                f"{MAX_PLAN_YEARS} years after the start: check its counts and parameters"
+            )
+
+    # --- events -------------------------------------------------------------------------------
+
+    def emit(
+        self,
+        display: Display,
+        *,
+        identity: str,
+        kind: EventKind,
+        component: str,
+        when: Placement,
+        title: str,
+        dose: str,
+        note: str | None = None,
+        **extra: Any,
+    ) -> None:
+        assert when.date is not None
+        day = when.date
+        start = end = None
+        if display.time is not None and display.duration is not None:
+            start = datetime.combine(day, display.time, tzinfo=self.request.timezone)
+            end = start + timedelta(minutes=display.duration)
+        key = f"{self.request.plan_key}\x00{identity}".encode()
+        self.events.append(
+            Event(
+                uid=hashlib.sha256(key).hexdigest()[:32] + "@scheduler",
+                date=day,
+                start=start,
+                end=end,
+                kind=kind,
+                component=component,
+                component_name=display.name,
+                code=display.code,
+                title=title,
+                dose=dose,
+                plan_day=(day - self.start).days + 1,
+                moved_from=when.moved_from,
+                reason=when.reason if when.moved_from else None,
+                note=note,
+                location=display.location,
+                category=display.category,
+                colour=display.colour,
+                reminder_minutes=display.reminder,
+                discreet_title=display.discreet_title or DISCREET_TITLES[kind],
+                order=self.positions[component],
+                **extra,
+            )
+        )
+
+    def _regimen(self, regimen: Regimen) -> None:
+        counts: dict[str, int | OpenEnded] = {}
+        for drug in regimen.drugs:
+            spec = drug.cycles if drug.cycles is not None else regimen.cycles
+            assert spec is not None
+            counts[drug.id] = spec if isinstance(spec, OpenEnded) else self.value(spec)
+        planned = self.anchor_date(regimen.start)
+        first_day1: date | None = None
+        cycle = 0
+        while True:
+            cycle += 1
+            start_of_cycle = place(
+                planned, regimen.on_non_working_day, self.calendar,
+                f"{regimen.name}, cycle {cycle} day 1",
+            )
+            day1 = start_of_cycle.date
+            assert day1 is not None
+            first_day1 = first_day1 or day1
+            active = []
+            for drug in regimen.drugs:
+                spec = counts[drug.id]
+                if isinstance(spec, OpenEnded):
+                    minimum_end = spec.minimum.after(first_day1)
+                    if day1 < minimum_end:
+                        active.append((drug, None))
+                    elif day1 < self.horizon_end:
+                        active.append((drug, (spec, minimum_end)))
+                elif cycle <= spec:
+                    active.append((drug, None))
+            if not active:
+                return
+            if day1.year >= self.start.year + MAX_PLAN_YEARS:
+                raise PlanError(
+                    f"'{regimen.id}' has cycles more than {MAX_PLAN_YEARS} years after the start"
+                )
+            for drug, continuation in active:
+                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation)
+            planned = day1 + timedelta(days=regimen.cycle_days)
+
+    def _drug_days(
+        self,
+        regimen: Regimen,
+        drug: Any,
+        cycle: int,
+        planned_day1: date,
+        start_of_cycle: Placement,
+        continuation: tuple[OpenEnded, date] | None,
+    ) -> None:
+        day1 = start_of_cycle.date
+        assert day1 is not None
+        for day in drug.days:
+            base = (day1 if drug.follows_day1 else planned_day1) + timedelta(days=day - 1)
+            what = f"{drug.name}, cycle {cycle} day {day}"
+            when = place(base, drug.on_non_working_day, self.calendar, what)
+            if when.date is None:
+                continue
+            if day == 1 and drug.follows_day1 and start_of_cycle.moved_from:
+                when = Placement(when.date, start_of_cycle.moved_from, start_of_cycle.reason)
+            notes = []
+            if when.moved_from is None and when.reason:
+                notes.append(f"On a non-working day ({when.reason}), kept as the template says.")
+            nominal = when.moved_from or base
+            window = {}
+            if drug.window_days:
+                low = nominal - timedelta(days=drug.window_days)
+                high = nominal + timedelta(days=drug.window_days)
+                window = {"window_start": low, "window_end": high}
+                if not low <= when.date <= high:
+                    notes.append(f"Outside its window of ±{drug.window_days} days.")
+            open_ended = continuation is not None
+            if continuation is not None:
+                spec, minimum_end = continuation
+                notes.append(
+                    f"Continuation dose: given until {spec.until}; the planned minimum "
+                    f"({spec.minimum}) ends {minimum_end.isoformat()}."
+                )
+            self.emit(
+                drug,
+                identity=f"{drug.id}\x00c{cycle}\x00d{day}",
+                kind="drug",
+                component=drug.id,
+                when=when,
+                title=f"{drug.name} – cycle {cycle}, day {day}",
+                dose=drug.dose,
+                note=" ".join(notes) or None,
+                regimen=regimen.id,
+                cycle=cycle,
+                day=day,
+                cycle_days=regimen.cycle_days,
+                open_ended=open_ended,
+                **window,
+            )
+
+    def _radiotherapy(self, rt: Radiotherapy) -> None:
+        anchor = self.anchor_date(rt.start)
+        total = rt.fraction_count
+        per_week: dict[tuple[int, int], int] = {}
+        closed: list[date] = []
+        given = 0
+        day = anchor
+        while given < total:
+            if (day - anchor).days > total * 7 + RT_SEARCH_DAYS:
+                raise PlanError(
+                    f"{rt.name}: only {given} of {total} fractions fit between "
+                    f"{anchor.isoformat()} and {day.isoformat()}; check the closures"
+                )
+            if not self.calendar.is_working_day(day):
+                if not self.calendar.is_weekend_only(day):
+                    closed.append(day)
+                day += timedelta(days=1)
+                continue
+            week = day.isocalendar()[:2]
+            if per_week.get(week, 0) >= rt.fractions_per_week:
+                day += timedelta(days=1)
+                continue
+            per_week[week] = per_week.get(week, 0) + 1
+            given += 1
+            when = Placement(day)
+            if given == 1 and day != anchor:
+                when = Placement(day, anchor, self.calendar.closed_because(anchor) or
+                                 f"at most {rt.fractions_per_week} fractions a week")
+            note = None
+            if closed:
+                note = (
+                    f"No radiotherapy on {_day_list(closed)}: {_reasons(self.calendar, closed)}. "
+                    f"The course is extended so that all {total} fractions are given."
+                )
+                closed = []
+            cumulative = rt.dose_per_fraction_gy * given
+            self.emit(
+                rt,
+                identity=f"{rt.id}\x00f{given}",
+                kind="fraction",
+                component=rt.id,
+                when=when,
+                title=f"{rt.name} – fraction {given} of {total}",
+                dose=rt.dose or f"{rt.dose_per_fraction_gy} Gy",
+                note=note,
+                fraction=given,
+                fractions_total=total,
+                fraction_gy=str(rt.dose_per_fraction_gy),
+                cumulative_gy=str(cumulative),
+                total_gy=str(rt.total_dose_gy),
+            )
+            day += timedelta(days=1)
+        if rt.planned_weeks is not None:
+            first_week, last_week = (self.value(w) for w in rt.planned_weeks)
+            last = day - timedelta(days=1)
+            week_of_last = (last - self.start).days // 7 + 1
+            if week_of_last > last_week:
+                self.notes.append(
+                    f"{rt.name} ends on {last.isoformat()}, in week {week_of_last}, after the "
+                    f"planned weeks {first_week}–{last_week}, because of non-working days; "
+                    f"all {total} fractions are kept."
+                )
+
+    def _daily(self, daily: Daily) -> None:
+        first = self.anchor_date(daily.start)
+        if daily.days is not None:
+            last = first + timedelta(days=self.value(daily.days) - 1)
+        else:
+            assert daily.through is not None
+            last = self.spans[daily.through][1]
+        if last < first:
+            raise PlanError(
+                f"'{daily.id}' would end ({last.isoformat()}) before it starts "
+                f"({first.isoformat()}); check 'start' and 'through'"
+            )
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        if daily.on_non_working_day == "skip":
+            days = [d for d in days if self.calendar.is_working_day(d)]
+        for number, day in enumerate(days, start=1):
+            self.emit(
+                daily,
+                identity=f"{daily.id}\x00d{(day - first).days + 1}",
+                kind="daily",
+                component=daily.id,
+                when=Placement(day),
+                title=f"{daily.name} – day {number} of {len(days)}",
+                dose=daily.dose,
+            )
+
+    def _visit(self, visit: Visit) -> None:
+        planned = self.anchor_date(visit.at)
+        when = place(planned, visit.on_non_working_day, self.calendar, visit.name)
+        if when.date is None:
+            return
+        window = {}
+        note = None
+        if visit.window_days:
+            low = planned - timedelta(days=visit.window_days)
+            high = planned + timedelta(days=visit.window_days)
+            window = {"window_start": low, "window_end": high}
+            note = f"Window: {low.isoformat()} to {high.isoformat()}."
+            if not low <= when.date <= high:
+                note += " The visit is outside its window."
+        self.emit(
+            visit,
+            identity=f"{visit.id}",
+            kind="visit",
+            component=visit.id,
+            when=when,
+            title=visit.name,
+            dose=visit.dose,
+            note=note,
+            **window,
+        )
+
+
+def _day_list(days: list[date]) -> str:
+    """``2026-02-16`` or ``2026-02-16 to 2026-02-23`` for a run of closed days."""
+    first, last = days[0], days[-1]
+    if first == last:
+        return first.isoformat()
+    return f"{first.isoformat()} to {last.isoformat()}"
+
+
+def _reasons(calendar: WorkCalendar, days: list[date]) -> str:
+    """Distinct reasons for the closed days, in date order."""
+    reasons: list[str] = []
+    for day in days:
+        reason = calendar.closed_because(day) or ""
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    return "; ".join(reasons)

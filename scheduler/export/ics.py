@@ -1,0 +1,116 @@
+"""RFC 5545 calendar export.
+
+One VEVENT per event with a stable UID, ``SEQUENCE:0`` and a DTSTAMP that is an input, so
+the same plan gives byte-identical files. Timed events carry a TZID whose VTIMEZONE is
+built by ``icalendar`` from zoneinfo, limited to the plan's dates; all-day events use
+``VALUE=DATE`` with an exclusive DTEND. Continuation doses of an open-ended drug are
+``STATUS:TENTATIVE``. With ``discreet``, titles, descriptions, categories and places carry
+no drug, diagnosis or dose.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Alarm, Calendar, Timezone
+from icalendar import Event as VEvent
+
+from scheduler import __version__
+from scheduler.event import Event
+from scheduler.plan import Plan
+
+PRODID = f"-//scheduler//Treatment schedule {__version__}//EN"
+DISCREET_CALENDAR_NAME = "Hospital appointments"
+DISCREET_DESCRIPTION = "Details are on your printed treatment calendar."
+
+
+def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
+    """The name a calendar client shows for the imported calendar."""
+    if discreet:
+        return DISCREET_CALENDAR_NAME
+    name = f"{plan.template.source} treatment plan"
+    return f"{name} – {patient}" if patient else name
+
+
+def describe(event: Event, plan: Plan) -> str:
+    """The DESCRIPTION text: dose, cycle/day or fraction, why it moved, notes, protocol."""
+    lines = []
+    if event.dose:
+        lines.append(event.dose)
+    if event.cycle is not None:
+        lines.append(f"Cycle {event.cycle}, day {event.day} ({event.cycle_days}-day cycles).")
+    if event.fraction is not None:
+        lines.append(
+            f"Fraction {event.fraction} of {event.fractions_total}: {event.fraction_gy} Gy, "
+            f"cumulative {event.cumulative_gy} of {event.total_gy} Gy."
+        )
+    if event.moved_from is not None:
+        lines.append(f"Moved from {event.moved_from.isoformat()} ({event.reason}).")
+    if event.note:
+        lines.append(event.note)
+    lines.append(f"Protocol: {plan.template.name} ({plan.template.source}).")
+    return "\n".join(lines)
+
+
+def _vevent(event: Event, plan: Plan, stamp: datetime, discreet: bool) -> VEvent:
+    vevent = VEvent()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", stamp)
+    vevent.add("sequence", 0)
+    if event.start is None:
+        vevent.add("dtstart", event.date)
+        vevent.add("dtend", event.date + timedelta(days=1))
+        vevent.add("transp", "TRANSPARENT")
+    else:
+        assert event.end is not None
+        vevent.add("dtstart", event.start)
+        vevent.add("dtend", event.end)
+        vevent.add("transp", "OPAQUE")
+    vevent.add("status", "TENTATIVE" if event.open_ended else "CONFIRMED")
+    summary = event.discreet_title if discreet else event.title
+    vevent.add("summary", summary)
+    vevent.add("description", DISCREET_DESCRIPTION if discreet else describe(event, plan))
+    if not discreet:
+        vevent.add("categories", [event.category or event.component_name])
+        if event.location:
+            vevent.add("location", event.location)
+        if event.colour:
+            vevent.add("color", event.colour)
+    if event.reminder_minutes is not None:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", timedelta(minutes=-event.reminder_minutes))
+        vevent.add_component(alarm)
+    return vevent
+
+
+def to_ics(
+    plan: Plan, *, stamp: datetime, patient: str | None = None, discreet: bool = False
+) -> bytes:
+    """The plan as an iCalendar file (CRLF line ends, lines folded at 75 octets)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    name = calendar_name(plan, patient, discreet)
+    calendar.add("x-wr-calname", name)
+    zone = plan.request.timezone
+    zone_name = str(zone.key) if hasattr(zone, "key") else str(zone)
+    timed = any(e.start is not None for e in plan.events)
+    if zone_name not in ("UTC", "Etc/UTC"):
+        calendar.add("x-wr-timezone", zone_name)
+        if timed:
+            calendar.add_component(
+                Timezone.from_tzinfo(
+                    zone,
+                    tzid=zone_name,
+                    first_date=plan.first_date - timedelta(days=1),
+                    last_date=plan.last_date + timedelta(days=1),
+                )
+            )
+    stamp_utc = stamp.astimezone(UTC)
+    for event in plan.events:
+        calendar.add_component(_vevent(event, plan, stamp_utc, discreet))
+    return calendar.to_ical()

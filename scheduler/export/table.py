@@ -1,0 +1,139 @@
+"""Events as JSON, CSV and a terminal table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from scheduler.event import Event
+from scheduler.plan import Plan
+from scheduler.workdays import WEEKDAY_NAMES
+
+JSON_FIELDS = (
+    "date", "weekday", "start", "end", "all_day", "kind", "component", "component_name",
+    "code", "title", "dose", "regimen", "cycle", "day", "fraction", "fractions_total",
+    "fraction_gy", "cumulative_gy", "plan_day", "uid", "moved_from", "reason", "note",
+    "open_ended", "window_start", "window_end", "location", "category",
+)
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """One event as plain JSON values: dates YYYY-MM-DD, times ISO 8601 with offset."""
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "date": event.date.isoformat(),
+        "weekday": WEEKDAY_NAMES[event.date.weekday()][:3],
+        "start": iso(event.start),
+        "end": iso(event.end),
+        "all_day": event.all_day,
+        "kind": event.kind,
+        "component": event.component,
+        "component_name": event.component_name,
+        "code": event.code,
+        "title": event.title,
+        "dose": event.dose,
+        "regimen": event.regimen,
+        "cycle": event.cycle,
+        "day": event.day,
+        "fraction": event.fraction,
+        "fractions_total": event.fractions_total,
+        "fraction_gy": event.fraction_gy,
+        "cumulative_gy": event.cumulative_gy,
+        "plan_day": event.plan_day,
+        "uid": event.uid,
+        "moved_from": iso(event.moved_from),
+        "reason": event.reason,
+        "note": event.note,
+        "open_ended": event.open_ended,
+        "window_start": iso(event.window_start),
+        "window_end": iso(event.window_end),
+        "location": event.location,
+        "category": event.category,
+    }
+
+
+def to_json(plan: Plan) -> str:
+    """A JSON array of event records, one per line for easy diffs."""
+    rows = [json.dumps(event_record(e), ensure_ascii=False) for e in plan.events]
+    return "[\n" + ",\n".join(f"  {row}" for row in rows) + "\n]\n"
+
+
+def to_csv(plan: Plan) -> str:
+    """The same records as CSV with a header row."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=JSON_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for event in plan.events:
+        writer.writerow({k: ("" if v is None else v) for k, v in event_record(event).items()})
+    return buffer.getvalue()
+
+
+def _when(event: Event) -> str:
+    if event.start is None or event.end is None:
+        return "all day"
+    return f"{event.start:%H:%M}-{event.end:%H:%M}"
+
+
+def _short_note(event: Event) -> str:
+    parts = []
+    if event.moved_from is not None:
+        parts.append(f"moved from {event.moved_from.isoformat()}: {event.reason}")
+    if event.open_ended:
+        parts.append("continuation dose")
+    if event.kind == "fraction" and event.note:
+        parts.append("course extended past closures")
+    elif event.kind == "visit" and event.note:
+        parts.append(event.note)
+    return "; ".join(parts)
+
+
+def plan_header(plan: Plan) -> list[str]:
+    """What a reader must know before the rows: protocol, start, calendar, parameters, notes."""
+    request = plan.request
+    calendar = request.calendar
+    lines = [
+        f"{plan.template.name}",
+        f"Protocol {plan.template.source} · template {plan.template.id}",
+        f"Start {plan.start.isoformat()} ({WEEKDAY_NAMES[plan.start.weekday()]}) · "
+        f"time zone {request.timezone} · holidays {calendar.region} · "
+        f"horizon {request.horizon} (to {plan.horizon_end.isoformat()})",
+    ]
+    if plan.parameters:
+        used = ", ".join(
+            f"{p.name} = {p.value}{' (default)' if p.is_default else ''}" for p in plan.parameters
+        )
+        lines.append(f"Parameters: {used}")
+    if calendar.closures:
+        lines.append("Closed: " + ", ".join(d.isoformat() for d in sorted(calendar.closures)))
+    if calendar.workdays:
+        lines.append("Extra working days: "
+                     + ", ".join(d.isoformat() for d in sorted(calendar.workdays)))
+    lines.extend(f"Note: {note}" for note in plan.notes)
+    return lines
+
+
+def to_text(plan: Plan) -> str:
+    """A readable table with the plan header above it."""
+    rows = [("Date", "Day", "Time", "Code", "Event", "Note")]
+    for event in plan.events:
+        rows.append((
+            event.date.isoformat(),
+            WEEKDAY_NAMES[event.date.weekday()][:3],
+            _when(event),
+            event.code,
+            event.title,
+            _short_note(event),
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = [*plan_header(plan), ""]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append(("  ".join([*cells, row[-1]])).rstrip())
+    lines.append("")
+    lines.append(f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
+                 f"{plan.last_date.isoformat()}")
+    return "\n".join(lines) + "\n"

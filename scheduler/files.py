@@ -1,0 +1,59 @@
+"""Write output files all or nothing: to temporary files first, then rename into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from scheduler.errors import InputError
+
+
+def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write ``files`` (name -> bytes) into ``directory``, creating it if needed.
+
+    Every file is written and flushed to a temporary name in the same directory before any
+    is renamed, so a failure leaves no half-written output. Raises InputError when the
+    directory cannot be made or written.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"-o {directory}: exists and is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in files.items():
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+            staged.append((name, Path(temporary)))
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+        written = []
+        for name, temporary in staged:
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, directory / name)
+            written.append(directory / name)
+        return written
+    except OSError as error:
+        raise InputError(f"-o {directory}: cannot write ({error.strerror})") from None
+    finally:
+        for _, temporary in staged:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+
+
+def plan_filename(template_id: str, start: date, patient: str | None, suffix: str) -> str:
+    """``nct06478355_2026-01-05.ics``; with a patient label, ``<label>_<id>_<start>.ics``."""
+    stem = f"{template_id}_{start.isoformat()}"
+    if patient:
+        label = re.sub(r"[^A-Za-z0-9]+", "-", patient).strip("-").lower()[:40]
+        if label:
+            stem = f"{label}_{stem}"
+    return f"{stem}{suffix}"

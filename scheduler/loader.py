@@ -1,0 +1,228 @@
+"""Read protocol templates from YAML, with errors that name file, line and field.
+
+Split from :mod:`scheduler.protocol` so that the schema stays free of I/O. YAML is read
+with YAML 1.2 scalars: only ``true``/``false`` are booleans (so the country code ``NO``
+stays a string) and ``9:30`` is not read as a base-60 number. Duplicate keys are errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scheduler.errors import InputError, TemplateError
+from scheduler.protocol import Template
+
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core scalars and duplicate-key errors."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                           "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
+
+def read_yaml(path: Path, what: str = "file") -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse one YAML document; returns the data and a map field path -> line number."""
+    source = str(path)
+    if path.is_dir():
+        raise InputError(f"{source}: is a directory, not a {what}")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such {what}") from None
+    except OSError as error:
+        raise InputError(f"{source}: cannot read: {error.strerror}") from None
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(source, [(None, "", f"larger than {MAX_TEMPLATE_BYTES} bytes")])
+    if b"\x00" in raw:
+        raise TemplateError(source, [(None, "", "not a text file (it contains NUL bytes)")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TemplateError(
+            source, [(None, "", f"not UTF-8 text (bad byte at offset {error.start})")]
+        ) from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise TemplateError(source, [(line, "", f"not valid YAML: {problem}")]) from None
+    finally:
+        loader.dispose()
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _record_lines(node, (), lines)
+    return data, lines
+
+
+def _record_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, key_node.value)
+            _record_lines(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, index), lines)
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """``("components", 2, "drugs", 0, "days")`` -> ``components[2].drugs[0].days``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], missing: bool = False) -> tuple[Any, ...]:
+    """The part of a pydantic location that exists in the data (drops union tags).
+
+    For a missing field (``missing``), its name is kept at the end: the line is its parent's.
+    """
+    path: list[Any] = []
+    current = data
+    tag_may_follow = False
+    for part in loc:
+        if tag_may_follow and isinstance(current, dict) and part == current.get("kind"):
+            tag_may_follow = False
+            continue  # the tag of a discriminated union, e.g. 'radiotherapy'
+        tag_may_follow = False
+        if isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+            path.append(part)
+            tag_may_follow = True
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+            path.append(part)
+    if missing and loc and loc[-1] not in path[-1:]:
+        path.append(loc[-1])
+    return tuple(path)
+
+
+def _line_for(path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "missing (required)"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def parse_template(data: Any, lines: dict[tuple[Any, ...], int], source: str) -> Template:
+    """Validate parsed YAML as a :class:`Template`; every problem is reported with its place."""
+    if not isinstance(data, dict):
+        raise TemplateError(source, [(1, "", "a template is a YAML mapping (id:, name:, components: ...)")])
+    try:
+        template = Template.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            path = _data_path(data, tuple(item["loc"]), missing=item["type"] == "missing")
+            problems.append((_line_for(path, lines), field_path(path), _message(item)))
+        raise TemplateError(source, problems) from None
+    located = template.problems()
+    if located:
+        raise TemplateError(
+            source,
+            [(_line_for(_data_path(data, loc), lines), field_path(loc), msg) for loc, msg in located],
+        )
+    return template
+
+
+def load_template_file(path: Path) -> Template:
+    """Read and validate one template file."""
+    data, lines = read_yaml(path, "template file")
+    return parse_template(data, lines, str(path))
+
+
+# --- shipped templates ---------------------------------------------------------------------
+
+
+def templates_dir() -> Path:
+    """The shipped templates: inside the installed package, or ``templates/`` in a checkout."""
+    packaged = Path(str(resources.files("scheduler"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """One row of ``scheduler templates``."""
+
+    id: str
+    name: str
+    source: str
+    path: Path
+
+
+def shipped_templates() -> list[TemplateInfo]:
+    """Every shipped template, sorted by id."""
+    infos = []
+    for path in sorted(templates_dir().glob("*.yaml")):
+        template = load_template_file(path)
+        infos.append(TemplateInfo(template.id, template.name, template.source, path))
+    return infos
+
+
+def resolve_template(name: str) -> tuple[Template, Path]:
+    """A shipped template id (``nct06478355``) or a path to a YAML file."""
+    candidate = Path(name)
+    looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name or candidate.exists()
+    if looks_like_path:
+        return load_template_file(candidate), candidate
+    shipped = templates_dir() / f"{name}.yaml"
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", name) or not shipped.is_file():
+        known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
+        raise InputError(
+            f"unknown template '{name}': give a shipped id ({known}) or a path to a .yaml file"
+        )
+    return load_template_file(shipped), shipped

@@ -1,0 +1,169 @@
+"""Turn command-line values into a :class:`~scheduler.plan.PlanRequest`.
+
+The shell around the pure core: it reads template and site files and the clock, and
+decides precedence. For the working-day calendar and the time zone, the command line wins
+over a ``--site`` file, which wins over the template's ``calendar:`` defaults; the zone
+falls back to this machine's local zone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pendulum
+
+from scheduler.errors import InputError
+from scheduler.loader import resolve_template
+from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
+from scheduler.site import MAX_RANGE_DAYS, load_site
+from scheduler.units import Span, parse_span
+from scheduler.workdays import make_calendar
+
+MAX_HORIZON_MONTHS = 60
+EARLIEST_START = date(1990, 1, 1)
+LATEST_START = date(2099, 12, 31)
+
+DateRange = tuple[date, date, str | None]
+
+
+def parse_date(text: str, option: str = "--start") -> date:
+    """A strict YYYY-MM-DD date within 1990-2099."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise InputError(f"{option}: '{text}' is not a date in the form YYYY-MM-DD")
+    try:
+        value = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{option}: '{text}' is not a real date") from None
+    if not EARLIEST_START <= value <= LATEST_START:
+        raise InputError(f"{option}: {value.isoformat()} is outside 1990-01-01 to 2099-12-31")
+    return value
+
+
+def parse_date_range(text: str, option: str) -> DateRange:
+    """``2026-03-02``, ``2026-03-02..2026-03-04``, either with ``=reason``."""
+    spec, _, reason = text.partition("=")
+    first_text, dots, last_text = spec.partition("..")
+    first = parse_date(first_text, option)
+    last = parse_date(last_text, option) if dots else first
+    if last < first:
+        raise InputError(f"{option}: '{spec}' ends before it starts")
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise InputError(f"{option}: '{spec}' spans more than {MAX_RANGE_DAYS} days")
+    return first, last, reason.strip() or None
+
+
+def parse_assignment(text: str) -> tuple[str, int]:
+    """``chemo_cycles=6`` -> ("chemo_cycles", 6)."""
+    name, equals, value = text.partition("=")
+    if not equals or not re.fullmatch(r"[a-z][a-z0-9_]*", name.strip()):
+        raise InputError(f"--set: '{text}' is not NAME=VALUE, like chemo_cycles=6")
+    if not re.fullmatch(r"-?\d+", value.strip()):
+        raise InputError(f"--set {name.strip()}: '{value}' is not a whole number")
+    return name.strip(), int(value)
+
+
+def parse_horizon(text: str) -> Span:
+    """How far open-ended treatment is scheduled: ``12m``, ``18 months``, ``2y``; at most 5y."""
+    try:
+        span = parse_span(text)
+    except ValueError as error:
+        raise InputError(f"--horizon: {error}") from None
+    if span.months + span.days / 30.44 > MAX_HORIZON_MONTHS:
+        raise InputError(f"--horizon: '{text}' is longer than {MAX_HORIZON_MONTHS // 12} years")
+    return span
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """An IANA zone such as ``Asia/Shanghai`` or ``America/Los_Angeles``."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InputError(
+            f"--tz: unknown time zone '{name}'; use an IANA name like Asia/Shanghai, "
+            "Europe/Amsterdam or America/New_York"
+        ) from None
+
+
+def resolve_now(text: str | None) -> datetime:
+    """The generation time: ``--now``, else ``SOURCE_DATE_EPOCH``, else the clock (UTC)."""
+    if text:
+        try:
+            parsed = pendulum.parse(text, strict=True)
+        except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
+            raise InputError(f"--now: '{text}' is not an ISO 8601 time like 2026-01-01T08:00:00Z") from None
+        if not isinstance(parsed, datetime) or parsed.tzinfo is None:
+            raise InputError(f"--now: '{text}' needs a date, a time and an offset (or Z)")
+        return datetime.fromtimestamp(parsed.timestamp(), UTC)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        if not epoch.isdigit():
+            raise InputError(f"SOURCE_DATE_EPOCH: '{epoch}' is not a whole number of seconds")
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _local_zone_name() -> str:
+    try:
+        return pendulum.local_timezone().name
+    except Exception:  # pragma: no cover - depends on the machine
+        return "UTC"
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """The plan options shared by ``show``, ``generate`` and later commands."""
+
+    start: date
+    holidays: str | None = None
+    closed: tuple[DateRange, ...] = ()
+    workdays: tuple[DateRange, ...] = ()
+    site: Path | None = None
+    sets: tuple[tuple[str, int], ...] = ()
+    horizon: Span = DEFAULT_HORIZON
+    timezone: str | None = None
+    shift_start: bool = False
+
+
+def _expand_ranges(ranges: tuple[DateRange, ...], default_reason: str) -> dict[date, str]:
+    days: dict[date, str] = {}
+    for first, last, reason in ranges:
+        for offset in range((last - first).days + 1):
+            days[first + timedelta(days=offset)] = reason or default_reason
+    return days
+
+
+def build_request(template_ref: str, options: PlanOptions, patient: str | None) -> PlanRequest:
+    """Load the template (and site file) and assemble the request the expansion takes."""
+    template, _ = resolve_template(template_ref)
+    site = load_site(options.site) if options.site else None
+    closures = site.closures() if site else {}
+    workdays = site.extra_workdays() if site else {}
+    closures.update(_expand_ranges(options.closed, "Site closure"))
+    workdays.update(_expand_ranges(options.workdays, "Site working day"))
+    region = options.holidays or (site.holidays if site else None) or template.calendar.holidays
+    zone = (
+        options.timezone
+        or (site.timezone if site else None)
+        or template.calendar.timezone
+        or _local_zone_name()
+    )
+    seen: dict[str, int] = {}
+    for name, value in options.sets:
+        if name in seen:
+            raise InputError(f"--set {name} is given twice")
+        seen[name] = value
+    return PlanRequest(
+        template=template,
+        start=options.start,
+        calendar=make_calendar(region, closures, workdays),
+        timezone=parse_timezone(zone),
+        plan_key=plan_key(template.id, options.start, patient),
+        parameters=seen,
+        horizon=options.horizon,
+        shift_start=options.shift_start,
+    )

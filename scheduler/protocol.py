@@ -1,0 +1,524 @@
+"""The protocol template schema: frozen, validated models of a YAML template.
+
+A template is data. It names its components (drug regimens in cycles, radiotherapy courses,
+daily home medication, visits), when each starts, and what happens when a date is not a
+working day. The exact meaning of every field is in README.md ("Template language"); this
+module only states the shapes and checks them. Loading YAML files lives in
+:mod:`scheduler.loader`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    model_validator,
+)
+
+from scheduler.units import Span, parse_clock, parse_duration, parse_span
+
+# --- field types -----------------------------------------------------------------------
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+ParamRef = Annotated[str, Field(pattern=r"^\$[a-z][a-z0-9_]*$")]
+"""A reference to a template parameter, written ``$name``."""
+
+
+
+def _count(minimum: int) -> PlainValidator:
+    """A whole number >= ``minimum`` (and <= 10000), or a ``$parameter`` reference."""
+
+    def check(value: Any) -> int | str:
+        if isinstance(value, str) and re.fullmatch(r"\$[a-z][a-z0-9_]*", value):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number or a parameter like $name (got {value!r})")
+        if not minimum <= value <= 10_000:
+            raise ValueError(f"must be between {minimum} and 10000 (got {value})")
+        return value
+
+    return PlainValidator(check)
+
+
+PositiveCount = Annotated[int | str, _count(1)]
+Offset = Annotated[int | str, _count(0)]
+
+Rule = Literal["next", "previous", "keep", "skip", "error"]
+"""What happens when a date is not a working day: see README, "Non-working days"."""
+
+CycleStartRule = Literal["next", "previous", "keep", "error"]
+
+
+def _clock_or_all_day(value: Any) -> time | None:
+    if value is None or value == "all-day":
+        return None
+    if isinstance(value, int):
+        raise ValueError(f"write clock times in quotes, like '08:30' (got {value})")
+    if not isinstance(value, str):
+        raise ValueError("must be a clock time like '08:30' or 'all-day'")
+    return parse_clock(value)
+
+
+def _duration(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("must be a duration like '45m', '4h' or '1h30m'")
+    if isinstance(value, int):
+        raise ValueError(f"write a unit: '{value}m' or '{value}h'")
+    minutes = parse_duration(value)
+    if minutes > 24 * 60:
+        raise ValueError(f"duration '{value}' is longer than a day")
+    return minutes
+
+
+def _reminder(value: Any) -> int | None:
+    if value is None or value == "none":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be like '1d', '2h', '30m' or 'none'")
+    match = re.fullmatch(r"(\d+)\s*d", value.strip())
+    if match:
+        return int(match.group(1)) * 24 * 60
+    return parse_duration(value)
+
+
+def _span(value: Any) -> Span:
+    if isinstance(value, Span):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a span like '6 months', '26w' or '180d'")
+    return parse_span(value)
+
+
+def _gray(value: Any) -> Decimal:
+    """Doses in Gy as exact decimals: 1.8 stays 1.8 (23 x 1.8 = 41.4 exactly)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be a number of Gy, like 2.0")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"'{value}' is not a number of Gy") from None
+    if not number.is_finite() or number <= 0:
+        raise ValueError("must be a positive number of Gy")
+    return number
+
+
+def _colour(value: Any) -> str:
+    from reportlab.lib.colors import getAllNamedColors
+
+    if not isinstance(value, str) or value.lower() not in getAllNamedColors():
+        raise ValueError(f"'{value}' is not a CSS colour name (e.g. 'steelblue', 'darkorange')")
+    return value.lower()
+
+
+def _days(value: Any) -> tuple[int, ...]:
+    """``[1, 8]``, ``"1-5"``, ``"1, 8, 15"``, ``8`` -> sorted unique day numbers."""
+    items = value if isinstance(value, list) else [value]
+    days: set[int] = set()
+    for item in items:
+        if isinstance(item, bool):
+            raise ValueError("days are numbers like 1, 8 or ranges like '1-5'")
+        if isinstance(item, int):
+            days.add(item)
+            continue
+        if not isinstance(item, str):
+            raise ValueError("days are numbers like 1, 8 or ranges like '1-5'")
+        for part in item.split(","):
+            match = re.fullmatch(r"\s*d?(\d+)\s*(?:-\s*d?(\d+)\s*)?", part)
+            if not match:
+                raise ValueError(f"'{part.strip()}' is not a day like 8 or a range like '1-5'")
+            first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+            if last < first:
+                raise ValueError(f"range '{part.strip()}' ends before it starts")
+            days.update(range(first, last + 1))
+    if not days:
+        raise ValueError("needs at least one day")
+    if min(days) < 1:
+        raise ValueError("days are counted from 1 (day 1 is the first day of the cycle)")
+    return tuple(sorted(days))
+
+
+ClockTime = Annotated[time | None, PlainValidator(_clock_or_all_day)]
+Minutes = Annotated[int, PlainValidator(_duration)]
+Reminder = Annotated[int | None, PlainValidator(_reminder)]
+SpanField = Annotated[Span, PlainValidator(_span)]
+Gray = Annotated[Decimal, PlainValidator(_gray)]
+Colour = Annotated[str, PlainValidator(_colour)]
+DayList = Annotated[tuple[int, ...], BeforeValidator(_days)]
+
+
+class Strict(BaseModel):
+    """Frozen, and unknown fields are errors (a typo never passes silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- building blocks ---------------------------------------------------------------------
+
+
+class Parameter(Strict):
+    """A number the protocol leaves open; the coordinator may override it with ``--set``."""
+
+    default: int
+    minimum: int = 1
+    maximum: int = 1000
+    description: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_in_range(self) -> Parameter:
+        if self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+        if not self.minimum <= self.default <= self.maximum:
+            raise ValueError(
+                f"default {self.default} is outside {self.minimum}..{self.maximum}"
+            )
+        return self
+
+
+class Anchor(Strict):
+    """Where something starts: plan ``day`` N, plan ``week`` N, or ``after`` another component.
+
+    Day 1 is the start date (cycle 1 day 1); week N starts on day 7*(N-1)+1, so week 7 is
+    day 43. ``after: rt`` with ``gap_days: 28`` is the date 28 days after the last event of
+    component ``rt``.
+    """
+
+    day: PositiveCount | None = None
+    week: PositiveCount | None = None
+    after: Id | None = None
+    gap_days: Offset = 0
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Anchor:
+        given = [name for name in ("day", "week", "after") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'day', 'week' or 'after'")
+        if self.after is None and self.gap_days != 0:
+            raise ValueError("'gap_days' goes with 'after'")
+        return self
+
+
+class OpenEnded(Strict):
+    """Cycles given for at least ``minimum``, then on until an event (e.g. progression)."""
+
+    minimum: SpanField
+    until: str = Field(min_length=1)
+
+
+CycleCount = Annotated[
+    Annotated[int | str, _count(1), Tag("number")] | Annotated[OpenEnded, Tag("open-ended")],
+    Discriminator(lambda v: "open-ended" if isinstance(v, dict | OpenEnded) else "number"),
+]
+"""``4``, ``$chemo_cycles``, or ``{minimum: 6 months, until: progression}``."""
+
+
+class Display(Strict):
+    """How a component's events look: title, dose text, time, place, colour, reminder."""
+
+    name: str = Field(min_length=1, max_length=80)
+    code: str = Field(min_length=1, max_length=6, pattern=r"^\S+$")
+    dose: str = ""
+    time: ClockTime = None
+    duration: Minutes | None = None
+    location: str | None = None
+    category: str | None = None
+    colour: Colour | None = None
+    reminder: Reminder = None
+    discreet_title: str | None = None
+
+    @model_validator(mode="after")
+    def _timed_needs_duration(self) -> Display:
+        if self.time is not None and self.duration is None:
+            raise ValueError("a component with a clock 'time' needs a 'duration'")
+        if self.time is None and self.duration is not None:
+            raise ValueError("'duration' needs a clock 'time' (all-day events have none)")
+        return self
+
+
+DISPLAY_DEFAULT_FIELDS = (
+    "time", "duration", "location", "category", "colour", "reminder", "discreet_title",
+)
+
+
+class Defaults(Strict):
+    """Display fields every component inherits unless it sets its own."""
+
+    time: ClockTime = None
+    duration: Minutes | None = None
+    location: str | None = None
+    category: str | None = None
+    colour: Colour | None = None
+    reminder: Reminder = None
+    discreet_title: str | None = None
+
+
+class Drug(Display):
+    """One drug of a regimen, given on ``days`` of each of its ``cycles``."""
+
+    id: Id
+    days: DayList
+    cycles: CycleCount | None = None
+    on_non_working_day: Rule = "next"
+    follows_day1: bool = True
+    window_days: Annotated[int, Field(ge=0, le=60)] = 0
+
+
+# --- components ----------------------------------------------------------------------------
+
+
+class Regimen(Strict):
+    """Drugs given in cycles of ``cycle_days``; cycle k+1 starts ``cycle_days`` after the
+    actual day 1 of cycle k, so a cycle is never shortened by a late day 1."""
+
+    kind: Literal["cycles"]
+    id: Id
+    name: str = Field(min_length=1)
+    cycle_days: Annotated[int, Field(ge=1, le=365)]
+    start: Anchor = Anchor(day=1)
+    cycles: CycleCount | None = None
+    on_non_working_day: CycleStartRule = "next"
+    drugs: list[Drug] = Field(min_length=1)
+
+
+class Radiotherapy(Display):
+    """A course of ``total_dose_gy`` in fractions of ``dose_per_fraction_gy``, on working
+    days only, at most ``fractions_per_week`` in any calendar week (Monday to Sunday)."""
+
+    kind: Literal["radiotherapy"]
+    id: Id
+    start: Anchor
+    total_dose_gy: Gray
+    dose_per_fraction_gy: Gray
+    fractions: Annotated[int, Field(ge=1, le=100)] | None = None
+    fractions_per_week: Annotated[int, Field(ge=1, le=7)] = 5
+    planned_weeks: tuple[PositiveCount, PositiveCount] | None = None
+
+    @property
+    def fraction_count(self) -> int:
+        """Total fractions: total dose / dose per fraction (checked to be whole)."""
+        return int(self.total_dose_gy / self.dose_per_fraction_gy)
+
+
+class Daily(Display):
+    """A medication taken every day from ``start``, for ``days`` days or ``through`` the
+    last event of another component; ``skip`` leaves out non-working days."""
+
+    kind: Literal["daily"]
+    id: Id
+    start: Anchor
+    days: PositiveCount | None = None
+    through: Id | None = None
+    on_non_working_day: Literal["keep", "skip"] = "keep"
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Daily:
+        if (self.days is None) == (self.through is None):
+            raise ValueError("give exactly one of 'days' or 'through'")
+        return self
+
+
+class Visit(Display):
+    """A single visit at an anchor, with an optional window of plus or minus ``window_days``."""
+
+    kind: Literal["visit"]
+    id: Id
+    at: Anchor
+    window_days: Annotated[int, Field(ge=0, le=60)] = 0
+    on_non_working_day: Rule = "next"
+
+
+Component = Annotated[Regimen | Radiotherapy | Daily | Visit, Field(discriminator="kind")]
+
+
+class CalendarDefaults(Strict):
+    """The working-day calendar a protocol's site uses, unless the command line says otherwise."""
+
+    holidays: str | None = None
+    timezone: str | None = None
+
+
+class Template(Strict):
+    """A whole protocol template."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    reference: str | None = None
+    description: str | None = None
+    calendar: CalendarDefaults = CalendarDefaults()
+    parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Parameter] = {}
+    defaults: Defaults = Defaults()
+    components: list[Component] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_defaults(cls, data: Any) -> Any:
+        """Copy ``defaults`` into every displayed component that does not set the field."""
+        if not isinstance(data, dict) or not isinstance(data.get("defaults"), dict):
+            return data
+        inherited = {k: v for k, v in data["defaults"].items() if k in DISPLAY_DEFAULT_FIELDS}
+        components = data.get("components")
+        if not inherited or not isinstance(components, list):
+            return data
+
+        def merged(item: Any) -> Any:
+            return {**inherited, **item} if isinstance(item, dict) else item
+
+        new_components = []
+        for item in components:
+            if isinstance(item, dict) and item.get("kind") == "cycles":
+                drugs = item.get("drugs")
+                if isinstance(drugs, list):
+                    item = {**item, "drugs": [merged(d) for d in drugs]}
+                new_components.append(item)
+            else:
+                new_components.append(merged(item))
+        return {**data, "components": new_components}
+
+    # --- cross-field checks, each located by a field path -----------------------------------
+
+    def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Checks that span fields: ids, references, ranges. Empty when the template is sound."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        seen: dict[str, tuple[str | int, ...]] = {}
+        for where, ident in self._ids():
+            if ident in seen:
+                found.append(((*where, "id"), f"id '{ident}' is used twice"))
+            seen[ident] = where
+        for where, ref in self._param_refs():
+            if ref[1:] not in self.parameters:
+                known = ", ".join(f"${n}" for n in self.parameters) or "none"
+                found.append((where, f"unknown parameter '{ref}' (defined: {known})"))
+        for index, component in enumerate(self.components):
+            found.extend(self._component_problems(index, component, seen))
+        cycle = self._dependency_cycle()
+        if cycle:
+            found.append((("components",), "components depend on each other in a loop: "
+                          + " -> ".join(cycle)))
+        return found
+
+    def _ids(self) -> list[tuple[tuple[str | int, ...], str]]:
+        ids: list[tuple[tuple[str | int, ...], str]] = []
+        for i, component in enumerate(self.components):
+            ids.append((("components", i), component.id))
+            if isinstance(component, Regimen):
+                ids.extend((("components", i, "drugs", j), d.id) for j, d in enumerate(component.drugs))
+        return ids
+
+    def _param_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
+        refs: list[tuple[tuple[str | int, ...], str]] = []
+
+        def walk(value: Any, where: tuple[str | int, ...]) -> None:
+            if isinstance(value, str) and value.startswith("$"):
+                refs.append((where, value))
+            elif isinstance(value, BaseModel):
+                for name in type(value).model_fields:
+                    walk(getattr(value, name), (*where, name))
+            elif isinstance(value, list | tuple):
+                for j, item in enumerate(value):
+                    walk(item, (*where, j))
+
+        walk(self.components, ("components",))
+        return refs
+
+    def _component_problems(
+        self, index: int, component: Any, ids: dict[str, tuple[str | int, ...]]
+    ) -> list[tuple[tuple[str | int, ...], str]]:
+        where: tuple[str | int, ...] = ("components", index)
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        anchor_field = "at" if isinstance(component, Visit) else "start"
+        anchor = getattr(component, anchor_field)
+        if anchor.after is not None:
+            if anchor.after not in ids:
+                found.append(((*where, anchor_field, "after"), f"no component with id '{anchor.after}'"))
+            elif anchor.after == component.id:
+                found.append(((*where, anchor_field, "after"), "a component cannot start after itself"))
+        if isinstance(component, Daily) and component.through is not None:
+            if component.through not in ids:
+                found.append(((*where, "through"), f"no component with id '{component.through}'"))
+            elif component.through == component.id:
+                found.append(((*where, "through"), "a component cannot run through itself"))
+        if isinstance(component, Regimen):
+            for j, drug in enumerate(component.drugs):
+                if drug.cycles is None and component.cycles is None:
+                    found.append(((*where, "drugs", j, "cycles"),
+                                  "missing: give 'cycles' here or on the regimen"))
+                late = [d for d in drug.days if d > component.cycle_days]
+                if late:
+                    found.append(((*where, "drugs", j, "days"),
+                                  f"day {late[0]} is past the end of a {component.cycle_days}-day cycle"))
+        if isinstance(component, Radiotherapy):
+            found.extend(_radiotherapy_problems(where, component))
+        return found
+
+    def dependencies(self) -> dict[str, set[str]]:
+        """Component id -> ids of components (or regimens) whose dates it needs first."""
+        owner = {c.id: c.id for c in self.components}
+        for c in self.components:
+            if isinstance(c, Regimen):
+                owner.update({d.id: c.id for d in c.drugs})
+        needs: dict[str, set[str]] = {}
+        for c in self.components:
+            anchor = c.at if isinstance(c, Visit) else c.start
+            refs = {anchor.after} if anchor.after else set()
+            if isinstance(c, Daily) and c.through:
+                refs.add(c.through)
+            needs[c.id] = {owner[r] for r in refs if r in owner}
+        return needs
+
+    def _dependency_cycle(self) -> list[str]:
+        needs = self.dependencies()
+        state: dict[str, int] = {}
+        path: list[str] = []
+
+        def visit(node: str) -> list[str]:
+            state[node] = 1
+            path.append(node)
+            for nxt in sorted(needs.get(node, ())):
+                if state.get(nxt) == 1:
+                    return [*path[path.index(nxt):], nxt]
+                if nxt not in state:
+                    loop = visit(nxt)
+                    if loop:
+                        return loop
+            path.pop()
+            state[node] = 2
+            return []
+
+        for node in needs:
+            if node not in state:
+                loop = visit(node)
+                if loop:
+                    return loop
+        return []
+
+
+def _radiotherapy_problems(
+    where: tuple[str | int, ...], rt: Radiotherapy
+) -> list[tuple[tuple[str | int, ...], str]]:
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    count = rt.total_dose_gy / rt.dose_per_fraction_gy
+    if count != count.to_integral_value():
+        found.append(((*where, "dose_per_fraction_gy"),
+                      f"{rt.total_dose_gy} Gy is not a whole number of {rt.dose_per_fraction_gy} Gy "
+                      f"fractions ({count.normalize():f})"))
+    elif rt.fractions is not None and rt.fractions != int(count):
+        found.append(((*where, "fractions"),
+                      f"{rt.fractions} fractions of {rt.dose_per_fraction_gy} Gy do not make "
+                      f"{rt.total_dose_gy} Gy ({int(count)} do)"))
+    elif int(count) > 100:
+        found.append(((*where, "total_dose_gy"), f"{int(count)} fractions is more than 100"))
+    if rt.planned_weeks is not None:
+        first, last = rt.planned_weeks
+        if isinstance(first, int) and isinstance(last, int) and last < first:
+            found.append(((*where, "planned_weeks"), f"week {last} is before week {first}"))
+    return found

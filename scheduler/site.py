@@ -1,0 +1,104 @@
+"""A site file: a clinic's own calendar (holidays region, time zone, closures, extra workdays).
+
+```yaml
+name: Fourth Hospital of Hebei Medical University
+holidays: CN
+timezone: Asia/Shanghai
+closed:
+  - 2026-03-02                      # a date,
+  - {date: 2026-03-03, reason: Linac service}   # or a date with a reason,
+  - {from: 2026-04-13, to: 2026-04-14, reason: Department move}  # or a range
+workdays:
+  - 2026-03-07
+```
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from scheduler.errors import TemplateError
+from scheduler.loader import _data_path, _line_for, _message, field_path, read_yaml
+
+MAX_RANGE_DAYS = 366
+
+
+class DateEntry(BaseModel):
+    """One date, or a range of dates, with an optional reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    date_: date | None = Field(None, alias="date")
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    reason: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_date(cls, value: Any) -> Any:
+        return {"date": value} if isinstance(value, date | str) else value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> DateEntry:
+        if (self.date_ is None) == (self.from_ is None):
+            raise ValueError("give 'date', or 'from' and 'to'")
+        if self.from_ is not None:
+            if self.to is None:
+                raise ValueError("'from' needs 'to'")
+            if self.to < self.from_:
+                raise ValueError("'to' is before 'from'")
+            if (self.to - self.from_).days >= MAX_RANGE_DAYS:
+                raise ValueError(f"a range may span at most {MAX_RANGE_DAYS} days")
+        return self
+
+    def days(self) -> list[date]:
+        """Every date the entry covers."""
+        if self.date_ is not None:
+            return [self.date_]
+        assert self.from_ is not None and self.to is not None
+        return [self.from_ + timedelta(days=i) for i in range((self.to - self.from_).days + 1)]
+
+
+class Site(BaseModel):
+    """A clinic's calendar."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    holidays: str | None = None
+    timezone: str | None = None
+    closed: list[DateEntry] = []
+    workdays: list[DateEntry] = []
+    location: str | None = None
+
+    def closures(self) -> dict[date, str]:
+        """Closed date -> reason."""
+        return {d: e.reason or "Site closure" for e in self.closed for d in e.days()}
+
+    def extra_workdays(self) -> dict[date, str]:
+        """Extra working date -> reason."""
+        return {d: e.reason or "Site working day" for e in self.workdays for d in e.days()}
+
+
+SiteField = Annotated[Site, Field()]
+
+
+def load_site(path: Path) -> Site:
+    """Read and validate a site file; errors name the file, line and field."""
+    data, lines = read_yaml(path, "site file")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise TemplateError(str(path), [(1, "", "a site file is a YAML mapping (holidays:, closed: ...)")])
+    try:
+        return Site.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            where = _data_path(data, tuple(item["loc"]), missing=item["type"] == "missing")
+            problems.append((_line_for(where, lines), field_path(where), _message(item)))
+        raise TemplateError(str(path), problems) from None

@@ -1,0 +1,160 @@
+"""The working-day calendar: weekends, public holidays, site closures and extra working days.
+
+A day is a working day unless it is closed. In order of precedence:
+
+1. a site closure (``--closed``) is never a working day;
+2. a site working day (``--workday``) always is;
+3. otherwise the ``holidays`` package decides for the region: public holidays are closed,
+   weekend days are closed unless they are official make-up working days (China's
+   ``weekend_workdays``, e.g. Saturday 2026-02-14);
+4. with no region (``--holidays none``), Saturday and Sunday are closed.
+
+Every closed day has a reason, which the expansion writes next to the events it moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Literal
+
+import holidays as holidays_lib
+
+from scheduler.errors import InputError, PlanError
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_SEARCH_DAYS = 60
+"""How far ``next``/``previous`` look for a working day before giving up."""
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days a clinic works, and why it does not on the others."""
+
+    region: str = "none"
+    public: holidays_lib.HolidayBase | None = None
+    closures: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
+    workdays: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def weekend(self) -> frozenset[int]:
+        """Weekday numbers (Monday 0) that are weekend days in this region."""
+        return frozenset(self.public.weekend) if self.public is not None else frozenset({5, 6})
+
+    def is_working_day(self, day: date) -> bool:
+        """True when the clinic works on ``day``."""
+        if day in self.closures:
+            return False
+        if day in self.workdays:
+            return True
+        if self.public is not None:
+            return self.public.is_working_day(day)
+        return day.weekday() not in (5, 6)
+
+    def holiday_name(self, day: date) -> str | None:
+        """The public holiday on ``day``, if any (several are joined with '; ')."""
+        if self.public is None:
+            return None
+        return self.public.get(day)
+
+    def closed_because(self, day: date) -> str | None:
+        """Why ``day`` is not a working day ("Saturday", a holiday, a closure), or None."""
+        if self.is_working_day(day):
+            return None
+        if day in self.closures:
+            return self.closures[day]
+        return self.holiday_name(day) or WEEKDAY_NAMES[day.weekday()]
+
+    def is_weekend_only(self, day: date) -> bool:
+        """True for a plain weekend day: closed, and neither a holiday nor a site closure."""
+        return (
+            not self.is_working_day(day)
+            and day not in self.closures
+            and self.holiday_name(day) is None
+        )
+
+
+def make_calendar(
+    region: str | None,
+    closures: Mapping[date, str] | None = None,
+    workdays: Mapping[date, str] | None = None,
+) -> WorkCalendar:
+    """Build a calendar for ``"CN"``, ``"US-CA"`` or ``"none"`` plus site changes.
+
+    Raises InputError for an unknown country or subdivision, or a date given both as a
+    closure and as a working day.
+    """
+    closures = dict(closures or {})
+    workdays = dict(workdays or {})
+    both = sorted(set(closures) & set(workdays))
+    if both:
+        raise InputError(f"{both[0]} is given both as closed and as a working day")
+    code = (region or "none").strip()
+    public = None
+    if code.lower() != "none":
+        country, _, subdivision = code.partition("-")
+        try:
+            probe = holidays_lib.country_holidays(country.upper())
+            language = "en_US" if "en_US" in probe.supported_languages else None
+            public = holidays_lib.country_holidays(
+                country.upper(), subdiv=subdivision or None, language=language
+            )
+        except NotImplementedError as error:
+            raise InputError(
+                f"--holidays: unknown country or subdivision '{code}' ({error}); "
+                "use an ISO code like CN, US-CA or GB, or 'none'"
+            ) from None
+        code = country.upper() + (f"-{subdivision}" if subdivision else "")
+    return WorkCalendar(
+        region=code if public is not None else "none",
+        public=public,
+        closures=MappingProxyType(closures),
+        workdays=MappingProxyType(workdays),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a date ended up under a non-working-day rule, and why it moved."""
+
+    date: date | None
+    moved_from: date | None = None
+    reason: str | None = None
+
+
+def place(
+    day: date,
+    rule: Literal["next", "previous", "keep", "skip", "error"],
+    calendar: WorkCalendar,
+    what: str,
+) -> Placement:
+    """Apply a non-working-day rule to ``day``.
+
+    ``next``/``previous``: the nearest working day after/before; ``keep``: the day itself;
+    ``skip``: no date; ``error``: PlanError naming ``what`` and the reason.
+    """
+    if calendar.is_working_day(day):
+        return Placement(day)
+    reason = calendar.closed_because(day)
+    if rule == "keep":
+        return Placement(day, reason=reason)
+    if rule == "skip":
+        return Placement(None, reason=reason)
+    if rule == "error":
+        raise PlanError(
+            f"{what} falls on {day.isoformat()} ({reason}), a non-working day, and the "
+            "template says 'error': choose another start date, add --workday "
+            f"{day.isoformat()}, or change on_non_working_day"
+        )
+    step = timedelta(days=1 if rule == "next" else -1)
+    moved = day
+    for _ in range(MAX_SEARCH_DAYS):
+        moved += step
+        if calendar.is_working_day(moved):
+            return Placement(moved, moved_from=day, reason=reason)
+    raise PlanError(
+        f"{what}: no working day within {MAX_SEARCH_DAYS} days "
+        f"{'after' if rule == 'next' else 'before'} {day.isoformat()}"
+    )
