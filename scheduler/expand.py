@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from scheduler.errors import InputError, PlanError
-from scheduler.event import Event, EventKind
+from scheduler.event import Event, EventKind, Style
 from scheduler.plan import ParameterValue, Plan, PlanRequest
 from scheduler.protocol import (
     Anchor,
@@ -156,6 +156,8 @@ class _Expansion:
     events: list[Event] = field(default_factory=list)
     spans: dict[str, tuple[date, date]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
+    styles: dict[str, Style] = field(default_factory=dict)
+    clocks: dict[str, tuple[time | None, time | None, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for component in self.request.template.components:
@@ -220,12 +222,19 @@ class _Expansion:
         note: str | None = None,
         **extra: Any,
     ) -> None:
-        assert when.date is not None
         day = when.date
+        assert day is not None
+        style = self.styles.get(component)
+        if style is None:
+            style = self.styles[component] = _style(display, kind, self.positions[component])
+        clock, finish, minutes = self.clocks.get(component) or self._clock(component, display)
         start = end = None
-        if display.time is not None and display.duration is not None:
-            start = datetime.combine(day, display.time, tzinfo=self.request.timezone)
-            end = start + timedelta(minutes=display.duration)
+        if clock is not None:
+            start = datetime.combine(day, clock, tzinfo=self.request.timezone)
+            if finish is not None:
+                end = datetime.combine(day, finish, tzinfo=self.request.timezone)
+            else:
+                end = start + timedelta(minutes=minutes)
         key = f"{self.request.plan_key}\x00{identity}".encode()
         self.events.append(
             Event(
@@ -235,23 +244,28 @@ class _Expansion:
                 end=end,
                 kind=kind,
                 component=component,
-                component_name=display.name,
-                code=display.code,
+                style=style,
                 title=title,
                 dose=dose,
                 plan_day=(day - self.start).days + 1,
                 moved_from=when.moved_from,
                 reason=when.reason if when.moved_from else None,
                 note=note,
-                location=display.location,
-                category=display.category,
-                colour=display.colour,
-                reminder_minutes=display.reminder,
-                discreet_title=display.discreet_title or DISCREET_TITLES[kind],
-                order=self.positions[component],
                 **extra,
             )
         )
+
+    def _clock(self, component: str, display: Display) -> tuple[time | None, time | None, int]:
+        """Start time, end time (None if it crosses midnight) and minutes of a component."""
+        if display.time is None or display.duration is None:
+            result: tuple[time | None, time | None, int] = (None, None, 0)
+        else:
+            begin = display.time.hour * 60 + display.time.minute
+            finish = begin + display.duration
+            end = time(finish // 60, finish % 60) if finish < 24 * 60 else None
+            result = (display.time, end, display.duration)
+        self.clocks[component] = result
+        return result
 
     def _regimen(self, regimen: Regimen) -> None:
         counts: dict[str, int | OpenEnded] = {}
@@ -260,26 +274,28 @@ class _Expansion:
             assert spec is not None
             counts[drug.id] = spec if isinstance(spec, OpenEnded) else self.value(spec)
         planned = self.anchor_date(regimen.start)
-        first_day1: date | None = None
+        minimum_ends: dict[str, tuple[date, str]] = {}
         cycle = 0
         while True:
             cycle += 1
-            start_of_cycle = place(
-                planned, regimen.on_non_working_day, self.calendar,
-                f"{regimen.name}, cycle {cycle} day 1",
-            )
+            if self.calendar.is_working_day(planned):
+                start_of_cycle = Placement(planned)
+            else:
+                what = f"{regimen.name}, cycle {cycle} day 1"
+                start_of_cycle = place(planned, regimen.on_non_working_day, self.calendar, what)
             day1 = start_of_cycle.date
             assert day1 is not None
-            first_day1 = first_day1 or day1
-            active = []
+            if cycle == 1:
+                minimum_ends = _minimum_ends(counts, day1)
+            active: list[tuple[Any, str | None]] = []
             for drug in regimen.drugs:
                 spec = counts[drug.id]
                 if isinstance(spec, OpenEnded):
-                    minimum_end = spec.minimum.after(first_day1)
+                    minimum_end, continuation = minimum_ends[drug.id]
                     if day1 < minimum_end:
                         active.append((drug, None))
                     elif day1 < self.horizon_end:
-                        active.append((drug, (spec, minimum_end)))
+                        active.append((drug, continuation))
                 elif cycle <= spec:
                     active.append((drug, None))
             if not active:
@@ -299,14 +315,19 @@ class _Expansion:
         cycle: int,
         planned_day1: date,
         start_of_cycle: Placement,
-        continuation: tuple[OpenEnded, date] | None,
+        continuation: str | None,
     ) -> None:
+        """The events of one drug in one cycle; ``continuation`` is the note of a dose past
+        an open-ended drug's planned minimum."""
         day1 = start_of_cycle.date
         assert day1 is not None
         for day in drug.days:
             base = (day1 if drug.follows_day1 else planned_day1) + timedelta(days=day - 1)
-            what = f"{drug.name}, cycle {cycle} day {day}"
-            when = place(base, drug.on_non_working_day, self.calendar, what)
+            if self.calendar.is_working_day(base):
+                when = Placement(base)
+            else:
+                what = f"{drug.name}, cycle {cycle} day {day}"
+                when = place(base, drug.on_non_working_day, self.calendar, what)
             if when.date is None:
                 continue
             if day == 1 and drug.follows_day1 and start_of_cycle.moved_from:
@@ -322,13 +343,8 @@ class _Expansion:
                 window = {"window_start": low, "window_end": high}
                 if not low <= when.date <= high:
                     notes.append(f"Outside its window of ±{drug.window_days} days.")
-            open_ended = continuation is not None
             if continuation is not None:
-                spec, minimum_end = continuation
-                notes.append(
-                    f"Continuation dose: given until {spec.until}; the planned minimum "
-                    f"({spec.minimum}) ends {minimum_end.isoformat()}."
-                )
+                notes.append(continuation)
             self.emit(
                 drug,
                 identity=f"{drug.id}\x00c{cycle}\x00d{day}",
@@ -342,14 +358,17 @@ class _Expansion:
                 cycle=cycle,
                 day=day,
                 cycle_days=regimen.cycle_days,
-                open_ended=open_ended,
+                open_ended=continuation is not None,
                 **window,
             )
 
     def _radiotherapy(self, rt: Radiotherapy) -> None:
         anchor = self.anchor_date(rt.start)
         total = rt.fraction_count
-        per_week: dict[tuple[int, int], int] = {}
+        per_fraction, total_gy = str(rt.dose_per_fraction_gy), str(rt.total_dose_gy)
+        dose = rt.dose or f"{per_fraction} Gy"
+        one_day = timedelta(days=1)
+        per_week: dict[int, int] = {}
         closed: list[date] = []
         given = 0
         day = anchor
@@ -362,11 +381,11 @@ class _Expansion:
             if not self.calendar.is_working_day(day):
                 if not self.calendar.is_weekend_only(day):
                     closed.append(day)
-                day += timedelta(days=1)
+                day += one_day
                 continue
-            week = day.isocalendar()[:2]
+            week = (day.toordinal() - 1) // 7  # Monday-to-Sunday weeks
             if per_week.get(week, 0) >= rt.fractions_per_week:
-                day += timedelta(days=1)
+                day += one_day
                 continue
             per_week[week] = per_week.get(week, 0) + 1
             given += 1
@@ -381,7 +400,6 @@ class _Expansion:
                     f"The course is extended so that all {total} fractions are given."
                 )
                 closed = []
-            cumulative = rt.dose_per_fraction_gy * given
             self.emit(
                 rt,
                 identity=f"{rt.id}\x00f{given}",
@@ -389,15 +407,15 @@ class _Expansion:
                 component=rt.id,
                 when=when,
                 title=f"{rt.name} – fraction {given} of {total}",
-                dose=rt.dose or f"{rt.dose_per_fraction_gy} Gy",
+                dose=dose,
                 note=note,
                 fraction=given,
                 fractions_total=total,
-                fraction_gy=str(rt.dose_per_fraction_gy),
-                cumulative_gy=str(cumulative),
-                total_gy=str(rt.total_dose_gy),
+                fraction_gy=per_fraction,
+                cumulative_gy=str(rt.dose_per_fraction_gy * given),
+                total_gy=total_gy,
             )
-            day += timedelta(days=1)
+            day += one_day
         if rt.planned_weeks is not None:
             first_week, last_week = (self.value(w) for w in rt.planned_weeks)
             last = day - timedelta(days=1)
@@ -460,6 +478,33 @@ class _Expansion:
             note=note,
             **window,
         )
+
+
+def _minimum_ends(
+    counts: Mapping[str, int | OpenEnded], first_day1: date
+) -> dict[str, tuple[date, str]]:
+    """For each open-ended drug: the end of its planned minimum, and the continuation note."""
+    ends = {}
+    for drug_id, spec in counts.items():
+        if isinstance(spec, OpenEnded):
+            end = spec.minimum.after(first_day1)
+            ends[drug_id] = (end, f"Continuation dose: given until {spec.until}; the planned "
+                                  f"minimum ({spec.minimum}) ends {end.isoformat()}.")
+    return ends
+
+
+def _style(display: Display, kind: EventKind, order: int) -> Style:
+    """The look shared by every event of a component."""
+    return Style(
+        name=display.name,
+        code=display.code,
+        location=display.location,
+        category=display.category,
+        colour=display.colour,
+        reminder_minutes=display.reminder,
+        discreet_title=display.discreet_title or DISCREET_TITLES[kind],
+        order=order,
+    )
 
 
 def _day_list(days: list[date]) -> str:

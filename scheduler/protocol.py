@@ -168,9 +168,9 @@ class Strict(BaseModel):
 class Parameter(Strict):
     """A number the protocol leaves open; the coordinator may override it with ``--set``."""
 
-    default: int
-    minimum: int = 1
-    maximum: int = 1000
+    default: int = Field(strict=True)
+    minimum: int = Field(1, strict=True)
+    maximum: int = Field(1000, strict=True)
     description: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -268,8 +268,8 @@ class Drug(Display):
     days: DayList
     cycles: CycleCount | None = None
     on_non_working_day: Rule = "next"
-    follows_day1: bool = True
-    window_days: Annotated[int, Field(ge=0, le=60)] = 0
+    follows_day1: bool = Field(True, strict=True)
+    window_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 0
 
 
 # --- components ----------------------------------------------------------------------------
@@ -282,7 +282,7 @@ class Regimen(Strict):
     kind: Literal["cycles"]
     id: Id
     name: str = Field(min_length=1)
-    cycle_days: Annotated[int, Field(ge=1, le=365)]
+    cycle_days: Annotated[int, Field(strict=True, ge=1, le=365)]
     start: Anchor = Anchor(day=1)
     cycles: CycleCount | None = None
     on_non_working_day: CycleStartRule = "next"
@@ -298,8 +298,8 @@ class Radiotherapy(Display):
     start: Anchor
     total_dose_gy: Gray
     dose_per_fraction_gy: Gray
-    fractions: Annotated[int, Field(ge=1, le=100)] | None = None
-    fractions_per_week: Annotated[int, Field(ge=1, le=7)] = 5
+    fractions: Annotated[int, Field(strict=True, ge=1, le=100)] | None = None
+    fractions_per_week: Annotated[int, Field(strict=True, ge=1, le=7)] = 5
     planned_weeks: tuple[PositiveCount, PositiveCount] | None = None
 
     @property
@@ -332,7 +332,7 @@ class Visit(Display):
     kind: Literal["visit"]
     id: Id
     at: Anchor
-    window_days: Annotated[int, Field(ge=0, le=60)] = 0
+    window_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 0
     on_non_working_day: Rule = "next"
 
 

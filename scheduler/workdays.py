@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import holidays as holidays_lib
 
@@ -37,6 +37,8 @@ class WorkCalendar:
     public: holidays_lib.HolidayBase | None = None
     closures: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
     workdays: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
+    _memo: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
+    _names: dict[date, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def weekend(self) -> frozenset[int]:
@@ -44,7 +46,13 @@ class WorkCalendar:
         return frozenset(self.public.weekend) if self.public is not None else frozenset({5, 6})
 
     def is_working_day(self, day: date) -> bool:
-        """True when the clinic works on ``day``."""
+        """True when the clinic works on ``day`` (memoised: the answer never changes)."""
+        known = self._memo.get(day)
+        if known is None:
+            known = self._memo[day] = self._decide(day)
+        return known
+
+    def _decide(self, day: date) -> bool:
         if day in self.closures:
             return False
         if day in self.workdays:
@@ -57,7 +65,9 @@ class WorkCalendar:
         """The public holiday on ``day``, if any (several are joined with '; ')."""
         if self.public is None:
             return None
-        return self.public.get(day)
+        if day not in self._names:
+            self._names[day] = self.public.get(day)
+        return self._names[day]
 
     def closed_because(self, day: date) -> str | None:
         """Why ``day`` is not a working day ("Saturday", a holiday, a closure), or None."""
@@ -97,7 +107,10 @@ def make_calendar(
         country, _, subdivision = code.partition("-")
         try:
             probe = holidays_lib.country_holidays(country.upper())
-            language = "en_US" if "en_US" in probe.supported_languages else None
+            default = probe.default_language or ""
+            language = default if default.startswith("en") else (
+                "en_US" if "en_US" in probe.supported_languages else None
+            )
             public = holidays_lib.country_holidays(
                 country.upper(), subdiv=subdivision or None, language=language
             )
@@ -115,8 +128,7 @@ def make_calendar(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(NamedTuple):
     """Where a date ended up under a non-working-day rule, and why it moved."""
 
     date: date | None

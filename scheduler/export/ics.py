@@ -67,20 +67,20 @@ def _vevent(event: Event, plan: Plan, stamp: datetime, discreet: bool) -> VEvent
         vevent.add("dtend", event.end)
         vevent.add("transp", "OPAQUE")
     vevent.add("status", "TENTATIVE" if event.open_ended else "CONFIRMED")
-    summary = event.discreet_title if discreet else event.title
+    summary = event.style.discreet_title if discreet else event.title
     vevent.add("summary", summary)
     vevent.add("description", DISCREET_DESCRIPTION if discreet else describe(event, plan))
     if not discreet:
-        vevent.add("categories", [event.category or event.component_name])
-        if event.location:
-            vevent.add("location", event.location)
-        if event.colour:
-            vevent.add("color", event.colour)
-    if event.reminder_minutes is not None:
+        vevent.add("categories", [event.style.category or event.style.name])
+        if event.style.location:
+            vevent.add("location", event.style.location)
+        if event.style.colour:
+            vevent.add("color", event.style.colour)
+    if event.style.reminder_minutes is not None:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", summary)
-        alarm.add("trigger", timedelta(minutes=-event.reminder_minutes))
+        alarm.add("trigger", timedelta(minutes=-event.style.reminder_minutes))
         vevent.add_component(alarm)
     return vevent
 

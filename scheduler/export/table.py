@@ -32,8 +32,8 @@ def event_record(event: Event) -> dict[str, Any]:
         "all_day": event.all_day,
         "kind": event.kind,
         "component": event.component,
-        "component_name": event.component_name,
-        "code": event.code,
+        "component_name": event.style.name,
+        "code": event.style.code,
         "title": event.title,
         "dose": event.dose,
         "regimen": event.regimen,
@@ -51,8 +51,8 @@ def event_record(event: Event) -> dict[str, Any]:
         "open_ended": event.open_ended,
         "window_start": iso(event.window_start),
         "window_end": iso(event.window_end),
-        "location": event.location,
-        "category": event.category,
+        "location": event.style.location,
+        "category": event.style.category,
     }
 
 
@@ -124,7 +124,7 @@ def to_text(plan: Plan) -> str:
             event.date.isoformat(),
             WEEKDAY_NAMES[event.date.weekday()][:3],
             _when(event),
-            event.code,
+            event.style.code,
             event.title,
             _short_note(event),
         ))

@@ -1,0 +1,65 @@
+"""The working-day calendar: weekends, holidays by region, closures, extra workdays."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from scheduler.errors import InputError
+from scheduler.workdays import make_calendar, place
+
+
+def test_china_make_up_saturday_and_spring_festival():
+    cn = make_calendar("CN")
+    assert cn.is_working_day(date(2026, 2, 14))  # Saturday, official make-up working day
+    assert cn.is_working_day(date(2026, 2, 28))
+    assert not cn.is_working_day(date(2026, 2, 21))  # an ordinary Saturday
+    for day in (16, 17, 18, 19, 20, 23):
+        assert not cn.is_working_day(date(2026, 2, day))
+    assert cn.closed_because(date(2026, 2, 17)) == "Chinese New Year (Spring Festival)"
+    assert cn.closed_because(date(2026, 2, 21)) == "Saturday"
+    assert cn.closed_because(date(2026, 2, 24)) is None
+
+
+def test_us_subdivision_adds_state_holidays():
+    assert make_calendar("US").is_working_day(date(2026, 11, 27))
+    california = make_calendar("US-CA")
+    assert california.region == "US-CA"
+    assert california.closed_because(date(2026, 11, 27)) == "Day After Thanksgiving"
+
+
+def test_none_means_weekends_only():
+    plain = make_calendar("none")
+    assert plain.is_working_day(date(2026, 12, 25))
+    assert not plain.is_working_day(date(2026, 12, 26))
+
+
+def test_closures_and_workdays_override_the_region():
+    cal = make_calendar(
+        "CN",
+        closures={date(2026, 3, 2): "Linac service"},
+        workdays={date(2026, 2, 17): "Emergency clinic"},
+    )
+    assert not cal.is_working_day(date(2026, 3, 2))
+    assert cal.closed_because(date(2026, 3, 2)) == "Linac service"
+    assert cal.is_working_day(date(2026, 2, 17))
+
+
+def test_unknown_region_and_conflicting_dates():
+    with pytest.raises(InputError, match="unknown country or subdivision 'XX'"):
+        make_calendar("XX")
+    with pytest.raises(InputError, match="unknown country or subdivision 'US-ZZ'"):
+        make_calendar("US-ZZ")
+    with pytest.raises(InputError, match="2026-03-02 is given both as closed and as a working"):
+        make_calendar("none", {date(2026, 3, 2): "x"}, {date(2026, 3, 2): "y"})
+
+
+def test_place_next_and_previous_cross_a_long_closure():
+    cn = make_calendar("CN")
+    moved = place(date(2026, 2, 16), "next", cn, "x")
+    assert (moved.date, moved.moved_from, moved.reason) == (
+        date(2026, 2, 24), date(2026, 2, 16), "Chinese New Year's Eve")
+    back = place(date(2026, 2, 23), "previous", cn, "x")
+    assert back.date == date(2026, 2, 14)  # the make-up Saturday
+    assert place(date(2026, 2, 17), "skip", cn, "x").date is None
