@@ -221,6 +221,16 @@ CycleCount = Annotated[
 """``4``, ``$chemo_cycles``, or ``{minimum: 6 months, until: progression}``."""
 
 
+class Translation(Strict):
+    """A component's name (and optionally dose text) in another language."""
+
+    name: str = Field(min_length=1, max_length=80)
+    dose: str | None = None
+
+
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+
+
 class Display(Strict):
     """How a component's events look: title, dose text, time, place, colour, reminder."""
 
@@ -234,6 +244,7 @@ class Display(Strict):
     colour: Colour | None = None
     reminder: Reminder = None
     discreet_title: str | None = None
+    translations: dict[Language, Translation] = {}
 
     @model_validator(mode="after")
     def _timed_needs_duration(self) -> Display:
@@ -459,6 +470,17 @@ class Template(Strict):
         if isinstance(component, Radiotherapy):
             found.extend(_radiotherapy_problems(where, component))
         return found
+
+    def display_of(self, component_id: str) -> Display:
+        """The display fields of a component or drug, by id (KeyError if there is none)."""
+        for component in self.components:
+            if isinstance(component, Regimen):
+                for drug in component.drugs:
+                    if drug.id == component_id:
+                        return drug
+            elif component.id == component_id:
+                return component
+        raise KeyError(component_id)
 
     def dependencies(self) -> dict[str, set[str]]:
         """Component id -> ids of components (or regimens) whose dates it needs first."""
