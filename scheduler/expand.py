@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from scheduler.adjust import Delay, Hold, Stop
 from scheduler.errors import InputError, PlanError
 from scheduler.event import Event, EventKind, Style
 from scheduler.plan import ParameterValue, Plan, PlanRequest
@@ -92,8 +93,16 @@ def expand(request: PlanRequest) -> Plan:
                 f"Parameter {parameter.name} = {parameter.value} is the template default "
                 f"({parameter.description.strip()}); override with --set {parameter.name}=N."
             )
+    _check_adjustments(template, request.adjustments)
+    notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments)
     for component in _in_dependency_order(template):
         expansion.add(component)
+    for delay in request.adjustments:
+        if isinstance(delay, Delay) and delay.cycle > expansion.cycles.get(delay.regimen, 0):
+            raise PlanError(
+                f"cannot delay cycle {delay.cycle} of '{delay.regimen}': the plan has "
+                f"{expansion.cycles.get(delay.regimen, 0)} cycles"
+            )
     events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
     return Plan(
         request=request,
@@ -103,6 +112,27 @@ def expand(request: PlanRequest) -> Plan:
         horizon_end=expansion.horizon_end,
         notes=tuple(notes),
     )
+
+
+def _check_adjustments(template: Template, adjustments: tuple[Any, ...]) -> None:
+    """Every adjustment names a component (or regimen) the template has."""
+    regimens = {c.id for c in template.components if isinstance(c, Regimen)}
+    known = set(regimens)
+    for component in template.components:
+        members = component.drugs if isinstance(component, Regimen) else [component]
+        known.update(m.id for m in members)
+    for adjustment in adjustments:
+        if isinstance(adjustment, Delay):
+            if adjustment.regimen not in regimens:
+                raise InputError(
+                    f"'{adjustment.regimen}' is not a regimen of template '{template.id}' "
+                    f"(its regimens: {', '.join(sorted(regimens)) or 'none'})"
+                )
+        elif adjustment.component not in known:
+            raise InputError(
+                f"'{adjustment.component}' is not a component of template '{template.id}' "
+                f"(its components: {', '.join(sorted(known))})"
+            )
 
 
 def _actual_start(request: PlanRequest, notes: list[str]) -> date:
@@ -157,6 +187,10 @@ class _Expansion:
     spans: dict[str, tuple[date, date]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
     styles: dict[str, Style] = field(default_factory=dict)
+    cycles: dict[str, int] = field(default_factory=dict)
+    """Regimen id -> how many cycles it has."""
+    left_out: dict[str, list[Hold | Stop]] = field(default_factory=dict)
+    """Component id -> the holds and stops that leave some of its events out."""
     clocks: dict[str, tuple[time | None, time | None, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -164,6 +198,24 @@ class _Expansion:
             members = component.drugs if isinstance(component, Regimen) else [component]
             for member in members:
                 self.positions[member.id] = len(self.positions)
+            for adjustment in self.request.adjustments:
+                if isinstance(adjustment, Hold | Stop) and adjustment.component == component.id:
+                    for member in members:
+                        self.left_out.setdefault(member.id, []).append(adjustment)
+        for adjustment in self.request.adjustments:
+            if isinstance(adjustment, Hold | Stop) and adjustment.component in self.positions:
+                targets = self.left_out.setdefault(adjustment.component, [])
+                if adjustment not in targets:
+                    targets.append(adjustment)
+
+    def is_left_out(self, component: str, day: date) -> bool:
+        """True when a hold or stop leaves out the component's event on ``day``."""
+        for adjustment in self.left_out.get(component, ()):
+            if isinstance(adjustment, Stop) and day >= adjustment.start:
+                return True
+            if isinstance(adjustment, Hold) and adjustment.covers(day):
+                return True
+        return False
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -224,6 +276,8 @@ class _Expansion:
     ) -> None:
         day = when.date
         assert day is not None
+        if component in self.left_out and self.is_left_out(component, day):
+            return
         style = self.styles.get(component)
         if style is None:
             style = self.styles[component] = _style(display, kind, self.positions[component])
@@ -275,9 +329,16 @@ class _Expansion:
             counts[drug.id] = spec if isinstance(spec, OpenEnded) else self.value(spec)
         planned = self.anchor_date(regimen.start)
         minimum_ends: dict[str, tuple[date, str]] = {}
+        delays = [a for a in self.request.adjustments
+                  if isinstance(a, Delay) and a.regimen == regimen.id]
         cycle = 0
         while True:
             cycle += 1
+            delayed = [d for d in delays if d.cycle == cycle]
+            delay: tuple[date, str] | None = None
+            if delayed:
+                delay = (planned, "; ".join(f"delayed {d.days} days: {d.reason}" for d in delayed))
+                planned += timedelta(days=sum(d.days for d in delayed))
             if self.calendar.is_working_day(planned):
                 start_of_cycle = Placement(planned)
             else:
@@ -299,13 +360,14 @@ class _Expansion:
                 elif cycle <= spec:
                     active.append((drug, None))
             if not active:
+                self.cycles[regimen.id] = cycle - 1
                 return
             if day1.year >= self.start.year + MAX_PLAN_YEARS:
                 raise PlanError(
                     f"'{regimen.id}' has cycles more than {MAX_PLAN_YEARS} years after the start"
                 )
             for drug, continuation in active:
-                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation)
+                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation, delay)
             planned = day1 + timedelta(days=regimen.cycle_days)
 
     def _drug_days(
@@ -316,9 +378,11 @@ class _Expansion:
         planned_day1: date,
         start_of_cycle: Placement,
         continuation: str | None,
+        delay: tuple[date, str] | None,
     ) -> None:
         """The events of one drug in one cycle; ``continuation`` is the note of a dose past
-        an open-ended drug's planned minimum."""
+        an open-ended drug's planned minimum; ``delay`` the date and reason of a delayed
+        cycle's day 1."""
         day1 = start_of_cycle.date
         assert day1 is not None
         for day in drug.days:
@@ -332,6 +396,10 @@ class _Expansion:
                 continue
             if day == 1 and drug.follows_day1 and start_of_cycle.moved_from:
                 when = Placement(when.date, start_of_cycle.moved_from, start_of_cycle.reason)
+            if day == 1 and drug.follows_day1 and delay is not None:
+                original, why = delay
+                reason = why if when.reason is None else f"{why}; then {when.reason}"
+                when = Placement(when.date, original, reason[:1].upper() + reason[1:])
             notes = []
             if when.moved_from is None and when.reason:
                 notes.append(f"On a non-working day ({when.reason}), kept as the template says.")
@@ -369,10 +437,20 @@ class _Expansion:
         dose = rt.dose or f"{per_fraction} Gy"
         one_day = timedelta(days=1)
         per_week: dict[int, int] = {}
-        closed: list[date] = []
+        closed: list[tuple[date, str]] = []
+        stops = [a.start for a in self.left_out.get(rt.id, ()) if isinstance(a, Stop)]
+        holds = [a for a in self.left_out.get(rt.id, ()) if isinstance(a, Hold)]
         given = 0
+        last = anchor
         day = anchor
         while given < total:
+            if stops and day >= min(stops):
+                break
+            held = next((h for h in holds if h.covers(day)), None)
+            if held is not None:
+                closed.append((day, f"held: {held.reason}"))
+                day += one_day
+                continue
             if (day - anchor).days > total * 7 + RT_SEARCH_DAYS:
                 raise PlanError(
                     f"{rt.name}: only {given} of {total} fractions fit between "
@@ -380,7 +458,7 @@ class _Expansion:
                 )
             if not self.calendar.is_working_day(day):
                 if not self.calendar.is_weekend_only(day):
-                    closed.append(day)
+                    closed.append((day, self.calendar.closed_because(day) or ""))
                 day += one_day
                 continue
             week = (day.toordinal() - 1) // 7  # Monday-to-Sunday weeks
@@ -396,7 +474,8 @@ class _Expansion:
             note = None
             if closed:
                 note = (
-                    f"No radiotherapy on {_day_list(closed)}: {_reasons(self.calendar, closed)}. "
+                    f"No radiotherapy on {_day_list([d for d, _ in closed])}: "
+                    f"{_reasons(closed)}. "
                     f"The course is extended so that all {total} fractions are given."
                 )
                 closed = []
@@ -415,10 +494,10 @@ class _Expansion:
                 cumulative_gy=str(rt.dose_per_fraction_gy * given),
                 total_gy=total_gy,
             )
+            last = day
             day += one_day
         if rt.planned_weeks is not None:
             first_week, last_week = (self.value(w) for w in rt.planned_weeks)
-            last = day - timedelta(days=1)
             week_of_last = (last - self.start).days // 7 + 1
             if week_of_last > last_week:
                 self.notes.append(
@@ -515,11 +594,10 @@ def _day_list(days: list[date]) -> str:
     return f"{first.isoformat()} to {last.isoformat()}"
 
 
-def _reasons(calendar: WorkCalendar, days: list[date]) -> str:
+def _reasons(closed: list[tuple[date, str]]) -> str:
     """Distinct reasons for the closed days, in date order."""
     reasons: list[str] = []
-    for day in days:
-        reason = calendar.closed_because(day) or ""
+    for _, reason in closed:
         if reason and reason not in reasons:
             reasons.append(reason)
     return "; ".join(reasons)

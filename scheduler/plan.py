@@ -9,6 +9,7 @@ from datetime import date
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from scheduler.adjust import Adjustment
 from scheduler.event import Event
 from scheduler.protocol import Template
 from scheduler.units import Span, parse_span
@@ -39,6 +40,7 @@ class PlanRequest:
     parameters: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     horizon: Span = DEFAULT_HORIZON
     shift_start: bool = False
+    adjustments: tuple[Adjustment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""Changes to a plan after it was made: delay a cycle, hold a component, stop a component.
+
+An adjustment never edits events; it is one more input of the expansion, so a plan is
+always recomputed from its template, start date, calendar and ordered adjustments.
+
+- ``Delay(regimen, cycle, days)``: cycle N's day 1 is planned ``days`` later (then placed by
+  the regimen's working-day rule); later cycles follow because each cycle starts
+  ``cycle_days`` after the actual day 1 of the one before; components anchored after the
+  regimen follow too. Radiotherapy not anchored to it stays where it is.
+- ``Hold(component, start, days)``: no treatment of the component on ``days`` calendar days
+  from ``start``. Radiotherapy fractions resume afterwards and all fractions are kept;
+  doses of a drug, daily medication or a visit in the span are left out (a held dose).
+- ``Stop(component, start)``: the component's events on or after ``start`` are left out.
+  The component may be a regimen id, which stops all its drugs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Cycle ``cycle`` of regimen ``regimen`` (and all that follows it) moves ``days`` days."""
+
+    regimen: str
+    cycle: int
+    days: int
+    reason: str
+
+    def describe(self) -> str:
+        """One line for notes and listings."""
+        return f"cycle {self.cycle} of {self.regimen} delayed {self.days} days: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """No treatment of ``component`` on ``days`` calendar days from ``start``."""
+
+    component: str
+    start: date
+    days: int
+    reason: str
+
+    @property
+    def end(self) -> date:
+        """The last held day."""
+        return self.start + timedelta(days=self.days - 1)
+
+    def covers(self, day: date) -> bool:
+        """True when ``day`` is held."""
+        return self.start <= day <= self.end
+
+    def describe(self) -> str:
+        """One line for notes and listings."""
+        return (f"{self.component} held {self.start.isoformat()} to {self.end.isoformat()}: "
+                f"{self.reason}")
+
+
+@dataclass(frozen=True)
+class Stop:
+    """``component`` stops: its events on or after ``start`` are left out."""
+
+    component: str
+    start: date
+    reason: str
+
+    def describe(self) -> str:
+        """One line for notes and listings."""
+        return f"{self.component} stopped from {self.start.isoformat()}: {self.reason}"
+
+
+Adjustment = Delay | Hold | Stop
+
+KINDS: dict[str, type[Delay] | type[Hold] | type[Stop]] = {
+    "delay": Delay, "hold": Hold, "stop": Stop,
+}
+
+
+def to_record(adjustment: Adjustment) -> tuple[str, dict[str, Any]]:
+    """(kind, JSON-able fields) for storage."""
+    kind = {Delay: "delay", Hold: "hold", Stop: "stop"}[type(adjustment)]
+    fields = dict(adjustment.__dict__)
+    for name, value in fields.items():
+        if isinstance(value, date):
+            fields[name] = value.isoformat()
+    return kind, fields
+
+
+def from_record(kind: str, fields: dict[str, Any]) -> Adjustment:
+    """The inverse of :func:`to_record`."""
+    values = dict(fields)
+    if "start" in values:
+        values["start"] = date.fromisoformat(values["start"])
+    return KINDS[kind](**values)
