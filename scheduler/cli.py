@@ -7,6 +7,8 @@ status 2, in one place (:class:`_Group`); nothing is written when a command fail
 from __future__ import annotations
 
 import functools
+import getpass
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +16,8 @@ from typing import Any
 
 import click
 
-from scheduler import __version__
+from scheduler import __version__, patients
+from scheduler.adjust import Delay, Hold, Stop
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
 from scheduler.export import ics, table
@@ -30,6 +33,7 @@ from scheduler.options import (
     resolve_now,
 )
 from scheduler.plan import Plan
+from scheduler.registry import Registry, default_path
 
 
 class _UserError(click.ClickException):
@@ -242,6 +246,247 @@ def generate(
                    f"{plan.first_date.isoformat()} to {plan.last_date.isoformat()})")
     for note in plan.notes:
         click.echo(f"Note: {note}")
+
+
+# --- the patient registry -------------------------------------------------------------------
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db``, shared by every registry command."""
+    return click.option(
+        "--db", type=click.Path(path_type=Path), envvar="SCHEDULER_DB", metavar="FILE",
+        help="Registry file (SQLite). Default: $SCHEDULER_DB, else a file in your user data "
+             "folder.",
+    )(command)
+
+
+def _registry(db: Path | None) -> Registry:
+    return Registry(db or default_path())
+
+
+def _author(author: str | None) -> str:
+    return author or os.environ.get("USER") or getpass.getuser()
+
+
+author_option = click.option("--author", metavar="NAME",
+                             help="Who makes the change (default: your user name).")
+now_option = click.option("--now", metavar="TIMESTAMP",
+                          help="The time to record, e.g. 2026-01-01T08:00:00Z. Default: "
+                               "SOURCE_DATE_EPOCH if set, else the current time.")
+
+
+@cli.group()
+def patient() -> None:
+    """Register patients' plans, list them and show one.
+
+    \b
+    Example:
+        scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
+        scheduler patient list
+        scheduler patient show P017
+    """
+
+
+@patient.command("add")
+@click.argument("key")
+@click.argument("template")
+@plan_options
+@click.option("--label", metavar="TEXT", help="Display label for calendars and file names.")
+@db_option
+@now_option
+def patient_add(key: str, template: str, options: PlanOptions, label: str | None,
+                db: Path | None, now: str | None) -> None:
+    """Register KEY's plan: TEMPLATE from --start with the plan options.
+
+    KEY is a pseudonymous patient key (a study number, not a name). It never goes into
+    event UIDs. The template's text is stored with the plan, so editing the file later
+    does not change an issued plan.
+
+    \b
+    Example:
+        scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
+    """
+    with _registry(db) as registry:
+        plan = patients.register(registry, key, label, template, options, resolve_now(now))
+    click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
+               f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
+               f"{plan.last_date.isoformat()}")
+    for note in plan.notes:
+        click.echo(f"Note: {note}")
+
+
+@patient.command("list")
+@db_option
+def patient_list(db: Path | None) -> None:
+    """List registered patients: key, label, template, start, versions issued.
+
+    \b
+    Example:
+        scheduler patient list
+    """
+    with _registry(db) as registry:
+        for stored in registry.plans():
+            versions = registry.versions(stored.id)
+            click.echo(f"{stored.patient_key}\t{stored.label or ''}\t{stored.template_id}\t"
+                       f"{stored.start}\tversion {versions[-1].version if versions else '-'}")
+
+
+@patient.command("show")
+@click.argument("key")
+@db_option
+@click.option("--events", is_flag=True, help="Also print the current plan's events.")
+def patient_show(key: str, db: Path | None, events: bool) -> None:
+    """Show KEY's plan, its adjustments and its issued versions.
+
+    \b
+    Example:
+        scheduler patient show P017 --events
+    """
+    with _registry(db) as registry:
+        stored = registry.plan(key)
+        adjustments = registry.adjustments(stored.id)
+        versions = registry.versions(stored.id)
+        plan = patients.current_plan(registry, key)
+    click.echo(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else ""))
+    click.echo(f"Template {stored.template_id} from {stored.template_path}, "
+               f"sha256 {stored.template_sha256[:12]}")
+    if patients.template_changed(stored):
+        click.echo("Warning: the template file has changed since this plan was registered; "
+                   "the plan keeps the registered copy.")
+    click.echo(f"Registered {stored.created_at}")
+    click.echo("Adjustments:" if adjustments else "Adjustments: none")
+    for number, item in enumerate(adjustments, start=1):
+        click.echo(f"  {number}. {item.adjustment.describe()} ({item.author}, {item.created_at})")
+    click.echo("Issued versions:" if versions else "Issued versions: none")
+    for version in versions:
+        click.echo(f"  version {version.version}, {version.issued_at}: {', '.join(version.files)}")
+    click.echo(table.to_text(plan) if events else
+               f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
+               f"{plan.last_date.isoformat()}", nl=not events)
+
+
+def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
+            now: str | None) -> None:
+    with _registry(db) as registry:
+        plan = patients.adjust(registry, key, adjustment, _author(author), resolve_now(now))
+    recorded = next(a for a in reversed(plan.request.adjustments))
+    click.echo(f"Recorded for {key}: {recorded.describe()}")
+    click.echo(f"The plan now has {len(plan.events)} events, {plan.first_date.isoformat()} to "
+               f"{plan.last_date.isoformat()}. Run 'scheduler issue {key} -o OUTDIR' to hand "
+               "out the new version.")
+    for event in plan.events:
+        if event.note and "Outside its window" in event.note:
+            click.echo(f"Warning: {event.title} on {event.date.isoformat()} is outside its "
+                       f"window ({event.window_start} to {event.window_end}).")
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--cycle", type=click.IntRange(min=1), required=True, help="The cycle to delay.")
+@click.option("--days", type=click.IntRange(-60, 365), required=True,
+              help="Days to delay it by (negative to bring it forward).")
+@click.option("--reason", required=True, help="Why, e.g. 'neutropenia'.")
+@click.option("--regimen", default="", metavar="ID",
+              help="The regimen, when the template has more than one.")
+@author_option
+@now_option
+@db_option
+def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: str | None,
+          now: str | None, db: Path | None) -> None:
+    """Delay cycle N of KEY's regimen, and everything that follows it, by D days.
+
+    Later cycles of the same regimen move with it (each starts its cycle length after the
+    actual day 1 of the one before); radiotherapy not anchored to the regimen stays. The new
+    dates still follow the working-day rules. A date pushed outside its window is reported.
+
+    \b
+    Example:
+        scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia"
+    """
+    if days == 0:
+        raise _UserError("--days: a delay of 0 days changes nothing")
+    _record(key, Delay(regimen, cycle, days, reason), db, author, now)
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--component", required=True, metavar="ID", help="Component to hold, e.g. rt.")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
+              callback=_converted(lambda v: parse_date(v, "--from")), help="First held day.")
+@click.option("--days", type=click.IntRange(1, 366), required=True,
+              help="Number of calendar days held.")
+@click.option("--reason", required=True, help="Why, e.g. 'mucositis'.")
+@author_option
+@now_option
+@db_option
+def hold(key: str, component: str, start: Any, days: int, reason: str, author: str | None,
+         now: str | None, db: Path | None) -> None:
+    """Hold a component of KEY's plan for D calendar days from a date.
+
+    Radiotherapy fractions resume after the hold and all fractions are kept; a drug's dose,
+    daily medication or visit in the held days is left out.
+
+    \b
+    Example:
+        scheduler hold P017 --component rt --from 2026-04-20 --days 2 --reason "mucositis"
+    """
+    _record(key, Hold(component, start, days, reason), db, author, now)
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--component", required=True, metavar="ID",
+              help="Component (or regimen) to stop, e.g. pd1.")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
+              callback=_converted(lambda v: parse_date(v, "--from")),
+              help="First day with no more treatment.")
+@click.option("--reason", required=True, help="Why, e.g. 'progression'.")
+@author_option
+@now_option
+@db_option
+def stop(key: str, component: str, start: Any, reason: str, author: str | None,
+         now: str | None, db: Path | None) -> None:
+    """Stop a component of KEY's plan: its events from a date on are cancelled.
+
+    \b
+    Example:
+        scheduler stop P017 --component pd1 --from 2026-09-01 --reason "progression"
+    """
+    _record(key, Stop(component, start, reason), db, author, now)
+
+
+@cli.command("issue")
+@click.argument("key")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
+              metavar="OUTDIR", help="Folder to write into (created if missing).")
+@click.option("--discreet", is_flag=True, help="No drug, diagnosis or dose in the .ics.")
+@now_option
+@db_option
+def issue_command(key: str, outdir: Path, discreet: bool, now: str | None,
+                  db: Path | None) -> None:
+    """Write KEY's current plan as the next version and record it.
+
+    Event UIDs stay the same across versions. Events whose date, time or text changed get
+    a higher SEQUENCE; events that went away are written as STATUS:CANCELLED. See README,
+    "Importing", for what each calendar client does with a new version.
+
+    \b
+    Example:
+        scheduler issue P017 -o out/
+    """
+    with _registry(db) as registry:
+        issued = patients.issue(registry, key, outdir, resolve_now(now), discreet=discreet)
+    revision = issued.revision
+    for path in issued.files:
+        click.echo(f"Wrote {path}")
+    if issued.previous is None:
+        click.echo(f"Version 1 of {key}: {len(issued.plan.events)} events.")
+    else:
+        click.echo(
+            f"Version {issued.version} of {key} (replaces version {issued.previous.version} of "
+            f"{issued.previous.issued_at[:10]}): {len(revision.changed)} changed, "
+            f"{len(revision.added)} new, {len(revision.cancelled)} cancelled."
+        )
 
 
 def main() -> None:  # pragma: no cover - console entry point

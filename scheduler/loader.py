@@ -77,6 +77,11 @@ def read_yaml(path: Path, what: str = "file") -> tuple[Any, dict[tuple[Any, ...]
         raise TemplateError(
             source, [(None, "", f"not UTF-8 text (bad byte at offset {error.start})")]
         ) from None
+    return parse_yaml_text(text, source)
+
+
+def parse_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML text; returns the data and a map field path -> line number."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -181,6 +186,12 @@ def load_template_file(path: Path) -> Template:
     """Read and validate one template file."""
     data, lines = read_yaml(path, "template file")
     return parse_template(data, lines, str(path))
+
+
+def load_template_text(text: str, source: str) -> Template:
+    """Validate template text kept elsewhere (e.g. the copy stored with a registered plan)."""
+    data, lines = parse_yaml_text(text, source)
+    return parse_template(data, lines, source)
 
 
 # --- shipped templates ---------------------------------------------------------------------

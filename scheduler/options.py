@@ -20,6 +20,7 @@ import pendulum
 from scheduler.errors import InputError
 from scheduler.loader import resolve_template
 from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
+from scheduler.protocol import Template
 from scheduler.site import MAX_RANGE_DAYS, load_site
 from scheduler.units import Span, parse_span
 from scheduler.workdays import make_calendar
@@ -140,6 +141,11 @@ def _expand_ranges(ranges: tuple[DateRange, ...], default_reason: str) -> dict[d
 def build_request(template_ref: str, options: PlanOptions, patient: str | None) -> PlanRequest:
     """Load the template (and site file) and assemble the request the expansion takes."""
     template, _ = resolve_template(template_ref)
+    return request_for(template, options, patient)
+
+
+def request_for(template: Template, options: PlanOptions, patient: str | None) -> PlanRequest:
+    """Assemble the request for a loaded template (reads the site file, if any)."""
     site = load_site(options.site) if options.site else None
     closures = site.closures() if site else {}
     workdays = site.extra_workdays() if site else {}

@@ -10,6 +10,7 @@ no drug, diagnosis or dose.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Timezone
@@ -17,11 +18,14 @@ from icalendar import Event as VEvent
 
 from scheduler import __version__
 from scheduler.event import Event
+from scheduler.export.table import event_from_record
 from scheduler.plan import Plan
+from scheduler.reissue import Revision
 
 PRODID = f"-//scheduler//Treatment schedule {__version__}//EN"
 DISCREET_CALENDAR_NAME = "Hospital appointments"
 DISCREET_DESCRIPTION = "Details are on your printed treatment calendar."
+CANCELLED_PREFIX = "Cancelled: "
 
 
 def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
@@ -52,11 +56,22 @@ def describe(event: Event, plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _vevent(event: Event, plan: Plan, stamp: datetime, discreet: bool) -> VEvent:
+@dataclass(frozen=True)
+class _Item:
+    """One VEVENT to write: the event and what this version says about it."""
+
+    event: Event
+    sequence: int
+    stamp: datetime
+    cancelled: bool
+
+
+def _vevent(item: _Item, plan: Plan, discreet: bool) -> VEvent:
+    event = item.event
     vevent = VEvent()
     vevent.add("uid", event.uid)
-    vevent.add("dtstamp", stamp)
-    vevent.add("sequence", 0)
+    vevent.add("dtstamp", item.stamp.astimezone(UTC))
+    vevent.add("sequence", item.sequence)
     if event.start is None:
         vevent.add("dtstart", event.date)
         vevent.add("dtend", event.date + timedelta(days=1))
@@ -66,8 +81,10 @@ def _vevent(event: Event, plan: Plan, stamp: datetime, discreet: bool) -> VEvent
         vevent.add("dtstart", event.start)
         vevent.add("dtend", event.end)
         vevent.add("transp", "OPAQUE")
-    vevent.add("status", "TENTATIVE" if event.open_ended else "CONFIRMED")
+    vevent.add("status", _status(item))
     summary = event.style.discreet_title if discreet else event.title
+    if item.cancelled:
+        summary = f"{CANCELLED_PREFIX}{summary}"
     vevent.add("summary", summary)
     vevent.add("description", DISCREET_DESCRIPTION if discreet else describe(event, plan))
     if not discreet:
@@ -76,7 +93,7 @@ def _vevent(event: Event, plan: Plan, stamp: datetime, discreet: bool) -> VEvent
             vevent.add("location", event.style.location)
         if event.style.colour:
             vevent.add("color", event.style.colour)
-    if event.style.reminder_minutes is not None:
+    if event.style.reminder_minutes is not None and not item.cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", summary)
@@ -85,10 +102,50 @@ def _vevent(event: Event, plan: Plan, stamp: datetime, discreet: bool) -> VEvent
     return vevent
 
 
+def _status(item: _Item) -> str:
+    """CANCELLED for an event gone from the plan, TENTATIVE for a continuation dose."""
+    if item.cancelled:
+        return "CANCELLED"
+    return "TENTATIVE" if item.event.open_ended else "CONFIRMED"
+
+
+def _items(plan: Plan, stamp: datetime, revision: Revision | None) -> list[_Item]:
+    """Every VEVENT of this version, cancelled ones included, in date order."""
+    if revision is None:
+        return [_Item(event, 0, stamp, False) for event in plan.events]
+    zone = plan.request.timezone
+    items = []
+    for event in plan.events:
+        entry = revision.entries[event.uid]
+        items.append(_Item(event, entry.sequence, entry.stamp, False))
+    for uid, entry in revision.entries.items():
+        if entry.cancelled:
+            gone = event_from_record(entry.record)
+            if gone.start is not None and gone.end is not None:
+                gone = gone._replace(start=gone.start.astimezone(zone), end=gone.end.astimezone(zone))
+            items.append(_Item(gone, entry.sequence, entry.stamp, True))
+            assert gone.uid == uid
+    # A stable sort: the plan's own order stays, cancelled events slot in by date and time.
+    items.sort(key=lambda item: (item.event.date, item.event.start is not None,
+                                 item.event.start.timestamp() if item.event.start else 0.0))
+    return items
+
+
 def to_ics(
-    plan: Plan, *, stamp: datetime, patient: str | None = None, discreet: bool = False
+    plan: Plan,
+    *,
+    stamp: datetime,
+    patient: str | None = None,
+    discreet: bool = False,
+    revision: Revision | None = None,
 ) -> bytes:
-    """The plan as an iCalendar file (CRLF line ends, lines folded at 75 octets)."""
+    """The plan as an iCalendar file (CRLF line ends, lines folded at 75 octets).
+
+    Without ``revision`` every event is ``SEQUENCE:0`` with DTSTAMP ``stamp``. With one
+    (see :mod:`scheduler.reissue`), each event takes its version's SEQUENCE and DTSTAMP,
+    and events gone from the plan are written as ``STATUS:CANCELLED``.
+    """
+    items = _items(plan, stamp, revision)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -98,7 +155,7 @@ def to_ics(
     calendar.add("x-wr-calname", name)
     zone = plan.request.timezone
     zone_name = str(zone.key) if hasattr(zone, "key") else str(zone)
-    timed = any(e.start is not None for e in plan.events)
+    timed = any(item.event.start is not None for item in items)
     if zone_name not in ("UTC", "Etc/UTC"):
         calendar.add("x-wr-timezone", zone_name)
         if timed:
@@ -106,11 +163,10 @@ def to_ics(
                 Timezone.from_tzinfo(
                     zone,
                     tzid=zone_name,
-                    first_date=plan.first_date - timedelta(days=1),
-                    last_date=plan.last_date + timedelta(days=1),
+                    first_date=min(i.event.date for i in items) - timedelta(days=1),
+                    last_date=max(i.event.date for i in items) + timedelta(days=1),
                 )
             )
-    stamp_utc = stamp.astimezone(UTC)
-    for event in plan.events:
-        calendar.add_component(_vevent(event, plan, stamp_utc, discreet))
+    for item in items:
+        calendar.add_component(_vevent(item, plan, discreet))
     return calendar.to_ical()

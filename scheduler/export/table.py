@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, datetime
 from typing import Any
 
-from scheduler.event import Event
+from scheduler.event import Event, Style
 from scheduler.plan import Plan
 from scheduler.workdays import WEEKDAY_NAMES
 
@@ -16,6 +17,7 @@ JSON_FIELDS = (
     "code", "title", "dose", "regimen", "cycle", "day", "fraction", "fractions_total",
     "fraction_gy", "cumulative_gy", "plan_day", "uid", "moved_from", "reason", "note",
     "open_ended", "window_start", "window_end", "location", "category",
+    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy",
 )
 
 
@@ -53,7 +55,59 @@ def event_record(event: Event) -> dict[str, Any]:
         "window_end": iso(event.window_end),
         "location": event.style.location,
         "category": event.style.category,
+        "colour": event.style.colour,
+        "reminder_minutes": event.style.reminder_minutes,
+        "discreet_title": event.style.discreet_title,
+        "cycle_days": event.cycle_days,
+        "total_gy": event.total_gy,
     }
+
+
+def event_from_record(record: dict[str, Any]) -> Event:
+    """The inverse of :func:`event_record` (the style's sort position is not kept: 0)."""
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    def instant(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    style = Style(
+        name=record["component_name"],
+        code=record["code"],
+        location=record["location"],
+        category=record["category"],
+        colour=record["colour"],
+        reminder_minutes=record["reminder_minutes"],
+        discreet_title=record["discreet_title"],
+        order=0,
+    )
+    return Event(
+        uid=record["uid"],
+        date=date.fromisoformat(record["date"]),
+        start=instant(record["start"]),
+        end=instant(record["end"]),
+        kind=record["kind"],
+        component=record["component"],
+        style=style,
+        title=record["title"],
+        dose=record["dose"],
+        plan_day=record["plan_day"],
+        regimen=record["regimen"],
+        cycle=record["cycle"],
+        day=record["day"],
+        cycle_days=record["cycle_days"],
+        fraction=record["fraction"],
+        fractions_total=record["fractions_total"],
+        fraction_gy=record["fraction_gy"],
+        cumulative_gy=record["cumulative_gy"],
+        total_gy=record["total_gy"],
+        moved_from=day(record["moved_from"]),
+        reason=record["reason"],
+        note=record["note"],
+        open_ended=record["open_ended"],
+        window_start=day(record["window_start"]),
+        window_end=day(record["window_end"]),
+    )
 
 
 def to_json(plan: Plan) -> str:

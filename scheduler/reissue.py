@@ -1,0 +1,88 @@
+"""Versions of an issued plan: which events changed, which went away, and their SEQUENCE.
+
+Pure: given what the last version said about each UID and the plan as it is now, decide
+for every UID its SEQUENCE, DTSTAMP and status in the next version.
+
+- unchanged event (same record): same SEQUENCE and DTSTAMP as before, so its VEVENT is
+  byte-identical;
+- changed event (date, time or any text): SEQUENCE one above the last issued, fresh DTSTAMP;
+- new event: SEQUENCE 0, fresh DTSTAMP;
+- event gone from the plan: issued as CANCELLED with SEQUENCE raised and a fresh DTSTAMP,
+  and kept as CANCELLED (unchanged) in every later version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from scheduler.export.table import event_record
+from scheduler.plan import Plan
+
+Status = Literal["CONFIRMED", "TENTATIVE", "CANCELLED"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one version said about one UID."""
+
+    sequence: int
+    stamp: datetime
+    cancelled: bool
+    record: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """For storage."""
+        return {"sequence": self.sequence, "stamp": self.stamp.isoformat(),
+                "cancelled": self.cancelled, "record": self.record}
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> Entry:
+        """The inverse of :meth:`to_json`."""
+        return cls(value["sequence"], datetime.fromisoformat(value["stamp"]),
+                   value["cancelled"], dict(value["record"]))
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The next version: an entry per UID, and which UIDs changed, appeared or went away."""
+
+    entries: dict[str, Entry]
+    changed: frozenset[str]
+    added: frozenset[str]
+    cancelled: frozenset[str]
+
+    @property
+    def is_unchanged(self) -> bool:
+        """True when the next version says exactly what the last one did."""
+        return not (self.changed or self.added or self.cancelled)
+
+
+def revise(previous: Mapping[str, Entry], plan: Plan, stamp: datetime) -> Revision:
+    """The entries of the next version of ``plan`` after ``previous`` (empty for the first)."""
+    entries: dict[str, Entry] = {}
+    changed: set[str] = set()
+    added: set[str] = set()
+    for event in plan.events:
+        record = event_record(event)
+        old = previous.get(event.uid)
+        if old is None:
+            entries[event.uid] = Entry(0, stamp, False, record)
+            added.add(event.uid)
+        elif not old.cancelled and old.record == record:
+            entries[event.uid] = old
+        else:
+            entries[event.uid] = Entry(old.sequence + 1, stamp, False, record)
+            changed.add(event.uid)
+    cancelled: set[str] = set()
+    for uid, old in previous.items():
+        if uid in entries:
+            continue
+        if old.cancelled:
+            entries[uid] = old
+        else:
+            entries[uid] = Entry(old.sequence + 1, stamp, True, old.record)
+            cancelled.add(uid)
+    return Revision(entries, frozenset(changed), frozenset(added), frozenset(cancelled))

@@ -1,0 +1,213 @@
+"""The patient registry: plans, adjustments, versions; re-issue; crashes and concurrency."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from scheduler.cli import cli
+from scheduler.registry import PAUSE_FOR_TESTS, Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "registry.sqlite3"
+
+
+def run(db: Path, *args: str):
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    return result
+
+
+def register(db: Path, key: str = "P017", start: str = "2026-03-02") -> None:
+    result = run(db, "patient", "add", key, "nct06478355", "--start", start,
+                 "--label", "Patient 017", "--now", "2026-03-01T00:00:00Z")
+    assert result.exit_code == 0, result.output
+
+
+def vevents(path: Path) -> dict[str, object]:
+    return {str(v["UID"]): v for v in Calendar.from_ical(path.read_bytes()).walk("VEVENT")}
+
+
+def test_add_list_show(db):
+    register(db)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    listing = run(db, "patient", "list")
+    assert listing.output == "P017\tPatient 017\tnct06478355\t2026-03-02\tversion -\n"
+    shown = run(db, "patient", "show", "P017")
+    assert "Patient P017 (Patient 017)" in shown.output
+    assert "Adjustments: none" in shown.output
+    again = run(db, "patient", "add", "P017", "nct06478355", "--start", "2026-03-02")
+    assert again.exit_code == 2
+    assert "patient 'P017' is already registered" in again.stderr
+
+
+def test_schema_version_is_recorded(db):
+    register(db)
+    connection = sqlite3.connect(db)
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    connection.execute("PRAGMA user_version = 99")
+    connection.commit()
+    connection.close()
+    result = run(db, "patient", "list")
+    assert result.exit_code == 2
+    assert "made by a newer scheduler (schema 99" in result.stderr
+
+
+def test_not_a_registry_is_refused(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    result = run(junk, "patient", "list")
+    assert result.exit_code == 2
+    assert "not a scheduler registry" in result.stderr
+
+
+def test_delay_then_reissue_replaces_in_place(db, tmp_path):
+    register(db)
+    out = tmp_path / "out"
+    first = run(db, "issue", "P017", "-o", str(out), "--now", "2026-03-01T01:00:00Z")
+    assert first.exit_code == 0, first.output
+    delayed = run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "neutropenia",
+                  "--author", "nurse.li", "--now", "2026-04-10T00:00:00Z")
+    assert delayed.exit_code == 0, delayed.output
+    assert "Recorded for P017: cycle 3 of immunochemo delayed 7 days: neutropenia" in delayed.output
+    second = run(db, "issue", "P017", "-o", str(out), "--now", "2026-04-10T01:00:00Z")
+    assert second.exit_code == 0, second.output
+    assert ("Version 2 of P017 (replaces version 1 of 2026-03-01): 21 changed, 0 new, "
+            "1 cancelled.") in second.output
+
+    old = vevents(out / "patient-017_nct06478355_2026-03-02_v1.ics")
+    new = vevents(out / "patient-017_nct06478355_2026-03-02_v2.ics")
+    assert set(old) == set(new)  # same UIDs: nothing duplicated, nothing lost
+    moved = {uid for uid in old if old[uid].decoded("DTSTART") != new[uid].decoded("DTSTART")}
+    raised = {uid for uid in new if new[uid]["SEQUENCE"] == 1}
+    cancelled = {uid for uid in new if str(new[uid]["STATUS"]) == "CANCELLED"}
+    assert len(cancelled) == 1
+    assert raised == moved | cancelled
+    assert len(moved) == 21  # C3 and C4 (4 + 4 events) and immunotherapy C5-C17 (13)
+    for uid in set(new) - raised:
+        assert new[uid]["SEQUENCE"] == 0
+        assert new[uid].decoded("DTSTAMP") == datetime(2026, 3, 1, 1, tzinfo=UTC)
+    for uid in raised:
+        assert new[uid].decoded("DTSTAMP") == datetime(2026, 4, 10, 1, tzinfo=UTC)
+    (gone,) = cancelled
+    assert str(new[gone]["SUMMARY"]).startswith("Cancelled: PD-1 inhibitor")
+    assert not new[gone].walk("VALARM")
+    c3 = [v for v in new.values() if str(v["SUMMARY"]) == "Cisplatin – cycle 3, day 1"]
+    assert c3[0].decoded("DTSTART").date() == date(2026, 4, 20)
+    rt_old = sorted(v.decoded("DTSTART") for v in old.values() if "Radiotherapy" in str(v["SUMMARY"]))
+    rt_new = sorted(v.decoded("DTSTART") for v in new.values() if "Radiotherapy" in str(v["SUMMARY"]))
+    assert rt_old == rt_new
+
+    # Issuing again with no change: same SEQUENCE everywhere, cancelled stays cancelled.
+    third = run(db, "issue", "P017", "-o", str(out), "--now", "2026-04-11T00:00:00Z")
+    assert "0 changed, 0 new, 0 cancelled" in third.output
+    v3 = vevents(out / "patient-017_nct06478355_2026-03-02_v3.ics")
+    assert {u: v["SEQUENCE"] for u, v in v3.items()} == {u: v["SEQUENCE"] for u, v in new.items()}
+    assert str(v3[gone]["STATUS"]) == "CANCELLED"
+
+
+def test_radiotherapy_hold_through_the_cli(db):
+    register(db, start="2026-01-05")
+    result = run(db, "hold", "P017", "--component", "rt", "--from", "2026-03-02", "--days", "2",
+                 "--reason", "mucositis")
+    assert result.exit_code == 0, result.output
+    shown = run(db, "patient", "show", "P017", "--events")
+    rt_lines = [line for line in shown.output.splitlines() if "Radiotherapy – fraction" in line]
+    assert len(rt_lines) == 30
+    assert "1. rt held 2026-03-02 to 2026-03-03: mucositis" in shown.output
+
+
+def test_a_refused_adjustment_records_nothing(db):
+    register(db)
+    result = run(db, "delay", "P017", "--cycle", "30", "--days", "7", "--reason", "x")
+    assert result.exit_code == 2
+    assert "cannot delay cycle 30" in result.stderr
+    result = run(db, "stop", "P017", "--component", "surgery", "--from", "2026-05-01",
+                 "--reason", "x")
+    assert result.exit_code == 2
+    with Registry(db) as registry:
+        assert registry.adjustments(registry.plan("P017").id) == []
+
+
+def test_edited_template_file_does_not_change_the_plan(db, tmp_path):
+    template = tmp_path / "my.yaml"
+    template.write_text((ROOT / "templates" / "nct06478355.yaml").read_text())
+    result = run(db, "patient", "add", "P1", str(template), "--start", "2026-03-02")
+    assert result.exit_code == 0, result.output
+    template.write_text(template.read_text().replace("cycle_days: 21", "cycle_days: 14"))
+    shown = run(db, "patient", "show", "P1", "--events")
+    assert "the template file has changed since this plan was registered" in shown.output
+    assert "2026-03-23  Mon  10:30-13:30  DDP   Cisplatin – cycle 2, day 1" in shown.output
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scheduler", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _count_adjustments(db: Path) -> int:
+    connection = sqlite3.connect(db)
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return connection.execute("SELECT count(*) FROM adjustments").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_kill_9_during_delay_leaves_the_previous_state(db):
+    register(db)
+    env = {**os.environ, PAUSE_FOR_TESTS: "30"}
+    process = _cli("delay", "P017", "--cycle", "3", "--days", "7", "--reason", "x",
+                   "--db", str(db), env=env)
+    time.sleep(3)  # the adjustment row is written; the process waits before COMMIT
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _count_adjustments(db) == 0
+    ok = run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "x")
+    assert ok.exit_code == 0, ok.output
+    assert _count_adjustments(db) == 1
+
+
+def test_kill_9_during_issue_leaves_the_previous_state(db, tmp_path):
+    register(db)
+    out = tmp_path / "out"
+    env = {**os.environ, PAUSE_FOR_TESTS: "30"}
+    process = _cli("issue", "P017", "-o", str(out), "--db", str(db), env=env)
+    time.sleep(3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with Registry(db) as registry:
+        assert registry.versions(registry.plan("P017").id) == []
+    result = run(db, "issue", "P017", "-o", str(out))
+    assert result.exit_code == 0
+    assert "Version 1 of P017" in result.output
+
+
+def test_two_delays_at_once_both_land(db):
+    register(db)
+    env = {**os.environ, PAUSE_FOR_TESTS: "1"}
+    first = _cli("delay", "P017", "--cycle", "2", "--days", "7", "--reason", "a",
+                 "--db", str(db), env=env)
+    second = _cli("delay", "P017", "--cycle", "3", "--days", "7", "--reason", "b",
+                  "--db", str(db), env=env)
+    outputs = [p.communicate(timeout=60) for p in (first, second)]
+    assert first.returncode == 0, outputs[0]
+    assert second.returncode == 0, outputs[1]
+    assert _count_adjustments(db) == 2
+    shown = run(db, "patient", "show", "P017")
+    assert "delayed 7 days: a" in shown.output and "delayed 7 days: b" in shown.output
