@@ -10,6 +10,7 @@ import functools
 import getpass
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ import click
 
 from scheduler import __version__, patients
 from scheduler.adjust import Delay, Hold, Stop
+from scheduler.batch import read_cohort, run_cohort
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
 from scheduler.export import ics, table
-from scheduler.files import plan_filename, write_files
+from scheduler.files import plan_filename, read_text_file, write_files
 from scheduler.loader import load_template_file, shipped_templates
 from scheduler.options import (
     PlanOptions,
@@ -32,6 +34,7 @@ from scheduler.options import (
     parse_horizon,
     resolve_now,
 )
+from scheduler.outputs import OutputOptions
 from scheduler.plan import Plan
 from scheduler.registry import Registry, default_path
 
@@ -487,6 +490,45 @@ def issue_command(key: str, outdir: Path, discreet: bool, now: str | None,
             f"{issued.previous.issued_at[:10]}): {len(revision.changed)} changed, "
             f"{len(revision.added)} new, {len(revision.cancelled)} cancelled."
         )
+
+
+@cli.command()
+@click.argument("csv_file", metavar="PATIENTS.csv", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
+              metavar="OUTDIR", help="Folder to write into (created if missing).")
+@click.option("--discreet", is_flag=True, help="No drug, diagnosis or dose in the .ics files.")
+@click.option("--jobs", type=click.IntRange(1, 64), metavar="N",
+              help="Processes to use. Default: one per CPU core.")
+@now_option
+def batch(csv_file: Path, outdir: Path, discreet: bool, jobs: int | None, now: str | None) -> None:
+    """Write calendars for a whole cohort, one row of PATIENTS.csv per patient.
+
+    Columns: key, template, start (required); label, holidays, tz, closed, workday, set,
+    horizon, shift_start (optional; several dates or NAME=VALUE pairs separated by ';').
+    Each row's files are named <key>_<template>_<start>. A row with bad data is reported
+    with its line number and the others go on; the exit status is 2 if any row failed.
+
+    \b
+    Example:
+        scheduler batch samples/cohort.csv -o out/cohort/
+    """
+    text = read_text_file(csv_file, "CSV file")
+    cohort = read_cohort(text)
+    stamp = resolve_now(now)
+    started = time.perf_counter()
+    with click.progressbar(length=len(cohort.rows), label="Calendars", file=sys.stderr) as bar:
+        results = run_cohort(cohort.rows, outdir, stamp, OutputOptions(discreet=discreet),
+                             jobs=jobs, progress=lambda _: bar.update(1))
+    failed = sorted([*cohort.errors, *(r for r in results if r.error)], key=lambda r: r.line)
+    for result in failed:
+        click.echo(f"Error: {csv_file}:{result.line}: {result.key or '(no key)'}: {result.error}",
+                   err=True)
+    done = [r for r in results if not r.error]
+    click.echo(f"{len(done) + len(failed)} rows: {len(done)} written to {outdir} "
+               f"({sum(len(r.files) for r in done)} files) in "
+               f"{time.perf_counter() - started:.1f} s; {len(failed)} failed.")
+    if failed:
+        sys.exit(2)
 
 
 def main() -> None:  # pragma: no cover - console entry point

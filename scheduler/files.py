@@ -49,6 +49,24 @@ def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
                 temporary.unlink()
 
 
+def read_text_file(path: Path, what: str, limit: int = 50_000_000) -> str:
+    """A UTF-8 text file's content; InputError naming the file for anything else."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a {what}")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such {what}") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    if len(raw) > limit or b"\x00" in raw:
+        raise InputError(f"{path}: not a {what} (binary or larger than {limit} bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
+
+
 def plan_filename(template_id: str, start: date, patient: str | None, suffix: str) -> str:
     """``nct06478355_2026-01-05.ics``; with a patient label, ``<label>_<id>_<start>.ics``."""
     stem = f"{template_id}_{start.isoformat()}"

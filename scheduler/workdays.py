@@ -14,6 +14,7 @@ Every closed day has a reason, which the expansion writes next to the events it 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -94,10 +95,24 @@ def make_calendar(
     """Build a calendar for ``"CN"``, ``"US-CA"`` or ``"none"`` plus site changes.
 
     Raises InputError for an unknown country or subdivision, or a date given both as a
-    closure and as a working day.
+    closure and as a working day. Calendars are cached by their arguments: a cohort of
+    patients at one site shares one (and its filled holiday tables).
     """
-    closures = dict(closures or {})
-    workdays = dict(workdays or {})
+    return _calendar(
+        region,
+        tuple(sorted((closures or {}).items())),
+        tuple(sorted((workdays or {}).items())),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _calendar(
+    region: str | None,
+    closure_items: tuple[tuple[date, str], ...],
+    workday_items: tuple[tuple[date, str], ...],
+) -> WorkCalendar:
+    closures = dict(closure_items)
+    workdays = dict(workday_items)
     both = sorted(set(closures) & set(workdays))
     if both:
         raise InputError(f"{both[0]} is given both as closed and as a working day")

@@ -10,8 +10,10 @@ no drug, diagnosis or dose.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Timezone
 from icalendar import Event as VEvent
@@ -26,6 +28,21 @@ PRODID = f"-//scheduler//Treatment schedule {__version__}//EN"
 DISCREET_CALENDAR_NAME = "Hospital appointments"
 DISCREET_DESCRIPTION = "Details are on your printed treatment calendar."
 CANCELLED_PREFIX = "Cancelled: "
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(zone_name: str, first_year: int, last_year: int) -> Timezone:
+    """The zone's VTIMEZONE for whole calendar years, built by icalendar from zoneinfo.
+
+    Whole years rather than the plan's exact dates, so that the plans of a cohort share one
+    (building it is the slowest step of an export); Asia/Shanghai is one STANDARD block.
+    """
+    return Timezone.from_tzinfo(
+        ZoneInfo(zone_name),
+        tzid=zone_name,
+        first_date=date(first_year, 1, 1),
+        last_date=date(last_year, 12, 31),
+    )
 
 
 def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
@@ -159,14 +176,9 @@ def to_ics(
     if zone_name not in ("UTC", "Etc/UTC"):
         calendar.add("x-wr-timezone", zone_name)
         if timed:
-            calendar.add_component(
-                Timezone.from_tzinfo(
-                    zone,
-                    tzid=zone_name,
-                    first_date=min(i.event.date for i in items) - timedelta(days=1),
-                    last_date=max(i.event.date for i in items) + timedelta(days=1),
-                )
-            )
+            first = min(i.event.date for i in items)
+            last = max(i.event.date for i in items)
+            calendar.add_component(_vtimezone(zone_name, first.year, last.year))
     for item in items:
         calendar.add_component(_vevent(item, plan, discreet))
     return calendar.to_ical()

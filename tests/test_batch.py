@@ -1,0 +1,77 @@
+"""`scheduler batch`: a cohort CSV in, one calendar per row out; bad rows reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from scheduler.cli import cli
+
+HEADER = "key,label,template,start,holidays,tz,closed,set,shift_start\n"
+
+
+def run(tmp_path: Path, rows: str, *extra: str):
+    csv_path = tmp_path / "cohort.csv"
+    csv_path.write_text(HEADER + rows)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["batch", str(csv_path), "-o", str(out),
+                                      "--now", "2026-01-01T00:00:00Z", *extra])
+    return result, out
+
+
+def test_every_good_row_gets_its_calendar(tmp_path):
+    result, out = run(tmp_path, (
+        "P001,Patient 1,nct06478355,2026-01-05,CN,Asia/Shanghai,,,\n"
+        "P002,,cross,2026-11-02,US,America/New_York,2026-11-03=Linac service,,\n"
+        "P003,,stupp,2026-03-02,GB-ENG,Europe/London,,adjuvant_cycles=4,\n"
+    ), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert "3 rows: 3 written" in result.output
+    assert "0 failed." in result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["p001_nct06478355_2026-01-05.ics", "p002_cross_2026-11-02.ics",
+                     "p003_stupp_2026-03-02.ics"]
+    cross = Calendar.from_ical((out / "p002_cross_2026-11-02.ics").read_bytes())
+    first_rt = [v for v in cross.walk("VEVENT") if "fraction 2 of 23" in str(v["SUMMARY"])][0]
+    assert first_rt.decoded("DTSTART").date().isoformat() == "2026-11-04"  # 3 Nov closed
+    stupp = Calendar.from_ical((out / "p003_stupp_2026-03-02.ics").read_bytes())
+    assert len([v for v in stupp.walk("VEVENT") if "Temozolomide –" in str(v["SUMMARY"])]) == 20
+
+
+def test_bad_rows_are_reported_by_line_and_the_rest_go_on(tmp_path):
+    result, out = run(tmp_path, (
+        "P001,,nct06478355,2026-01-05,CN,Asia/Shanghai,,,\n"
+        "P002,,nct06478355,2026-02-30,CN,Asia/Shanghai,,,\n"
+        "P003,,folfox,2026-01-05,CN,Asia/Shanghai,,,\n"
+        "P004,,nct06478355,2026-02-17,CN,Asia/Shanghai,,,\n"
+        "P001,,nct06478355,2026-01-12,CN,Asia/Shanghai,,,\n"
+        "P006,,nct06478355,2026-02-17,CN,Asia/Shanghai,,,yes\n"
+    ))
+    assert result.exit_code == 2
+    assert "6 rows: 2 written" in result.output
+    assert "4 failed." in result.output
+    errors = result.stderr
+    assert "cohort.csv:3: P002: start: '2026-02-30' is not a real date" in errors
+    assert "cohort.csv:4: P003: unknown template 'folfox'" in errors
+    assert "cohort.csv:5: P004: start date 2026-02-17 (Tuesday) is not a working day" in errors
+    assert "cohort.csv:6: P001: key 'P001' is also on line 2" in errors
+    assert sorted(p.name for p in out.iterdir()) == ["p001_nct06478355_2026-01-05.ics",
+                                                     "p006_nct06478355_2026-02-24.ics"]
+
+
+def test_missing_column_is_one_clear_error(tmp_path):
+    csv_path = tmp_path / "bad.csv"
+    csv_path.write_text("key,start\nP1,2026-01-05\n")
+    result = CliRunner().invoke(cli, ["batch", str(csv_path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "the CSV has no column template" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_sample_cohort_has_800_rows():
+    sample = Path(__file__).resolve().parent.parent / "samples" / "cohort.csv"
+    lines = sample.read_text().splitlines()
+    assert lines[0].startswith("key,label,template,start")
+    assert len(lines) == 801
