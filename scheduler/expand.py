@@ -40,8 +40,9 @@ from scheduler.protocol import (
 from scheduler.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
 
 MAX_PLAN_YEARS = 10
-RT_SEARCH_DAYS = 366
-"""How far past its planned length a radiotherapy course may be pushed by closures."""
+RT_SEARCH_DAYS = 90
+"""How far past its planned length closures may push a radiotherapy course before the plan
+is refused as implausible."""
 
 DISCREET_TITLES: dict[EventKind, str] = {
     "drug": "Treatment visit",
@@ -434,6 +435,7 @@ class _Expansion:
         anchor = self.anchor_date(rt.start)
         total = rt.fraction_count
         per_fraction, total_gy = str(rt.dose_per_fraction_gy), str(rt.total_dose_gy)
+        nominal_days = -(-total // rt.fractions_per_week) * 7
         dose = rt.dose or f"{per_fraction} Gy"
         one_day = timedelta(days=1)
         per_week: dict[int, int] = {}
@@ -451,10 +453,11 @@ class _Expansion:
                 closed.append((day, f"held: {held.reason}"))
                 day += one_day
                 continue
-            if (day - anchor).days > total * 7 + RT_SEARCH_DAYS:
+            if (day - anchor).days > nominal_days + RT_SEARCH_DAYS:
                 raise PlanError(
                     f"{rt.name}: only {given} of {total} fractions fit between "
-                    f"{anchor.isoformat()} and {day.isoformat()}; check the closures"
+                    f"{anchor.isoformat()} and {day.isoformat()} (the course may run at most "
+                    f"{RT_SEARCH_DAYS} days past its planned length); check the closures"
                 )
             if not self.calendar.is_working_day(day):
                 if not self.calendar.is_weekend_only(day):

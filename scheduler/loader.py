@@ -2,7 +2,9 @@
 
 Split from :mod:`scheduler.protocol` so that the schema stays free of I/O. YAML is read
 with YAML 1.2 scalars: only ``true``/``false`` are booleans (so the country code ``NO``
-stays a string) and ``9:30`` is not read as a base-60 number. Duplicate keys are errors.
+stays a string) and ``9:30`` is not read as a base-60 number. Dates stay strings until the
+schema reads them, so ``2026-02-30`` is reported with its line and field. Duplicate keys
+are errors.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class _Loader(yaml.SafeLoader):
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers
             if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
-                           "tag:yaml.org,2002:float")]
+                           "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(

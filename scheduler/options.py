@@ -93,12 +93,17 @@ def parse_timezone(name: str) -> ZoneInfo:
 def resolve_now(text: str | None) -> datetime:
     """The generation time: ``--now``, else ``SOURCE_DATE_EPOCH``, else the clock (UTC)."""
     if text:
+        refused = InputError(
+            f"--now: '{text}' is not an ISO 8601 time with an offset, like 2026-01-01T08:00:00Z"
+        )
+        if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", text.strip()):
+            raise refused
         try:
             parsed = pendulum.parse(text, strict=True)
         except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
-            raise InputError(f"--now: '{text}' is not an ISO 8601 time like 2026-01-01T08:00:00Z") from None
+            raise refused from None
         if not isinstance(parsed, datetime) or parsed.tzinfo is None:
-            raise InputError(f"--now: '{text}' needs a date, a time and an offset (or Z)")
+            raise refused
         return datetime.fromtimestamp(parsed.timestamp(), UTC)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:

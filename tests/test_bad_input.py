@@ -1,0 +1,115 @@
+"""The bad-input corpus: every case exits 2 with one clear message, no traceback and no
+output file. Bad templates live in tests/data/bad/, bad site files in tests/data/bad_sites/,
+bad cohort files in tests/data/bad_csv/; command-line cases are listed below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scheduler.cli import cli
+
+DATA = Path(__file__).parent / "data"
+GOOD = ["nct06478355", "--start", "2026-01-05"]
+
+# (case name, arguments after `scheduler generate`, fragment of the message)
+COMMAND_LINE_CASES = [
+    ("impossible_date", ["nct06478355", "--start", "2026-02-30"], "'2026-02-30' is not a real date"),
+    ("not_iso_date", ["nct06478355", "--start", "5/1/2026"], "is not a date in the form YYYY-MM-DD"),
+    ("date_out_of_range", ["nct06478355", "--start", "1899-12-31"], "outside 1990-01-01"),
+    ("start_on_a_holiday", ["nct06478355", "--start", "2026-10-01"],
+     "start date 2026-10-01 (Thursday) is not a working day: National Day"),
+    ("start_on_a_sunday", ["cross", "--start", "2026-03-01", "--holidays", "none"],
+     "start date 2026-03-01 (Sunday) is not a working day: Sunday"),
+    ("unknown_country", [*GOOD, "--holidays", "XX"], "unknown country or subdivision 'XX'"),
+    ("unknown_subdivision", [*GOOD, "--holidays", "US-XX"], "unknown country or subdivision 'US-XX'"),
+    ("unknown_time_zone", [*GOOD, "--tz", "Asia/Atlantis"], "unknown time zone 'Asia/Atlantis'"),
+    ("path_time_zone", [*GOOD, "--tz", "../../etc/passwd"], "unknown time zone"),
+    ("huge_horizon", [*GOOD, "--horizon", "100y"], "'100y' is longer than 5 years"),
+    ("zero_horizon", [*GOOD, "--horizon", "0m"], "must be longer than zero"),
+    ("word_horizon", [*GOOD, "--horizon", "forever"], "is not a span"),
+    ("unknown_parameter", [*GOOD, "--set", "cycles=4"], "has no parameter 'cycles'"),
+    ("parameter_too_big", [*GOOD, "--set", "chemo_cycles=99"], "allows 1 to 8"),
+    ("parameter_zero", [*GOOD, "--set", "chemo_cycles=0"], "allows 1 to 8"),
+    ("parameter_not_a_number", [*GOOD, "--set", "chemo_cycles=four"], "'four' is not a whole number"),
+    ("parameter_twice", [*GOOD, "--set", "chemo_cycles=2", "--set", "chemo_cycles=3"],
+     "--set chemo_cycles is given twice"),
+    ("closed_range_backwards", [*GOOD, "--closed", "2026-03-05..2026-03-01"], "ends before it starts"),
+    ("closed_range_too_long", [*GOOD, "--closed", "2026-01-01..2028-01-01"], "spans more than 366"),
+    ("closed_and_workday", [*GOOD, "--closed", "2026-03-07", "--workday", "2026-03-07"],
+     "2026-03-07 is given both as closed and as a working day"),
+    ("unknown_template", ["folfox", "--start", "2026-01-05"], "unknown template 'folfox'"),
+    ("template_is_a_directory", [str(DATA), "--start", "2026-01-05"], "is a directory"),
+    ("missing_template_file", ["missing.yaml", "--start", "2026-01-05"], "no such template file"),
+    ("site_file_missing", [*GOOD, "--site", "nowhere.yaml"], "no such site file"),
+    ("site_is_a_directory", [*GOOD, "--site", str(DATA)], "is a directory"),
+    ("fractions_cannot_fit", ["stupp", "--start", "2026-03-02", "--holidays", "none",
+                              "--closed", "2026-03-03..2027-03-02"],
+     "Radiotherapy: only 1 of 30 fractions fit between 2026-03-02 and"),
+    ("now_without_offset", [*GOOD, "--now", "2026-01-01T08:00:00"], "is not an ISO 8601 time with an offset"),
+    ("now_garbage", [*GOOD, "--now", "yesterday"], "is not an ISO 8601 time with an offset"),
+]
+
+
+def generate(args: list[str], out: Path):
+    return CliRunner().invoke(cli, ["generate", *args, "-o", str(out)])
+
+
+def assert_refused(result, out: Path, fragment: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert fragment in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert result.stderr.count("Error") == 1
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize(("name", "args", "fragment"), COMMAND_LINE_CASES,
+                         ids=[c[0] for c in COMMAND_LINE_CASES])
+def test_command_line_case(tmp_path, name, args, fragment):
+    out = tmp_path / "out"
+    assert_refused(generate(args, out), out, fragment)
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda p: p.stem)
+def test_bad_template_through_generate(tmp_path, path):
+    out = tmp_path / "out"
+    assert_refused(generate([str(path), "--start", "2026-01-05"], out), out, str(path))
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "bad_sites").glob("*.yaml")), ids=lambda p: p.stem)
+def test_bad_site_file(tmp_path, path):
+    out = tmp_path / "out"
+    assert_refused(generate([*GOOD, "--site", str(path)], out), out, str(path))
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "bad_csv").glob("*.csv")), ids=lambda p: p.stem)
+def test_bad_cohort_file(tmp_path, path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["batch", str(path), "-o", str(out)])
+    assert_refused(result, out, str(path) if path.stem == "binary" else "column")
+
+
+def test_output_folder_that_cannot_be_made(tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    out = blocker / "out"
+    result = generate(GOOD, out)
+    assert result.exit_code == 2
+    assert "cannot create the folder" in result.stderr
+    assert blocker.read_text() == "x"
+
+
+def test_unwritable_output_folder(tmp_path):
+    out = Path("/proc/scheduler-test-output")
+    result = generate(GOOD, out)
+    assert result.exit_code == 2
+    assert "-o /proc/scheduler-test-output: cannot" in result.stderr
+
+
+def test_the_corpus_has_at_least_50_cases():
+    count = (len(COMMAND_LINE_CASES) + len(list((DATA / "bad").glob("*.yaml")))
+             + len(list((DATA / "bad_sites").glob("*.yaml")))
+             + len(list((DATA / "bad_csv").glob("*.csv"))) + 2)
+    assert count >= 50
