@@ -37,9 +37,11 @@ from scheduler.protocol import (
     Template,
     Visit,
 )
+from scheduler.units import Span
 from scheduler.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
 
 MAX_PLAN_YEARS = 10
+PLAN_LIMIT = Span(months=12 * MAX_PLAN_YEARS, text=f"{MAX_PLAN_YEARS} years")
 RT_SEARCH_DAYS = 90
 """How far past its planned length closures may push a radiotherapy course before the plan
 is refused as implausible."""
@@ -253,7 +255,7 @@ class _Expansion:
         for event in new:
             first, last = self.spans.get(event.component, (event.date, event.date))
             self.spans[event.component] = (min(first, event.date), max(last, event.date))
-        limit = self.start.replace(year=self.start.year + MAX_PLAN_YEARS)
+        limit = PLAN_LIMIT.after(self.start)
         if self.spans[component.id][1] >= limit:
             raise PlanError(
                 f"component '{component.id}' runs past {limit.isoformat()}, more than "

@@ -34,7 +34,7 @@ def test_every_good_row_gets_its_calendar(tmp_path):
     assert files == ["p001_nct06478355_2026-01-05.ics", "p002_cross_2026-11-02.ics",
                      "p003_stupp_2026-03-02.ics"]
     cross = Calendar.from_ical((out / "p002_cross_2026-11-02.ics").read_bytes())
-    first_rt = [v for v in cross.walk("VEVENT") if "fraction 2 of 23" in str(v["SUMMARY"])][0]
+    first_rt = next(v for v in cross.walk("VEVENT") if "fraction 2 of 23" in str(v["SUMMARY"]))
     assert first_rt.decoded("DTSTART").date().isoformat() == "2026-11-04"  # 3 Nov closed
     stupp = Calendar.from_ical((out / "p003_stupp_2026-03-02.ics").read_bytes())
     assert len([v for v in stupp.walk("VEVENT") if "Temozolomide –" in str(v["SUMMARY"])]) == 20

@@ -126,3 +126,9 @@ def test_fixed_offset_day_does_not_follow_a_moved_day_1():
     assert dates(plan.events, "following-drug") == ["2026-02-27", "2026-03-02",
                                                     "2026-03-09", "2026-03-11"]
     assert dates(plan.events, "anchored-drug") == ["2026-03-02", "2026-03-09"]
+
+
+def test_start_on_29_february():
+    """Found by the nightly property run: 29 Feb + 10 years has no 29 Feb."""
+    plan = make_plan("cross", "2028-02-29", holidays="none", tz="UTC")
+    assert dates(plan.events, "paclitaxel")[:2] == ["2028-02-29", "2028-03-07"]
