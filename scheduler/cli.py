@@ -13,13 +13,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler import __version__, patients
+from scheduler import __version__
 from scheduler.adjust import Delay, Hold, Stop
-from scheduler.batch import read_cohort, run_cohort
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
 from scheduler.export import ics, table
@@ -36,7 +35,9 @@ from scheduler.options import (
 )
 from scheduler.outputs import OutputOptions
 from scheduler.plan import Plan
-from scheduler.registry import Registry, default_path
+
+if TYPE_CHECKING:
+    from scheduler.registry import Registry
 
 
 class _UserError(click.ClickException):
@@ -264,6 +265,8 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _registry(db: Path | None) -> Registry:
+    from scheduler.registry import Registry, default_path
+
     return Registry(db or default_path())
 
 
@@ -309,6 +312,8 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     Example:
         scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
     """
+    from scheduler import patients
+
     with _registry(db) as registry:
         plan = patients.register(registry, key, label, template, options, resolve_now(now))
     click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
@@ -345,6 +350,8 @@ def patient_show(key: str, db: Path | None, events: bool) -> None:
     Example:
         scheduler patient show P017 --events
     """
+    from scheduler import patients
+
     with _registry(db) as registry:
         stored = registry.plan(key)
         adjustments = registry.adjustments(stored.id)
@@ -370,6 +377,8 @@ def patient_show(key: str, db: Path | None, events: bool) -> None:
 
 def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
             now: str | None) -> None:
+    from scheduler import patients
+
     with _registry(db) as registry:
         plan = patients.adjust(registry, key, adjustment, _author(author), resolve_now(now))
     recorded = next(a for a in reversed(plan.request.adjustments))
@@ -477,6 +486,8 @@ def issue_command(key: str, outdir: Path, discreet: bool, now: str | None,
     Example:
         scheduler issue P017 -o out/
     """
+    from scheduler import patients
+
     with _registry(db) as registry:
         issued = patients.issue(registry, key, outdir, resolve_now(now), discreet=discreet)
     revision = issued.revision
@@ -512,6 +523,8 @@ def batch(csv_file: Path, outdir: Path, discreet: bool, jobs: int | None, now: s
     Example:
         scheduler batch samples/cohort.csv -o out/cohort/
     """
+    from scheduler.batch import read_cohort, run_cohort
+
     text = read_text_file(csv_file, "CSV file")
     cohort = read_cohort(text)
     stamp = resolve_now(now)
