@@ -1,49 +1,162 @@
-"""Print timings for this machine: seed-plan expansion and .ics export.
+"""Print timings for this machine. Figures, not assertions: the targets are in README.
 
-Run: .venv/bin/python benchmarks/bench.py
+Run from the repository root:  .venv/bin/python benchmarks/bench.py [--quick]
 
-Figures, not assertions: the targets live in README and the issue notes. The calendar's
-holiday tables are filled before timing (the ``holidays`` package builds a year's table
-on first use); what is timed is the pure expansion of one plan.
+1. seed-plan expansion (the pure core), holiday tables filled first;
+2. .ics for one plan through the tool (expansion + export) versus a bare script that
+   builds the same events directly with icalendar (both reuse one VTIMEZONE);
+3. PDF for a 12-month plan;
+4. `scheduler generate` cold start versus a bare `python -c "import icalendar, reportlab,
+   pendulum, click"`, median of several runs;
+5. `scheduler batch` wall time for 100, 200, 400 and 800 rows of samples/cohort.csv
+   (.ics and PDF per row, every core). --quick stops at 200 rows.
 """
 
 from __future__ import annotations
 
+import csv
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from icalendar import Alarm, Calendar, Event, Timezone
+
 from scheduler.expand import expand
-from scheduler.export.ics import to_ics
+from scheduler.export.ics import describe, to_ics
 from scheduler.loader import resolve_template
 from scheduler.plan import PlanRequest, plan_key
 from scheduler.workdays import make_calendar
 
+ROOT = Path(__file__).resolve().parent.parent
+STAMP = datetime(2026, 1, 1, tzinfo=UTC)
+
 
 def timed(function, repeat: int) -> tuple[float, float]:
-    """Median and minimum wall time of ``function`` in microseconds over ``repeat`` runs."""
+    """Median and minimum wall time of ``function`` in seconds over ``repeat`` runs."""
     samples = []
     for _ in range(repeat):
         began = time.perf_counter()
         function()
-        samples.append((time.perf_counter() - began) * 1e6)
+        samples.append(time.perf_counter() - began)
     return statistics.median(samples), min(samples)
 
 
-def main() -> None:
+def seed_request(months: int = 12) -> PlanRequest:
+    from scheduler.units import parse_span
+
     template, _ = resolve_template("nct06478355")
-    calendar = make_calendar("CN")
     start = date(2026, 1, 5)
-    request = PlanRequest(template, start, calendar, ZoneInfo("Asia/Shanghai"),
-                          plan_key(template.id, start))
+    return PlanRequest(template, start, make_calendar("CN"), ZoneInfo("Asia/Shanghai"),
+                       plan_key(template.id, start), horizon=parse_span(f"{months}m"))
+
+
+def bare_ics(plan, zone: Timezone) -> bytes:
+    """What a hand-written script would do with icalendar for the same events."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//bare//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "bare")
+    calendar.add_component(zone)
+    for e in plan.events:
+        event = Event()
+        event.add("uid", e.uid)
+        event.add("dtstamp", STAMP)
+        event.add("sequence", 0)
+        if e.start is None:
+            event.add("dtstart", e.date)
+            event.add("dtend", e.date + timedelta(days=1))
+        else:
+            event.add("dtstart", e.start)
+            event.add("dtend", e.end)
+        event.add("status", "CONFIRMED")
+        event.add("summary", e.title)
+        event.add("description", describe(e, plan))
+        event.add("categories", [e.style.category or e.style.name])
+        if e.style.location:
+            event.add("location", e.style.location)
+        if e.style.colour:
+            event.add("color", e.style.colour)
+        if e.style.reminder_minutes is not None:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", e.title)
+            alarm.add("trigger", timedelta(minutes=-e.style.reminder_minutes))
+            event.add_component(alarm)
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def core_figures() -> None:
+    request = seed_request()
     plan = expand(request)  # warm: fills the 2026/2027 holiday tables
     median, best = timed(lambda: expand(request), 2000)
-    print(f"seed expansion ({len(plan.events)} events): median {median:.0f} µs, "
-          f"best {best:.0f} µs")
-    stamp = datetime(2026, 1, 1, tzinfo=UTC)
-    median, best = timed(lambda: to_ics(plan, stamp=stamp), 200)
-    print(f"seed .ics export: median {median / 1000:.1f} ms, best {best / 1000:.1f} ms")
+    print(f"1. seed expansion ({len(plan.events)} events): median {median * 1e6:.0f} µs, "
+          f"best {best * 1e6:.0f} µs")
+
+    zone = Timezone.from_tzinfo(ZoneInfo("Asia/Shanghai"), tzid="Asia/Shanghai",
+                                first_date=date(2026, 1, 1), last_date=date(2026, 12, 31))
+    to_ics(plan, stamp=STAMP)  # warm the VTIMEZONE cache
+    tool, _ = timed(lambda: to_ics(expand(request), stamp=STAMP), 40)
+    bare, _ = timed(lambda: bare_ics(plan, zone), 40)
+    print(f"2. .ics of one plan: tool (expand + export) {tool * 1e3:.1f} ms, bare icalendar "
+          f"{bare * 1e3:.1f} ms, ratio {tool / bare:.2f} (target <= 1.3)")
+
+    try:
+        from scheduler.export.pdf import to_pdf
+    except ImportError:
+        print("3. PDF: not available")
+        return
+    twelve = expand(seed_request(12))
+    to_pdf(twelve, generated=STAMP)
+    median, best = timed(lambda: to_pdf(twelve, generated=STAMP), 10)
+    print(f"3. PDF of a 12-month plan ({len(twelve.events)} events): median "
+          f"{median * 1e3:.0f} ms, best {best * 1e3:.0f} ms (target: well under 1 s)")
+
+
+def cold_start() -> None:
+    python = str(Path(sys.executable))
+    scheduler = str(Path(sys.executable).parent / "scheduler")
+    with tempfile.TemporaryDirectory() as out:
+        tool_command = [scheduler, "generate", "nct06478355", "--start", "2026-01-05",
+                        "--now", "2026-01-01T00:00:00Z", "-o", out]
+        bare_command = [python, "-c", "import icalendar, reportlab, pendulum, click"]
+        tool, _ = timed(lambda: subprocess.run(tool_command, check=True, capture_output=True), 7)
+        bare, _ = timed(lambda: subprocess.run(bare_command, check=True, capture_output=True), 7)
+    print(f"4. cold start: scheduler generate {tool:.2f} s, bare imports {bare:.2f} s, "
+          f"ratio {tool / bare:.2f} (target <= 1.5)")
+
+
+def cohort(quick: bool) -> None:
+    scheduler = str(Path(sys.executable).parent / "scheduler")
+    rows = list(csv.DictReader((ROOT / "samples" / "cohort.csv").open()))
+    sizes = (100, 200) if quick else (100, 200, 400, 800)
+    figures = []
+    with tempfile.TemporaryDirectory() as work:
+        for size in sizes:
+            path = Path(work) / f"cohort{size}.csv"
+            with path.open("w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows[:size])
+            began = time.perf_counter()
+            subprocess.run([scheduler, "batch", str(path), "-o", str(Path(work) / f"out{size}"),
+                            "--now", "2026-01-01T00:00:00Z"], check=True, capture_output=True)
+            figures.append((size, time.perf_counter() - began))
+    per_row = ", ".join(f"{size}: {seconds:.1f} s" for size, seconds in figures)
+    print(f"5. batch wall time by rows ({per_row}); 800 target < 20 s")
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    core_figures()
+    cold_start()
+    cohort(quick)
 
 
 if __name__ == "__main__":
