@@ -49,16 +49,21 @@ def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
                 temporary.unlink()
 
 
-def read_text_file(path: Path, what: str, limit: int = 50_000_000) -> str:
-    """A UTF-8 text file's content; InputError naming the file for anything else."""
+def read_file_bytes(path: Path, what: str) -> bytes:
+    """A file's bytes; InputError naming the file when it is a folder, missing or unreadable."""
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a {what}")
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what}") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def read_text_file(path: Path, what: str, limit: int = 50_000_000) -> str:
+    """A UTF-8 text file's content; InputError naming the file for anything else."""
+    raw = read_file_bytes(path, what)
     if len(raw) > limit or b"\x00" in raw:
         raise InputError(f"{path}: not a {what} (binary or larger than {limit} bytes)")
     try:

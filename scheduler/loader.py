@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from scheduler.errors import InputError, TemplateError
+from scheduler.files import read_file_bytes
 from scheduler.protocol import Template
 
 MAX_TEMPLATE_BYTES = 1_000_000
@@ -61,14 +62,7 @@ _Loader.add_implicit_resolver(
 def read_yaml(path: Path, what: str = "file") -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Parse one YAML document; returns the data and a map field path -> line number."""
     source = str(path)
-    if path.is_dir():
-        raise InputError(f"{source}: is a directory, not a {what}")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such {what}") from None
-    except OSError as error:
-        raise InputError(f"{source}: cannot read: {error.strerror}") from None
+    raw = read_file_bytes(path, what)
     if len(raw) > MAX_TEMPLATE_BYTES:
         raise TemplateError(source, [(None, "", f"larger than {MAX_TEMPLATE_BYTES} bytes")])
     if b"\x00" in raw:

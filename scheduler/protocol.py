@@ -231,12 +231,9 @@ class Translation(Strict):
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 
-class Display(Strict):
-    """How a component's events look: title, dose text, time, place, colour, reminder."""
+class Defaults(Strict):
+    """The display fields a template's ``defaults:`` block may set for every component."""
 
-    name: str = Field(min_length=1, max_length=80)
-    code: str = Field(min_length=1, max_length=6, pattern=r"^\S+$")
-    dose: str = ""
     time: ClockTime = None
     duration: Minutes | None = None
     location: str | None = None
@@ -244,6 +241,17 @@ class Display(Strict):
     colour: Colour | None = None
     reminder: Reminder = None
     discreet_title: str | None = None
+
+
+DISPLAY_DEFAULT_FIELDS = tuple(Defaults.model_fields)
+
+
+class Display(Defaults):
+    """How a component's events look: title, dose text, time, place, colour, reminder."""
+
+    name: str = Field(min_length=1, max_length=80)
+    code: str = Field(min_length=1, max_length=6, pattern=r"^\S+$")
+    dose: str = ""
     translations: dict[Language, Translation] = {}
 
     @model_validator(mode="after")
@@ -253,23 +261,6 @@ class Display(Strict):
         if self.time is None and self.duration is not None:
             raise ValueError("'duration' needs a clock 'time' (all-day events have none)")
         return self
-
-
-DISPLAY_DEFAULT_FIELDS = (
-    "time", "duration", "location", "category", "colour", "reminder", "discreet_title",
-)
-
-
-class Defaults(Strict):
-    """Display fields every component inherits unless it sets its own."""
-
-    time: ClockTime = None
-    duration: Minutes | None = None
-    location: str | None = None
-    category: str | None = None
-    colour: Colour | None = None
-    reminder: Reminder = None
-    discreet_title: str | None = None
 
 
 class Drug(Display):
