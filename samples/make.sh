@@ -11,3 +11,10 @@ scheduler="${SCHEDULER:-.venv/bin/scheduler}"
 "$scheduler" generate nct06478355 --start 2026-01-05 --now 2026-01-01T00:00:00Z -o samples/ >/dev/null
 "$scheduler" show nct06478355 --start 2026-01-05 --json 2>/dev/null > samples/nct06478355_2026-01-05.json
 "$scheduler" show nct06478355 --start 2026-01-05 > samples/nct06478355_2026-01-05.txt
+
+# PNG previews of the PDF's pages (poppler-utils' pdftoppm); not compared by the tests,
+# since their pixels depend on the poppler version and its fonts.
+if command -v pdftoppm >/dev/null && [ -z "${SKIP_PREVIEWS:-}" ]; then
+  rm -f samples/preview-*.png
+  pdftoppm -png -r 60 samples/nct06478355_2026-01-05.pdf samples/preview
+fi

@@ -21,7 +21,7 @@ from scheduler import __version__
 from scheduler.adjust import Delay, Hold, Stop
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
-from scheduler.export import ics, table
+from scheduler.export import table
 from scheduler.files import plan_filename, read_text_file, write_files
 from scheduler.loader import load_template_file, shipped_templates
 from scheduler.options import (
@@ -33,7 +33,7 @@ from scheduler.options import (
     parse_horizon,
     resolve_now,
 )
-from scheduler.outputs import OutputOptions
+from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan
 
 if TYPE_CHECKING:
@@ -118,6 +118,35 @@ def plan_options(command: Callable[..., Any]) -> Callable[..., Any]:
             horizon=kwargs.pop("horizon"),
             timezone=kwargs.pop("timezone"),
             shift_start=kwargs.pop("shift_start"),
+        )
+        return command(**kwargs)
+
+    for decorator in reversed(decorators):
+        wrapper = decorator(wrapper)
+    return wrapper
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """How the .ics and the PDF are written, declared once for generate, issue and batch."""
+    decorators = [
+        click.option("--discreet", is_flag=True,
+                     help="No drug, diagnosis, dose or place in the .ics (for calendars a third "
+                          "party hosts); titles read 'Hospital appointment'. The PDF keeps all."),
+        click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4",
+                     show_default=True, help="PDF paper size."),
+        click.option("--week-start", type=click.Choice(["monday", "sunday"]), default="monday",
+                     show_default=True, help="First day of the week in the PDF month grids."),
+        click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en",
+                     show_default=True, help="Language of the PDF: English, Chinese, or both."),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        kwargs["output"] = OutputOptions(
+            discreet=kwargs.pop("discreet"),
+            paper=kwargs.pop("paper"),
+            week_start=kwargs.pop("week_start"),
+            lang=kwargs.pop("lang"),
         )
         return command(**kwargs)
 
@@ -212,9 +241,7 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
 @plan_options
 @click.option("--patient", metavar="LABEL",
               help="A label for the calendar name and file name (never put in event UIDs).")
-@click.option("--discreet", is_flag=True,
-              help="No drug, diagnosis or dose in the .ics (for calendars a third party "
-                   "hosts); titles read 'Hospital appointment'.")
+@output_options
 @click.option("--now", metavar="TIMESTAMP",
               help="Generation time for DTSTAMP, e.g. 2026-01-01T08:00:00Z. Default: "
                    "SOURCE_DATE_EPOCH if set, else the current time.")
@@ -224,28 +251,29 @@ def generate(
     template: str,
     options: PlanOptions,
     patient: str | None,
-    discreet: bool,
+    output: OutputOptions,
     now: str | None,
     outdir: Path,
 ) -> None:
-    """Write the plan as an .ics calendar file into OUTDIR.
+    """Write the plan into OUTDIR as an .ics calendar and a printable PDF calendar.
 
-    The file is named <template>_<start>.ics (prefixed with the patient label if given).
-    The same inputs and --now give a byte-identical file; event UIDs stay the same across
-    runs, so a re-issued file updates events instead of duplicating them where the
-    calendar client supports it (see README, "Importing").
+    The files are named <template>_<start>.ics and .pdf (prefixed with the patient label if
+    given). The same inputs and --now give byte-identical files, and event UIDs are the same
+    on every run. For a plan that will change (delays, holds), register it and use
+    `scheduler issue`, which versions the .ics so that calendars move events in place.
 
     \b
     Example:
         scheduler generate nct06478355 --start 2026-01-05 -o out/
-        scheduler generate stupp --start 2026-03-02 --holidays GB --tz Europe/London \\
+        scheduler generate stupp --start 2026-03-02 --holidays GB-ENG --tz Europe/London \\
             --patient "Patient 017" --discreet -o out/
+        scheduler generate nct06478355 --start 2026-01-05 --lang en+zh -o out/
     """
     stamp = resolve_now(now)
     plan = _plan(template, options, patient)
-    content = ics.to_ics(plan, stamp=stamp, patient=patient, discreet=discreet)
-    name = plan_filename(plan.template.id, plan.start, patient, ".ics")
-    for path in write_files(outdir, {name: content}):
+    stem = plan_filename(plan.template.id, plan.start, patient, "")
+    files = render(plan, stamp, patient, output)
+    for path in write_files(outdir, {stem + suffix: data for suffix, data in files.items()}):
         click.echo(f"Wrote {path} ({len(plan.events)} events, "
                    f"{plan.first_date.isoformat()} to {plan.last_date.isoformat()})")
     for note in plan.notes:
@@ -471,12 +499,12 @@ def stop(key: str, component: str, start: Any, reason: str, author: str | None,
 @click.argument("key")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               metavar="OUTDIR", help="Folder to write into (created if missing).")
-@click.option("--discreet", is_flag=True, help="No drug, diagnosis or dose in the .ics.")
+@output_options
 @now_option
 @db_option
-def issue_command(key: str, outdir: Path, discreet: bool, now: str | None,
+def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None,
                   db: Path | None) -> None:
-    """Write KEY's current plan as the next version and record it.
+    """Write KEY's current plan as the next version (.ics and PDF) and record it.
 
     Event UIDs stay the same across versions. Events whose date, time or text changed get
     a higher SEQUENCE; events that went away are written as STATUS:CANCELLED. See README,
@@ -489,7 +517,7 @@ def issue_command(key: str, outdir: Path, discreet: bool, now: str | None,
     from scheduler import patients
 
     with _registry(db) as registry:
-        issued = patients.issue(registry, key, outdir, resolve_now(now), discreet=discreet)
+        issued = patients.issue(registry, key, outdir, resolve_now(now), output)
     revision = issued.revision
     for path in issued.files:
         click.echo(f"Wrote {path}")
@@ -507,12 +535,13 @@ def issue_command(key: str, outdir: Path, discreet: bool, now: str | None,
 @click.argument("csv_file", metavar="PATIENTS.csv", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               metavar="OUTDIR", help="Folder to write into (created if missing).")
-@click.option("--discreet", is_flag=True, help="No drug, diagnosis or dose in the .ics files.")
+@output_options
 @click.option("--jobs", type=click.IntRange(1, 64), metavar="N",
               help="Processes to use. Default: one per CPU core.")
 @now_option
-def batch(csv_file: Path, outdir: Path, discreet: bool, jobs: int | None, now: str | None) -> None:
-    """Write calendars for a whole cohort, one row of PATIENTS.csv per patient.
+def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
+          now: str | None) -> None:
+    """Write .ics and PDF calendars for a whole cohort, one row of PATIENTS.csv per patient.
 
     Columns: key, template, start (required); label, holidays, tz, closed, workday, set,
     horizon, shift_start (optional; several dates or NAME=VALUE pairs separated by ';').
@@ -530,8 +559,8 @@ def batch(csv_file: Path, outdir: Path, discreet: bool, jobs: int | None, now: s
     stamp = resolve_now(now)
     started = time.perf_counter()
     with click.progressbar(length=len(cohort.rows), label="Calendars", file=sys.stderr) as bar:
-        results = run_cohort(cohort.rows, outdir, stamp, OutputOptions(discreet=discreet),
-                             jobs=jobs, progress=lambda _: bar.update(1))
+        results = run_cohort(cohort.rows, outdir, stamp, output, jobs=jobs,
+                             progress=lambda _: bar.update(1))
     failed = sorted([*cohort.errors, *(r for r in results if r.error)], key=lambda r: r.line)
     for result in failed:
         click.echo(f"Error: {csv_file}:{result.line}: {result.key or '(no key)'}: {result.error}",

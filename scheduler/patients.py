@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from scheduler.adjust import Adjustment, Delay
 from scheduler.errors import InputError
 from scheduler.expand import expand
-from scheduler.export import ics
 from scheduler.files import plan_filename, write_files
 from scheduler.loader import load_template_text, resolve_template
 from scheduler.options import PlanOptions, request_for
+from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan, PlanRequest
 from scheduler.protocol import Regimen
 from scheduler.registry import Registry, StoredPlan, StoredVersion
@@ -151,10 +151,9 @@ def issue(
     patient_key: str,
     outdir: Path,
     now: datetime,
-    *,
-    discreet: bool = False,
+    output: OutputOptions,
 ) -> Issued:
-    """Write the current plan as version N+1 (.ics) and record it, all or nothing."""
+    """Write the current plan as version N+1 (.ics and PDF) and record it, all or nothing."""
     with registry.transaction():
         stored = registry.plan(patient_key)
         adjustments = tuple(a.adjustment for a in registry.adjustments(stored.id))
@@ -165,10 +164,12 @@ def issue(
         revision = revise(entries, plan, now)
         number = previous.version + 1 if previous else 1
         stem = plan_filename(plan.template.id, plan.start, stored.label or stored.patient_key, "")
-        content = ics.to_ics(plan, stamp=now, patient=stored.label, discreet=discreet,
-                             revision=revision)
-        names = {f"{stem}_v{number}.ics": content}
-        written = write_files(outdir, names)
+        replaces = None
+        if previous is not None:
+            replaces = (previous.version, datetime.fromisoformat(previous.issued_at).date())
+        files = render(plan, now, stored.label, output, revision, number, replaces)
+        written = write_files(outdir, {f"{stem}_v{number}{suffix}": data
+                                       for suffix, data in files.items()})
         registry.add_version(stored.id, StoredVersion(
             version=number,
             issued_at=now.isoformat(),

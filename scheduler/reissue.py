@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
-from scheduler.export.table import event_record
+from scheduler.event import Event
+from scheduler.export.table import event_from_record, event_record
 from scheduler.plan import Plan
 
 Status = Literal["CONFIRMED", "TENTATIVE", "CANCELLED"]
@@ -53,6 +54,19 @@ class Revision:
     changed: frozenset[str]
     added: frozenset[str]
     cancelled: frozenset[str]
+
+    def cancelled_events(self, zone: tzinfo, only_new: bool = False) -> tuple[Event, ...]:
+        """The events this version cancels (``only_new``: since the last version), in the
+        plan's zone, in UID order."""
+        uids = self.cancelled if only_new else {u for u, e in self.entries.items() if e.cancelled}
+        events = []
+        for uid in sorted(uids):
+            event = event_from_record(self.entries[uid].record)
+            if event.start is not None and event.end is not None:
+                event = event._replace(start=event.start.astimezone(zone),
+                                       end=event.end.astimezone(zone))
+            events.append(event)
+        return tuple(events)
 
     @property
     def is_unchanged(self) -> bool:

@@ -31,8 +31,9 @@ def test_every_good_row_gets_its_calendar(tmp_path):
     assert "3 rows: 3 written" in result.output
     assert "0 failed." in result.output
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["p001_nct06478355_2026-01-05.ics", "p002_cross_2026-11-02.ics",
-                     "p003_stupp_2026-03-02.ics"]
+    stems = ["p001_nct06478355_2026-01-05", "p002_cross_2026-11-02", "p003_stupp_2026-03-02"]
+    assert files == sorted(f"{stem}{suffix}" for stem in stems for suffix in (".ics", ".pdf"))
+    assert "(6 files)" in result.output
     cross = Calendar.from_ical((out / "p002_cross_2026-11-02.ics").read_bytes())
     first_rt = next(v for v in cross.walk("VEVENT") if "fraction 2 of 23" in str(v["SUMMARY"]))
     assert first_rt.decoded("DTSTART").date().isoformat() == "2026-11-04"  # 3 Nov closed
@@ -57,8 +58,9 @@ def test_bad_rows_are_reported_by_line_and_the_rest_go_on(tmp_path):
     assert "cohort.csv:4: P003: unknown template 'folfox'" in errors
     assert "cohort.csv:5: P004: start date 2026-02-17 (Tuesday) is not a working day" in errors
     assert "cohort.csv:6: P001: key 'P001' is also on line 2" in errors
-    assert sorted(p.name for p in out.iterdir()) == ["p001_nct06478355_2026-01-05.ics",
-                                                     "p006_nct06478355_2026-02-24.ics"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "p001_nct06478355_2026-01-05.ics", "p001_nct06478355_2026-01-05.pdf",
+        "p006_nct06478355_2026-02-24.ics", "p006_nct06478355_2026-02-24.pdf"]
 
 
 def test_missing_column_is_one_clear_error(tmp_path):

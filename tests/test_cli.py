@@ -131,13 +131,18 @@ def test_generate_writes_a_reproducible_ics(runner, tmp_path):
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
     path = tmp_path / "nct06478355_2026-01-05.ics"
+    pdf = tmp_path / "nct06478355_2026-01-05.pdf"
     assert f"Wrote {path} (59 events, 2026-01-05 to 2026-12-15)" in first.output
-    data = path.read_bytes()
+    assert f"Wrote {pdf} (59 events, 2026-01-05 to 2026-12-15)" in first.output
+    data, printed = path.read_bytes(), pdf.read_bytes()
     assert runner.invoke(cli, args).exit_code == 0
     assert path.read_bytes() == data
+    assert pdf.read_bytes() == printed
+    assert printed.startswith(b"%PDF-")
     calendar = Calendar.from_ical(data)
     assert len(calendar.walk("VEVENT")) == 59
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nct06478355_2026-01-05.ics"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "nct06478355_2026-01-05.ics", "nct06478355_2026-01-05.pdf"]
 
 
 def test_generate_with_patient_label_names_the_file(runner, tmp_path):

@@ -20,7 +20,6 @@ from icalendar import Event as VEvent
 
 from scheduler import __version__
 from scheduler.event import Event
-from scheduler.export.table import event_from_record
 from scheduler.plan import Plan
 from scheduler.reissue import Revision
 
@@ -135,13 +134,9 @@ def _items(plan: Plan, stamp: datetime, revision: Revision | None) -> list[_Item
     for event in plan.events:
         entry = revision.entries[event.uid]
         items.append(_Item(event, entry.sequence, entry.stamp, False))
-    for uid, entry in revision.entries.items():
-        if entry.cancelled:
-            gone = event_from_record(entry.record)
-            if gone.start is not None and gone.end is not None:
-                gone = gone._replace(start=gone.start.astimezone(zone), end=gone.end.astimezone(zone))
-            items.append(_Item(gone, entry.sequence, entry.stamp, True))
-            assert gone.uid == uid
+    for gone in revision.cancelled_events(zone):
+        entry = revision.entries[gone.uid]
+        items.append(_Item(gone, entry.sequence, entry.stamp, True))
     # A stable sort: the plan's own order stays, cancelled events slot in by date and time.
     items.sort(key=lambda item: (item.event.date, item.event.start is not None,
                                  item.event.start.timestamp() if item.event.start else 0.0))
