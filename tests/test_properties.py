@@ -135,7 +135,11 @@ def test_sorted_unique_stable_and_never_on_a_closed_day_unless_kept(request):
             assert "kept as the template says" in (event.note or ""), event
 
 
-@settings(max_examples=int(os.environ.get("SCHEDULER_HYPOTHESIS_ICS_EXAMPLES", "25")))
+# Exporting and parsing an .ics is slow: 25 plans by default, 1,000 in the nightly profile.
+ICS_EXAMPLES = 1000 if os.environ.get("SCHEDULER_HYPOTHESIS_PROFILE") == "nightly" else 25
+
+
+@settings(max_examples=ICS_EXAMPLES)
 @given(requests())
 def test_ics_and_json_agree(request):
     from scheduler.export.table import event_record
