@@ -223,8 +223,8 @@ def test_reissued_pdf_says_which_version_it_replaces(db, tmp_path):
     assert run(db, "issue", "P017", "-o", str(out), "--now", "2026-04-10T01:00:00Z").exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == [
         f"patient-017_nct06478355_2026-03-02_v{n}.{ext}" for n in (1, 2) for ext in ("ics", "pdf")]
-    first_page = PdfReader(out / "patient-017_nct06478355_2026-03-02_v2.pdf").pages[0].extract_text()
-    assert "Version 2, replaces version 1 of 2026-03-01" in " ".join(first_page.split())
-    text = " ".join(p.extract_text() for p in PdfReader(out / "patient-017_nct06478355_2026-03-02_v2.pdf").pages)
+    pages = PdfReader(out / "patient-017_nct06478355_2026-03-02_v2.pdf").pages
+    assert "Version 2, replaces version 1 of 2026-03-01" in " ".join(pages[0].extract_text().split())
+    text = " ".join(page.extract_text() for page in pages)
     assert "‡" in text  # changed events are marked
     assert "Cancelled" in text or "cancelled" in text
