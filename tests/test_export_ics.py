@@ -86,7 +86,7 @@ def test_description_carries_dose_cycle_fraction_and_reason(seed):
     text = str(by_uid[fraction.uid]["DESCRIPTION"])
     assert "Fraction 11 of 30: 2.0 Gy, cumulative 22.0 of 60 Gy." in text
     assert "No radiotherapy on 2026-02-16 to 2026-02-23" in text
-    assert "(NCT06478355)" in text
+    assert "Protocol: NCT06478355." in text
     moved = next(e for e in plan.events if e.component == "cisplatin" and e.cycle == 4)
     text = str(by_uid[moved.uid]["DESCRIPTION"])
     assert "cisplatin 60–75 mg/m²" in text

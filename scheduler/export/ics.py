@@ -68,7 +68,7 @@ def describe(event: Event, plan: Plan) -> str:
         lines.append(f"Moved from {event.moved_from.isoformat()} ({event.reason}).")
     if event.note:
         lines.append(event.note)
-    lines.append(f"Protocol: {plan.template.name} ({plan.template.source}).")
+    lines.append(f"Protocol: {plan.template.source}.")
     return "\n".join(lines)
 
 
