@@ -15,7 +15,8 @@ import pypdf
 import pytest
 
 from scheduler.event import Event
-from scheduler.export.pdf import LIST_ROWS_PER_PAGE, to_pdf
+from scheduler.export.pdf import to_pdf
+from scheduler.export.pdf.listing import LIST_ROWS_PER_PAGE
 from scheduler.plan import Plan
 
 from .conftest import make_plan

@@ -1,0 +1,80 @@
+"""The printable patient calendar: a PDF with an overview, month grids and a list of every event.
+
+Built only from ``plan.events`` and the plan's data (template, parameters, notes, calendar):
+nothing here computes a treatment date. The calendar is only read to lay out months, shade
+weekends, holidays and closures, and name them.
+
+Pages, all landscape (A4 or Letter):
+
+1. Overview: patient, protocol, start, time zone, version; a summary of every phase with its
+   dates; the parameters used; the plan's notes; a legend of codes, shapes and colours.
+2. One month grid per month from the first to the last event: each day lists its events in
+   short form ("08:30 IO+nP+DDP C3D1", "14:00 RT 12/30", "TMZ daily").
+3. The chronological list: date, weekday, time, code, name, cycle/day or fraction with the
+   cumulative dose, dose text and notes (moved, continuation, changed), then cancelled events.
+
+Every page has a footer with "Page n of N", the version and the protocol source. Colour is
+never the only cue: each component has its code and a shape by kind (circle drug, square
+radiotherapy fraction, triangle daily home medication, diamond visit), fills are light tints
+and all text is dark, so the calendar prints legibly in greyscale. Body text is 9 pt or larger.
+
+Chinese (``lang="zh"`` or ``"en+zh"``) uses reportlab's built-in CID font STSong-Light, which
+is not embedded: viewers substitute a system CJK font (Acrobat, Preview and poppler with a CJK
+font installed do). Latin text stays in Helvetica, run by run.
+
+The output is deterministic: invariant mode, the creation date and document ID come from
+``generated``, and nothing reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from scheduler.event import Event
+from scheduler.export.pdf.context import _by_date, _Context, _daily_positions
+from scheduler.export.pdf.document import PAPERS, _render
+from scheduler.export.pdf.text import _register_fonts
+from scheduler.export.pdf.words import Lang, _Words
+from scheduler.plan import Plan
+
+__all__ = ["to_pdf"]
+
+
+def to_pdf(
+    plan: Plan,
+    *,
+    generated: datetime,
+    patient: str | None = None,
+    paper: Literal["a4", "letter"] = "a4",
+    week_start: Literal["monday", "sunday"] = "monday",
+    lang: Lang = "en",
+    version: int = 1,
+    replaces: tuple[int, date] | None = None,
+    changed_uids: frozenset[str] = frozenset(),
+    cancelled: tuple[Event, ...] = (),
+) -> bytes:
+    """The plan as a printable PDF calendar (landscape A4 or Letter).
+
+    ``generated`` (an aware datetime) is the moment printed as "Generated" and the PDF's
+    creation date; the same inputs give byte-identical output. ``replaces`` is the previous
+    version's number and issue date, ``changed_uids`` the events changed since it, and
+    ``cancelled`` its events that are no longer planned.
+    """
+    if generated.tzinfo is None or generated.utcoffset() is None:
+        raise ValueError("generated must be an aware datetime (with a time zone)")
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be 'a4' or 'letter' (got {paper!r})")
+    if week_start not in ("monday", "sunday"):
+        raise ValueError(f"week_start must be 'monday' or 'sunday' (got {week_start!r})")
+    _register_fonts()
+    words = _Words(lang, plan)
+    ctx = _Context(
+        plan=plan, words=words, patient=patient, generated=generated, version=version,
+        replaces=replaces, changed=frozenset(changed_uids), cancelled=tuple(cancelled),
+        week_start=0 if week_start == "monday" else 6,
+        daily_position=_daily_positions(plan.events),
+        by_day=_by_date(plan.events, lambda e: e.date),
+        moved_away=_by_date(plan.events, lambda e: e.moved_from),
+    )
+    return _render(ctx, paper)

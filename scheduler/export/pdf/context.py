@@ -1,0 +1,143 @@
+"""What the pages share: the context of one PDF, and what each event says (its time, its
+place in the plan, its notes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from scheduler.event import Event
+from scheduler.export.pdf.style import MARK_CANCELLED, MARK_CHANGED, MARK_CONTINUATION, MARK_MOVED
+from scheduler.export.pdf.words import Pair, _cat, _Words
+from scheduler.plan import Plan
+from scheduler.protocol import OpenEnded
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Everything the pages share."""
+
+    plan: Plan
+    words: _Words
+    patient: str | None
+    generated: datetime
+    version: int
+    replaces: tuple[int, date] | None
+    changed: frozenset[str]
+    cancelled: tuple[Event, ...]
+    week_start: int
+    daily_position: dict[str, tuple[int, int]] = field(default_factory=dict)
+    by_day: dict[date, list[Event]] = field(default_factory=dict)
+    """The plan's events by date."""
+    moved_away: dict[date, list[Event]] = field(default_factory=dict)
+    """Moved events by the date they were moved from."""
+
+    @property
+    def previous(self) -> int:
+        """The version the changed/cancelled marks compare with."""
+        return self.replaces[0] if self.replaces else max(self.version - 1, 1)
+
+    def until(self, component: str) -> str | None:
+        """The "until ..." text of an open-ended drug, from the template."""
+        try:
+            display = self.plan.template.display_of(component)
+        except KeyError:
+            return None
+        cycles = getattr(display, "cycles", None)
+        return cycles.until if isinstance(cycles, OpenEnded) else None
+
+
+def _daily_positions(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
+    """Daily medication: uid -> (n, total), its place in the component's run of days."""
+    by_component: dict[str, list[Event]] = {}
+    for event in events:
+        if event.kind == "daily":
+            by_component.setdefault(event.component, []).append(event)
+    return {
+        event.uid: (number, len(run))
+        for run in by_component.values()
+        for number, event in enumerate(run, start=1)
+    }
+
+
+def _by_date(events: Iterable[Event], key: Callable[[Event], date | None]) -> dict[date, list[Event]]:
+    """Events grouped by a date of theirs (those without one are left out)."""
+    groups: dict[date, list[Event]] = {}
+    for event in events:
+        day = key(event)
+        if day is not None:
+            groups.setdefault(day, []).append(event)
+    return groups
+
+
+def _clock(event: Event, words: _Words) -> str:
+    """"10:30–13:30", "10:30" (ends after midnight) or "all day"."""
+    if event.start is None:
+        return words.t("all_day")
+    if event.end is None or event.end.date() != event.start.date():
+        return f"{event.start:%H:%M}"
+    return f"{event.start:%H:%M}–{event.end:%H:%M}"
+
+
+def _position(event: Event, ctx: _Context) -> str:
+    """Cycle and day, fraction n of N with the cumulative dose, or day n of N of a daily span."""
+    words = ctx.words
+    if event.cycle is not None:
+        return words.say("cycle_day", c=event.cycle, d=event.day)
+    if event.fraction is not None:
+        return words.say(
+            "fraction", n=event.fraction, total=event.fractions_total, cum=event.cumulative_gy,
+            gy=event.total_gy,
+        )
+    if event.uid in ctx.daily_position:
+        number, total = ctx.daily_position[event.uid]
+        return words.say("daily_day", n=number, total=total)
+    return ""
+
+
+def _moved_pair(event: Event, words: _Words) -> Pair:
+    """"» Moved from Mon 2026-02-16: Chinese New Year's Eve", in both languages."""
+    assert event.moved_from is not None
+    return _cat(f"{MARK_MOVED} ", words.fmt(
+        "moved", date=words.day_pair(event.moved_from),
+        reason=words.reason_pair(event.moved_from, event.reason),
+    ))
+
+
+def _note_pairs(event: Event, ctx: _Context, cancelled: bool = False) -> list[Pair]:
+    """An event's notes, each led by its mark where it has one: cancelled, moved,
+    continuation, changed; then a dose kept on a non-working day, a radiotherapy course
+    extended past closures, a visit's window."""
+    words = ctx.words
+    notes = []
+    if cancelled:
+        notes.append(_cat(f"{MARK_CANCELLED} ", words.fmt("cancelled")))
+    if event.moved_from is not None:
+        notes.append(_moved_pair(event, words))
+    if event.open_ended:
+        until = ctx.until(event.component)
+        text = words.fmt("continuation", until=until) if until else words.fmt("continuation_plain")
+        notes.append(_cat(f"{MARK_CONTINUATION} ", text))
+    if event.uid in ctx.changed and not cancelled:
+        notes.append(_cat(f"{MARK_CHANGED} ", words.fmt("changed", n=ctx.previous)))
+    calendar = words.calendar
+    if event.kind in ("drug", "visit") and event.moved_from is None and not calendar.is_working_day(
+        event.date
+    ):
+        reason = words.reason_pair(event.date, calendar.closed_because(event.date))
+        notes.append(words.fmt("kept", reason=reason))
+    if event.kind == "fraction" and event.note:
+        notes.append(words.fmt("extended"))
+    if event.window_start is not None and event.window_end is not None:
+        if not event.window_start <= event.date <= event.window_end:
+            notes.append(words.fmt("outside_window"))
+        elif event.kind == "visit":
+            window = words.fmt("window", a=event.window_start.isoformat(), b=event.window_end.isoformat())
+            notes.append(window)
+    return notes
+
+
+def _notes(event: Event, ctx: _Context, cancelled: bool = False) -> list[str]:
+    """The list's notes for an event in the output language."""
+    return [ctx.words.pick(note, "\n") for note in _note_pairs(event, ctx, cancelled)]

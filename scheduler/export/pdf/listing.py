@@ -1,0 +1,162 @@
+"""The list pages: every event in date order with its time, code, name and place in the
+plan, dose and notes, then the cancelled events; a fixed number of rows per page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from reportlab.lib import colors
+from reportlab.platypus import Flowable
+
+from scheduler.event import Event, EventKind
+from scheduler.export.pdf.context import _clock, _Context, _notes, _position
+from scheduler.export.pdf.shapes import _draw_mark
+from scheduler.export.pdf.style import BODY, FILLS, GRID, LEADING, MARK_CANCELLED
+from scheduler.export.pdf.text import _draw, _width, _wrap
+
+ROW_PAD = 2.5
+LIST_ROWS_PER_PAGE = 16
+"""Events per list page. A standard row is two lines (name / cycle, dose, notes), and 16 of
+them leave room on A4 and Letter for a few three-line rows; a page holds fewer rows only when
+its rows are taller than that."""
+LIST_COLUMNS = (0.10, 0.085, 0.07, 0.225, 0.30, 0.22)
+"""Shares of the width: date, time, code, event, dose, notes."""
+LIST_TITLE_HEIGHT = 22.0
+LIST_HEAD_HEIGHT = 16.0
+ZEBRA = colors.Color(0.955, 0.955, 0.955)
+
+
+class _Row(NamedTuple):
+    """One row of the list, its cells already broken into lines."""
+
+    cells: tuple[tuple[str, ...], ...]
+    kind: EventKind | None
+    colour: str | None
+    lines: int
+    heading: bool = False
+    day: date | None = None
+
+    @property
+    def height(self) -> float:
+        """The row's height in points."""
+        return self.lines * LEADING + 2 * ROW_PAD
+
+
+def _column_widths(width: float) -> list[float]:
+    """The list's column widths for a frame ``width``."""
+    return [width * share for share in LIST_COLUMNS]
+
+
+def _event_row(event: Event, ctx: _Context, widths: list[float], cancelled: bool = False) -> _Row:
+    """An event as a list row: date and weekday, time, code, name and position, dose, notes."""
+    words = ctx.words
+    inner = [w - 6 for w in widths]
+    weekday = words.weekday(event.date, short=words.lang == "en+zh")
+    date_cell = (event.date.isoformat(), *_wrap(weekday, inner[0]))
+    time_cell = tuple(_wrap(_clock(event, words), inner[1]))
+    code_cell = tuple(_wrap(event.style.code, inner[2] - 10, BODY, True))
+    name = words.component_name(event.component, event.style)
+    event_cell = (*_wrap(name, inner[3], BODY, True), *_wrap(_position(event, ctx), inner[3]))
+    dose_cell = tuple(_wrap(words.dose(event), inner[4])) if event.dose else ()
+    notes_cell = tuple(line for note in _notes(event, ctx, cancelled) for line in _wrap(note, inner[5]))
+    cells = (date_cell, time_cell, code_cell, event_cell, dose_cell, notes_cell)
+    return _Row(cells, event.kind, event.style.colour, max(2, *(len(c) for c in cells)), day=event.date)
+
+
+def _heading_row(text: str, width: float) -> _Row:
+    """A full-width heading inside the list (the cancelled events' section)."""
+    lines = tuple(_wrap(text, width - 6, BODY, True))
+    return _Row((lines,), None, None, len(lines), heading=True)
+
+
+def _list_rows(ctx: _Context, width: float) -> list[_Row]:
+    """Every event in date order, then the cancelled ones under their heading."""
+    widths = _column_widths(width)
+    rows = [_event_row(event, ctx, widths) for event in ctx.plan.events]
+    if ctx.cancelled:
+        title = f"{MARK_CANCELLED} " + ctx.words.t("cancelled_title", n=ctx.previous)
+        rows.append(_heading_row(title, width))
+        for event in sorted(ctx.cancelled, key=lambda e: e.sort_key):
+            rows.append(_event_row(event, ctx, widths, cancelled=True))
+    return rows
+
+
+def _paginate(rows: list[_Row], available: float) -> list[list[_Row]]:
+    """Rows per page: at most LIST_ROWS_PER_PAGE, fewer when they are taller than that."""
+    pages: list[list[_Row]] = [[]]
+    used = 0.0
+    for row in rows:
+        page = pages[-1]
+        if page and (len(page) >= LIST_ROWS_PER_PAGE or used + row.height > available):
+            pages.append([])
+            used = 0.0
+        pages[-1].append(row)
+        used += row.height
+    return pages if pages[0] else []
+
+
+class _ListPage(Flowable):
+    """One page of the list: its title, the column heads and its rows."""
+
+    def __init__(self, ctx: _Context, rows: list[_Row]) -> None:
+        super().__init__()
+        self.ctx, self.rows = ctx, rows
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """The whole frame: one flowable is one page."""
+        self.width, self.height = available_width, available_height
+        return available_width, available_height
+
+    def draw(self) -> None:
+        """Title, column heads, rows; rows of the same date share a shade."""
+        canv, words = self.canv, self.ctx.words
+        width, height = self.width, self.height
+        _draw(canv, 0, height - 15, words.t("list_title"), 14, True)
+        side = " · ".join(x for x in (self.ctx.patient, self.ctx.plan.template.source) if x)
+        _draw(canv, width - _width(side, BODY, True), height - 13, side, BODY, True)
+        widths = _column_widths(width)
+        heads = ("col_date", "col_time", "col_code", "col_event", "col_dose", "col_notes")
+        head_y = height - LIST_TITLE_HEIGHT - LIST_HEAD_HEIGHT
+        canv.setFillColor(colors.Color(0.35, 0.35, 0.35))
+        canv.rect(0, head_y, width, LIST_HEAD_HEIGHT, stroke=0, fill=1)
+        x = 0.0
+        for key, column in zip(heads, widths, strict=True):
+            _draw(canv, x + 3, head_y + 4.5, words.t(key), BODY, True, colors.white)
+            x += column
+        y = head_y
+        shade, previous = True, None
+        for row in self.rows:
+            y -= row.height
+            if row.day != previous:
+                shade, previous = not shade, row.day
+            self._row(row, y, widths, shade)
+
+    def _row(self, row: _Row, y: float, widths: list[float], shade: bool) -> None:
+        """Draw one row with its bottom at ``y``; ``shade`` alternates from date to date."""
+        canv = self.canv
+        width = sum(widths)
+        if row.heading:
+            canv.setFillColor(FILLS["holiday"])
+            canv.rect(0, y, width, row.height, stroke=0, fill=1)
+        elif shade:
+            canv.setFillColor(ZEBRA)
+            canv.rect(0, y, width, row.height, stroke=0, fill=1)
+        canv.setStrokeColor(GRID)
+        canv.setLineWidth(0.4)
+        canv.line(0, y, width, y)
+        top = y + row.height - ROW_PAD - 8
+        if row.heading:
+            for n, text in enumerate(row.cells[0]):
+                _draw(canv, 3, top - n * LEADING, text, BODY, True)
+            return
+        x = 0.0
+        for column, (cell, column_width) in enumerate(zip(row.cells, widths, strict=True)):
+            indent = 3.0
+            if column == 2 and row.kind is not None:
+                _draw_mark(canv, row.kind, x + 6.5, top + 3.2, 6.5, row.colour)
+                indent = 13.0
+            for n, text in enumerate(cell):
+                bold = n == 0 and column in (0, 2, 3)
+                _draw(canv, x + indent, top - n * LEADING, text, BODY, bold)
+            x += column_width

@@ -1,0 +1,233 @@
+"""The month pages: one grid of weeks per month, each day cell shaded by what kind of day it
+is, with its holiday or closure, the events moved away from it, and its events in short."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+
+from reportlab.lib import colors
+from reportlab.platypus import Flowable
+
+from scheduler.event import Event, EventKind
+from scheduler.export.pdf.context import _Context
+from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _LegendItem
+from scheduler.export.pdf.shapes import _draw_mark, _hatch
+from scheduler.export.pdf.style import (
+    BODY,
+    FILLS,
+    GREYED_INK,
+    GRID,
+    LEADING,
+    MARK_CHANGED,
+    MARK_CONTINUATION,
+    MARK_MOVED,
+    SOFT_INK,
+)
+from scheduler.export.pdf.text import _draw, _width, _wrap
+from scheduler.export.pdf.words import _Words
+
+
+def _months(first: date, last: date) -> list[tuple[int, int]]:
+    """(year, month) from the month of ``first`` to the month of ``last``."""
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _day_status(day: date, words: _Words) -> tuple[str, str | None]:
+    """How a day cell looks: ("closed"|"holiday"|"weekend"|"workday"|"plain", label)."""
+    calendar = words.calendar
+    if day in calendar.closures:
+        return "closed", f"{words.t('closed')}: {calendar.closures[day]}"
+    working = calendar.is_working_day(day)
+    holiday = words.holiday(day)
+    if holiday is not None:
+        if working:
+            return "workday", f"{holiday} ({words.t('makeup')})"
+        return "holiday", holiday
+    if day.weekday() in calendar.weekend:
+        if working:
+            return "workday", calendar.workdays.get(day) or words.t("makeup")
+        return "weekend", None
+    if not working:
+        return "weekend", calendar.closed_because(day)
+    if day in calendar.workdays:
+        return "workday", calendar.workdays[day]
+    return "plain", None
+
+
+class _CellItem(NamedTuple):
+    """One line of a day cell: events of the same day shown together."""
+
+    kind: EventKind
+    colour: str | None
+    text: str
+
+
+def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> list[_CellItem]:
+    """A day's events in short form. Drugs of one regimen, cycle and day share a line
+    ("08:30 IO+nP+DDP C3D1"); daily medication shares one line ("TMZ daily"); a fraction is
+    "14:00 RT 12/30"; a visit shows its name. Marks: » moved, † continuation, ‡ changed.
+    ``brief`` leaves out times and marks."""
+    groups: dict[tuple[Any, ...], list[Event]] = {}
+    for event in events:
+        if event.kind == "drug":
+            key: tuple[Any, ...] = ("drug", event.regimen, event.cycle, event.day)
+        elif event.kind == "daily":
+            key = ("daily",)
+        else:
+            key = (event.kind, event.uid)
+        groups.setdefault(key, []).append(event)
+    items = []
+    for group in groups.values():
+        first = group[0]
+        codes = "+".join(dict.fromkeys(e.style.code for e in group))
+        if first.kind == "drug":
+            label = f"C{first.cycle}D{first.day}"
+        elif first.kind == "fraction":
+            label = f"{first.fraction}/{first.fractions_total}"
+        elif first.kind == "daily":
+            label = ctx.words.t("daily_short")
+        else:
+            name = ctx.words.component_name(first.component, first.style)
+            label = "" if name == first.style.code else name
+        starts = [e.start for e in group if e.start is not None]
+        clock = f"{min(starts):%H:%M} " if starts else ""
+        marks = "".join(
+            mark for mark, flag in (
+                (MARK_MOVED, any(e.moved_from is not None for e in group)),
+                (MARK_CONTINUATION, any(e.open_ended for e in group)),
+                (MARK_CHANGED, any(e.uid in ctx.changed for e in group)),
+            ) if flag
+        )
+        suffix = f" {marks}" if marks and not brief else ""
+        text = f"{'' if brief else clock}{codes} {label}".rstrip() + suffix
+        items.append(_CellItem(first.kind, first.style.colour, text))
+    return items
+
+
+class _MonthPage(Flowable):
+    """One month as a grid of weeks, filling the frame: title, weekday heads, day cells, and a
+    legend strip at the bottom."""
+
+    def __init__(self, ctx: _Context, year: int, month: int, legend: list[_LegendItem]) -> None:
+        super().__init__()
+        self.ctx, self.year, self.month, self.legend = ctx, year, month, legend
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """The whole frame: one flowable is one page."""
+        self.width, self.height = available_width, available_height
+        return available_width, available_height
+
+    def draw(self) -> None:
+        """Title, legend strip, weekday heads, then the weeks of day cells."""
+        canv, words = self.canv, self.ctx.words
+        width, height = self.width, self.height
+        title_y = height - 16
+        _draw(canv, 0, title_y, words.month(self.year, self.month), 16, True)
+        side = " · ".join(x for x in (self.ctx.patient, self.ctx.plan.template.source) if x)
+        _draw(canv, width - _width(side, BODY, True), title_y + 2, side, BODY, True)
+        legend_lines = _layout_legend(self.legend, width)
+        legend_height = len(legend_lines) * LEADING + 4
+        _draw_legend(canv, legend_lines, 2)
+        head_top = height - 26
+        head_height = 15.0
+        grid_top = head_top - head_height
+        grid_bottom = legend_height + 2
+        first = date(self.year, self.month, 1)
+        offset = (first.weekday() - self.ctx.week_start) % 7
+        days_in_month = ((first.replace(day=28) + timedelta(days=4)).replace(day=1) - first).days
+        weeks = -(-(offset + days_in_month) // 7)
+        cell_w = width / 7
+        cell_h = (grid_top - grid_bottom) / weeks
+        canv.setFillColor(colors.Color(0.35, 0.35, 0.35))
+        canv.rect(0, grid_top, width, head_height, stroke=0, fill=1)
+        for column in range(7):
+            weekday = (self.ctx.week_start + column) % 7
+            label = words.weekday_header(weekday)
+            x = column * cell_w + (cell_w - _width(label, BODY, True)) / 2
+            _draw(canv, x, grid_top + 4, label, BODY, True, colors.white)
+        grid_start = first - timedelta(days=offset)
+        for index in range(weeks * 7):
+            day = grid_start + timedelta(days=index)
+            x = (index % 7) * cell_w
+            y = grid_top - (index // 7 + 1) * cell_h
+            self._cell(day, x, y, cell_w, cell_h)
+        canv.setStrokeColor(GRID)
+        canv.setLineWidth(0.6)
+        for row in range(weeks + 1):
+            canv.line(0, grid_top - row * cell_h, width, grid_top - row * cell_h)
+        for column in range(8):
+            canv.line(column * cell_w, grid_top, column * cell_w, grid_top - weeks * cell_h)
+
+    def _cell(self, day: date, x: float, y: float, w: float, h: float) -> None:
+        """One day: shading, day number, holiday/closure label and moves away, then its
+        events; what does not fit ends with "+N more (see list)"."""
+        canv, words = self.canv, self.ctx.words
+        pad = 3.0
+        top = y + h - 10.5
+        if day.month != self.month:
+            canv.setFillColor(FILLS["other"])
+            canv.rect(x, y, w, h, stroke=0, fill=1)
+            _draw(canv, x + pad, top, str(day.day), 10, False, GREYED_INK)
+            return
+        status, label = _day_status(day, words)
+        if status in FILLS:
+            canv.setFillColor(FILLS[status])
+            canv.rect(x, y, w, h, stroke=0, fill=1)
+        if status == "closed":
+            _hatch(canv, x, y, w, h)
+        inner = w - 2 * pad
+        number_w = _draw(canv, x + pad, top, str(day.day), 10, True)
+        notes = [text for text in (label, *self._moved_away(day)) if text]
+        note_lines = _wrap("\n".join(notes), inner, BODY, first=inner - number_w - 4) if notes else []
+        for n, text in enumerate(note_lines):
+            indent = number_w + 4 if n == 0 else 0
+            _draw(canv, x + pad + indent, top - n * LEADING, text, BODY, False, SOFT_INK)
+        first_line = max(len(note_lines), 1)
+        capacity = int((h - 13) // LEADING) + 1
+        items = _cell_items(self.ctx.by_day.get(day, []), self.ctx)
+        blocks, hidden = _fit([(item, _wrap(item.text, inner - 10, BODY)) for item in items],
+                              capacity - first_line)
+        line = first_line
+        for item, lines in blocks:
+            _draw_mark(canv, item.kind, x + pad + 3.5, top - line * LEADING + 3.2, 6.5, item.colour)
+            for text in lines:
+                _draw(canv, x + pad + 10, top - line * LEADING, text, BODY)
+                line += 1
+        if hidden:
+            _draw(canv, x + pad, top - line * LEADING, words.t("more", n=hidden), BODY, True)
+
+    def _moved_away(self, day: date) -> list[str]:
+        """Notes for the events moved away from ``day``: "» moved to Tue 24 Feb: IO+nP+DDP C3D1"."""
+        words = self.ctx.words
+        targets: dict[date, list[Event]] = {}
+        for event in self.ctx.moved_away.get(day, []):
+            targets.setdefault(event.date, []).append(event)
+        notes = []
+        for target, events in targets.items():
+            items = ", ".join(item.text for item in _cell_items(events, self.ctx, brief=True))
+            notes.append(f"{MARK_MOVED} {words.t('moved_to', date=words.short_day_pair(target))}: {items}")
+        return notes
+
+
+def _fit(
+    blocks: list[tuple[_CellItem, list[str]]], budget: int
+) -> tuple[list[tuple[_CellItem, list[str]]], int]:
+    """The items (with their lines) that fit in ``budget`` lines, and how many are left out;
+    when some are left out, one line is kept free for "+N more"."""
+    if sum(len(lines) for _, lines in blocks) <= budget:
+        return blocks, 0
+    kept: list[tuple[_CellItem, list[str]]] = []
+    used = 0
+    for item, lines in blocks:
+        if used + len(lines) > budget - 1:
+            break
+        kept.append((item, lines))
+        used += len(lines)
+    return kept, len(blocks) - len(kept)

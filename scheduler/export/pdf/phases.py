@@ -1,0 +1,137 @@
+"""The treatment summary of the overview page: each phase of the plan with its dates
+(cycles and their days, open-ended drugs, radiotherapy, daily medication, visits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import NamedTuple
+
+from scheduler.event import Event, EventKind
+from scheduler.export.pdf.context import _Context, _moved_pair, _note_pairs
+from scheduler.export.pdf.words import COLON, COMMA, SEMICOLON, Pair, _cat, _join, _Words
+from scheduler.protocol import Daily, OpenEnded, Radiotherapy, Regimen, Visit
+
+
+def _day_runs(events: Sequence[Event], words: _Words) -> list[Pair]:
+    """A cycle's days in short: "day 1 Tue 2026-02-24: IO, nP, DDP", and runs of consecutive
+    days with the same drugs as "days 1–5 Tue 2026-05-12 to Sat 2026-05-16: TMZ5"."""
+    by_day: dict[int, list[Event]] = {}
+    for event in events:
+        assert event.day is not None
+        by_day.setdefault(event.day, []).append(event)
+    runs: list[list[tuple[int, list[Event]]]] = []
+    for number in sorted(by_day):
+        group = by_day[number]
+        codes = [e.style.code for e in group]
+        if runs:
+            last_number, last_group = runs[-1][-1]
+            if (last_number == number - 1 and [e.style.code for e in last_group] == codes
+                    and last_group[0].date + timedelta(days=1) == group[0].date):
+                runs[-1].append((number, group))
+                continue
+        runs.append([(number, group)])
+    texts = []
+    for run in runs:
+        (a, first), (b, last) = run[0], run[-1]
+        if a == b:
+            text = words.fmt("day_run", a=a, first=words.day_pair(first[0].date))
+        else:
+            text = words.fmt("days_run", a=a, b=b, first=words.day_pair(first[0].date),
+                             last=words.day_pair(last[0].date))
+        codes = [(code, code) for code in dict.fromkeys(e.style.code for e in first)]
+        text = _cat(text, COLON, _join(codes, COMMA))
+        moved = next((e for _, group in run for e in group if e.moved_from), None)
+        if moved is not None:
+            text = _cat(text, " ", _moved_pair(moved, words))
+        texts.append(text)
+    return texts
+
+
+class _Phase(NamedTuple):
+    """One entry of the treatment summary: its codes/shapes, name and lines of dates."""
+
+    swatches: tuple[tuple[EventKind, str | None, str], ...]
+    name: str
+    lines: tuple[str, ...]
+    emphasis: str | None = None
+
+
+def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
+    """A regimen: a line per cycle with its day 1 and drugs; open-ended drugs on their own,
+    with their planned and continuation doses and what they continue until."""
+    words = ctx.words
+    events = [e for e in ctx.plan.events if e.regimen == regimen.id]
+    if not events:
+        return []
+    open_ids = {d.id for d in regimen.drugs if isinstance(d.cycles, OpenEnded)}
+    open_ids |= {e.component for e in events if e.open_ended}
+    swatches = tuple(dict.fromkeys((e.kind, e.style.colour, e.style.code) for e in events))
+    lines = []
+    for cycle in sorted({e.cycle for e in events if e.cycle is not None}):
+        in_cycle = [e for e in events if e.cycle == cycle]
+        if all(e.component in open_ids for e in in_cycle):
+            continue
+        runs = _join(_day_runs(in_cycle, words), SEMICOLON)
+        lines.append(words.pick(_cat(words.fmt("cycle", c=cycle), COLON, runs), "\n"))
+    phases = []
+    if lines:
+        phases.append(_Phase(swatches, regimen.name, tuple(lines)))
+    for drug in regimen.drugs:
+        doses = [e for e in events if e.component == drug.id]
+        if drug.id not in open_ids or not doses:
+            continue
+        planned = [e.date.isoformat() for e in doses if not e.open_ended]
+        more = [e.date.isoformat() for e in doses if e.open_ended]
+        drug_lines = []
+        if planned:
+            drug_lines.append(words.say("planned_doses", n=len(planned), dates=", ".join(planned)))
+        if more:
+            drug_lines.append(words.say(
+                "cont_doses", end=ctx.plan.horizon_end.isoformat(), n=len(more), dates=", ".join(more)
+            ))
+        until = ctx.until(drug.id)
+        style = doses[0].style
+        phases.append(_Phase(
+            ((doses[0].kind, style.colour, style.code),),
+            words.component_name(drug.id, style),
+            tuple(drug_lines),
+            words.say("continues", until=until) if until else None,
+        ))
+    return phases
+
+
+def _phases(ctx: _Context) -> list[_Phase]:
+    """The treatment summary, in template order."""
+    words = ctx.words
+    phases: list[_Phase] = []
+    for component in ctx.plan.template.components:
+        if isinstance(component, Regimen):
+            phases.extend(_regimen_phases(component, ctx))
+            continue
+        events = [e for e in ctx.plan.events if e.component == component.id]
+        if not events:
+            continue
+        first, last = events[0], events[-1]
+        swatch = ((first.kind, first.style.colour, first.style.code),)
+        name = words.component_name(component.id, first.style)
+        if isinstance(component, Radiotherapy):
+            lines = [words.say(
+                "rt_summary", n=len(events), per=first.fraction_gy, gy=first.total_gy,
+                first=words.day_pair(first.date), last=words.day_pair(last.date),
+            )]
+            if first.moved_from is not None:
+                lines.append(words.pick(_moved_pair(first, words), "\n"))
+        elif isinstance(component, Daily):
+            how = words.fmt("working_days" if component.on_non_working_day == "skip" else "every_day")
+            lines = [words.say("daily_summary", how=how, first=words.day_pair(first.date),
+                               last=words.day_pair(last.date), n=len(events))]
+        elif isinstance(component, Visit):
+            lines = []
+            for visit in events:
+                parts = [words.day_pair(visit.date), *_note_pairs(visit, ctx)]
+                lines.append(words.pick(_join(parts, SEMICOLON), "\n"))
+        else:  # pragma: no cover - the template schema has no other kind
+            continue
+        phases.append(_Phase(swatch, name, tuple(lines)))
+    return phases
