@@ -27,18 +27,21 @@ def _register_fonts() -> None:
 
 
 @lru_cache(maxsize=4096)
-def _is_latin(char: str) -> bool:
-    """True for a character Helvetica can print (the WinAnsi set); others go to STSong-Light."""
+def _is_latin(text: str) -> bool:
+    """True for text Helvetica can print (the WinAnsi set); other text goes to STSong-Light."""
     try:
-        char.encode("cp1252")
+        text.encode("cp1252")
     except UnicodeEncodeError:
         return False
     return True
 
 
-def _runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
+@lru_cache(maxsize=16384)
+def _runs(text: str, bold: bool = False) -> tuple[tuple[str, str], ...]:
     """Split text into (chunk, font) runs: Helvetica for Latin, STSong-Light for the rest."""
     latin = LATIN_BOLD if bold else LATIN
+    if _is_latin(text):  # the common case: one run, no per-character work
+        return ((text, latin),) if text else ()
     runs: list[tuple[str, str]] = []
     for char in text:
         font = latin if _is_latin(char) else CJK
@@ -46,7 +49,7 @@ def _runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
             runs[-1] = (runs[-1][0] + char, font)
         else:
             runs.append((char, font))
-    return runs
+    return tuple(runs)
 
 
 @lru_cache(maxsize=16384)
