@@ -212,6 +212,8 @@ class OpenEnded(Strict):
 
     minimum: SpanField
     until: str = Field(min_length=1)
+    translations: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], str] = {}
+    """``until`` in other languages, for the printed calendar."""
 
 
 CycleCount = Annotated[
@@ -289,6 +291,7 @@ class Regimen(Strict):
     cycles: CycleCount | None = None
     on_non_working_day: CycleStartRule = "next"
     drugs: list[Drug] = Field(min_length=1)
+    translations: dict[Language, Translation] = {}
 
 
 class Radiotherapy(Display):

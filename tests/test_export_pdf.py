@@ -454,7 +454,7 @@ def test_chinese_labels_names_and_holidays(seed_zh):
     for expected in ("治疗日历", "第1版", "顺铂", "白蛋白结合型紫杉醇",
                      "开始日期（第1周期第1天） 2026-01-05（周一）",
                      "第3周期：第1天 2026-02-24（周二）：IO、nP、DDP » 由2026-02-16（周一）改期：农历除夕",
-                     "持续用药，直至：progression"):
+                     "持续用药，直至：疾病进展、不能耐受或患者退出"):
         assert has(overview, expected), expected
     february = month_page(reader, plan, date(2026, 2, 1))
     assert squash(flat(february)).startswith("2026年2月")

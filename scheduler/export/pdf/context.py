@@ -38,14 +38,16 @@ class _Context:
         """The version the changed/cancelled marks compare with."""
         return self.replaces[0] if self.replaces else max(self.version - 1, 1)
 
-    def until(self, component: str) -> str | None:
-        """The "until ..." text of an open-ended drug, from the template."""
+    def until(self, component: str) -> Pair | None:
+        """The "until ..." text of an open-ended drug (English, Chinese), from the template."""
         try:
             display = self.plan.template.display_of(component)
         except KeyError:
             return None
         cycles = getattr(display, "cycles", None)
-        return cycles.until if isinstance(cycles, OpenEnded) else None
+        if not isinstance(cycles, OpenEnded):
+            return None
+        return cycles.until, cycles.translations.get("zh", cycles.until)
 
 
 def _daily_positions(events: Iterable[Event]) -> dict[str, tuple[int, int]]:

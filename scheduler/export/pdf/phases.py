@@ -76,7 +76,9 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         lines.append(words.pick(_cat(words.fmt("cycle", c=cycle), COLON, runs), "\n"))
     phases = []
     if lines:
-        phases.append(_Phase(swatches, regimen.name, tuple(lines)))
+        translation = regimen.translations.get("zh")
+        name = words.pick((regimen.name, translation.name if translation else regimen.name))
+        phases.append(_Phase(swatches, name, tuple(lines)))
     for drug in regimen.drugs:
         doses = [e for e in events if e.component == drug.id]
         if drug.id not in open_ids or not doses:
