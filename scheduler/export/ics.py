@@ -35,21 +35,41 @@ def _vtimezone(zone_name: str, first_year: int, last_year: int) -> Timezone:
 
     Whole years rather than the plan's exact dates, so that the plans of a cohort share one
     (building it is the slowest step of an export); Asia/Shanghai is one STANDARD block.
+    An observance listed with RDATE and no RRULE also lists its DTSTART as an RDATE:
+    RFC 5545 counts DTSTART as an onset anyway, but ical.js (Thunderbird) skips it when
+    there are RDATEs, and would read a plan across a DST change an hour off.
     """
-    return Timezone.from_tzinfo(
+    zone = Timezone.from_tzinfo(
         ZoneInfo(zone_name),
         tzid=zone_name,
         first_date=date(first_year, 1, 1),
         last_date=date(last_year, 12, 31),
     )
+    for observance in zone.subcomponents:
+        if "RDATE" in observance and "RRULE" not in observance:
+            onsets = [observance.decoded("DTSTART")]
+            for rdate in _as_list(observance.pop("RDATE")):
+                onsets.extend(value.dt for value in rdate.dts)
+            for onset in onsets:  # one RDATE line each: some readers take one value a line
+                observance.add("rdate", onset)
+    return zone
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
-    """The name a calendar client shows for the imported calendar."""
+    """The name a calendar client shows for the imported calendar.
+
+    Without commas: X-WR-CALNAME is written as it is, and vobject reads only the part
+    before the first comma (escaping it would show backslashes in other clients).
+    """
     if discreet:
         return DISCREET_CALENDAR_NAME
     name = f"{plan.template.source} treatment plan"
-    return f"{name} – {patient}" if patient else name
+    name = f"{name} – {patient}" if patient else name
+    return " ".join(name.replace(",", " ").split())
 
 
 def describe(event: Event, plan: Plan) -> str:
