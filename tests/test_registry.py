@@ -228,3 +228,14 @@ def test_reissued_pdf_says_which_version_it_replaces(db, tmp_path):
     text = " ".join(page.extract_text() for page in pages)
     assert "‡" in text  # changed events are marked
     assert "Cancelled" in text or "cancelled" in text
+
+
+def test_delay_outside_a_window_is_reported_by_the_cli(db):
+    windowed = ROOT / "tests" / "data" / "templates" / "windowed.yaml"
+    result = run(db, "patient", "add", "W1", str(windowed), "--start", "2026-03-02",
+                 "--holidays", "none", "--tz", "UTC")
+    assert result.exit_code == 0, result.output
+    result = run(db, "delay", "W1", "--cycle", "2", "--days", "7", "--reason", "infection")
+    assert result.exit_code == 0, result.output
+    assert ("Warning: Windowed drug – cycle 2, day 1 on 2026-03-30 is outside its window "
+            "(2026-03-20 to 2026-03-26).") in result.output
