@@ -7,13 +7,13 @@ from datetime import date
 from typing import NamedTuple
 
 from reportlab.lib import colors
-from reportlab.platypus import Flowable
 
 from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _clock, _Context, _notes, _position
+from scheduler.export.pdf.page import _FullPage
 from scheduler.export.pdf.shapes import _draw_mark
 from scheduler.export.pdf.style import BODY, FILLS, GRID, LEADING, MARK_CANCELLED
-from scheduler.export.pdf.text import _draw, _width, _wrap
+from scheduler.export.pdf.text import _draw, _wrap
 
 ROW_PAD = 2.5
 LIST_ROWS_PER_PAGE = 16
@@ -96,25 +96,18 @@ def _paginate(rows: list[_Row], available: float) -> list[list[_Row]]:
     return pages if pages[0] else []
 
 
-class _ListPage(Flowable):
+class _ListPage(_FullPage):
     """One page of the list: its title, the column heads and its rows."""
 
     def __init__(self, ctx: _Context, rows: list[_Row]) -> None:
         super().__init__()
         self.ctx, self.rows = ctx, rows
 
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        """The whole frame: one flowable is one page."""
-        self.width, self.height = available_width, available_height
-        return available_width, available_height
-
     def draw(self) -> None:
         """Title, column heads, rows; rows of the same date share a shade."""
         canv, words = self.canv, self.ctx.words
         width, height = self.width, self.height
-        _draw(canv, 0, height - 15, words.t("list_title"), 14, True)
-        side = " · ".join(x for x in (self.ctx.patient, self.ctx.plan.template.source) if x)
-        _draw(canv, width - _width(side, BODY, True), height - 13, side, BODY, True)
+        self._title(words.t("list_title"), height - 15, 14)
         widths = _column_widths(width)
         heads = ("col_date", "col_time", "col_code", "col_event", "col_dose", "col_notes")
         head_y = height - LIST_TITLE_HEIGHT - LIST_HEAD_HEIGHT

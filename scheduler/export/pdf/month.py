@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from reportlab.lib import colors
-from reportlab.platypus import Flowable
 
 from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _Context
 from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _LegendItem
+from scheduler.export.pdf.page import _FullPage
 from scheduler.export.pdf.shapes import _draw_mark, _hatch
 from scheduler.export.pdf.style import (
     BODY,
@@ -111,7 +111,7 @@ def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> 
     return items
 
 
-class _MonthPage(Flowable):
+class _MonthPage(_FullPage):
     """One month as a grid of weeks, filling the frame: title, weekday heads, day cells, and a
     legend strip at the bottom."""
 
@@ -119,19 +119,12 @@ class _MonthPage(Flowable):
         super().__init__()
         self.ctx, self.year, self.month, self.legend = ctx, year, month, legend
 
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        """The whole frame: one flowable is one page."""
-        self.width, self.height = available_width, available_height
-        return available_width, available_height
-
     def draw(self) -> None:
         """Title, legend strip, weekday heads, then the weeks of day cells."""
         canv, words = self.canv, self.ctx.words
         width, height = self.width, self.height
         title_y = height - 16
-        _draw(canv, 0, title_y, words.month(self.year, self.month), 16, True)
-        side = " · ".join(x for x in (self.ctx.patient, self.ctx.plan.template.source) if x)
-        _draw(canv, width - _width(side, BODY, True), title_y + 2, side, BODY, True)
+        self._title(words.month(self.year, self.month), title_y, 16)
         legend_lines = _layout_legend(self.legend, width)
         legend_height = len(legend_lines) * LEADING + 4
         _draw_legend(canv, legend_lines, 2)
