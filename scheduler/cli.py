@@ -6,6 +6,7 @@ status 2, in one place (:class:`_Group`); nothing is written when a command fail
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import getpass
 import os
@@ -73,86 +74,68 @@ def _converted(parse: Callable[..., Any]) -> Callable[[click.Context, click.Para
     return callback
 
 
-def plan_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every plan-making command takes, declared once."""
-    decorators = [
-        click.option("--start", required=True, metavar="YYYY-MM-DD",
-                     callback=_converted(parse_date),
-                     help="Cycle 1 day 1: the first day of treatment."),
-        click.option("--holidays", metavar="CC[-SUB]|none",
-                     help="Public holidays by ISO country and subdivision, e.g. CN, US-CA, GB; "
-                          "'none' for weekends only. Default: the site file's, else the "
-                          "template's, else none."),
-        click.option("--closed", multiple=True, metavar="DATE[..DATE][=REASON]",
-                     callback=_converted(lambda v: parse_date_range(v, "--closed")),
-                     help="A day (or range) the clinic is closed. Repeatable."),
-        click.option("--workday", multiple=True, metavar="DATE[..DATE][=REASON]",
-                     callback=_converted(lambda v: parse_date_range(v, "--workday")),
-                     help="An extra working day, e.g. a Saturday clinic. Repeatable."),
-        click.option("--site", type=click.Path(path_type=Path), metavar="FILE",
-                     help="A site file (YAML) with holidays, time zone, closures, workdays."),
-        click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                     callback=_converted(parse_assignment),
-                     help="Override a template parameter, e.g. chemo_cycles=6. Repeatable."),
-        click.option("--horizon", default="12m", show_default=True, metavar="SPAN",
-                     callback=_converted(parse_horizon),
-                     help="How far from the start to schedule open-ended treatment "
-                          "(continuation doses), e.g. 6m, 18m, 2y. Never cuts planned doses."),
-        click.option("--tz", "timezone", metavar="ZONE",
-                     help="IANA time zone of the clinic, e.g. Asia/Shanghai. Default: the "
-                          "site file's, else the template's, else this machine's."),
-        click.option("--shift-start", is_flag=True,
-                     help="If --start is not a working day, start on the next working day "
-                          "instead of failing."),
-    ]
+def _option_set(name: str, model: type, decorators: list[Callable[..., Any]]) -> Callable[..., Any]:
+    """Options declared once and handed to a command as one ``name`` argument: a ``model``
+    (a dataclass) built from their values; each option's name is a field of the model."""
+    fields = [f.name for f in dataclasses.fields(model)]
 
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> Any:
-        kwargs["options"] = PlanOptions(
-            start=kwargs.pop("start"),
-            holidays=kwargs.pop("holidays"),
-            closed=kwargs.pop("closed") or (),
-            workdays=kwargs.pop("workday") or (),
-            site=kwargs.pop("site"),
-            sets=kwargs.pop("sets") or (),
-            horizon=kwargs.pop("horizon"),
-            timezone=kwargs.pop("timezone"),
-            shift_start=kwargs.pop("shift_start"),
-        )
-        return command(**kwargs)
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            kwargs[name] = model(**{field: kwargs.pop(field) for field in fields})
+            return command(**kwargs)
 
-    for decorator in reversed(decorators):
-        wrapper = decorator(wrapper)
-    return wrapper
+        for decorator in reversed(decorators):
+            wrapper = decorator(wrapper)
+        return wrapper
+
+    return apply
 
 
-def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """How the .ics and the PDF are written, declared once for generate, issue and batch."""
-    decorators = [
-        click.option("--discreet", is_flag=True,
-                     help="No drug, diagnosis, dose or place in the .ics (for calendars a third "
-                          "party hosts); titles read 'Hospital appointment'. The PDF keeps all."),
-        click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4",
-                     show_default=True, help="PDF paper size."),
-        click.option("--week-start", type=click.Choice(["monday", "sunday"]), default="monday",
-                     show_default=True, help="First day of the week in the PDF month grids."),
-        click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en",
-                     show_default=True, help="Language of the PDF: English, Chinese, or both."),
-    ]
+plan_options = _option_set("options", PlanOptions, [
+    click.option("--start", required=True, metavar="YYYY-MM-DD",
+                 callback=_converted(parse_date),
+                 help="Cycle 1 day 1: the first day of treatment."),
+    click.option("--holidays", metavar="CC[-SUB]|none",
+                 help="Public holidays by ISO country and subdivision, e.g. CN, US-CA, GB; "
+                      "'none' for weekends only. Default: the site file's, else the "
+                      "template's, else none."),
+    click.option("--closed", multiple=True, metavar="DATE[..DATE][=REASON]",
+                 callback=_converted(lambda v: parse_date_range(v, "--closed")),
+                 help="A day (or range) the clinic is closed. Repeatable."),
+    click.option("--workday", "workdays", multiple=True, metavar="DATE[..DATE][=REASON]",
+                 callback=_converted(lambda v: parse_date_range(v, "--workday")),
+                 help="An extra working day, e.g. a Saturday clinic. Repeatable."),
+    click.option("--site", type=click.Path(path_type=Path), metavar="FILE",
+                 help="A site file (YAML) with holidays, time zone, closures, workdays."),
+    click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                 callback=_converted(parse_assignment),
+                 help="Override a template parameter, e.g. chemo_cycles=6. Repeatable."),
+    click.option("--horizon", default="12m", show_default=True, metavar="SPAN",
+                 callback=_converted(parse_horizon),
+                 help="How far from the start to schedule open-ended treatment "
+                      "(continuation doses), e.g. 6m, 18m, 2y. Never cuts planned doses."),
+    click.option("--tz", "timezone", metavar="ZONE",
+                 help="IANA time zone of the clinic, e.g. Asia/Shanghai. Default: the "
+                      "site file's, else the template's, else this machine's."),
+    click.option("--shift-start", is_flag=True,
+                 help="If --start is not a working day, start on the next working day "
+                      "instead of failing."),
+])
+"""The options every plan-making command takes (show, generate, patient add)."""
 
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> Any:
-        kwargs["output"] = OutputOptions(
-            discreet=kwargs.pop("discreet"),
-            paper=kwargs.pop("paper"),
-            week_start=kwargs.pop("week_start"),
-            lang=kwargs.pop("lang"),
-        )
-        return command(**kwargs)
-
-    for decorator in reversed(decorators):
-        wrapper = decorator(wrapper)
-    return wrapper
+output_options = _option_set("output", OutputOptions, [
+    click.option("--discreet", is_flag=True,
+                 help="No drug, diagnosis, dose or place in the .ics (for calendars a third "
+                      "party hosts); titles read 'Hospital appointment'. The PDF keeps all."),
+    click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4",
+                 show_default=True, help="PDF paper size."),
+    click.option("--week-start", type=click.Choice(["monday", "sunday"]), default="monday",
+                 show_default=True, help="First day of the week in the PDF month grids."),
+    click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en",
+                 show_default=True, help="Language of the PDF: English, Chinese, or both."),
+])
+"""How the .ics and the PDF are written (generate, issue, batch)."""
 
 
 def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Plan:
