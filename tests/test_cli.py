@@ -231,3 +231,32 @@ def test_json_records_round_trip_to_the_same_events():
     for event in (*plan.events, *seed.events):
         again = event_from_record(json.loads(json.dumps(event_record(event))))
         assert again == event._replace(style=event.style._replace(order=0))
+
+
+def test_generate_passes_the_pdf_options(runner, tmp_path):
+    from pypdf import PdfReader
+
+    result = runner.invoke(cli, ["generate", *SEED_ARGS, "--paper", "letter", "--week-start",
+                                 "sunday", "--lang", "zh", "--now", "2026-01-01T00:00:00Z",
+                                 "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(tmp_path / "nct06478355_2026-01-05.pdf")
+    box = reader.pages[0].mediabox
+    assert sorted((round(float(box.width)), round(float(box.height)))) == [612, 792]
+    january = reader.pages[1].extract_text()  # page 1 is the overview
+    assert january.replace("\n", "").startswith("2026年1月")
+    assert january.index("星期日") < january.index("星期一")
+    assert "顺铂" in " ".join(p.extract_text() for p in reader.pages)
+
+
+def test_discreet_generate_keeps_details_in_the_pdf_only(runner, tmp_path):
+    from pypdf import PdfReader
+
+    result = runner.invoke(cli, ["generate", *SEED_ARGS, "--discreet", "--now",
+                                 "2026-01-01T00:00:00Z", "-o", str(tmp_path)])
+    assert result.exit_code == 0
+    ics_text = (tmp_path / "nct06478355_2026-01-05.ics").read_text()
+    assert "Cisplatin" not in ics_text and "Gy" not in ics_text
+    pdf_text = " ".join(p.extract_text()
+                        for p in PdfReader(tmp_path / "nct06478355_2026-01-05.pdf").pages)
+    assert "Cisplatin" in pdf_text and "60 Gy" in pdf_text

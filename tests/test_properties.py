@@ -159,3 +159,43 @@ def test_ics_and_json_agree(request):
         else:
             assert start == datetime.fromisoformat(record["start"])
             assert vevent.decoded("DTEND") == datetime.fromisoformat(record["end"])
+
+
+@settings(max_examples=ICS_EXAMPLES)
+@given(requests(), st.integers(1, 3), st.integers(-3, 14))
+def test_reissue_raises_sequence_exactly_where_the_event_changed(request, cycle, days):
+    """Version 1 without adjustments, version 2 with one more delay: parsed side by side,
+    every version-1 UID is still there; SEQUENCE rose exactly for events whose start, end,
+    title or description changed, and for events that went away (now CANCELLED)."""
+    from scheduler.reissue import revise
+
+    first_request = replace(request, adjustments=())
+    regimens = [c for c in request.template.components if isinstance(c, Regimen)]
+    if not regimens or days == 0:
+        return
+    count = regimens[0].cycles or regimens[0].drugs[0].cycles
+    if isinstance(count, str):
+        count = request.parameters[count[1:]]
+    cycle = min(cycle, count) if isinstance(count, int) else cycle
+    second_request = replace(request, adjustments=(Delay(regimens[0].id, cycle, days, "x"),))
+    stamp1, stamp2 = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    plan1, plan2 = expand(first_request), expand(second_request)
+    version1 = revise({}, plan1, stamp1)
+    version2 = revise(version1.entries, plan2, stamp2)
+    old = {str(v["UID"]): v for v in Calendar.from_ical(
+        to_ics(plan1, stamp=stamp1, revision=version1)).walk("VEVENT")}
+    new = {str(v["UID"]): v for v in Calendar.from_ical(
+        to_ics(plan2, stamp=stamp2, revision=version2)).walk("VEVENT")}
+    assert set(old) <= set(new)
+    for uid, vevent in new.items():
+        if uid not in old:
+            assert vevent["SEQUENCE"] == 0
+            continue
+        before = old[uid]
+        cancelled = str(vevent["STATUS"]) == "CANCELLED"
+        changed = cancelled or any(
+            before.get(name) != vevent.get(name) if name in ("SUMMARY", "DESCRIPTION")
+            else before.decoded(name) != vevent.decoded(name)
+            for name in ("DTSTART", "DTEND", "SUMMARY", "DESCRIPTION"))
+        assert vevent["SEQUENCE"] == (1 if changed else 0), uid
+        assert vevent.decoded("DTSTAMP") == (stamp2 if changed else stamp1)
