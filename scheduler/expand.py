@@ -81,6 +81,7 @@ def expand(request: PlanRequest) -> Plan:
     """Expand a plan request into a :class:`Plan` with events sorted by date and time."""
     template = request.template
     parameters = resolve_parameters(template, request.parameters)
+    _check_adjustments(template, request.adjustments)
     notes: list[str] = []
     start = _actual_start(request, notes)
     expansion = _Expansion(
@@ -96,7 +97,6 @@ def expand(request: PlanRequest) -> Plan:
                 f"Parameter {parameter.name} = {parameter.value} is the template default "
                 f"({parameter.description.strip()}); override with --set {parameter.name}=N."
             )
-    _check_adjustments(template, request.adjustments)
     notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments)
     for component in _in_dependency_order(template):
         expansion.add(component)
@@ -197,19 +197,17 @@ class _Expansion:
     clocks: dict[str, tuple[time | None, time | None, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        members: dict[str, list[str]] = {}  # a regimen stands for all its drugs
         for component in self.request.template.components:
-            members = component.drugs if isinstance(component, Regimen) else [component]
-            for member in members:
-                self.positions[member.id] = len(self.positions)
-            for adjustment in self.request.adjustments:
-                if isinstance(adjustment, Hold | Stop) and adjustment.component == component.id:
-                    for member in members:
-                        self.left_out.setdefault(member.id, []).append(adjustment)
+            ids = [d.id for d in component.drugs] if isinstance(component, Regimen) else [component.id]
+            members[component.id] = ids
+            for member in ids:
+                members[member] = [member]
+                self.positions[member] = len(self.positions)
         for adjustment in self.request.adjustments:
-            if isinstance(adjustment, Hold | Stop) and adjustment.component in self.positions:
-                targets = self.left_out.setdefault(adjustment.component, [])
-                if adjustment not in targets:
-                    targets.append(adjustment)
+            if isinstance(adjustment, Hold | Stop):
+                for member in members[adjustment.component]:
+                    self.left_out.setdefault(member, []).append(adjustment)
 
     def is_left_out(self, component: str, day: date) -> bool:
         """True when a hold or stop leaves out the component's event on ``day``."""
@@ -235,7 +233,16 @@ class _Expansion:
         if anchor.week is not None:
             return self.start + timedelta(days=7 * (self.value(anchor.week) - 1))
         assert anchor.after is not None
-        return self.spans[anchor.after][1] + timedelta(days=self.value(anchor.gap_days))
+        return self.last_date(anchor.after) + timedelta(days=self.value(anchor.gap_days))
+
+    def last_date(self, component: str) -> date:
+        """The date of a component's last event, for what is anchored after or through it."""
+        if component not in self.spans:
+            raise PlanError(
+                f"a component starts after or runs through '{component}', which has no events "
+                "in this plan (was it stopped before it began?)"
+            )
+        return self.spans[component][1]
 
     def add(self, component: Regimen | Radiotherapy | Daily | Visit) -> None:
         """Expand one component and record its span for components anchored to it."""
@@ -517,7 +524,7 @@ class _Expansion:
             last = first + timedelta(days=self.value(daily.days) - 1)
         else:
             assert daily.through is not None
-            last = self.spans[daily.through][1]
+            last = self.last_date(daily.through)
         if last < first:
             raise PlanError(
                 f"'{daily.id}' would end ({last.isoformat()}) before it starts "

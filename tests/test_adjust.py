@@ -138,3 +138,9 @@ def test_records_round_trip():
     for adjustment in (Delay("r", 3, 7, "x"), Hold("rt", date(2026, 3, 2), 2, "y"),
                        Stop("pd1", date(2026, 7, 1), "z")):
         assert from_record(*to_record(adjustment)) == adjustment
+
+
+def test_stopping_what_another_component_waits_for_is_a_clear_error():
+    plan = make_plan("stupp", "2026-03-02", holidays="none", tz="UTC")
+    with pytest.raises(PlanError, match="runs through 'rt', which has no events"):
+        adjusted(plan, Stop("rt", date(2026, 3, 2), "did not start"))
