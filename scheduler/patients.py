@@ -8,6 +8,7 @@ its change or none of it.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -52,6 +53,11 @@ def register(
     now: datetime,
 ) -> Plan:
     """Add a patient's plan; the plan is expanded once first, so a bad one is never stored."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", patient_key):
+        raise InputError(
+            f"patient key '{patient_key}': use 1 to 64 letters, digits, '.', '_' or '-' "
+            "(a study number such as P017, not a name)"
+        )
     template, path = resolve_template(template_ref)
     text = path.read_text(encoding="utf-8")
     request = replace(request_for(template, options, None), plan_key=secrets.token_hex(8))

@@ -239,3 +239,10 @@ def test_delay_outside_a_window_is_reported_by_the_cli(db):
     assert result.exit_code == 0, result.output
     assert ("Warning: Windowed drug – cycle 2, day 1 on 2026-03-30 is outside its window "
             "(2026-03-20 to 2026-03-26).") in result.output
+
+
+@pytest.mark.parametrize("key", ["", " ", "Wang Li", "a/b", "x" * 65])
+def test_patient_key_must_be_a_plain_identifier(db, key):
+    result = run(db, "patient", "add", key, "nct06478355", "--start", "2026-03-02")
+    assert result.exit_code == 2
+    assert "use 1 to 64 letters, digits" in result.stderr
