@@ -195,8 +195,11 @@ class _Expansion:
     left_out: dict[str, list[Hold | Stop]] = field(default_factory=dict)
     """Component id -> the holds and stops that leave some of its events out."""
     clocks: dict[str, tuple[time | None, time | None, int]] = field(default_factory=dict)
+    limit: date = date.max
+    """No event may fall on or after this date (start + MAX_PLAN_YEARS)."""
 
     def __post_init__(self) -> None:
+        self.limit = PLAN_LIMIT.after(self.start)
         members: dict[str, list[str]] = {}  # a regimen stands for all its drugs
         for component in self.request.template.components:
             ids = [d.id for d in component.drugs] if isinstance(component, Regimen) else [component.id]
@@ -236,8 +239,12 @@ class _Expansion:
         return self.last_date(anchor.after) + timedelta(days=self.value(anchor.gap_days))
 
     def last_date(self, component: str) -> date:
-        """The date of a component's last event, for what is anchored after or through it."""
+        """The date of a component's (or a drug's) last event, for what is anchored after or
+        through it."""
         if component not in self.spans:
+            drug_dates = [e.date for e in self.events if e.component == component]
+            if drug_dates:
+                return max(drug_dates)
             raise PlanError(
                 f"a component starts after or runs through '{component}', which has no events "
                 "in this plan (was it stopped before it began?)"
@@ -259,13 +266,9 @@ class _Expansion:
         if not new:
             return
         self.spans[component.id] = (min(e.date for e in new), max(e.date for e in new))
-        for event in new:
-            first, last = self.spans.get(event.component, (event.date, event.date))
-            self.spans[event.component] = (min(first, event.date), max(last, event.date))
-        limit = PLAN_LIMIT.after(self.start)
-        if self.spans[component.id][1] >= limit:
+        if self.spans[component.id][1] >= self.limit:
             raise PlanError(
-                f"component '{component.id}' runs past {limit.isoformat()}, more than "
+                f"component '{component.id}' runs past {self.limit.isoformat()}, more than "
                 f"{MAX_PLAN_YEARS} years after the start: check its counts and parameters"
             )
 
@@ -457,7 +460,7 @@ class _Expansion:
         while given < total:
             if stops and day >= min(stops):
                 break
-            held = next((h for h in holds if h.covers(day)), None)
+            held = next((h for h in holds if h.covers(day)), None) if holds else None
             if held is not None:
                 closed.append((day, f"held: {held.reason}"))
                 day += one_day

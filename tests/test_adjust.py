@@ -144,3 +144,17 @@ def test_stopping_what_another_component_waits_for_is_a_clear_error():
     plan = make_plan("stupp", "2026-03-02", holidays="none", tz="UTC")
     with pytest.raises(PlanError, match="runs through 'rt', which has no events"):
         adjusted(plan, Stop("rt", date(2026, 3, 2), "did not start"))
+
+
+def test_an_event_past_ten_years_is_refused():
+    from scheduler.loader import parse_template
+
+    data = {"id": "far", "name": "Far", "source": "test", "components": [
+        {"kind": "visit", "id": "far-visit", "name": "Far visit", "code": "FV",
+         "at": {"day": 4000}}]}
+    template = parse_template(data, {}, "inline")
+    plan = make_plan(SEED, "2026-01-05", holidays="none", tz="UTC")
+    from dataclasses import replace
+
+    with pytest.raises(PlanError, match="'far-visit' runs past 2036-01-05, more than 10 years"):
+        expand(replace(plan.request, template=template, parameters={}))

@@ -48,6 +48,9 @@ COMMAND_LINE_CASES = [
     ("fractions_cannot_fit", ["stupp", "--start", "2026-03-02", "--holidays", "none",
                               "--closed", "2026-03-03..2027-03-02"],
      "Radiotherapy: only 1 of 30 fractions fit between 2026-03-02 and"),
+    ("plan_past_ten_years", [str(DATA / "templates" / "decades.yaml"), "--start", "2026-01-05",
+                             "--holidays", "none"],
+     "'yearly' has cycles more than 10 years after the start"),
     ("now_without_offset", [*GOOD, "--now", "2026-01-01T08:00:00"], "is not an ISO 8601 time with an offset"),
     ("now_garbage", [*GOOD, "--now", "yesterday"], "is not an ISO 8601 time with an offset"),
 ]
