@@ -141,6 +141,8 @@ def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions) -> 
         written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()})
     except SchedulerError as error:
         return RowResult(row.line, row.key, error=str(error))
+    except Exception as error:  # one row's fault must not stop the cohort: report it, go on
+        return RowResult(row.line, row.key, error=f"internal error ({type(error).__name__}: {error})")
     return RowResult(row.line, row.key, tuple(str(p) for p in written), len(plan.events))
 
 

@@ -246,3 +246,18 @@ def test_patient_key_must_be_a_plain_identifier(db, key):
     result = run(db, "patient", "add", key, "nct06478355", "--start", "2026-03-02")
     assert result.exit_code == 2
     assert "use 1 to 64 letters, digits" in result.stderr
+
+
+def test_a_version_that_cancels_everything_can_be_issued(db, tmp_path):
+    register(db)
+    out = tmp_path / "out"
+    assert run(db, "issue", "P017", "-o", str(out), "--now", "2026-03-01T00:00:00Z").exit_code == 0
+    for component in ("immunochemo", "rt"):
+        result = run(db, "stop", "P017", "--component", component, "--from", "2026-01-01",
+                     "--reason", "declined")
+        assert result.exit_code == 0, result.output
+    result = run(db, "issue", "P017", "-o", str(out), "--now", "2026-03-02T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert "0 changed, 0 new, 60 cancelled" in result.output
+    v2 = vevents(out / "patient-017_nct06478355_2026-03-02_v2.ics")
+    assert {str(v["STATUS"]) for v in v2.values()} == {"CANCELLED"}

@@ -74,8 +74,11 @@ def _header_rows(ctx: _Context) -> list[tuple[str, str]]:
     return rows
 
 
-def _phase_table(ctx: _Context, width: float, styles: dict[str, ParagraphStyle]) -> Table:
-    """The summary as a table: swatches on the left, name and dated lines on the right."""
+def _phase_table(ctx: _Context, width: float, styles: dict[str, ParagraphStyle]) -> Flowable:
+    """The summary as a table: swatches on the left, name and dated lines on the right
+    (a sentence instead when the plan has no events, e.g. after every component stopped)."""
+    if not ctx.plan.events:
+        return Paragraph(_markup(ctx.words.t("no_events")), styles["body"])
     data = []
     for phase in _phases(ctx):
         chips: list[Flowable] = []

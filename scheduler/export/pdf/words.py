@@ -43,6 +43,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "version": ("Version {n}", "第{n}版"),
     "replaces": ("replaces version {n} of {date}", "取代{date}的第{n}版"),
     "phases": ("Treatment summary", "治疗概要"),
+    "no_events": ("No treatment is scheduled in this plan.", "本计划中没有安排治疗。"),
     "parameters": ("Parameters used", "使用的参数"),
     "param_default": ("template default", "模板默认值"),
     "param_set": ("set for this plan", "本计划指定"),
