@@ -195,6 +195,8 @@ class _Expansion:
     left_out: dict[str, list[Hold | Stop]] = field(default_factory=dict)
     """Component id -> the holds and stops that leave some of its events out."""
     clocks: dict[str, tuple[time | None, time | None, int]] = field(default_factory=dict)
+    drug_dates: dict[str, dict[date, str]] = field(default_factory=dict)
+    """Drug id -> the dates it is given on (no drug is given twice on one day)."""
     limit: date = date.max
     """No event may fall on or after this date (start + MAX_PLAN_YEARS)."""
 
@@ -342,6 +344,7 @@ class _Expansion:
             counts[drug.id] = spec if isinstance(spec, OpenEnded) else self.value(spec)
         planned = self.anchor_date(regimen.start)
         minimum_ends: dict[str, tuple[date, str]] = {}
+        previous_day1: date | None = None
         delays = [a for a in self.request.adjustments
                   if isinstance(a, Delay) and a.regimen == regimen.id]
         cycle = 0
@@ -359,6 +362,8 @@ class _Expansion:
                 start_of_cycle = place(planned, regimen.on_non_working_day, self.calendar, what)
             day1 = start_of_cycle.date
             assert day1 is not None
+            self._check_cycle_order(regimen, cycle, day1, previous_day1)
+            previous_day1 = day1
             if cycle == 1:
                 minimum_ends = _minimum_ends(counts, day1)
             active: list[tuple[Any, str | None]] = []
@@ -382,6 +387,22 @@ class _Expansion:
             for drug, continuation in active:
                 self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation, delay)
             planned = day1 + timedelta(days=regimen.cycle_days)
+
+    def _check_cycle_order(
+        self, regimen: Regimen, cycle: int, day1: date, previous_day1: date | None
+    ) -> None:
+        """A cycle starts after the one before it, and not before the plan starts."""
+        if day1 < self.start:
+            raise PlanError(
+                f"{regimen.name}: cycle {cycle} day 1 would fall on {day1.isoformat()}, before "
+                f"the start date {self.start.isoformat()}: check the delays"
+            )
+        if previous_day1 is not None and day1 <= previous_day1:
+            raise PlanError(
+                f"{regimen.name}: cycle {cycle} day 1 would fall on {day1.isoformat()}, not after "
+                f"cycle {cycle - 1} day 1 ({previous_day1.isoformat()}): a negative delay or the "
+                "'previous' rule moved it back too far"
+            )
 
     def _drug_days(
         self,
@@ -407,6 +428,14 @@ class _Expansion:
                 when = place(base, drug.on_non_working_day, self.calendar, what)
             if when.date is None:
                 continue
+            taken = self.drug_dates.setdefault(drug.id, {})
+            if when.date in taken:
+                raise PlanError(
+                    f"{drug.name}: cycle {cycle} day {day} would fall on {when.date.isoformat()}, "
+                    f"the date of {taken[when.date]} too. For consecutive days, write "
+                    "on_non_working_day: keep (taken anyway) or skip (left out)"
+                )
+            taken[when.date] = f"cycle {cycle} day {day}"
             if day == 1 and drug.follows_day1 and start_of_cycle.moved_from:
                 when = Placement(when.date, start_of_cycle.moved_from, start_of_cycle.reason)
             if day == 1 and drug.follows_day1 and delay is not None:

@@ -158,3 +158,33 @@ def test_an_event_past_ten_years_is_refused():
 
     with pytest.raises(PlanError, match="'far-visit' runs past 2036-01-05, more than 10 years"):
         expand(replace(plan.request, template=template, parameters={}))
+
+
+def test_a_negative_delay_may_not_overtake_the_cycle_before():
+    plan = make_plan(SEED, "2026-03-02", holidays="CN", tz="Asia/Shanghai")
+    with pytest.raises(PlanError, match=r"cycle 2 day 1 would fall on 2026-03-02, not after "
+                                        r"cycle 1 day 1 \(2026-03-02\)"):
+        adjusted(plan, Delay("immunochemo", 2, -21, "x"))
+    with pytest.raises(PlanError, match="cycle 2 day 1 would fall on 2026-02-24, before the "
+                                        "start date 2026-03-02"):
+        adjusted(plan, Delay("immunochemo", 2, -30, "x"))
+    with pytest.raises(PlanError, match="cycle 1 day 1 would fall on 2026-02-25, before the "
+                                        "start date 2026-03-02"):
+        adjusted(plan, Delay("immunochemo", 1, -5, "x"))
+    earlier = adjusted(plan, Delay("immunochemo", 2, -3, "clinic holiday"))
+    assert dates(earlier.events, "cisplatin")[1] == "2026-03-20"  # the Friday before
+
+
+def test_previous_rule_across_a_long_closure_is_refused():
+    # Cycle 4 (planned Mon 16 Feb) moves back to Fri 13 Feb; cycle 5 (planned 20 Feb) too.
+    with pytest.raises(PlanError, match="cycle 5 day 1 would fall on 2026-02-13, not after "
+                                        r"cycle 4 day 1 \(2026-02-13\)"):
+        make_plan(str(DATA / "templates" / "weekly_previous.yaml"), "2026-01-26",
+                  holidays="CN", tz="Asia/Shanghai", closed=("2026-02-14..2026-02-23=Closure",))
+
+
+def test_two_doses_of_one_drug_on_one_day_are_refused():
+    with pytest.raises(PlanError, match=r"Infusion: cycle 1 day 5 would fall on 2026-03-09, the "
+                                        r"date of cycle 1 day 4 too.*keep.*skip"):
+        make_plan(str(DATA / "templates" / "five_days_next.yaml"), "2026-03-04",
+                  holidays="none", tz="UTC")
