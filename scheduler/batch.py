@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scheduler.errors import InputError, SchedulerError
 from scheduler.expand import expand
-from scheduler.files import plan_filename, write_files
+from scheduler.files import file_label, plan_filename, write_files
 from scheduler.loader import resolve_template
 from scheduler.options import (
     PlanOptions,
@@ -108,6 +108,7 @@ def read_cohort(text: str) -> Cohort:
         raise InputError(f"unknown column '{unknown[0]}' (columns: {', '.join(REQUIRED + OPTIONAL)})")
     cohort = Cohort()
     seen: dict[str, int] = {}
+    names: dict[str, tuple[str, int]] = {}
     for index, record in enumerate(reader):
         line = index + 2
         if index >= MAX_ROWS:
@@ -117,11 +118,17 @@ def read_cohort(text: str) -> Cohort:
         try:
             if key in seen:
                 raise InputError(f"key '{key}' is also on line {seen[key]}")
+            name = file_label(key).lower()  # case-insensitive file systems exist too
+            if name in names:
+                other, other_line = names[name]
+                raise InputError(f"key '{key}' gives the same file names as '{other}' on line "
+                                 f"{other_line}")
             row = _row(line, record)
         except SchedulerError as error:
             cohort.errors.append(RowResult(line, key, error=str(error)))
             continue
         seen[key] = line
+        names[name] = (key, line)
         cohort.rows.append(row)
     return cohort
 

@@ -72,11 +72,13 @@ def read_text_file(path: Path, what: str, limit: int = 50_000_000) -> str:
         raise InputError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
 
 
+def file_label(text: str) -> str:
+    """A patient key or label as it appears in file names: letters, digits, '.', '_', '-'."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:64]
+
+
 def plan_filename(template_id: str, start: date, patient: str | None, suffix: str) -> str:
-    """``nct06478355_2026-01-05.ics``; with a patient label, ``<label>_<id>_<start>.ics``."""
+    """``nct06478355_2026-01-05.ics``; with a patient key or label, ``<it>_<id>_<start>.ics``."""
     stem = f"{template_id}_{start.isoformat()}"
-    if patient:
-        label = re.sub(r"[^A-Za-z0-9]+", "-", patient).strip("-").lower()[:40]
-        if label:
-            stem = f"{label}_{stem}"
-    return f"{stem}{suffix}"
+    label = file_label(patient) if patient else ""
+    return f"{label}_{stem}{suffix}" if label else f"{stem}{suffix}"

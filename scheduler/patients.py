@@ -169,7 +169,8 @@ def issue(
         entries = {uid: Entry.from_json(v) for uid, v in (previous.entries if previous else {}).items()}
         revision = revise(entries, plan, now)
         number = previous.version + 1 if previous else 1
-        stem = plan_filename(plan.template.id, plan.start, stored.label or stored.patient_key, "")
+        # The key, not the label: keys are unique, labels need not be.
+        stem = plan_filename(plan.template.id, plan.start, stored.patient_key, "")
         replaces = None
         if previous is not None:
             replaces = (previous.version, datetime.fromisoformat(previous.issued_at).date())

@@ -31,13 +31,13 @@ def test_every_good_row_gets_its_calendar(tmp_path):
     assert "3 rows: 3 written" in result.output
     assert "0 failed." in result.output
     files = sorted(p.name for p in out.iterdir())
-    stems = ["p001_nct06478355_2026-01-05", "p002_cross_2026-11-02", "p003_stupp_2026-03-02"]
+    stems = ["P001_nct06478355_2026-01-05", "P002_cross_2026-11-02", "P003_stupp_2026-03-02"]
     assert files == sorted(f"{stem}{suffix}" for stem in stems for suffix in (".ics", ".pdf"))
     assert "(6 files)" in result.output
-    cross = Calendar.from_ical((out / "p002_cross_2026-11-02.ics").read_bytes())
+    cross = Calendar.from_ical((out / "P002_cross_2026-11-02.ics").read_bytes())
     first_rt = next(v for v in cross.walk("VEVENT") if "fraction 2 of 23" in str(v["SUMMARY"]))
     assert first_rt.decoded("DTSTART").date().isoformat() == "2026-11-04"  # 3 Nov closed
-    stupp = Calendar.from_ical((out / "p003_stupp_2026-03-02.ics").read_bytes())
+    stupp = Calendar.from_ical((out / "P003_stupp_2026-03-02.ics").read_bytes())
     assert len([v for v in stupp.walk("VEVENT") if "Temozolomide –" in str(v["SUMMARY"])]) == 20
 
 
@@ -59,8 +59,8 @@ def test_bad_rows_are_reported_by_line_and_the_rest_go_on(tmp_path):
     assert "cohort.csv:5: P004: start date 2026-02-17 (Tuesday) is not a working day" in errors
     assert "cohort.csv:6: P001: key 'P001' is also on line 2" in errors
     assert sorted(p.name for p in out.iterdir()) == [
-        "p001_nct06478355_2026-01-05.ics", "p001_nct06478355_2026-01-05.pdf",
-        "p006_nct06478355_2026-02-24.ics", "p006_nct06478355_2026-02-24.pdf"]
+        "P001_nct06478355_2026-01-05.ics", "P001_nct06478355_2026-01-05.pdf",
+        "P006_nct06478355_2026-02-24.ics", "P006_nct06478355_2026-02-24.pdf"]
 
 
 def test_missing_column_is_one_clear_error(tmp_path):
@@ -77,3 +77,19 @@ def test_sample_cohort_has_800_rows():
     lines = sample.read_text().splitlines()
     assert lines[0].startswith("key,label,template,start")
     assert len(lines) == 801
+
+
+def test_keys_that_would_share_file_names_are_refused(tmp_path):
+    result, out = run(tmp_path, (
+        "P.001,A,stupp,2026-03-02,GB-ENG,Europe/London,,,\n"
+        "P 001,B,stupp,2026-03-02,GB-ENG,Europe/London,,,\n"
+        "p.001,C,stupp,2026-03-02,GB-ENG,Europe/London,,,\n"
+    ))
+    assert result.exit_code == 2
+    assert "cohort.csv:3: P 001: key 'P 001' gives the same file names as 'P.001' on line 2" \
+        not in result.stderr  # 'P 001' becomes 'P-001', a different name
+    assert "cohort.csv:4: p.001: key 'p.001' gives the same file names as 'P.001' on line 2" \
+        in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "P-001_stupp_2026-03-02.ics", "P-001_stupp_2026-03-02.pdf",
+        "P.001_stupp_2026-03-02.ics", "P.001_stupp_2026-03-02.pdf"]

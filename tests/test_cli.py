@@ -149,7 +149,7 @@ def test_generate_with_patient_label_names_the_file(runner, tmp_path):
     result = runner.invoke(cli, ["generate", *SEED_ARGS, "--patient", "Patient 017",
                                  "--now", "2026-01-01T00:00:00Z", "-o", str(tmp_path)])
     assert result.exit_code == 0
-    assert (tmp_path / "patient-017_nct06478355_2026-01-05.ics").is_file()
+    assert (tmp_path / "Patient-017_nct06478355_2026-01-05.ics").is_file()
 
 
 def test_source_date_epoch_sets_dtstamp(runner, tmp_path):

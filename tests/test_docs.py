@@ -46,7 +46,7 @@ def test_readme_stupp_example_is_real(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, [
         "generate", "stupp", "--start", "2026-03-02", "--holidays", "GB-ENG",
         "--tz", "Europe/London", "--patient", "Patient 017", "-o", "out/"])
-    assert ("Wrote out/patient-017_stupp_2026-03-02.ics (104 events, 2026-03-02 to 2026-10-03)"
+    assert ("Wrote out/Patient-017_stupp_2026-03-02.ics (104 events, 2026-03-02 to 2026-10-03)"
             in README)
     assert result.output.splitlines()[0] == (
-        "Wrote out/patient-017_stupp_2026-03-02.ics (104 events, 2026-03-02 to 2026-10-03)")
+        "Wrote out/Patient-017_stupp_2026-03-02.ics (104 events, 2026-03-02 to 2026-10-03)")

@@ -90,8 +90,8 @@ def test_delay_then_reissue_replaces_in_place(db, tmp_path):
     assert ("Version 2 of P017 (replaces version 1 of 2026-03-01): 21 changed, 0 new, "
             "1 cancelled.") in second.output
 
-    old = vevents(out / "patient-017_nct06478355_2026-03-02_v1.ics")
-    new = vevents(out / "patient-017_nct06478355_2026-03-02_v2.ics")
+    old = vevents(out / "P017_nct06478355_2026-03-02_v1.ics")
+    new = vevents(out / "P017_nct06478355_2026-03-02_v2.ics")
     assert set(old) == set(new)  # same UIDs: nothing duplicated, nothing lost
     moved = {uid for uid in old if old[uid].decoded("DTSTART") != new[uid].decoded("DTSTART")}
     raised = {uid for uid in new if new[uid]["SEQUENCE"] == 1}
@@ -116,7 +116,7 @@ def test_delay_then_reissue_replaces_in_place(db, tmp_path):
     # Issuing again with no change: same SEQUENCE everywhere, cancelled stays cancelled.
     third = run(db, "issue", "P017", "-o", str(out), "--now", "2026-04-11T00:00:00Z")
     assert "0 changed, 0 new, 0 cancelled" in third.output
-    v3 = vevents(out / "patient-017_nct06478355_2026-03-02_v3.ics")
+    v3 = vevents(out / "P017_nct06478355_2026-03-02_v3.ics")
     assert {u: v["SEQUENCE"] for u, v in v3.items()} == {u: v["SEQUENCE"] for u, v in new.items()}
     assert str(v3[gone]["STATUS"]) == "CANCELLED"
 
@@ -222,8 +222,8 @@ def test_reissued_pdf_says_which_version_it_replaces(db, tmp_path):
     assert run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "x").exit_code == 0
     assert run(db, "issue", "P017", "-o", str(out), "--now", "2026-04-10T01:00:00Z").exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        f"patient-017_nct06478355_2026-03-02_v{n}.{ext}" for n in (1, 2) for ext in ("ics", "pdf")]
-    pages = PdfReader(out / "patient-017_nct06478355_2026-03-02_v2.pdf").pages
+        f"P017_nct06478355_2026-03-02_v{n}.{ext}" for n in (1, 2) for ext in ("ics", "pdf")]
+    pages = PdfReader(out / "P017_nct06478355_2026-03-02_v2.pdf").pages
     assert "Version 2, replaces version 1 of 2026-03-01" in " ".join(pages[0].extract_text().split())
     text = " ".join(page.extract_text() for page in pages)
     assert "‡" in text  # changed events are marked
@@ -259,5 +259,5 @@ def test_a_version_that_cancels_everything_can_be_issued(db, tmp_path):
     result = run(db, "issue", "P017", "-o", str(out), "--now", "2026-03-02T00:00:00Z")
     assert result.exit_code == 0, result.output
     assert "0 changed, 0 new, 60 cancelled" in result.output
-    v2 = vevents(out / "patient-017_nct06478355_2026-03-02_v2.ics")
+    v2 = vevents(out / "P017_nct06478355_2026-03-02_v2.ics")
     assert {str(v["STATUS"]) for v in v2.values()} == {"CANCELLED"}
