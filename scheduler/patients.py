@@ -167,7 +167,7 @@ def issue(
         versions = registry.versions(stored.id)
         previous = versions[-1] if versions else None
         entries = {uid: Entry.from_json(v) for uid, v in (previous.entries if previous else {}).items()}
-        revision = revise(entries, plan, now)
+        revision = revise(entries, plan, now, output.discreet)
         number = previous.version + 1 if previous else 1
         # The key, not the label: keys are unique, labels need not be.
         stem = plan_filename(plan.template.id, plan.start, stored.patient_key, "")

@@ -33,17 +33,19 @@ class Entry:
     stamp: datetime
     cancelled: bool
     record: dict[str, Any]
+    discreet: bool = False
+    """Written with --discreet: the same event then has other text in the .ics."""
 
     def to_json(self) -> dict[str, Any]:
         """For storage."""
         return {"sequence": self.sequence, "stamp": self.stamp.isoformat(),
-                "cancelled": self.cancelled, "record": self.record}
+                "cancelled": self.cancelled, "record": self.record, "discreet": self.discreet}
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> Entry:
         """The inverse of :meth:`to_json`."""
         return cls(value["sequence"], datetime.fromisoformat(value["stamp"]),
-                   value["cancelled"], dict(value["record"]))
+                   value["cancelled"], dict(value["record"]), value.get("discreet", False))
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,13 @@ class Revision:
         return not (self.changed or self.added or self.cancelled)
 
 
-def revise(previous: Mapping[str, Entry], plan: Plan, stamp: datetime) -> Revision:
-    """The entries of the next version of ``plan`` after ``previous`` (empty for the first)."""
+def revise(
+    previous: Mapping[str, Entry], plan: Plan, stamp: datetime, discreet: bool = False
+) -> Revision:
+    """The entries of the next version of ``plan`` after ``previous`` (empty for the first).
+
+    Switching ``discreet`` on or off changes every event's text, so it counts as a change.
+    """
     entries: dict[str, Entry] = {}
     changed: set[str] = set()
     added: set[str] = set()
@@ -83,20 +90,23 @@ def revise(previous: Mapping[str, Entry], plan: Plan, stamp: datetime) -> Revisi
         record = event_record(event)
         old = previous.get(event.uid)
         if old is None:
-            entries[event.uid] = Entry(0, stamp, False, record)
+            entries[event.uid] = Entry(0, stamp, False, record, discreet)
             added.add(event.uid)
-        elif not old.cancelled and old.record == record:
+        elif not old.cancelled and old.record == record and old.discreet == discreet:
             entries[event.uid] = old
         else:
-            entries[event.uid] = Entry(old.sequence + 1, stamp, False, record)
+            entries[event.uid] = Entry(old.sequence + 1, stamp, False, record, discreet)
             changed.add(event.uid)
     cancelled: set[str] = set()
     for uid, old in previous.items():
         if uid in entries:
             continue
-        if old.cancelled:
+        if old.cancelled and old.discreet == discreet:
             entries[uid] = old
+        elif old.cancelled:  # still cancelled, but its text changes
+            entries[uid] = Entry(old.sequence + 1, stamp, True, old.record, discreet)
+            changed.add(uid)
         else:
-            entries[uid] = Entry(old.sequence + 1, stamp, True, old.record)
+            entries[uid] = Entry(old.sequence + 1, stamp, True, old.record, discreet)
             cancelled.add(uid)
     return Revision(entries, frozenset(changed), frozenset(added), frozenset(cancelled))

@@ -261,3 +261,14 @@ def test_a_version_that_cancels_everything_can_be_issued(db, tmp_path):
     assert "0 changed, 0 new, 60 cancelled" in result.output
     v2 = vevents(out / "P017_nct06478355_2026-03-02_v2.ics")
     assert {str(v["STATUS"]) for v in v2.values()} == {"CANCELLED"}
+
+
+def test_switching_to_discreet_raises_every_sequence(db, tmp_path):
+    register(db)
+    out = tmp_path / "out"
+    assert run(db, "issue", "P017", "-o", str(out), "--now", "2026-03-01T00:00:00Z").exit_code == 0
+    result = run(db, "issue", "P017", "-o", str(out), "--discreet", "--now", "2026-03-02T00:00:00Z")
+    assert "60 changed, 0 new, 0 cancelled" in result.output
+    v2 = vevents(out / "P017_nct06478355_2026-03-02_v2.ics")
+    assert {v["SEQUENCE"] for v in v2.values()} == {1}
+    assert {str(v["SUMMARY"]) for v in v2.values()} == {"Treatment visit", "Hospital appointment"}
