@@ -110,7 +110,7 @@ def read_cohort(text: str) -> Cohort:
     seen: dict[str, int] = {}
     names: dict[str, tuple[str, int]] = {}
     for index, record in enumerate(reader):
-        line = index + 2
+        line = reader.line_num  # the file's line, also after blank lines or quoted newlines
         if index >= MAX_ROWS:
             raise InputError(f"more than {MAX_ROWS} rows")
         record = {k.strip(): v for k, v in record.items() if k is not None}

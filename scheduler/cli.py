@@ -325,8 +325,9 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     """
     from scheduler import patients
 
+    stamp = resolve_now(now)
     with _registry(db) as registry:
-        plan = patients.register(registry, key, label, template, options, resolve_now(now))
+        plan = patients.register(registry, key, label, template, options, stamp)
     click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}")
@@ -390,8 +391,9 @@ def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
             now: str | None) -> None:
     from scheduler import patients
 
+    stamp = resolve_now(now)
     with _registry(db) as registry:
-        plan = patients.adjust(registry, key, adjustment, _author(author), resolve_now(now))
+        plan = patients.adjust(registry, key, adjustment, _author(author), stamp)
     recorded = next(a for a in reversed(plan.request.adjustments))
     click.echo(f"Recorded for {key}: {recorded.describe()}")
     click.echo(f"The plan now has {len(plan.events)} events, {plan.first_date.isoformat()} to "
@@ -499,8 +501,9 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None
     """
     from scheduler import patients
 
+    stamp = resolve_now(now)
     with _registry(db) as registry:
-        issued = patients.issue(registry, key, outdir, resolve_now(now), output)
+        issued = patients.issue(registry, key, outdir, stamp, output)
     revision = issued.revision
     for path in issued.files:
         click.echo(f"Wrote {path}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from scheduler.adjust import Delay, Hold, Stop
@@ -300,10 +300,13 @@ class _Expansion:
         start = end = None
         if clock is not None:
             start = datetime.combine(day, clock, tzinfo=self.request.timezone)
+            end = None
             if finish is not None:
                 end = datetime.combine(day, finish, tzinfo=self.request.timezone)
-            else:
-                end = start + timedelta(minutes=minutes)
+            if end is None or end.utcoffset() != start.utcoffset():
+                # Across midnight or a DST change: real elapsed minutes, in the clinic's zone.
+                end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(
+                    self.request.timezone)
         key = f"{self.request.plan_key}\x00{identity}".encode()
         self.events.append(
             Event(
@@ -513,8 +516,10 @@ class _Expansion:
             given += 1
             when = Placement(day)
             if given == 1 and day != anchor:
-                when = Placement(day, anchor, self.calendar.closed_because(anchor) or
-                                 f"at most {rt.fractions_per_week} fractions a week")
+                reason = (self.calendar.closed_because(anchor)
+                          or (closed[0][1] if closed else None)
+                          or f"at most {rt.fractions_per_week} fractions a week")
+                when = Placement(day, anchor, reason)
             note = None
             if closed:
                 note = (

@@ -104,13 +104,24 @@ def resolve_now(text: str | None) -> datetime:
             raise refused from None
         if not isinstance(parsed, datetime) or parsed.tzinfo is None:
             raise refused
-        return datetime.fromtimestamp(parsed.timestamp(), UTC)
+        return _in_range(parsed.timestamp(), "--now", text)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         if not epoch.isdigit():
             raise InputError(f"SOURCE_DATE_EPOCH: '{epoch}' is not a whole number of seconds")
-        return datetime.fromtimestamp(int(epoch), UTC)
+        return _in_range(int(epoch), "SOURCE_DATE_EPOCH", epoch)
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def _in_range(seconds: float, name: str, text: str) -> datetime:
+    """A generation time between 1970 and 2999, in UTC."""
+    try:
+        moment = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):
+        moment = None
+    if moment is None or not 1970 <= moment.year <= 2999:
+        raise InputError(f"{name}: '{text}' is not a time between 1970 and 2999")
+    return moment
 
 
 def _local_zone_name() -> str:
@@ -154,8 +165,14 @@ def request_for(template: Template, options: PlanOptions, patient: str | None) -
     site = load_site(options.site) if options.site else None
     closures = site.closures() if site else {}
     workdays = site.extra_workdays() if site else {}
-    closures.update(_expand_ranges(options.closed, "Site closure"))
-    workdays.update(_expand_ranges(options.workdays, "Site working day"))
+    cli_closed = _expand_ranges(options.closed, "Site closure")
+    cli_workdays = _expand_ranges(options.workdays, "Site working day")
+    for day in cli_closed:  # the command line wins over the site file
+        workdays.pop(day, None)
+    for day in cli_workdays:
+        closures.pop(day, None)
+    closures.update(cli_closed)
+    workdays.update(cli_workdays)
     region = options.holidays or (site.holidays if site else None) or template.calendar.holidays
     zone = (
         options.timezone

@@ -59,7 +59,9 @@ def register(
             "(a study number such as P017, not a name)"
         )
     template, path = resolve_template(template_ref)
-    text = path.read_text(encoding="utf-8")
+    path = path.resolve()
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
     request = replace(request_for(template, options, None), plan_key=secrets.token_hex(8))
     plan = expand(request)
     stored = StoredPlan(
@@ -70,7 +72,7 @@ def register(
         template_id=request.template.id,
         template_path=str(path),
         template_text=text,
-        template_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        template_sha256=hashlib.sha256(raw).hexdigest(),
         start=options.start.isoformat(),
         settings=_settings(request),
         created_at=now.isoformat(),

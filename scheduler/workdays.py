@@ -126,6 +126,9 @@ def _calendar(
             language = default if default.startswith("en") else (
                 "en_US" if "en_US" in probe.supported_languages else None
             )
+            subdivisions = probe.subdivisions
+            if subdivision and subdivision not in subdivisions and subdivision.upper() in subdivisions:
+                subdivision = subdivision.upper()  # gb-eng -> GB-ENG
             public = holidays_lib.country_holidays(
                 country.upper(), subdiv=subdivision or None, language=language
             )

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Timezone
+from icalendar import Alarm, Calendar, Timezone, vDatetime
 from icalendar import Event as VEvent
 
 from scheduler import __version__
@@ -57,6 +57,12 @@ def _vtimezone(zone_name: str, first_year: int, last_year: int) -> Timezone:
 
 def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def _written_as_utc(zone: tzinfo) -> bool:
+    """True for zones icalendar writes as UTC ('Z'): UTC, GMT, UCT, Zulu... (no VTIMEZONE)."""
+    sample = datetime(2026, 1, 1, 12, tzinfo=zone)
+    return vDatetime(sample).to_ical().endswith(b"Z")
 
 
 def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
@@ -188,7 +194,7 @@ def to_ics(
     zone = plan.request.timezone
     zone_name = str(zone.key) if hasattr(zone, "key") else str(zone)
     timed = any(item.event.start is not None for item in items)
-    if zone_name not in ("UTC", "Etc/UTC"):
+    if not _written_as_utc(zone):
         calendar.add("x-wr-timezone", zone_name)
         if timed:
             first = min(i.event.date for i in items)
