@@ -41,6 +41,7 @@ from scheduler.units import Span
 from scheduler.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
 
 MAX_PLAN_YEARS = 10
+MAX_PLAN_DAYS = 366 * MAX_PLAN_YEARS
 PLAN_LIMIT = Span(months=12 * MAX_PLAN_YEARS, text=f"{MAX_PLAN_YEARS} years")
 RT_SEARCH_DAYS = 90
 """How far past its planned length closures may push a radiotherapy course before the plan
@@ -227,9 +228,18 @@ class _Expansion:
     def calendar(self) -> WorkCalendar:
         return self.request.calendar
 
-    def value(self, number: int | str) -> int:
-        """A number from the template, or the value of the ``$parameter`` it names."""
-        return self.values[number[1:]] if isinstance(number, str) else number
+    def value(self, number: int | str, at_least: int = 1) -> int:
+        """A number from the template, or the value of the ``$parameter`` it names; a value
+        outside what the field allows (``at_least`` to 10 years of days) is a PlanError."""
+        if not isinstance(number, str):
+            return number
+        value = self.values[number[1:]]
+        if not at_least <= value <= MAX_PLAN_DAYS:
+            raise PlanError(
+                f"parameter {number[1:]} = {value} is not a possible value where the template "
+                f"uses it (from {at_least} to {MAX_PLAN_DAYS})"
+            )
+        return value
 
     def anchor_date(self, anchor: Anchor) -> date:
         """The date an anchor points to (before any non-working-day rule)."""
@@ -238,7 +248,7 @@ class _Expansion:
         if anchor.week is not None:
             return self.start + timedelta(days=7 * (self.value(anchor.week) - 1))
         assert anchor.after is not None
-        return self.last_date(anchor.after) + timedelta(days=self.value(anchor.gap_days))
+        return self.last_date(anchor.after) + timedelta(days=self.value(anchor.gap_days, 0))
 
     def last_date(self, component: str) -> date:
         """The date of a component's (or a drug's) last event, for what is anchored after or
@@ -566,6 +576,11 @@ class _Expansion:
             raise PlanError(
                 f"'{daily.id}' would end ({last.isoformat()}) before it starts "
                 f"({first.isoformat()}); check 'start' and 'through'"
+            )
+        if last >= self.limit:
+            raise PlanError(
+                f"'{daily.id}' runs past {self.limit.isoformat()}, more than {MAX_PLAN_YEARS} "
+                "years after the start: check its 'days'"
             )
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         if daily.on_non_working_day == "skip":

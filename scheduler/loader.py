@@ -26,7 +26,16 @@ MAX_TEMPLATE_BYTES = 1_000_000
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core scalars and duplicate-key errors."""
+    """SafeLoader with YAML 1.2 core scalars, duplicate-key errors and no aliases."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed; use the 'defaults' block instead",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()

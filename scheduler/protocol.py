@@ -139,6 +139,8 @@ def _days(value: Any) -> tuple[int, ...]:
             first, last = int(match.group(1)), int(match.group(2) or match.group(1))
             if last < first:
                 raise ValueError(f"range '{part.strip()}' ends before it starts")
+            if last > 365:
+                raise ValueError(f"day {last} is past the longest cycle (365 days)")
             days.update(range(first, last + 1))
     if not days:
         raise ValueError("needs at least one day")

@@ -54,6 +54,9 @@ EXPECTED = {
     "no_components.yaml": [":4: components:", "at least 1 item"],
     "window_days_boolean.yaml": [":5: components[0].window_days:", "valid integer"],
     "binary_garbage.yaml": ["binary_garbage.yaml: not a text file"],
+    "yaml_alias_bomb.yaml": [":2:", "aliases (*name) are not allowed"],
+    "huge_day_range.yaml": [":10: components[0].drugs[0].days:",
+                            "day 30000000 is past the longest cycle (365 days)"],
     "not_utf8.yaml": ["not_utf8.yaml: not UTF-8 text"],
 }
 

@@ -106,3 +106,34 @@ def test_crlf_template_is_not_reported_as_changed(tmp_path):
     shown = runner.invoke(cli, ["patient", "show", "K1", "--db", str(db)])
     assert "has changed" not in shown.output
     assert str(template.resolve()) in shown.output
+
+
+def test_a_parameter_outside_what_its_field_allows_is_refused(tmp_path):
+    template = tmp_path / "param.yaml"
+    template.write_text(
+        "id: param\nname: P\nsource: test\n"
+        "parameters:\n  d: {default: 1, minimum: -999999999, maximum: 999999999, "
+        "description: Visit day}\n"
+        "components:\n  - {kind: visit, id: v, name: V, code: V, at: {day: $d}}\n")
+    runner = CliRunner()
+    for value in ("0", "-5", "999999999"):
+        result = runner.invoke(cli, ["show", str(template), "--start", "2026-03-02",
+                                     "--holidays", "none", "--tz", "UTC", "--set", f"d={value}"])
+        assert result.exit_code == 2, (value, result.output)
+        assert f"parameter d = {value} is not a possible value" in result.stderr
+
+
+def test_a_daily_medication_of_millions_of_days_is_refused_quickly(tmp_path):
+    template = tmp_path / "daily.yaml"
+    template.write_text(
+        "id: daily\nname: D\nsource: test\n"
+        "parameters:\n  n: {default: 1, maximum: 3000000, description: Days}\n"
+        "components:\n  - {kind: daily, id: pills, name: Pills, code: P, start: {day: 1}, "
+        "days: $n}\n")
+    result = CliRunner().invoke(cli, ["show", str(template), "--start", "2026-03-02",
+                                      "--holidays", "none", "--tz", "UTC", "--set", "n=3000"])
+    assert result.exit_code == 0
+    result = CliRunner().invoke(cli, ["show", str(template), "--start", "2026-03-02",
+                                      "--holidays", "none", "--tz", "UTC", "--set", "n=2000000"])
+    assert result.exit_code == 2
+    assert "is not a possible value" in result.stderr
