@@ -34,7 +34,8 @@ from scheduler.outputs import OutputOptions, render
 from scheduler.protocol import Template
 
 REQUIRED = ("key", "template", "start")
-OPTIONAL = ("label", "holidays", "tz", "closed", "workday", "set", "horizon", "shift_start")
+OPTIONAL = ("label", "holidays", "tz", "closed", "workday", "set", "horizon", "shift_start",
+            "plan_key")
 MAX_ROWS = 100_000
 
 
@@ -90,6 +91,7 @@ def _row(line: int, record: dict[str, str]) -> Row:
         sets=tuple(parse_assignment(v) for v in _split(cell("set"))),
         timezone=cell("tz") or None,
         shift_start=shift in ("yes", "true"),
+        plan_key=cell("plan_key") or None,
         **({"horizon": parse_horizon(cell("horizon"))} if cell("horizon") else {}),
     )
     return Row(line, cell("key"), cell("label") or None, cell("template"), options)

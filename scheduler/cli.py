@@ -121,6 +121,10 @@ plan_options = _option_set("options", PlanOptions, [
     click.option("--shift-start", is_flag=True,
                  help="If --start is not a working day, start on the next working day "
                       "instead of failing."),
+    click.option("--plan-key", metavar="SECRET",
+                 help="A secret the event UIDs are derived from, so that nobody who guesses "
+                      "the template, start and patient label can match them. Keep it to "
+                      "re-issue the same UIDs. (Registered patients get a random one.)"),
 ])
 """The options every plan-making command takes (show, generate, patient add)."""
 
@@ -261,6 +265,10 @@ def generate(
                    f"{plan.first_date.isoformat()} to {plan.last_date.isoformat()})")
     for note in plan.notes:
         click.echo(f"Note: {note}")
+    if output.discreet and patient and not options.plan_key:
+        click.echo("Note: without --plan-key, someone who can guess this template, start date "
+                   "and patient label could match the event UIDs to them; pass a secret "
+                   "--plan-key, or register the patient and use 'scheduler issue'.")
 
 
 # --- the patient registry -------------------------------------------------------------------

@@ -144,6 +144,7 @@ class PlanOptions:
     horizon: Span = DEFAULT_HORIZON
     timezone: str | None = None
     shift_start: bool = False
+    plan_key: str | None = None
 
 
 def _expand_ranges(ranges: tuple[DateRange, ...], default_reason: str) -> dict[date, str]:
@@ -190,7 +191,7 @@ def request_for(template: Template, options: PlanOptions, patient: str | None) -
         start=options.start,
         calendar=make_calendar(region, closures, workdays),
         timezone=parse_timezone(zone),
-        plan_key=plan_key(template.id, options.start, patient),
+        plan_key=plan_key(template.id, options.start, patient, options.plan_key),
         parameters=seen,
         horizon=options.horizon,
         shift_start=options.shift_start,

@@ -62,7 +62,9 @@ def register(
     path = path.resolve()
     raw = path.read_bytes()
     text = raw.decode("utf-8")
-    request = replace(request_for(template, options, None), plan_key=secrets.token_hex(8))
+    request = request_for(template, options, patient_key)
+    if not options.plan_key:  # a random key unless the coordinator gave a secret one
+        request = replace(request, plan_key=secrets.token_hex(8))
     plan = expand(request)
     stored = StoredPlan(
         id=0,

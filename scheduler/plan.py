@@ -18,13 +18,19 @@ from scheduler.workdays import WorkCalendar
 DEFAULT_HORIZON = parse_span("12 months")
 
 
-def plan_key(template_id: str, start: date, patient: str | None = None) -> str:
+def plan_key(
+    template_id: str, start: date, patient: str | None = None, secret: str | None = None
+) -> str:
     """A stable, opaque key for a plan; event UIDs derive from it.
 
     A hash, so no patient label or identifier appears in any UID; the label is part of the
-    hash so that two patients on the same template and start date get different UIDs.
+    hash so that two patients on the same template and start date get different UIDs. Without
+    a ``secret``, someone who can guess the template, start date and label (a study number
+    like CHN-042) can match UIDs to them; with one (``--plan-key``), they cannot. Registered
+    plans use a random key.
     """
-    text = f"scheduler-plan\x00{template_id}\x00{start.isoformat()}\x00{patient or ''}"
+    text = (f"scheduler-plan\x00{template_id}\x00{start.isoformat()}\x00{patient or ''}"
+            f"\x00{secret or ''}")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

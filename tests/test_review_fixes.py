@@ -137,3 +137,24 @@ def test_a_daily_medication_of_millions_of_days_is_refused_quickly(tmp_path):
                                       "--holidays", "none", "--tz", "UTC", "--set", "n=2000000"])
     assert result.exit_code == 2
     assert "is not a possible value" in result.stderr
+
+
+def test_plan_key_makes_uids_unguessable_and_stays_stable(tmp_path):
+    from icalendar import Calendar
+
+    runner = CliRunner()
+
+    def uids(*extra: str) -> set[str]:
+        out = tmp_path / "-".join(extra or ("plain",))
+        result = runner.invoke(cli, ["generate", "stupp", "--start", "2026-03-02", "--holidays",
+                                     "none", "--tz", "UTC", "--patient", "CHN-042",
+                                     "--discreet", "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        if not extra:
+            assert "Note: without --plan-key" in result.output
+        data = next(out.glob("*.ics")).read_bytes()
+        return {str(v["UID"]) for v in Calendar.from_ical(data).walk("VEVENT")}
+
+    guessable, secret, again = uids(), uids("--plan-key", "s3cret"), uids("--plan-key", "s3cret")
+    assert secret == again
+    assert not guessable & secret
