@@ -29,8 +29,9 @@ def plan_key(
     like CHN-042) can match UIDs to them; with one (``--plan-key``), they cannot. Registered
     plans use a random key.
     """
-    text = (f"scheduler-plan\x00{template_id}\x00{start.isoformat()}\x00{patient or ''}"
-            f"\x00{secret or ''}")
+    text = f"scheduler-plan\x00{template_id}\x00{start.isoformat()}\x00{patient or ''}"
+    if secret:
+        text += f"\x00{secret}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
