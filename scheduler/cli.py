@@ -401,14 +401,15 @@ def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
 
     stamp = resolve_now(now)
     with _registry(db) as registry:
-        plan = patients.adjust(registry, key, adjustment, _author(author), stamp)
-    recorded = next(a for a in reversed(plan.request.adjustments))
+        before, plan = patients.adjust(registry, key, adjustment, _author(author), stamp)
+    recorded = plan.request.adjustments[-1]
     click.echo(f"Recorded for {key}: {recorded.describe()}")
     click.echo(f"The plan now has {len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}. Run 'scheduler issue {key} -o OUTDIR' to hand "
                "out the new version.")
+    already = {e.uid for e in before.events if e.outside_window}
     for event in plan.events:
-        if event.note and "Outside its window" in event.note:
+        if event.outside_window and event.uid not in already:
             click.echo(f"Warning: {event.title} on {event.date.isoformat()} is outside its "
                        f"window ({event.window_start} to {event.window_end}).")
 

@@ -65,6 +65,13 @@ class Event(NamedTuple):
         return self.start is None
 
     @property
+    def outside_window(self) -> bool:
+        """True when the event has a window and its date falls outside it."""
+        if self.window_start is None or self.window_end is None:
+            return False
+        return not self.window_start <= self.date <= self.window_end
+
+    @property
     def sort_key(self) -> tuple[date, int, datetime | None, int, int, int]:
         """Date, all-day first, then time, template order, cycle/fraction, day."""
         timed = 0 if self.start is None else 1

@@ -122,16 +122,20 @@ def template_changed(stored: StoredPlan) -> bool:
 
 def adjust(
     registry: Registry, patient_key: str, adjustment: Adjustment, author: str, now: datetime
-) -> Plan:
-    """Record one adjustment; the plan with it must expand, or nothing is recorded."""
+) -> tuple[Plan, Plan]:
+    """Record one adjustment; the plan with it must expand, or nothing is recorded.
+
+    Returns the plan before and after, so that a caller can say what the change did.
+    """
     with registry.transaction():
         stored = registry.plan(patient_key)
         if isinstance(adjustment, Delay) and adjustment.regimen == "":
             adjustment = replace(adjustment, regimen=_only_regimen(stored))
         earlier = tuple(a.adjustment for a in registry.adjustments(stored.id))
-        plan = expand(request_of(stored, (*earlier, adjustment)))
+        before = expand(request_of(stored, earlier))
+        after = expand(request_of(stored, (*earlier, adjustment)))
         registry.add_adjustment(stored.id, adjustment, author, now)
-    return plan
+    return before, after
 
 
 def _only_regimen(stored: StoredPlan) -> str:

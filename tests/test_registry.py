@@ -272,3 +272,15 @@ def test_switching_to_discreet_raises_every_sequence(db, tmp_path):
     v2 = vevents(out / "P017_nct06478355_2026-03-02_v2.ics")
     assert {v["SEQUENCE"] for v in v2.values()} == {1}
     assert {str(v["SUMMARY"]) for v in v2.values()} == {"Treatment visit", "Hospital appointment"}
+
+
+def test_window_warnings_are_given_once(db):
+    windowed = ROOT / "tests" / "data" / "templates" / "windowed.yaml"
+    assert run(db, "patient", "add", "W2", str(windowed), "--start", "2026-03-02",
+               "--holidays", "none", "--tz", "UTC").exit_code == 0
+    first = run(db, "delay", "W2", "--cycle", "2", "--days", "7", "--reason", "infection")
+    assert first.output.count("Warning:") == 1
+    second = run(db, "hold", "W2", "--component", "windowed-drug", "--from", "2026-05-01",
+                 "--days", "1", "--reason", "x")
+    assert second.exit_code == 0
+    assert "Warning:" not in second.output
