@@ -147,7 +147,7 @@ def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Pl
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
-                                           "max_content_width": 100})
+                                           "max_content_width": 100, "terminal_width": 100})
 @click.version_option(__version__, prog_name="scheduler")
 def cli() -> None:
     """Treatment-schedule calendars from protocol templates.
@@ -182,7 +182,7 @@ def templates() -> None:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 def validate(file: Path) -> None:
-    """Check a template file against the schema; problems name file, line and field.
+    """Check a template file; problems name file, line and field.
 
     Exit status 0 when the template is valid, 2 when it is not.
 
@@ -242,7 +242,7 @@ def generate(
     now: str | None,
     outdir: Path,
 ) -> None:
-    """Write the plan into OUTDIR as an .ics calendar and a printable PDF calendar.
+    """Write the plan into OUTDIR as an .ics and a printable PDF calendar.
 
     The files are named <template>_<start>.ics and .pdf (prefixed with the patient label if
     given). The same inputs and --now give byte-identical files, and event UIDs are the same
@@ -346,7 +346,7 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
 @patient.command("list")
 @db_option
 def patient_list(db: Path | None) -> None:
-    """List registered patients: key, label, template, start, versions issued.
+    """List registered patients: key, label, template, start, last version.
 
     \b
     Example:
@@ -427,7 +427,7 @@ def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
 @db_option
 def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: str | None,
           now: str | None, db: Path | None) -> None:
-    """Delay cycle N of KEY's regimen, and everything that follows it, by D days.
+    """Delay cycle N of KEY's regimen (and what follows it) by D days.
 
     Later cycles of the same regimen move with it (each starts its cycle length after the
     actual day 1 of the one before); radiotherapy not anchored to the regimen stays. The new
@@ -498,7 +498,7 @@ def stop(key: str, component: str, start: Any, reason: str, author: str | None,
 @db_option
 def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None,
                   db: Path | None) -> None:
-    """Write KEY's current plan as the next version (.ics and PDF) and record it.
+    """Write KEY's plan as its next version (.ics and PDF) and record it.
 
     Event UIDs stay the same across versions. Events whose date, time or text changed get
     a higher SEQUENCE; events that went away are written as STATUS:CANCELLED. See README,
@@ -536,7 +536,7 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None
 @now_option
 def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
           now: str | None) -> None:
-    """Write .ics and PDF calendars for a whole cohort, one row of PATIENTS.csv per patient.
+    """Write .ics and PDF calendars for a cohort, one per row of PATIENTS.csv.
 
     Columns: key, template, start (required); label, holidays, tz, closed, workday, set,
     horizon, shift_start (optional; several dates or NAME=VALUE pairs separated by ';').
