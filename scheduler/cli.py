@@ -567,11 +567,3 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
     if failed:
         sys.exit(2)
 
-
-def main() -> None:  # pragma: no cover - console entry point
-    """Run the CLI."""
-    cli(prog_name="scheduler")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -166,6 +166,17 @@ def _message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
+def located_problems(
+    error: ValidationError, data: Any, lines: dict[tuple[Any, ...], int]
+) -> list[tuple[int | None, str, str]]:
+    """Each schema problem as (line, field path, message), for a TemplateError."""
+    problems = []
+    for item in error.errors():
+        path = _data_path(data, tuple(item["loc"]), missing=item["type"] == "missing")
+        problems.append((_line_for(path, lines), field_path(path), _message(item)))
+    return problems
+
+
 def parse_template(data: Any, lines: dict[tuple[Any, ...], int], source: str) -> Template:
     """Validate parsed YAML as a :class:`Template`; every problem is reported with its place."""
     if not isinstance(data, dict):
@@ -173,11 +184,7 @@ def parse_template(data: Any, lines: dict[tuple[Any, ...], int], source: str) ->
     try:
         template = Template.model_validate(data)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            path = _data_path(data, tuple(item["loc"]), missing=item["type"] == "missing")
-            problems.append((_line_for(path, lines), field_path(path), _message(item)))
-        raise TemplateError(source, problems) from None
+        raise TemplateError(source, located_problems(error, data, lines)) from None
     located = template.problems()
     if located:
         raise TemplateError(

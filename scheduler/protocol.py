@@ -30,10 +30,6 @@ from scheduler.units import Span, parse_clock, parse_duration, parse_span
 # --- field types -----------------------------------------------------------------------
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
-ParamRef = Annotated[str, Field(pattern=r"^\$[a-z][a-z0-9_]*$")]
-"""A reference to a template parameter, written ``$name``."""
-
-
 
 def _count(minimum: int) -> PlainValidator:
     """A whole number >= ``minimum`` (and <= 10000), or a ``$parameter`` reference."""

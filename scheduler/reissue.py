@@ -70,10 +70,6 @@ class Revision:
             events.append(event)
         return tuple(events)
 
-    @property
-    def is_unchanged(self) -> bool:
-        """True when the next version says exactly what the last one did."""
-        return not (self.changed or self.added or self.cancelled)
 
 
 def revise(

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scheduler.errors import TemplateError
-from scheduler.loader import _data_path, _line_for, _message, field_path, read_yaml
+from scheduler.loader import located_problems, read_yaml
 
 MAX_RANGE_DAYS = 366
 
@@ -84,9 +84,6 @@ class Site(BaseModel):
         return {d: e.reason or "Site working day" for e in self.workdays for d in e.days()}
 
 
-SiteField = Annotated[Site, Field()]
-
-
 def load_site(path: Path) -> Site:
     """Read and validate a site file; errors name the file, line and field."""
     data, lines = read_yaml(path, "site file")
@@ -97,8 +94,4 @@ def load_site(path: Path) -> Site:
     try:
         return Site.model_validate(data)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            where = _data_path(data, tuple(item["loc"]), missing=item["type"] == "missing")
-            problems.append((_line_for(where, lines), field_path(where), _message(item)))
-        raise TemplateError(str(path), problems) from None
+        raise TemplateError(str(path), located_problems(error, data, lines)) from None
