@@ -108,6 +108,10 @@ def default_path() -> Path:
     return platformdirs.user_data_path("scheduler") / "registry.sqlite3"
 
 
+def _stored_plan(row: tuple[Any, ...]) -> StoredPlan:
+    return StoredPlan(*row[:9], json.loads(row[9]), row[10])
+
+
 class Registry:
     """A connection to one registry file."""
 
@@ -183,22 +187,21 @@ class Registry:
         except sqlite3.IntegrityError:
             raise InputError(f"patient '{plan.patient_key}' is already registered") from None
 
+    _PLAN_COLUMNS = ("SELECT id, patient_key, label, plan_key, template_id, template_path,"
+                     " template_text, template_sha256, start, settings, created_at FROM plans")
+
     def plan(self, patient_key: str) -> StoredPlan:
         """The plan of one patient; InputError if there is none."""
         row = self.connection.execute(
-            "SELECT id, patient_key, label, plan_key, template_id, template_path, template_text,"
-            " template_sha256, start, settings, created_at FROM plans WHERE patient_key = ?",
-            (patient_key,),
-        ).fetchone()
+            f"{self._PLAN_COLUMNS} WHERE patient_key = ?", (patient_key,)).fetchone()
         if row is None:
             raise InputError(f"no patient '{patient_key}' in the registry {self.path}")
-        return StoredPlan(*row[:9], json.loads(row[9]), row[10])
+        return _stored_plan(row)
 
     def plans(self) -> list[StoredPlan]:
-        """Every plan, by patient key."""
-        keys = [r[0] for r in self.connection.execute(
-            "SELECT patient_key FROM plans ORDER BY patient_key")]
-        return [self.plan(key) for key in keys]
+        """Every plan, by patient key (one query)."""
+        rows = self.connection.execute(f"{self._PLAN_COLUMNS} ORDER BY patient_key")
+        return [_stored_plan(row) for row in rows]
 
     # --- adjustments ---------------------------------------------------------------------
 
