@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
+from icalendar import Event as VEvent
 
-from scheduler.export.ics import to_ics
+from scheduler.export import ics
+from scheduler.export.ics import _serialize, to_ics
 
 from .conftest import make_plan
 
@@ -140,3 +144,38 @@ def test_utc_plan_has_no_vtimezone():
     data = to_ics(plan, stamp=STAMP)
     assert b"VTIMEZONE" not in data
     assert b"DTSTART:20261102T090000Z" in data
+
+
+# --- the export's two shortcuts through icalendar give icalendar's own bytes ------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_serialization_is_icalendar_to_ical_byte_for_byte(text):
+    """Lines under 75 octets skip icalendar's folding loop; the bytes stay the same, also
+    for multi-byte text, backslashes and lines of exactly 74, 75 or 76 octets."""
+    calendar = Calendar()
+    event = VEvent()
+    event.add("summary", text)
+    event.add("description", f"{text}\n{text[::-1]}")
+    event.add("uid", "x" * (len(text.encode()) % 80))
+    calendar.add_component(event)
+    assert _serialize(calendar) == calendar.to_ical()
+
+
+@pytest.mark.parametrize("length", [72, 73, 74, 75, 76, 150])
+@pytest.mark.parametrize("char", ["a", "é", "顺", "\\"])
+def test_serialization_at_the_fold_boundary(length, char):
+    calendar = Calendar()
+    calendar.add("x-wr-calname", char * (length - len("X-WR-CALNAME:")))
+    assert _serialize(calendar) == calendar.to_ical()
+
+
+def test_typed_properties_are_what_component_add_writes(monkeypatch):
+    """The export sets each property with icalendar's type for it; the file is the same as
+    when ``Component.add`` infers every type (timed, all-day, alarms, discreet)."""
+    plans = [make_plan("stupp", "2026-03-02", holidays="GB-ENG", tz="Europe/London"),
+             make_plan("nct06478355", "2025-12-22", holidays="CN", tz="Asia/Shanghai")]
+    typed = [to_ics(plan, stamp=STAMP, discreet=d) for plan in plans for d in (False, True)]
+    monkeypatch.setattr(ics, "_put", lambda component, name, value: component.add(name, value))
+    inferred = [to_ics(plan, stamp=STAMP, discreet=d) for plan in plans for d in (False, True)]
+    assert typed == inferred
