@@ -8,6 +8,7 @@ bad data is reported with its line number; the other rows go on.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -155,6 +156,22 @@ def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions) -> 
     return RowResult(row.line, row.key, tuple(str(p) for p in written), len(plan.events))
 
 
+def _warm(rows: list[Row]) -> None:
+    """Load here what every worker needs: the PDF code, each template, and the working-day
+    calendars with their holiday tables (one row per template and region is expanded).
+    Workers forked from this process (Linux's default before Python 3.14) start with them
+    instead of each loading them again; elsewhere this costs a few milliseconds."""
+    from scheduler.export.pdf import to_pdf  # noqa: F401  (the import is the point)
+
+    seen: set[tuple[str, str | None, str]] = set()
+    for row in rows:
+        key = (row.template, row.options.holidays, str(row.options.site))
+        if key not in seen:
+            seen.add(key)
+            with contextlib.suppress(SchedulerError):
+                expand(request_for(_template(row.template), row.options, row.key))
+
+
 def run_cohort(
     rows: Iterable[Row],
     outdir: Path,
@@ -173,6 +190,7 @@ def run_cohort(
             if progress:
                 progress(results[-1])
     else:
+        _warm(rows)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(run_row, row, outdir, stamp, options) for row in rows]
             for future in as_completed(futures):
