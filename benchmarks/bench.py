@@ -128,8 +128,26 @@ def cold_start() -> None:
         bare_command = [python, "-c", "import icalendar, reportlab, pendulum, click"]
         tool, _ = timed(lambda: subprocess.run(tool_command, check=True, capture_output=True), 7)
         bare, _ = timed(lambda: subprocess.run(bare_command, check=True, capture_output=True), 7)
+        traced = subprocess.run([python, "-X", "importtime", *tool_command], check=True,
+                                capture_output=True, text=True).stderr
     print(f"4. cold start: scheduler generate {tool:.2f} s, bare imports {bare:.2f} s, "
           f"ratio {tool / bare:.2f} (target <= 1.5)")
+    shares = import_shares(traced)
+    total = sum(shares.values())
+    top = ", ".join(f"{name} {micro / total:.0%}" for name, micro in
+                    sorted(shares.items(), key=lambda item: -item[1])[:7])
+    print(f"   imports by package (python -X importtime, self time): {top}")
+
+
+def import_shares(trace: str) -> dict[str, int]:
+    """Self import time in µs by top-level package, from ``python -X importtime`` output."""
+    shares: dict[str, int] = {}
+    for line in trace.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            own, _, name = line.removeprefix("import time:").split("|")
+            package = name.strip().split(".")[0]
+            shares[package] = shares.get(package, 0) + int(own)
+    return shares
 
 
 def cohort(quick: bool) -> None:
