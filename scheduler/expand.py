@@ -108,6 +108,13 @@ def expand(request: PlanRequest) -> Plan:
                 f"{expansion.cycles.get(delay.regimen, 0)} cycles"
             )
     events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
+    if events:
+        for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():
+            notes.append(
+                f"Public holidays for {request.calendar.region} in {year} are incomplete (the "
+                f"holidays package: {why.rstrip('.')}); check the dates in {year} against the "
+                "clinic's own calendar."
+            )
     return Plan(
         request=request,
         start=start,

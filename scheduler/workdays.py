@@ -15,6 +15,7 @@ Every closed day has a reason, which the expansion writes next to the events it 
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -40,6 +41,7 @@ class WorkCalendar:
     workdays: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
     _memo: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
     _names: dict[date, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _gaps: dict[int, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def weekend(self) -> frozenset[int]:
@@ -59,14 +61,36 @@ class WorkCalendar:
         if day in self.workdays:
             return True
         if self.public is not None:
+            self._fill(day.year)
             return self.public.is_working_day(day)
         return day.weekday() not in (5, 6)
+
+    def _fill(self, year: int) -> None:
+        """Fill the holiday table of ``year`` once, keeping what ``holidays`` warns about it
+        (India's lunar holidays, for one, are known only to 2035)."""
+        if year in self._gaps or self.public is None:
+            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.public.get(date(year, 1, 1))  # fills the whole year
+        self._gaps[year] = "; ".join(sorted({str(w.message) for w in caught})) or None
+
+    def coverage_gaps(self, first: date, last: date) -> dict[int, str]:
+        """Years from ``first`` to ``last`` whose public holidays the ``holidays`` package
+        knows only in part, with its words."""
+        gaps = {}
+        for year in range(first.year, last.year + 1):
+            self._fill(year)
+            if self._gaps.get(year):
+                gaps[year] = self._gaps[year]
+        return gaps
 
     def holiday_name(self, day: date) -> str | None:
         """The public holiday on ``day``, if any (several are joined with '; ')."""
         if self.public is None:
             return None
         if day not in self._names:
+            self._fill(day.year)
             self._names[day] = self.public.get(day)
         return self._names[day]
 

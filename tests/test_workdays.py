@@ -63,3 +63,24 @@ def test_place_next_and_previous_cross_a_long_closure():
     back = place(date(2026, 2, 23), "previous", cn, "x")
     assert back.date == date(2026, 2, 14)  # the make-up Saturday
     assert place(date(2026, 2, 17), "skip", cn, "x").date is None
+
+
+def test_a_year_the_holidays_package_knows_only_in_part_is_named_in_the_notes():
+    """India's lunar holidays are known only to 2035: a plan into 2036 says so in its notes
+    (and in the PDF and CLI that print them), instead of a Python warning on stderr."""
+    import warnings
+
+    from .conftest import make_plan
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = make_plan("nct06478355", "2035-09-03", holidays="IN", tz="Asia/Kolkata")
+    assert plan.events[-1].date.year == 2036
+    gaps = [note for note in plan.notes if note.startswith("Public holidays for IN")]
+    assert gaps == [
+        "Public holidays for IN in 2036 are incomplete (the holidays package: Requested "
+        "Holidays are available only from 2001 to 2035); check the dates in 2036 against "
+        "the clinic's own calendar."
+    ]
+    within = make_plan("nct06478355", "2026-01-05", holidays="IN", tz="Asia/Kolkata")
+    assert not [note for note in within.notes if "incomplete" in note]
