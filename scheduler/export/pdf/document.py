@@ -21,7 +21,7 @@ from scheduler.export.pdf.listing import LIST_HEAD_HEIGHT, LIST_TITLE_HEIGHT, _l
 from scheduler.export.pdf.month import _MonthPage, _months
 from scheduler.export.pdf.overview import _overview
 from scheduler.export.pdf.style import BODY, GRID, SOFT_INK
-from scheduler.export.pdf.text import _draw, _width
+from scheduler.export.pdf.text import _Text, _width
 
 PAPERS = {"a4": landscape(A4), "letter": landscape(LETTER)}
 MARGIN = 28.0
@@ -76,9 +76,10 @@ def _footer(ctx: _Context, page_width: float) -> Callable[[Canvas, int, int], No
         canv.setStrokeColor(GRID)
         canv.setLineWidth(0.5)
         canv.line(MARGIN, MARGIN + 11, page_width - MARGIN, MARGIN + 11)
-        _draw(canv, MARGIN, MARGIN, left, BODY, False, SOFT_INK)
         page = words.t("page", n=number, total=total)
-        _draw(canv, page_width - MARGIN - _width(page, BODY, True), MARGIN, page, BODY, True)
+        with _Text(canv) as text:
+            text.put(MARGIN, MARGIN, left, BODY, False, SOFT_INK)
+            text.put(page_width - MARGIN - _width(page, BODY, True), MARGIN, page, BODY, True)
         canv.restoreState()
 
     return draw

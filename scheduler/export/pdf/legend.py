@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
@@ -22,8 +21,9 @@ from scheduler.export.pdf.style import (
     MARK_CHANGED,
     MARK_CONTINUATION,
     MARK_MOVED,
+    WHITE,
 )
-from scheduler.export.pdf.text import _draw, _markup, _width
+from scheduler.export.pdf.text import _draw, _markup, _Text, _width
 
 
 def _used_marks(ctx: _Context) -> list[tuple[str, str]]:
@@ -96,7 +96,7 @@ class _ShadeSample(Flowable):
         """A small shaded (and for a closure, hatched) box."""
         canv = self.canv
         canv.saveState()
-        canv.setFillColor(FILLS.get(self.status, colors.white))
+        canv.setFillColor(FILLS.get(self.status, WHITE))
         canv.setStrokeColor(GRID)
         canv.rect(0, 0, self.width, self.height, stroke=1, fill=1)
         if self.status == "closed":
@@ -129,12 +129,14 @@ def _legend_table(ctx: _Context, width: float, styles: dict[str, ParagraphStyle]
 
 
 class _LegendItem(NamedTuple):
-    """One entry of a month page's legend strip."""
+    """One entry of a month page's legend strip: a shape or a mark, then its text."""
 
-    draw: Callable[[Canvas, float, float], None]
-    """Draws the symbol with its left edge at x, baseline at y."""
+    symbol: Callable[[Canvas, float, float], None] | None
+    """Draws the shape with its left edge at x, baseline at y (None for a mark)."""
     symbol_width: float
     text: str
+    glyph: str = ""
+    """The mark (printed in bold before the text) when the item is a mark."""
 
 
 def _legend_items(ctx: _Context) -> list[_LegendItem]:
@@ -149,19 +151,15 @@ def _legend_items(ctx: _Context) -> list[_LegendItem]:
 
         items.append(_LegendItem(symbol, 10, f"{style.code} {words.component_name(component, style)}"))
     for mark, key in _used_marks(ctx):
-        def glyph(canv: Canvas, x: float, y: float, mark: str = mark) -> None:
-            _draw(canv, x, y, mark, BODY, True)
-
-        items.append(_LegendItem(glyph, _width(mark, BODY, True) + 3, words.t(key, n=ctx.previous)))
+        items.append(_LegendItem(None, _width(mark, BODY, True) + 3, words.t(key, n=ctx.previous), mark))
     for status, key in _used_shades(ctx):
         def shade(canv: Canvas, x: float, y: float, status: str = status) -> None:
-            canv.saveState()
             canv.setFillColor(FILLS[status])
             canv.setStrokeColor(GRID)
+            canv.setLineWidth(1)
             canv.rect(x, y - 1.5, 14, 9, stroke=1, fill=1)
             if status == "closed":
                 _hatch(canv, x, y - 1.5, 14, 9)
-            canv.restoreState()
 
         items.append(_LegendItem(shade, 17, words.t(key)))
     return items
@@ -182,9 +180,17 @@ def _layout_legend(items: list[_LegendItem], width: float) -> list[list[tuple[fl
 
 
 def _draw_legend(canv: Canvas, lines: list[list[tuple[float, _LegendItem]]], bottom: float) -> None:
-    """Draw a laid-out legend with its last line's baseline at ``bottom``."""
-    for n, line in enumerate(lines):
-        y = bottom + (len(lines) - 1 - n) * LEADING
-        for x, item in line:
-            item.draw(canv, x, y)
-            _draw(canv, x + item.symbol_width, y, item.text, BODY)
+    """Draw a laid-out legend with its last line's baseline at ``bottom``: the shapes, then
+    the marks and texts in one text object."""
+    placed = [
+        (x, bottom + (len(lines) - 1 - n) * LEADING, item)
+        for n, line in enumerate(lines) for x, item in line
+    ]
+    for x, y, item in placed:
+        if item.symbol is not None:
+            item.symbol(canv, x, y)
+    with _Text(canv) as text:
+        for x, y, item in placed:
+            if item.glyph:
+                text.put(x, y, item.glyph, BODY, True)
+            text.put(x + item.symbol_width, y, item.text, BODY)

@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from reportlab.lib import colors
-
 from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _clock, _Context, _notes, _position
 from scheduler.export.pdf.page import _FullPage
 from scheduler.export.pdf.shapes import _draw_mark
-from scheduler.export.pdf.style import BODY, FILLS, GRID, LEADING, MARK_CANCELLED
-from scheduler.export.pdf.text import _draw, _wrap
+from scheduler.export.pdf.style import BODY, FILLS, GRID, HEAD_FILL, LEADING, MARK_CANCELLED, WHITE, Ink
+from scheduler.export.pdf.text import _Text, _wrap
 
 ROW_PAD = 2.5
 LIST_ROWS_PER_PAGE = 16
@@ -24,7 +22,7 @@ LIST_COLUMNS = (0.10, 0.085, 0.07, 0.225, 0.30, 0.22)
 """Shares of the width: date, time, code, event, dose, notes."""
 LIST_TITLE_HEIGHT = 22.0
 LIST_HEAD_HEIGHT = 16.0
-ZEBRA = colors.Color(0.955, 0.955, 0.955)
+ZEBRA: Ink = (0.955, 0.955, 0.955)
 
 
 class _Row(NamedTuple):
@@ -107,16 +105,18 @@ class _ListPage(_FullPage):
         """Title, column heads, rows; rows of the same date share a shade."""
         canv, words = self.canv, self.ctx.words
         width, height = self.width, self.height
-        self._title(words.t("list_title"), height - 15, 14)
+        with _Text(canv) as text:
+            self._title(text, words.t("list_title"), height - 15, 14)
         widths = _column_widths(width)
         heads = ("col_date", "col_time", "col_code", "col_event", "col_dose", "col_notes")
         head_y = height - LIST_TITLE_HEIGHT - LIST_HEAD_HEIGHT
-        canv.setFillColor(colors.Color(0.35, 0.35, 0.35))
+        canv.setFillColor(HEAD_FILL)
         canv.rect(0, head_y, width, LIST_HEAD_HEIGHT, stroke=0, fill=1)
-        x = 0.0
-        for key, column in zip(heads, widths, strict=True):
-            _draw(canv, x + 3, head_y + 4.5, words.t(key), BODY, True, colors.white)
-            x += column
+        with _Text(canv) as text:
+            x = 0.0
+            for key, column in zip(heads, widths, strict=True):
+                text.put(x + 3, head_y + 4.5, words.t(key), BODY, True, WHITE)
+                x += column
         y = head_y
         shade, previous = True, None
         for row in self.rows:
@@ -129,27 +129,25 @@ class _ListPage(_FullPage):
         """Draw one row with its bottom at ``y``; ``shade`` alternates from date to date."""
         canv = self.canv
         width = sum(widths)
-        if row.heading:
-            canv.setFillColor(FILLS["holiday"])
-            canv.rect(0, y, width, row.height, stroke=0, fill=1)
-        elif shade:
-            canv.setFillColor(ZEBRA)
+        if row.heading or shade:
+            canv.setFillColor(FILLS["holiday"] if row.heading else ZEBRA)
             canv.rect(0, y, width, row.height, stroke=0, fill=1)
         canv.setStrokeColor(GRID)
         canv.setLineWidth(0.4)
         canv.line(0, y, width, y)
         top = y + row.height - ROW_PAD - 8
         if row.heading:
-            for n, text in enumerate(row.cells[0]):
-                _draw(canv, 3, top - n * LEADING, text, BODY, True)
+            with _Text(canv) as text:
+                for n, line in enumerate(row.cells[0]):
+                    text.put(3, top - n * LEADING, line, BODY, True)
             return
-        x = 0.0
-        for column, (cell, column_width) in enumerate(zip(row.cells, widths, strict=True)):
-            indent = 3.0
-            if column == 2 and row.kind is not None:
-                _draw_mark(canv, row.kind, x + 6.5, top + 3.2, 6.5, row.colour)
-                indent = 13.0
-            for n, text in enumerate(cell):
-                bold = n == 0 and column in (0, 2, 3)
-                _draw(canv, x + indent, top - n * LEADING, text, BODY, bold)
-            x += column_width
+        if row.kind is not None:
+            _draw_mark(canv, row.kind, widths[0] + widths[1] + 6.5, top + 3.2, 6.5, row.colour)
+        with _Text(canv) as text:
+            x = 0.0
+            for column, (cell, column_width) in enumerate(zip(row.cells, widths, strict=True)):
+                indent = 13.0 if column == 2 and row.kind is not None else 3.0
+                for n, line in enumerate(cell):
+                    bold = n == 0 and column in (0, 2, 3)
+                    text.put(x + indent, top - n * LEADING, line, BODY, bold)
+                x += column_width

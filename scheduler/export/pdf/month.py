@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from reportlab.lib import colors
-
 from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _Context
 from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _LegendItem
@@ -19,13 +17,15 @@ from scheduler.export.pdf.style import (
     FILLS,
     GREYED_INK,
     GRID,
+    HEAD_FILL,
     LEADING,
     MARK_CHANGED,
     MARK_CONTINUATION,
     MARK_MOVED,
     SOFT_INK,
+    WHITE,
 )
-from scheduler.export.pdf.text import _draw, _width, _wrap
+from scheduler.export.pdf.text import _draw, _Text, _width, _wrap
 from scheduler.export.pdf.words import _Words
 
 
@@ -124,7 +124,8 @@ class _MonthPage(_FullPage):
         canv, words = self.canv, self.ctx.words
         width, height = self.width, self.height
         title_y = height - 16
-        self._title(words.month(self.year, self.month), title_y, 16)
+        with _Text(canv) as text:
+            self._title(text, words.month(self.year, self.month), title_y, 16)
         legend_lines = _layout_legend(self.legend, width)
         legend_height = len(legend_lines) * LEADING + 4
         _draw_legend(canv, legend_lines, 2)
@@ -138,13 +139,14 @@ class _MonthPage(_FullPage):
         weeks = -(-(offset + days_in_month) // 7)
         cell_w = width / 7
         cell_h = (grid_top - grid_bottom) / weeks
-        canv.setFillColor(colors.Color(0.35, 0.35, 0.35))
+        canv.setFillColor(HEAD_FILL)
         canv.rect(0, grid_top, width, head_height, stroke=0, fill=1)
-        for column in range(7):
-            weekday = (self.ctx.week_start + column) % 7
-            label = words.weekday_header(weekday)
-            x = column * cell_w + (cell_w - _width(label, BODY, True)) / 2
-            _draw(canv, x, grid_top + 4, label, BODY, True, colors.white)
+        with _Text(canv) as text:
+            for column in range(7):
+                weekday = (self.ctx.week_start + column) % 7
+                label = words.weekday_header(weekday)
+                x = column * cell_w + (cell_w - _width(label, BODY, True)) / 2
+                text.put(x, grid_top + 4, label, BODY, True, WHITE)
         grid_start = first - timedelta(days=offset)
         for index in range(weeks * 7):
             day = grid_start + timedelta(days=index)
@@ -160,7 +162,8 @@ class _MonthPage(_FullPage):
 
     def _cell(self, day: date, x: float, y: float, w: float, h: float) -> None:
         """One day: shading, day number, holiday/closure label and moves away, then its
-        events; what does not fit ends with "+N more (see list)"."""
+        events; what does not fit ends with "+N more (see list)". The shapes are drawn
+        first, then the cell's text in one text object."""
         canv, words = self.canv, self.ctx.words
         pad = 3.0
         top = y + h - 10.5
@@ -176,12 +179,10 @@ class _MonthPage(_FullPage):
         if status == "closed":
             _hatch(canv, x, y, w, h)
         inner = w - 2 * pad
-        number_w = _draw(canv, x + pad, top, str(day.day), 10, True)
+        number = str(day.day)
+        number_w = _width(number, 10, True)
         notes = [text for text in (label, *self._moved_away(day)) if text]
-        note_lines = _wrap("\n".join(notes), inner, BODY, first=inner - number_w - 4) if notes else []
-        for n, text in enumerate(note_lines):
-            indent = number_w + 4 if n == 0 else 0
-            _draw(canv, x + pad + indent, top - n * LEADING, text, BODY, False, SOFT_INK)
+        note_lines = _wrap("\n".join(notes), inner, BODY, first=inner - number_w - 4) if notes else ()
         first_line = max(len(note_lines), 1)
         capacity = int((h - 13) // LEADING) + 1
         items = _cell_items(self.ctx.by_day.get(day, []), self.ctx)
@@ -190,11 +191,19 @@ class _MonthPage(_FullPage):
         line = first_line
         for item, lines in blocks:
             _draw_mark(canv, item.kind, x + pad + 3.5, top - line * LEADING + 3.2, 6.5, item.colour)
-            for text in lines:
-                _draw(canv, x + pad + 10, top - line * LEADING, text, BODY)
-                line += 1
-        if hidden:
-            _draw(canv, x + pad, top - line * LEADING, words.t("more", n=hidden), BODY, True)
+            line += len(lines)
+        with _Text(canv) as text:
+            text.put(x + pad, top, number, 10, True)
+            for n, note in enumerate(note_lines):
+                indent = number_w + 4 if n == 0 else 0
+                text.put(x + pad + indent, top - n * LEADING, note, BODY, False, SOFT_INK)
+            line = first_line
+            for _, lines in blocks:
+                for event_line in lines:
+                    text.put(x + pad + 10, top - line * LEADING, event_line, BODY)
+                    line += 1
+            if hidden:
+                text.put(x + pad, top - line * LEADING, words.t("more", n=hidden), BODY, True)
 
     def _moved_away(self, day: date) -> list[str]:
         """Notes for the events moved away from ``day``: "» moved to Tue 24 Feb: IO+nP+DDP C3D1"."""
@@ -210,13 +219,13 @@ class _MonthPage(_FullPage):
 
 
 def _fit(
-    blocks: list[tuple[_CellItem, list[str]]], budget: int
-) -> tuple[list[tuple[_CellItem, list[str]]], int]:
+    blocks: list[tuple[_CellItem, tuple[str, ...]]], budget: int
+) -> tuple[list[tuple[_CellItem, tuple[str, ...]]], int]:
     """The items (with their lines) that fit in ``budget`` lines, and how many are left out;
     when some are left out, one line is kept free for "+N more"."""
     if sum(len(lines) for _, lines in blocks) <= budget:
         return blocks, 0
-    kept: list[tuple[_CellItem, list[str]]] = []
+    kept: list[tuple[_CellItem, tuple[str, ...]]] = []
     used = 0
     for item, lines in blocks:
         if used + len(lines) > budget - 1:

@@ -6,7 +6,7 @@ from reportlab.platypus import Flowable
 
 from scheduler.export.pdf.context import _Context
 from scheduler.export.pdf.style import BODY
-from scheduler.export.pdf.text import _draw, _width
+from scheduler.export.pdf.text import _Text, _width
 
 
 class _FullPage(Flowable):
@@ -19,8 +19,8 @@ class _FullPage(Flowable):
         self.width, self.height = available_width, available_height
         return available_width, available_height
 
-    def _title(self, text: str, y: float, size: float) -> None:
+    def _title(self, text: _Text, title: str, y: float, size: float) -> None:
         """The page title on the left; the patient label and the protocol source on the right."""
-        _draw(self.canv, 0, y, text, size, True)
+        text.put(0, y, title, size, True)
         side = " · ".join(x for x in (self.ctx.patient, self.ctx.plan.template.source) if x)
-        _draw(self.canv, self.width - _width(side, BODY, True), y + 2, side, BODY, True)
+        text.put(self.width - _width(side, BODY, True), y + 2, side, BODY, True)

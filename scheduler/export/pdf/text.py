@@ -1,22 +1,29 @@
-"""Text on the page: font registration, Latin and Chinese runs, widths, line breaking,
-drawing and paragraph markup.
+"""Text on the page: font registration, Latin and Chinese runs, widths, line breaking and
+drawing.
 
 Latin text is set in Helvetica and everything else in the built-in CID font STSong-Light,
-run by run.
+run by run. Text is drawn through :class:`_Text`, one PDF text object per block of text
+(a day cell, a list row, a title), which writes the PDF operators itself: reportlab's own
+text object measures and encodes every string again, which made drawing the ~1,500 strings
+of a year's calendar the slowest part of the export.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from types import TracebackType
 
-from reportlab.lib import colors
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from scheduler.export.pdf.style import BODY, CJK, INK, LATIN, LATIN_BOLD
+from scheduler.export.pdf.style import BODY, CJK, INK, LATIN, LATIN_BOLD, Ink
+
+CJK_BOLD_STROKE = 0.045
+"""STSong-Light has no bold face: bold Chinese is filled and stroked with a line this many
+times the font size wide."""
 
 
 @lru_cache(maxsize=1)
@@ -53,39 +60,111 @@ def _runs(text: str, bold: bool = False) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=16384)
+def _run_width(chunk: str, font: str, size: float) -> float:
+    """Printed width of one run in one font."""
+    return pdfmetrics.stringWidth(chunk, font, size)
+
+
+@lru_cache(maxsize=16384)
 def _width(text: str, size: float = BODY, bold: bool = False) -> float:
     """Printed width of ``text`` in points."""
-    return sum(pdfmetrics.stringWidth(chunk, font, size) for chunk, font in _runs(text, bold))
+    return sum(_run_width(chunk, font, size) for chunk, font in _runs(text, bold))
+
+
+@lru_cache(maxsize=16384)
+def _encoded(chunk: str, font: str) -> tuple[tuple[str, str], ...]:
+    """A run as (font, escaped PDF string) pieces, encoded as reportlab encodes it: STSong-Light
+    in UCS-2, Helvetica in WinAnsi (with the odd character taken from Symbol or ZapfDingbats,
+    as reportlab's own text object does)."""
+    face = pdfmetrics.getFont(font)
+    if font == CJK:
+        return ((font, face.formatForPdf(chunk)),)
+    pieces = pdfmetrics.unicode2T1(chunk, [face, *face.substitutionFonts])
+    return tuple((piece.fontName, escapePDF(data)) for piece, data in pieces)
+
+
+@lru_cache(maxsize=256)
+def _fill_op(ink: Ink) -> str:
+    """The PDF operator that sets the fill colour."""
+    return f"{fp_str(ink)} rg"
+
+
+class _Text:
+    """One PDF text object: strings placed by their baseline, in Helvetica or STSong-Light run
+    by run, with the font and the fill colour written only when they change.
+
+    Use it as a context manager; the text object is added to the canvas on leaving, inside
+    ``q``/``Q`` so that nothing it sets (colour, font, text render mode) outlives it.
+    """
+
+    __slots__ = ("_canv", "_code", "_font", "_ink", "_names")
+
+    def __init__(self, canv: Canvas) -> None:
+        self._canv = canv
+        self._code: list[str] = []
+        self._font: tuple[str, float] | None = None
+        self._ink: Ink | None = None
+        self._names: dict[str, str] = {}
+
+    def __enter__(self) -> _Text:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._code:
+            self._canv.addLiteral(f"q BT {' '.join(self._code)} ET Q")
+        self._code = []
+
+    def put(
+        self, x: float, y: float, text: str, size: float = BODY, bold: bool = False, ink: Ink = INK
+    ) -> float:
+        """Draw ``text`` with its baseline at ``y`` from ``x``; returns its width."""
+        code = self._code
+        if ink != self._ink:
+            code.append(_fill_op(ink))
+            self._ink = ink
+        start = x
+        for chunk, font in _runs(text, bold):
+            code.append(f"1 0 0 1 {fp_str(x, y)} Tm")
+            if bold and font == CJK:
+                code.append(f"{fp_str(ink)} RG {fp_str(size * CJK_BOLD_STROKE)} w 2 Tr")
+                self._show(chunk, font, size)
+                code.append("0 Tr ET BT")  # ends a text object, as it did when drawn on its own
+            else:
+                self._show(chunk, font, size)
+                code.append("T*")
+            x += _run_width(chunk, font, size)
+        return x - start
+
+    def _show(self, chunk: str, font: str, size: float) -> None:
+        """Show a run at the current position, switching fonts as needed.
+
+        Runs other than bold Chinese end with a line break (``T*``), as reportlab's
+        ``drawString`` ends them, so that text extraction reads them as it always did.
+        """
+        for piece_font, data in _encoded(chunk, font):
+            if (piece_font, size) != self._font:
+                self._code.append(f"{self._name(piece_font)} {fp_str(size)} Tf {fp_str(size * 1.2)} TL")
+                self._font = (piece_font, size)
+            self._code.append(f"({data}) Tj")
+
+    def _name(self, font: str) -> str:
+        """The font's resource name in this document ("/F1"), registering it on first use."""
+        name = self._names.get(font)
+        if name is None:
+            # The document's font resources are shared by all pages; reportlab's own text
+            # object asks the document the same way.
+            name = self._names[font] = self._canv._doc.getInternalFontName(font)
+        return name
 
 
 def _draw(
-    canv: Canvas, x: float, y: float, text: str, size: float = BODY, bold: bool = False,
-    ink: colors.Color = INK,
+    canv: Canvas, x: float, y: float, text: str, size: float = BODY, bold: bool = False, ink: Ink = INK
 ) -> float:
-    """Draw ``text`` with its baseline at ``y``, switching fonts by run; returns its width."""
-    canv.setFillColor(ink)
-    start = x
-    for chunk, font in _runs(text, bold):
-        if bold and font == CJK:
-            _draw_cjk_bold(canv, x, y, chunk, size, ink)
-        else:
-            canv.setFont(font, size)
-            canv.drawString(x, y, chunk)
-        x += pdfmetrics.stringWidth(chunk, font, size)
-    return x - start
-
-
-def _draw_cjk_bold(canv: Canvas, x: float, y: float, text: str, size: float, ink: colors.Color) -> None:
-    """STSong-Light has no bold face: fill and stroke the glyphs to embolden them."""
-    canv.saveState()
-    canv.setStrokeColor(ink)
-    canv.setLineWidth(size * 0.045)
-    text_object = canv.beginText(x, y)
-    text_object.setFont(CJK, size)
-    text_object.setTextRenderMode(2)
-    text_object.textOut(text)
-    canv.drawText(text_object)
-    canv.restoreState()
+    """Draw one string on its own (see :class:`_Text` for blocks of text); returns its width."""
+    with _Text(canv) as block:
+        return block.put(x, y, text, size, bold, ink)
 
 
 _CJK_CHARS = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
@@ -93,15 +172,16 @@ _TOKEN = re.compile(rf"\s+|[{_CJK_CHARS}]|[^\s{_CJK_CHARS}]+")
 """Words, single CJK characters (a line may break between any two), and spaces."""
 
 
+@lru_cache(maxsize=8192)
 def _wrap(
     text: str, width: float, size: float = BODY, bold: bool = False, first: float | None = None
-) -> list[str]:
+) -> tuple[str, ...]:
     """Greedy line breaking at spaces and between CJK characters; ``first`` is the width of
     the first line when it differs. A word wider than a line is broken between characters;
     a newline starts a new line."""
     if "\n" in text:
         head, _, tail = text.partition("\n")
-        return [*_wrap(head, width, size, bold, first), *_wrap(tail, width, size, bold)]
+        return (*_wrap(head, width, size, bold, first), *_wrap(tail, width, size, bold))
     lines: list[str] = []
     line, space = "", False
 
@@ -130,11 +210,13 @@ def _wrap(
             line += char
     if line or not lines:
         lines.append(line)
-    return lines
+    return tuple(lines)
 
 
 def _markup(text: str, bold: bool = False) -> str:
     """Paragraph markup for plain text: escaped, with non-Latin runs in the CJK font."""
+    from xml.sax.saxutils import escape
+
     parts = []
     for chunk, font in _runs(text):
         safe = escape(chunk)
