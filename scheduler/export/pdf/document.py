@@ -88,7 +88,7 @@ def _footer(ctx: _Context, page_width: float) -> Callable[[Canvas, int, int], No
 def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     """Lay out and build the whole document on ``paper``: the overview, a page per month from
     the first to the last event, then the list pages."""
-    plan, words, lang = ctx.plan, ctx.words, ctx.words.lang
+    plan, words = ctx.plan, ctx.words
     page_width, page_height = PAPERS[paper]
     frame_x, frame_y = MARGIN, MARGIN + FOOTER_BAND
     frame_w, frame_h = page_width - 2 * MARGIN, page_height - 2 * MARGIN - FOOTER_BAND
@@ -111,7 +111,7 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
                                   frame("right", frame_x + column + gap, column)]),
         PageTemplate("full", [frame("full", frame_x, frame_w)]),
     ])
-    story = _overview(ctx, column, lang)
+    story = _overview(ctx, column)
     story.append(NextPageTemplate("full"))
     legend = _legend_items(ctx)
     for year, month in _months(plan.first_date, plan.last_date):

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Table, TableStyle
 
 from scheduler.event import EventKind, Style
 from scheduler.export.pdf.context import _Context
+from scheduler.export.pdf.lines import _Lines
 from scheduler.export.pdf.shapes import _draw_mark, _hatch, _tint
 from scheduler.export.pdf.style import (
     BODY,
@@ -23,7 +23,7 @@ from scheduler.export.pdf.style import (
     MARK_MOVED,
     WHITE,
 )
-from scheduler.export.pdf.text import _draw, _markup, _Text, _width
+from scheduler.export.pdf.text import _draw, _Text, _width
 
 
 def _used_marks(ctx: _Context) -> list[tuple[str, str]]:
@@ -104,20 +104,19 @@ class _ShadeSample(Flowable):
         canv.restoreState()
 
 
-def _legend_table(ctx: _Context, width: float, styles: dict[str, ParagraphStyle]) -> Table:
+def _legend_table(ctx: _Context, width: float) -> Table:
     """Legend: each component's swatch, code, name and kind; the marks; the day shadings."""
     words = ctx.words
     rows: list[list[Any]] = []
     for kind, style, component in _legend_components(ctx):
         name = words.component_name(component, style)
         rows.append([_Swatch(kind, style.colour, style.code),
-                     Paragraph(_markup(f"{name} ({words.t('kind_' + kind)})"), styles["body"])])
+                     _Lines(f"{name} ({words.t('kind_' + kind)})")])
     for mark, key in _used_marks(ctx):
         text = words.t(key, n=ctx.previous)
-        rows.append([Paragraph(_markup(mark, bold=True), styles["bold"]),
-                     Paragraph(_markup(text), styles["body"])])
+        rows.append([_Lines(mark, bold=True), _Lines(text)])
     for status, key in (*_used_shades(ctx), ("other", "other_month")):
-        rows.append([_ShadeSample(status), Paragraph(_markup(words.t(key)), styles["body"])])
+        rows.append([_ShadeSample(status), _Lines(words.t(key))])
     table = Table(rows, colWidths=[58, width - 58], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

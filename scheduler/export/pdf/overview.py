@@ -3,37 +3,35 @@ the parameters used, the plan's notes and the legend, in two columns."""
 
 from __future__ import annotations
 
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from typing import Any
+
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from scheduler.export.pdf.context import _Context
 from scheduler.export.pdf.legend import _legend_table, _Swatch
+from scheduler.export.pdf.lines import _Lines
 from scheduler.export.pdf.phases import _phases
-from scheduler.export.pdf.style import BODY, GRID, INK, LATIN, LATIN_BOLD
-from scheduler.export.pdf.text import _markup
-from scheduler.export.pdf.words import Lang
+from scheduler.export.pdf.style import BODY, GRID
+
+STYLES: dict[str, dict[str, Any]] = {
+    "body": {"size": BODY, "leading": 11.5},
+    "bold": {"size": BODY, "leading": 11.5, "bold": True},
+    "title": {"size": 17, "leading": 21, "bold": True, "space_after": 4},
+    "patient": {"size": 13, "leading": 16, "bold": True, "space_after": 4},
+    "heading": {"size": 11, "leading": 14, "bold": True, "space_before": 8, "space_after": 3,
+                "keep_with_next": True},
+}
+"""Text styles of the overview page (9 pt and up)."""
 
 
-def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
-    """Paragraph styles of the overview page (9 pt and up)."""
-    wrap = "CJK" if lang == "zh" else None
-    body = ParagraphStyle("body", fontName=LATIN, fontSize=BODY, leading=11.5, textColor=INK,
-                          wordWrap=wrap)
-    return {
-        "body": body,
-        "title": ParagraphStyle("title", parent=body, fontName=LATIN_BOLD, fontSize=17, leading=21,
-                                spaceAfter=4),
-        "patient": ParagraphStyle("patient", parent=body, fontName=LATIN_BOLD, fontSize=13,
-                                  leading=16, spaceAfter=4),
-        "heading": ParagraphStyle("heading", parent=body, fontName=LATIN_BOLD, fontSize=11,
-                                  leading=14, spaceBefore=8, spaceAfter=3, keepWithNext=1),
-        "bold": ParagraphStyle("bold", parent=body, fontName=LATIN_BOLD),
-    }
+def _para(text: str, style: str = "body", lead: str = "") -> _Lines:
+    """A paragraph of ``text`` in one of :data:`STYLES`."""
+    return _Lines(text, lead=lead, **STYLES[style])
 
 
-def _kv_table(rows: list[tuple[str, str]], width: float, styles: dict[str, ParagraphStyle]) -> Table:
+def _kv_table(rows: list[tuple[str, str]], width: float) -> Table:
     """Label/value pairs in two columns."""
-    data = [[Paragraph(_markup(k), styles["bold"]), Paragraph(_markup(v), styles["body"])] for k, v in rows]
+    data = [[_para(k, "bold"), _para(v)] for k, v in rows]
     table = Table(data, colWidths=[width * 0.3, width * 0.7], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -74,20 +72,19 @@ def _header_rows(ctx: _Context) -> list[tuple[str, str]]:
     return rows
 
 
-def _phase_table(ctx: _Context, width: float, styles: dict[str, ParagraphStyle]) -> Flowable:
+def _phase_table(ctx: _Context, width: float) -> Flowable:
     """The summary as a table: swatches on the left, name and dated lines on the right
     (a sentence instead when the plan has no events, e.g. after every component stopped)."""
     if not ctx.plan.events:
-        return Paragraph(_markup(ctx.words.t("no_events")), styles["body"])
+        return _para(ctx.words.t("no_events"))
     data = []
     for phase in _phases(ctx):
         chips: list[Flowable] = []
         for kind, colour, code in phase.swatches:
             chips += [_Swatch(kind, colour, code), Spacer(1, 3)]
-        text = [Paragraph(_markup(phase.name, bold=True), styles["body"])]
-        text += [Paragraph(_markup(line), styles["body"]) for line in phase.lines]
+        text = [_para(phase.name, "bold"), *(_para(line) for line in phase.lines)]
         if phase.emphasis:
-            text.append(Paragraph(_markup(phase.emphasis, bold=True), styles["body"]))
+            text.append(_para(phase.emphasis, "bold"))
         data.append([chips, text])
     table = Table(data, colWidths=[58, width - 58], hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -100,33 +97,26 @@ def _phase_table(ctx: _Context, width: float, styles: dict[str, ParagraphStyle])
     return table
 
 
-def _overview(ctx: _Context, column: float, lang: Lang) -> list[Flowable]:
+def _overview(ctx: _Context, column: float) -> list[Flowable]:
     """The first page's flowables, in two columns."""
     words = ctx.words
-    styles = _styles(lang)
-    story: list[Flowable] = [Paragraph(_markup(words.t("title")), styles["title"])]
+    story: list[Flowable] = [_para(words.t("title"), "title")]
     if ctx.patient:
-        story.append(Paragraph(_markup(f"{words.t('patient')}: {ctx.patient}"), styles["patient"]))
-    story.append(Paragraph(_markup(_version_text(ctx), bold=True), styles["body"]))
+        story.append(_para(f"{words.t('patient')}: {ctx.patient}", "patient"))
+    story.append(_para(_version_text(ctx), "bold"))
     story.append(Spacer(1, 6))
-    story.append(_kv_table(_header_rows(ctx), column, styles))
-    story.append(Paragraph(_markup(words.t("phases")), styles["heading"]))
-    story.append(_phase_table(ctx, column, styles))
+    story.append(_kv_table(_header_rows(ctx), column))
+    story.append(_para(words.t("phases"), "heading"))
+    story.append(_phase_table(ctx, column))
     if ctx.plan.parameters:
-        story.append(Paragraph(_markup(words.t("parameters")), styles["heading"]))
+        story.append(_para(words.t("parameters"), "heading"))
         for p in ctx.plan.parameters:
             how = words.t("param_default" if p.is_default else "param_set")
-            story.append(Paragraph(
-                _markup(f"{p.name} = {p.value}", bold=True) + _markup(f" ({how}): {p.description}"),
-                styles["body"],
-            ))
+            story.append(_para(f"({how}): {p.description}", lead=f"{p.name} = {p.value}"))
     if ctx.plan.notes:
-        story.append(Paragraph(_markup(words.t("notes")), styles["heading"]))
-        story += [Paragraph(_markup(note), styles["body"]) for note in ctx.plan.notes]
-    story.append(KeepTogether([
-        Paragraph(_markup(words.t("legend")), styles["heading"]),
-        _legend_table(ctx, column, styles),
-    ]))
+        story.append(_para(words.t("notes"), "heading"))
+        story += [_para(note) for note in ctx.plan.notes]
+    story.append(KeepTogether([_para(words.t("legend"), "heading"), _legend_table(ctx, column)]))
     return story
 
 

@@ -170,6 +170,9 @@ def _draw(
 _CJK_CHARS = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _TOKEN = re.compile(rf"\s+|[{_CJK_CHARS}]|[^\s{_CJK_CHARS}]+")
 """Words, single CJK characters (a line may break between any two), and spaces."""
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_CANNOT_START = frozenset("）)」』】〕〉》”’，。、；：！？")
+"""Chinese closing brackets and punctuation, which never begin a line."""
 
 
 @lru_cache(maxsize=8192)
@@ -178,7 +181,9 @@ def _wrap(
 ) -> tuple[str, ...]:
     """Greedy line breaking at spaces and between CJK characters; ``first`` is the width of
     the first line when it differs. A word wider than a line is broken between characters;
-    a newline starts a new line."""
+    a newline starts a new line. Closing punctuation (:data:`_CANNOT_START`) does not begin a
+    line: it takes the Chinese character before it along to the next line, or hangs past the
+    end of a line that ends in a Latin word."""
     if "\n" in text:
         head, _, tail = text.partition("\n")
         return (*_wrap(head, width, size, bold, first), *_wrap(tail, width, size, bold))
@@ -192,10 +197,17 @@ def _wrap(
         if token.isspace():
             space = bool(line)
             continue
-        candidate = f"{line} {token}" if space else line + token
-        space = False
+        spaced, space = space, False
+        candidate = f"{line} {token}" if spaced else line + token
         if _width(candidate, size, bold) <= limit():
             line = candidate
+            continue
+        if token in _CANNOT_START and line and not spaced:
+            if len(line) > 1 and _CJK.fullmatch(line[-1]):
+                lines.append(line[:-1])
+                line = line[-1] + token
+            else:  # after a Latin word: the mark hangs past the end of the line
+                line = candidate
             continue
         if line:
             lines.append(line)
@@ -211,15 +223,3 @@ def _wrap(
     if line or not lines:
         lines.append(line)
     return tuple(lines)
-
-
-def _markup(text: str, bold: bool = False) -> str:
-    """Paragraph markup for plain text: escaped, with non-Latin runs in the CJK font."""
-    from xml.sax.saxutils import escape
-
-    parts = []
-    for chunk, font in _runs(text):
-        safe = escape(chunk)
-        parts.append(safe if font == LATIN else f'<font face="{CJK}">{safe}</font>')
-    joined = "".join(parts).replace("\n", "<br/>")
-    return f"<b>{joined}</b>" if bold else joined
