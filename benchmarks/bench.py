@@ -2,6 +2,8 @@
 
 Run from the repository root:  .venv/bin/python benchmarks/bench.py [--quick]
 
+0. the machine's speed at the time: a fixed pure-Python loop, so that figures taken at
+   different times can be compared (a shared VM's speed varies from minute to minute);
 1. seed-plan expansion (the pure core), holiday tables filled first;
 2. .ics for one plan through the tool (expansion + export) versus a bare script that
    builds the same events directly with icalendar (both reuse one VTIMEZONE);
@@ -9,12 +11,14 @@ Run from the repository root:  .venv/bin/python benchmarks/bench.py [--quick]
 4. `scheduler generate` cold start versus a bare `python -c "import icalendar, reportlab,
    pendulum, click"`, median of several runs;
 5. `scheduler batch` wall time for 100, 200, 400 and 800 rows of samples/cohort.csv
-   (.ics and PDF per row, every core). --quick stops at 200 rows.
+   (.ics and PDF per row, every core), with the CPU time each row took. --quick stops at
+   200 rows.
 """
 
 from __future__ import annotations
 
 import csv
+import resource
 import statistics
 import subprocess
 import sys
@@ -92,6 +96,18 @@ def bare_ics(plan, zone: Timezone) -> bytes:
     return calendar.to_ical()
 
 
+def machine_speed() -> None:
+    def loop() -> int:
+        total = 0
+        for number in range(5_000_000):
+            total += number
+        return total
+
+    _, best = timed(loop, 3)
+    print(f"0. machine speed: a loop of 5 million additions takes {best:.2f} s (best of 3; "
+          "lower is faster)")
+
+
 def core_figures() -> None:
     request = seed_request()
     plan = expand(request)  # warm: fills the 2026/2027 holiday tables
@@ -163,15 +179,21 @@ def cohort(quick: bool) -> None:
                 writer.writeheader()
                 writer.writerows(rows[:size])
             began = time.perf_counter()
+            cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([scheduler, "batch", str(path), "-o", str(Path(work) / f"out{size}"),
                             "--now", "2026-01-01T00:00:00Z"], check=True, capture_output=True)
-            figures.append((size, time.perf_counter() - began))
-    per_row = ", ".join(f"{size}: {seconds:.1f} s" for size, seconds in figures)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
+            figures.append((size, time.perf_counter() - began, used / size))
+    per_row = ", ".join(f"{size}: {seconds:.1f} s" for size, seconds, _ in figures)
+    cpu_row = ", ".join(f"{per * 1e3:.0f}" for _, _, per in figures)
     print(f"5. batch wall time by rows ({per_row}); 800 target < 20 s")
+    print(f"   CPU time per row, all processes (ms): {cpu_row}")
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    machine_speed()
     core_figures()
     cold_start()
     cohort(quick)

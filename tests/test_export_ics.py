@@ -11,7 +11,7 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from scheduler.export import ics
-from scheduler.export.ics import _serialize, to_ics
+from scheduler.export.ics import _calendar, _serialize, to_ics
 
 from .conftest import make_plan
 
@@ -160,6 +160,17 @@ def test_serialization_is_icalendar_to_ical_byte_for_byte(text):
     event.add("uid", "x" * (len(text.encode()) % 80))
     calendar.add_component(event)
     assert _serialize(calendar) == calendar.to_ical()
+
+
+@pytest.mark.parametrize("discreet", [False, True])
+def test_whole_plans_serialize_as_icalendar_does(discreet):
+    """Whole calendars (VTIMEZONE with DST observances, TZID and VALUE=DATE parameters,
+    alarms, folded descriptions): the export's bytes are ``Calendar.to_ical()``'s."""
+    for plan in (make_plan("nct06478355", "2025-12-22", holidays="CN", tz="Asia/Shanghai"),
+                 make_plan("stupp", "2026-03-02", holidays="GB-ENG", tz="Europe/London"),
+                 make_plan("cross", "2026-10-15", holidays="US", tz="America/New_York")):
+        calendar = _calendar(plan, STAMP, "Patient 017", discreet, None)
+        assert _serialize(calendar) == calendar.to_ical()
 
 
 @pytest.mark.parametrize("length", [72, 73, 74, 75, 76, 150])
