@@ -182,11 +182,16 @@ def test_serialization_at_the_fold_boundary(length, char):
 
 
 def test_typed_properties_are_what_component_add_writes(monkeypatch):
-    """The export sets each property with icalendar's type for it; the file is the same as
-    when ``Component.add`` infers every type (timed, all-day, alarms, discreet)."""
+    """The export sets each property with icalendar's type for it, and recurring values are
+    shared and written once; the file is the same as when ``Component.add`` infers every
+    type for a new value each time (timed, all-day, alarms, discreet)."""
     plans = [make_plan("stupp", "2026-03-02", holidays="GB-ENG", tz="Europe/London"),
              make_plan("nct06478355", "2025-12-22", holidays="CN", tz="Asia/Shanghai")]
     typed = [to_ics(plan, stamp=STAMP, discreet=d) for plan in plans for d in (False, True)]
-    monkeypatch.setattr(ics, "_put", lambda component, name, value: component.add(name, value))
+    def add(values, component, name, value):
+        component.add(name, list(value) if isinstance(value, tuple) else value)
+
+    monkeypatch.setattr(ics._Values, "put", add)
+    monkeypatch.setattr(ics._Values, "share", add)  # a new value object for every use, too
     inferred = [to_ics(plan, stamp=STAMP, discreet=d) for plan in plans for d in (False, True)]
     assert typed == inferred

@@ -11,6 +11,7 @@ no drug, diagnosis or dose.
 from __future__ import annotations
 
 import functools
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -109,39 +110,64 @@ class _Item:
     cancelled: bool
 
 
-def _vevent(item: _Item, plan: Plan, discreet: bool) -> VEvent:
+class _Values:
+    """Property values of one calendar. Values that repeat from event to event (DTSTAMP,
+    SEQUENCE, TRANSP, STATUS, a component's CATEGORIES, LOCATION, COLOR, its alarm's ACTION
+    and TRIGGER) are made once and shared, so that :func:`_serialize` writes each once."""
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple[type, str, Hashable], object] = {}
+
+    def put(self, component: Component, name: str, value: object) -> None:
+        """Set a property that differs from event to event (UID, DTSTART, SUMMARY...)."""
+        component[name] = _value_type(type(component), name)(value)
+
+    def share(self, component: Component, name: str, value: Hashable) -> None:
+        """Set a property whose value recurs: one value object for all its uses."""
+        key = (type(component), name, value)
+        shared = self._shared.get(key)
+        if shared is None:
+            made = list(value) if isinstance(value, tuple) else value
+            shared = self._shared[key] = _value_type(type(component), name)(made)
+        component[name] = shared
+
+
+def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values) -> VEvent:
     event = item.event
     vevent = VEvent()
-    put = functools.partial(_put, vevent)
+    put = functools.partial(values.put, vevent)
+    share = functools.partial(values.share, vevent)
     put("UID", event.uid)
-    put("DTSTAMP", item.stamp.astimezone(UTC))
-    put("SEQUENCE", item.sequence)
+    share("DTSTAMP", item.stamp.astimezone(UTC))
+    share("SEQUENCE", item.sequence)
     if event.start is None:
         put("DTSTART", event.date)
         put("DTEND", event.date + timedelta(days=1))
-        put("TRANSP", "TRANSPARENT")
+        share("TRANSP", "TRANSPARENT")
     else:
         assert event.end is not None
         put("DTSTART", event.start)
         put("DTEND", event.end)
-        put("TRANSP", "OPAQUE")
-    put("STATUS", _status(item))
+        share("TRANSP", "OPAQUE")
+    share("STATUS", _status(item))
     summary = event.style.discreet_title if discreet else event.title
     if item.cancelled:
         summary = f"{CANCELLED_PREFIX}{summary}"
     put("SUMMARY", summary)
-    put("DESCRIPTION", DISCREET_DESCRIPTION if discreet else describe(event, plan))
-    if not discreet:
-        put("CATEGORIES", [event.style.category or event.style.name])
+    if discreet:
+        share("DESCRIPTION", DISCREET_DESCRIPTION)
+    else:
+        put("DESCRIPTION", describe(event, plan))
+        share("CATEGORIES", (event.style.category or event.style.name,))
         if event.style.location:
-            put("LOCATION", event.style.location)
+            share("LOCATION", event.style.location)
         if event.style.colour:
-            put("COLOR", event.style.colour)
+            share("COLOR", event.style.colour)
     if event.style.reminder_minutes is not None and not item.cancelled:
         alarm = Alarm()
-        _put(alarm, "ACTION", "DISPLAY")
-        _put(alarm, "DESCRIPTION", summary)
-        _put(alarm, "TRIGGER", timedelta(minutes=-event.style.reminder_minutes))
+        values.share(alarm, "ACTION", "DISPLAY")
+        values.put(alarm, "DESCRIPTION", summary)
+        values.share(alarm, "TRIGGER", timedelta(minutes=-event.style.reminder_minutes))
         vevent.add_component(alarm)
     return vevent
 
@@ -150,12 +176,6 @@ def _vevent(item: _Item, plan: Plan, discreet: bool) -> VEvent:
 def _value_type(component: type[Component], name: str) -> type:
     """icalendar's value type for a property of a component (vText, vDDDTypes...)."""
     return component.types_factory.for_property(name)
-
-
-def _put(component: Component, name: str, value: object) -> None:
-    """Set a single-valued property as icalendar types it (what ``Component.add`` writes,
-    without inferring the type again for every value: a quarter of the export's time)."""
-    component[name] = _value_type(type(component), name)(value)
 
 
 def _status(item: _Item) -> str:
@@ -221,8 +241,9 @@ def _calendar(
             first = min(i.event.date for i in items)
             last = max(i.event.date for i in items)
             calendar.add_component(_vtimezone(zone_name, first.year, last.year))
+    values = _Values()
     for item in items:
-        calendar.add_component(_vevent(item, plan, discreet))
+        calendar.add_component(_vevent(item, plan, discreet, values))
     return calendar
 
 
@@ -237,17 +258,27 @@ _NO_PARAMETERS = Parameters()
 
 def _serialize(calendar: Calendar) -> bytes:
     """``calendar.to_ical()``, byte for byte, built from icalendar's own pieces
-    (``property_items`` and ``Contentline``) with two shortcuts.
+    (``property_items`` and ``Contentline``) with three shortcuts.
 
     ``Component.content_line`` makes a new empty ``Parameters`` for every line, whether the
     value has parameters or not, and ``Contentline.to_ical`` folds every line one character
     at a time, most of the export's time. Here lines without parameters share one empty
-    ``Parameters``, and lines shorter than :data:`FOLD_AT` octets (nearly all) are encoded
-    directly; longer ones are still folded by icalendar.
+    ``Parameters``; lines shorter than :data:`FOLD_AT` octets (nearly all) are encoded
+    directly, and longer ones are still folded by icalendar; and a value object that stands
+    under the same name in many events (see :class:`_Values`) is written once.
     """
     lines = []
+    written: dict[tuple[str, int], bytes] = {}
+    # Keyed by the value object's id: property_items() holds every value until the loop
+    # ends, so an id cannot be reused by another value meanwhile.
     for name, value in calendar.property_items():
-        line = Contentline.from_parts(name, getattr(value, "params", _NO_PARAMETERS), value)
-        data = line.encode()
-        lines.append(data if len(data) < FOLD_AT else line.to_ical())
+        key = (name, id(value))
+        data = written.get(key)
+        if data is None:
+            line = Contentline.from_parts(name, getattr(value, "params", _NO_PARAMETERS), value)
+            data = line.encode()
+            if len(data) >= FOLD_AT:
+                data = line.to_ical()
+            written[key] = data
+        lines.append(data)
     return b"\r\n".join(lines) + b"\r\n"
