@@ -89,6 +89,12 @@ def _fill_op(ink: Ink) -> str:
     return f"{fp_str(ink)} rg"
 
 
+@lru_cache(maxsize=256)
+def _font_op(name: str, size: float) -> str:
+    """The PDF operators that set the font and the leading (as reportlab's ``setFont``)."""
+    return f"{name} {fp_str(size)} Tf {fp_str(size * 1.2)} TL"
+
+
 class _Text:
     """One PDF text object: strings placed by their baseline, in Helvetica or STSong-Light run
     by run, with the font and the fill colour written only when they change.
@@ -145,7 +151,7 @@ class _Text:
         """
         for piece_font, data in _encoded(chunk, font):
             if (piece_font, size) != self._font:
-                self._code.append(f"{self._name(piece_font)} {fp_str(size)} Tf {fp_str(size * 1.2)} TL")
+                self._code.append(_font_op(self._name(piece_font), size))
                 self._font = (piece_font, size)
             self._code.append(f"({data}) Tj")
 
