@@ -1,8 +1,8 @@
 """Shapes and tints: the mark of each kind of event, light tints of component colours, and
 the hatching of a closed clinic.
 
-Whatever draws sets the colours and line width it uses (marks do not save and restore the
-graphics state, which would cost more than the mark itself).
+Marks are written inside ``q``/``Q`` and leave the canvas as they found it; the hatching
+saves and restores the canvas state around its clip.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from reportlab.lib import colors
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.pathobject import PDFPathObject
 
 from scheduler.event import EventKind
 from scheduler.export.pdf.style import HATCH, SOFT_INK, Ink
@@ -30,28 +32,36 @@ def _tint(colour: str | None, strength: float = 0.4) -> Ink:
 def _draw_mark(canv: Canvas, kind: EventKind, x: float, y: float, size: float, colour: str | None) -> None:
     """The shape of a kind of event, centred on (x, y): a circle for a drug dose, a square for
     a radiotherapy fraction, a triangle for daily home medication, a diamond for a visit;
-    filled with the component's tint and outlined in dark grey."""
-    canv.setFillColor(_tint(colour, 0.7))
-    canv.setStrokeColor(SOFT_INK)
-    canv.setLineWidth(MARK_LINE)
+    filled with the component's tint and outlined in dark grey.
+
+    Each shape and each tint is made once (the calendar draws a few hundred marks), and a
+    mark is written as that shape moved to (x, y), inside ``q``/``Q``."""
+    canv.addLiteral(f"q {_mark_style(colour)} 1 0 0 1 {fp_str(x, y)} cm {_mark_path(kind, size)} B Q")
+
+
+@lru_cache(maxsize=64)
+def _mark_path(kind: EventKind, size: float) -> str:
+    """A mark's outline centred on the origin, as reportlab's path object writes it."""
     half = size / 2
+    path = PDFPathObject()
     if kind == "drug":
-        canv.circle(x, y, half, stroke=1, fill=1)
+        path.circle(0, 0, half)
     elif kind == "fraction":
-        canv.rect(x - half, y - half, size, size, stroke=1, fill=1)
+        path.rect(-half, -half, size, size)
     else:
-        path = canv.beginPath()
-        if kind == "daily":
-            path.moveTo(x - half, y - half)
-            path.lineTo(x + half, y - half)
-            path.lineTo(x, y + half)
-        else:
-            path.moveTo(x, y - half)
-            path.lineTo(x + half, y)
-            path.lineTo(x, y + half)
-            path.lineTo(x - half, y)
+        corners = ([(-half, -half), (half, -half), (0, half)] if kind == "daily"
+                   else [(0, -half), (half, 0), (0, half), (-half, 0)])
+        path.moveTo(*corners[0])
+        for corner in corners[1:]:
+            path.lineTo(*corner)
         path.close()
-        canv.drawPath(path, stroke=1, fill=1)
+    return path.getCode()
+
+
+@lru_cache(maxsize=256)
+def _mark_style(colour: str | None) -> str:
+    """The fill (the component's tint), outline colour and line width of a mark."""
+    return f"{fp_str(_tint(colour, 0.7))} rg {fp_str(SOFT_INK)} RG {fp_str(MARK_LINE)} w"
 
 
 def _hatch(canv: Canvas, x: float, y: float, w: float, h: float) -> None:
