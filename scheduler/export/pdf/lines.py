@@ -58,8 +58,8 @@ class _Lines(Flowable):
         fits = min(room, len(self.lines) - MIN_PART)
         if fits < MIN_PART:
             return []
-        head = self._copy(self.lines[:fits], self.lead, space_after=0.0)
-        tail = self._copy(self.lines[fits:], "", space_before=0.0)
+        head = self._copy(self.lines[:fits], self.lead, self.spaceBefore, 0.0)
+        tail = self._copy(self.lines[fits:], "", 0.0, self.spaceAfter)
         return [head, tail]
 
     def draw(self) -> None:
@@ -76,10 +76,8 @@ class _Lines(Flowable):
     def _lead_width(self) -> float:
         return _width(self.lead, self.size, True) + LEAD_GAP
 
-    def _copy(self, lines: tuple[str, ...], lead: str, **spaces: float) -> _Lines:
-        """A block of already broken lines (a part of this one after a split)."""
-        part = _Lines("\n".join(lines), self.size, self.leading, self.bold, lead=lead,
-                      space_before=spaces.get("space_before", self.spaceBefore),
-                      space_after=spaces.get("space_after", self.spaceAfter),
+    def _copy(self, lines: tuple[str, ...], lead: str, space_before: float, space_after: float) -> _Lines:
+        """A block of already broken lines: a part of this one after a split."""
+        return _Lines("\n".join(lines), self.size, self.leading, self.bold, lead=lead,
+                      space_before=space_before, space_after=space_after,
                       keep_with_next=self.keepWithNext, ink=self.ink)
-        return part
