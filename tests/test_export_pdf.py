@@ -488,6 +488,12 @@ def test_bilingual_labels():
                          "第3周期：第1天 2026-02-24（周二）：IO、nP、DDP")
 
 
+def test_a_line_of_latin_and_chinese_runs_extracts_as_one_line():
+    plan = make_plan("nct06478355", "2026-01-05", holidays="CN", tz="Asia/Shanghai", horizon="6m")
+    reader = read(to_pdf(plan, generated=GENERATED, lang="zh", patient="张三 (A)"))
+    assert {"患者: 张三 (A)", "第1版"} <= set(lines(reader.pages[0]))
+
+
 def test_non_cn_holidays_stay_english_in_chinese_output():
     plan = make_plan("cross", "2026-11-02", holidays="US", tz="America/New_York")
     reader = read(to_pdf(plan, generated=GENERATED, lang="zh"))
@@ -563,6 +569,29 @@ def test_closing_punctuation_never_begins_a_line():
     lines = _wrap("持续用药，直至：疾病进展、不能耐受或患者退出。", 60)
     assert lines == ("持续用药，直", "至：疾病进", "展、不能耐受", "或患者退出。")
     assert _wrap("Cycle 1，then", _width("Cycle 1", BODY_SIZE) + 0.5) == ("Cycle 1，", "then")
+    # two marks in a row go on together, with the character before them
+    assert _wrap("他说好。）然后继续", _width("他说好。", BODY_SIZE) + 0.5) == ("他说", "好。）然", "后继续")
+    assert _wrap("abc 天）", _width("abc 天", BODY_SIZE) + 0.5) == ("abc", "天）")
+
+
+def test_a_word_too_wide_for_a_shortened_first_line_begins_on_the_next():
+    """After a day number or a bold lead-in the first line is shorter; a word that does not
+    fit there but fits a whole line is not cut, it moves down."""
+    from scheduler.export.pdf.lines import _Lines
+    from scheduler.export.pdf.text import _width, _wrap
+
+    assert _wrap("Thanksgiving Day", 60, first=20) == ("", "Thanksgiving", "Day")
+    assert _wrap("Thanksgiving Day", 200, first=100) == ("Thanksgiving Day",)
+    long_name = "number_of_weekly_cisplatin_doses_during_chemoradiotherapy = 6"
+    block = _Lines("(template default): Number of doses.", lead=long_name)
+    width = _width(long_name, BODY_SIZE, True) + 20  # the lead fits, "(template" does not
+    assert laid_out(block, width) == (long_name, "(template default): Number of doses.")
+    narrow = _width(long_name, BODY_SIZE, True) * 0.6  # the lead itself is wrapped, in bold
+    block.wrap(narrow, 1000)
+    pieces = [piece for row in block.rows for piece in row]
+    lead = "".join(text for _, text, bold in pieces if bold)
+    assert lead.replace(" ", "") == long_name.replace(" ", "")
+    assert all(x + _width(text, BODY_SIZE, bold) <= narrow for x, text, bold in pieces)
 
 
 def test_a_split_paragraph_leaves_no_line_alone():

@@ -125,7 +125,11 @@ class _Text:
     def put(
         self, x: float, y: float, text: str, size: float = BODY, bold: bool = False, ink: Ink = INK
     ) -> float:
-        """Draw ``text`` with its baseline at ``y`` from ``x``; returns its width."""
+        """Draw ``text`` with its baseline at ``y`` from ``x``; returns its width.
+
+        Each run is placed at the width the runs before it take, and the string ends with a
+        line break (``T*``, as reportlab's ``drawString`` ends one), so that text extraction
+        reads a string of Latin and Chinese runs as one line."""
         code = self._code
         if ink != self._ink:
             code.append(_fill_op(ink))
@@ -136,19 +140,16 @@ class _Text:
             if bold and font == CJK:
                 code.append(f"{fp_str(ink)} RG {fp_str(size * CJK_BOLD_STROKE)} w 2 Tr")
                 self._show(chunk, font, size)
-                code.append("0 Tr ET BT")  # ends a text object, as it did when drawn on its own
+                code.append("0 Tr")
             else:
                 self._show(chunk, font, size)
-                code.append("T*")
             x += _run_width(chunk, font, size)
+        if x > start:
+            code.append("T*")
         return x - start
 
     def _show(self, chunk: str, font: str, size: float) -> None:
-        """Show a run at the current position, switching fonts as needed.
-
-        Runs other than bold Chinese end with a line break (``T*``), as reportlab's
-        ``drawString`` ends them, so that text extraction reads them as it always did.
-        """
+        """Show a run at the current position, switching fonts as needed."""
         for piece_font, data in _encoded(chunk, font):
             if (piece_font, size) != self._font:
                 self._code.append(_font_op(self._name(piece_font), size))
@@ -186,10 +187,11 @@ def _wrap(
     text: str, width: float, size: float = BODY, bold: bool = False, first: float | None = None
 ) -> tuple[str, ...]:
     """Greedy line breaking at spaces and between CJK characters; ``first`` is the width of
-    the first line when it differs. A word wider than a line is broken between characters;
-    a newline starts a new line. Closing punctuation (:data:`_CANNOT_START`) does not begin a
-    line: it takes the Chinese character before it along to the next line, or hangs past the
-    end of a line that ends in a Latin word."""
+    the first line when it differs (a word too wide for it alone begins on the second, the
+    first staying empty). A word wider than a line is broken between characters; a newline
+    starts a new line. Closing punctuation (:data:`_CANNOT_START`) does not begin a line: it
+    takes the Chinese character before it along to the next line (see :func:`_carried`), or
+    hangs past the end of a line that ends in a Latin word."""
     if "\n" in text:
         head, _, tail = text.partition("\n")
         return (*_wrap(head, width, size, bold, first), *_wrap(tail, width, size, bold))
@@ -209,9 +211,10 @@ def _wrap(
             line = candidate
             continue
         if token in _CANNOT_START and line and not spaced:
-            if len(line) > 1 and _CJK.fullmatch(line[-1]):
-                lines.append(line[:-1])
-                line = line[-1] + token
+            carried = _carried(line)
+            if carried:
+                lines.append(line[:-carried].rstrip())
+                line = line[-carried:] + token
             else:  # after a Latin word: the mark hangs past the end of the line
                 line = candidate
             continue
@@ -219,6 +222,10 @@ def _wrap(
             lines.append(line)
             line = ""
         if _width(token, size, bold) <= limit():
+            line = token
+            continue
+        if first is not None and not lines and _width(token, size, bold) <= width:
+            lines.append("")  # too wide for the shorter first line only: begin on the next
             line = token
             continue
         for char in token:
@@ -229,3 +236,15 @@ def _wrap(
     if line or not lines:
         lines.append(line)
     return tuple(lines)
+
+
+def _carried(line: str) -> int:
+    """How many characters at the end of ``line`` move to the next line with a closing mark
+    that does not fit: the Chinese character before the marks already there, with them; 0 when
+    that character is Latin or nothing would be left (the mark then hangs)."""
+    count = 1
+    while count < len(line) and line[-count] in _CANNOT_START:
+        count += 1
+    if count >= len(line) or not _CJK.fullmatch(line[-count]):
+        return 0
+    return count
