@@ -16,6 +16,7 @@ from reportlab.pdfgen.pathobject import PDFPathObject
 
 from scheduler.event import EventKind
 from scheduler.export.pdf.style import HATCH, SOFT_INK, Ink
+from scheduler.export.pdf.text import _fill_op
 
 MARK_LINE = 0.6
 """Outline width of an event mark."""
@@ -61,7 +62,7 @@ def _mark_path(kind: EventKind, size: float) -> str:
 @lru_cache(maxsize=256)
 def _mark_style(colour: str | None) -> str:
     """The fill (the component's tint), outline colour and line width of a mark."""
-    return f"{fp_str(_tint(colour, 0.7))} rg {fp_str(SOFT_INK)} RG {fp_str(MARK_LINE)} w"
+    return f"{_fill_op(_tint(colour, 0.7))} {fp_str(SOFT_INK)} RG {fp_str(MARK_LINE)} w"
 
 
 def _hatch(canv: Canvas, x: float, y: float, w: float, h: float) -> None:

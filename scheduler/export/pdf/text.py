@@ -3,7 +3,8 @@ drawing.
 
 Latin text is set in Helvetica and everything else in the built-in CID font STSong-Light,
 run by run. Text is drawn through :class:`_Text`, one PDF text object per block of text
-(a day cell, a list row, a title), which writes the PDF operators itself: reportlab's own
+(a day cell, a list row, a title, a paragraph of the overview), which writes the PDF
+operators itself: reportlab's own
 text object measures and encodes every string again, which made drawing the ~1,500 strings
 of a year's calendar the slowest part of the export.
 """
