@@ -73,12 +73,20 @@ def read_text_file(path: Path, what: str, limit: int = 50_000_000) -> str:
 
 
 def file_label(text: str) -> str:
-    """A patient key or label as it appears in file names: letters, digits, '.', '_', '-'."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:64]
+    """A patient key or label as it appears in file names: letters and digits of any script
+    ("患者-甲"), '.', '_' and '-'; anything else becomes '-'."""
+    return re.sub(r"[^\w.-]+", "-", text).strip("-.")[:64]
 
 
 def plan_filename(template_id: str, start: date, patient: str | None, suffix: str) -> str:
-    """``nct06478355_2026-01-05.ics``; with a patient key or label, ``<it>_<id>_<start>.ics``."""
+    """``nct06478355_2026-01-05.ics``; with a patient key or label, ``<it>_<id>_<start>.ics``.
+
+    InputError for a label with no letter or digit: its files would take the plain name of
+    the template and start date, and another patient's could overwrite them."""
     stem = f"{template_id}_{start.isoformat()}"
-    label = file_label(patient) if patient else ""
-    return f"{label}_{stem}{suffix}" if label else f"{stem}{suffix}"
+    if not patient:
+        return f"{stem}{suffix}"
+    label = file_label(patient)
+    if not label:
+        raise InputError(f"patient label '{patient}' has no letter or digit to name its files by")
+    return f"{label}_{stem}{suffix}"

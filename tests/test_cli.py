@@ -152,6 +152,26 @@ def test_generate_with_patient_label_names_the_file(runner, tmp_path):
     assert (tmp_path / "Patient-017_nct06478355_2026-01-05.ics").is_file()
 
 
+def test_chinese_patient_labels_name_their_own_files(runner, tmp_path):
+    """Two patients' labels in Chinese give two sets of files, not one overwritten by the
+    other (found by a coordinator's acceptance test)."""
+    for label in ("患者 甲", "患者 乙"):
+        result = runner.invoke(cli, ["generate", *SEED_ARGS, "--patient", label,
+                                     "--now", "2026-01-01T00:00:00Z", "-o", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"{who}_nct06478355_2026-01-05.{ext}" for who in ("患者-乙", "患者-甲") for ext in ("ics", "pdf")
+    ]
+
+
+def test_a_label_with_nothing_to_name_files_by_is_refused(runner, tmp_path):
+    result = runner.invoke(cli, ["generate", *SEED_ARGS, "--patient", "***",
+                                 "--now", "2026-01-01T00:00:00Z", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: patient label '***' has no letter or digit to name its files by"
+    assert not list(tmp_path.iterdir())
+
+
 def test_source_date_epoch_sets_dtstamp(runner, tmp_path):
     result = runner.invoke(cli, ["generate", *SEED_ARGS, "-o", str(tmp_path)],
                            env={"SOURCE_DATE_EPOCH": "1767225600"})
