@@ -516,12 +516,13 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None
     revision = issued.revision
     for path in issued.files:
         click.echo(f"Wrote {path}")
-    if issued.previous is None:
+    if issued.replaces is None:
         click.echo(f"Version 1 of {key}: {len(issued.plan.events)} events.")
     else:
+        previous, issued_on = issued.replaces
         click.echo(
-            f"Version {issued.version} of {key} (replaces version {issued.previous.version} of "
-            f"{issued.previous.issued_at[:10]}): {len(revision.changed)} changed, "
+            f"Version {issued.version} of {key} (replaces version {previous} of "
+            f"{issued_on.isoformat()}): {len(revision.changed)} changed, "
             f"{len(revision.added)} new, {len(revision.cancelled)} cancelled."
         )
 

@@ -158,6 +158,9 @@ class Issued:
     revision: Revision
     plan: Plan
     previous: StoredVersion | None
+    replaces: tuple[int, date] | None
+    """The previous version's number and the day it was issued, in the plan's time zone (the
+    day its PDF says it was generated)."""
 
 
 def issue(
@@ -181,7 +184,8 @@ def issue(
         stem = plan_filename(plan.template.id, plan.start, stored.patient_key, "")
         replaces = None
         if previous is not None:
-            replaces = (previous.version, datetime.fromisoformat(previous.issued_at).date())
+            issued = datetime.fromisoformat(previous.issued_at).astimezone(plan.request.timezone)
+            replaces = (previous.version, issued.date())
         files = render(plan, now, stored.label, output, revision, number, replaces)
         written = write_files(outdir, {f"{stem}_v{number}{suffix}": data
                                        for suffix, data in files.items()})
@@ -191,4 +195,4 @@ def issue(
             files=[str(p) for p in written],
             entries={uid: e.to_json() for uid, e in revision.entries.items()},
         ))
-    return Issued(number, written, revision, plan, previous)
+    return Issued(number, written, revision, plan, previous, replaces)

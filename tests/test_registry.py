@@ -284,3 +284,21 @@ def test_window_warnings_are_given_once(db):
                  "--days", "1", "--reason", "x")
     assert second.exit_code == 0
     assert "Warning:" not in second.output
+
+
+def test_the_replaced_version_is_dated_as_its_own_pdf_is(db, tmp_path):
+    """Version 1 issued at 20:00 UTC on 1 March is the 2nd in Shanghai, where its PDF says it
+    was generated: version 2 says it replaces version 1 of 2026-03-02, on screen and in print
+    (found by a coordinator's acceptance test)."""
+    from pypdf import PdfReader
+
+    register(db)
+    out = tmp_path / "out"
+    assert run(db, "issue", "P017", "-o", str(out), "--now", "2026-03-01T20:00:00Z").exit_code == 0
+    first = PdfReader(out / "P017_nct06478355_2026-03-02_v1.pdf").pages[0].extract_text()
+    assert "Generated 2026-03-02 04:00 (Asia/Shanghai)" in " ".join(first.split())
+    assert run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "x").exit_code == 0
+    second = run(db, "issue", "P017", "-o", str(out), "--now", "2026-04-10T01:00:00Z")
+    assert "(replaces version 1 of 2026-03-02)" in second.output
+    page = PdfReader(out / "P017_nct06478355_2026-03-02_v2.pdf").pages[0].extract_text()
+    assert "Version 2, replaces version 1 of 2026-03-02" in " ".join(page.split())
