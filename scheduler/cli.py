@@ -23,7 +23,7 @@ from scheduler.adjust import Delay, Hold, Stop
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
 from scheduler.export import table
-from scheduler.files import plan_filename, read_text_file, write_files
+from scheduler.files import check_folder, plan_filename, read_text_file, write_files
 from scheduler.loader import load_template_file, shipped_templates
 from scheduler.options import (
     PlanOptions,
@@ -553,8 +553,10 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
     text = read_text_file(csv_file, "CSV file")
     cohort = read_cohort(text)
     stamp = resolve_now(now)
+    check_folder(outdir)  # once, not once per row
     started = time.perf_counter()
-    with click.progressbar(length=len(cohort.rows), label="Calendars", file=sys.stderr) as bar:
+    with click.progressbar(length=len(cohort.rows), label="Calendars", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as bar:
         results = run_cohort(cohort.rows, outdir, stamp, output, jobs=jobs,
                              progress=lambda _: bar.update(1))
     failed = sorted([*cohort.errors, *(r for r in results if r.error)], key=lambda r: r.line)

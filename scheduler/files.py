@@ -20,8 +20,7 @@ def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
     is renamed, so a failure leaves no half-written output. Raises InputError when the
     directory cannot be made or written.
     """
-    if directory.exists() and not directory.is_dir():
-        raise InputError(f"-o {directory}: exists and is not a directory")
+    check_folder(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -47,6 +46,12 @@ def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
         for _, temporary in staged:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
+
+
+def check_folder(directory: Path) -> None:
+    """InputError when the output folder ``directory`` exists and is not a folder."""
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"-o {directory}: exists and is not a directory")
 
 
 def read_file_bytes(path: Path, what: str) -> bytes:

@@ -72,6 +72,17 @@ def test_missing_column_is_one_clear_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_output_folder_that_is_a_file_is_one_error_before_any_row(tmp_path):
+    """Not one message per row (found by a coordinator's acceptance test)."""
+    csv_path = tmp_path / "cohort.csv"
+    csv_path.write_text(HEADER + "P001,,nct06478355,2026-01-05,CN,Asia/Shanghai,,,\n"
+                                 "P002,,nct06478355,2026-01-12,CN,Asia/Shanghai,,,\n")
+    (tmp_path / "afile").write_text("x")
+    result = CliRunner().invoke(cli, ["batch", str(csv_path), "-o", str(tmp_path / "afile")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: -o {tmp_path / 'afile'}: exists and is not a directory"
+
+
 def test_sample_cohort_has_800_rows():
     sample = Path(__file__).resolve().parent.parent / "samples" / "cohort.csv"
     lines = sample.read_text().splitlines()
