@@ -6,6 +6,7 @@ status 2, in one place (:class:`_Group`); nothing is written when a command fail
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import getpass
@@ -283,10 +284,10 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def _registry(db: Path | None) -> Registry:
-    from scheduler.registry import Registry, default_path
+def _registry(db: Path | None, create: bool = False) -> contextlib.AbstractContextManager[Registry]:
+    from scheduler.registry import default_path, opened
 
-    return Registry(db or default_path())
+    return opened(db or default_path(), create)
 
 
 def _author(author: str | None) -> str:
@@ -334,7 +335,7 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     from scheduler import patients
 
     stamp = resolve_now(now)
-    with _registry(db) as registry:
+    with _registry(db, create=True) as registry:
         plan = patients.register(registry, key, label, template, options, stamp)
     click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "

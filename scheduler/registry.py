@@ -108,6 +108,30 @@ def default_path() -> Path:
     return platformdirs.user_data_path("scheduler") / "registry.sqlite3"
 
 
+@contextlib.contextmanager
+def opened(path: Path, create: bool = False) -> Iterator[Registry]:
+    """The registry at ``path``, closed after the block.
+
+    Without ``create``, a missing file is an InputError: a mistyped ``--db`` does not start
+    an empty registry. With it, a registry file made here is removed again when the block
+    fails, so that a first ``patient add`` that fails leaves nothing behind.
+    """
+    if not create and not path.exists():
+        raise InputError(f"--db {path}: no registry there (register a patient first with "
+                         "'scheduler patient add')")
+    made = not path.exists()
+    registry = Registry(path)
+    try:
+        yield registry
+    except BaseException:
+        registry.close()
+        if made:
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    registry.close()
+
+
 def _stored_plan(row: tuple[Any, ...]) -> StoredPlan:
     return StoredPlan(*row[:9], json.loads(row[9]), row[10])
 

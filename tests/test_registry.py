@@ -302,3 +302,19 @@ def test_the_replaced_version_is_dated_as_its_own_pdf_is(db, tmp_path):
     assert "(replaces version 1 of 2026-03-02)" in second.output
     page = PdfReader(out / "P017_nct06478355_2026-03-02_v2.pdf").pages[0].extract_text()
     assert "Version 2, replaces version 1 of 2026-03-02" in " ".join(page.split())
+
+
+def test_a_failed_command_leaves_no_registry_behind(tmp_path):
+    """A mistyped --db does not start an empty registry, and a first 'patient add' that fails
+    removes the file it made (found by a coordinator's acceptance test)."""
+    db = tmp_path / "new.sqlite3"
+    added = run(db, "patient", "add", "P1", "nct0647835", "--start", "2026-09-28")
+    assert added.exit_code == 2
+    assert "unknown template 'nct0647835'" in added.stderr
+    issued = run(db, "issue", "P1", "-o", str(tmp_path / "out"))
+    assert issued.exit_code == 2
+    assert issued.stderr.strip() == (f"Error: --db {db}: no registry there (register a patient "
+                                     "first with 'scheduler patient add')")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    register(db)  # a good first 'patient add' makes it
+    assert db.is_file()
