@@ -31,6 +31,14 @@ MAX_SEARCH_DAYS = 60
 """How far ``next``/``previous`` look for a working day before giving up."""
 
 
+SET_EACH_YEAR = frozenset({"CN"})
+"""Countries whose days off around a festival and make-up working days are set by a
+government notice each year (China's State Council publishes the next year's in the
+autumn). The ``holidays`` package keeps the notices it knows as ``special_public_holidays``;
+for a later year it has the festivals but only estimated days off and no make-up days, and
+the plan says so."""
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Which days a clinic works, and why it does not on the others."""
@@ -67,13 +75,21 @@ class WorkCalendar:
 
     def _fill(self, year: int) -> None:
         """Fill the holiday table of ``year`` once, keeping what ``holidays`` warns about it
-        (India's lunar holidays, for one, are known only to 2035)."""
+        (India's lunar holidays, for one, are known only to 2035) and whether the year's
+        official arrangement is missing (see :data:`SET_EACH_YEAR`)."""
         if year in self._gaps or self.public is None:
             return
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             self.public.get(date(year, 1, 1))  # fills the whole year
-        self._gaps[year] = "; ".join(sorted({str(w.message) for w in caught})) or None
+        gaps = sorted({str(w.message) for w in caught})
+        if self.region.partition("-")[0] in SET_EACH_YEAR:
+            published = getattr(self.public, "special_public_holidays", None) or {}
+            last = max(published, default=None)
+            if last is not None and year > last:
+                gaps.append(f"it has the official arrangement of days off and make-up working "
+                            f"days only up to {last}; {year} follows the usual rules")
+        self._gaps[year] = "; ".join(gaps) or None
 
     def coverage_gaps(self, first: date, last: date) -> dict[int, str]:
         """Years from ``first`` to ``last`` whose public holidays the ``holidays`` package

@@ -84,3 +84,23 @@ def test_a_year_the_holidays_package_knows_only_in_part_is_named_in_the_notes():
     ]
     within = make_plan("nct06478355", "2026-01-05", holidays="IN", tz="Asia/Kolkata")
     assert not [note for note in within.notes if "incomplete" in note]
+
+
+def test_a_chinese_year_without_its_official_arrangement_is_named_in_the_notes():
+    """China's days off and make-up working days are set by the State Council each year; the
+    holidays package (0.109) has them up to 2026, and for 2027 only estimates (9-10 February
+    as observed days, no make-up Saturdays). A plan into 2027 says so (found by a
+    coordinator's acceptance test)."""
+    from .conftest import make_plan
+
+    plan = make_plan("nct06478355", "2026-11-30", holidays="CN", tz="Asia/Shanghai")
+    gaps = [note for note in plan.notes if note.startswith("Public holidays for CN")]
+    assert gaps == [
+        "Public holidays for CN in 2027 are incomplete (the holidays package: it has the "
+        "official arrangement of days off and make-up working days only up to 2026; 2027 "
+        "follows the usual rules); check the dates in 2027 against the clinic's own calendar."
+    ]
+    within = make_plan("nct06478355", "2026-01-05", holidays="CN", tz="Asia/Shanghai")
+    assert not [note for note in within.notes if "incomplete" in note]
+    us = make_plan("cross", "2026-11-02", holidays="US", tz="America/New_York", horizon="24m")
+    assert not [note for note in us.notes if "incomplete" in note]  # set by rule, not by notice
