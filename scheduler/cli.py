@@ -413,6 +413,9 @@ def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
         if event.outside_window and event.uid not in already:
             click.echo(f"Warning: {event.title} on {event.date.isoformat()} is outside its "
                        f"window ({event.window_start} to {event.window_end}).")
+    for note in plan.notes:  # what this change newly says about the plan (a shortened cycle...)
+        if note not in before.notes and not note.startswith("Adjustment:"):
+            click.echo(f"Note: {note}")
 
 
 @cli.command()

@@ -364,7 +364,7 @@ class _Expansion:
             counts[drug.id] = spec if isinstance(spec, OpenEnded) else self.value(spec)
         planned = self.anchor_date(regimen.start)
         minimum_ends: dict[str, tuple[date, str]] = {}
-        previous_day1: date | None = None
+        previous: tuple[date, date] | None = None  # the cycle before: its day 1 and last dose
         delays = [a for a in self.request.adjustments
                   if isinstance(a, Delay) and a.regimen == regimen.id]
         cycle = 0
@@ -382,8 +382,15 @@ class _Expansion:
                 start_of_cycle = place(planned, regimen.on_non_working_day, self.calendar, what)
             day1 = start_of_cycle.date
             assert day1 is not None
-            self._check_cycle_order(regimen, cycle, day1, previous_day1)
-            previous_day1 = day1
+            self._check_cycle_order(regimen, cycle, day1, previous)
+            if previous is not None and any(d.days < 0 for d in delayed):
+                length = (day1 - previous[0]).days
+                if length < regimen.cycle_days:
+                    self.notes.append(
+                        f"{regimen.name}: cycle {cycle - 1} lasts {length} days, shorter than its "
+                        f"{regimen.cycle_days}, because cycle {cycle} was brought forward "
+                        f"({'; '.join(d.reason for d in delayed)})."
+                    )
             if cycle == 1:
                 minimum_ends = _minimum_ends(counts, day1)
             active: list[tuple[Any, str | None]] = []
@@ -404,24 +411,27 @@ class _Expansion:
                 raise PlanError(
                     f"'{regimen.id}' has cycles more than {MAX_PLAN_YEARS} years after the start"
                 )
+            given = len(self.events)
             for drug, continuation in active:
                 self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation, delay)
+            previous = (day1, max((e.date for e in self.events[given:]), default=day1))
             planned = day1 + timedelta(days=regimen.cycle_days)
 
     def _check_cycle_order(
-        self, regimen: Regimen, cycle: int, day1: date, previous_day1: date | None
+        self, regimen: Regimen, cycle: int, day1: date, previous: tuple[date, date] | None
     ) -> None:
-        """A cycle starts after the one before it, and not before the plan starts."""
+        """A cycle starts after the last dose of the one before it (``previous``: its day 1
+        and last dose), and not before the plan starts."""
         if day1 < self.start:
             raise PlanError(
                 f"{regimen.name}: cycle {cycle} day 1 would fall on {day1.isoformat()}, before "
                 f"the start date {self.start.isoformat()}: check the delays"
             )
-        if previous_day1 is not None and day1 <= previous_day1:
+        if previous is not None and day1 <= previous[1]:
             raise PlanError(
-                f"{regimen.name}: cycle {cycle} day 1 would fall on {day1.isoformat()}, not after "
-                f"cycle {cycle - 1} day 1 ({previous_day1.isoformat()}): a negative delay or the "
-                "'previous' rule moved it back too far"
+                f"{regimen.name}: cycle {cycle} day 1 would fall on {day1.isoformat()}, before "
+                f"cycle {cycle - 1} is over (its last dose is on {previous[1].isoformat()}): a "
+                "negative delay or the 'previous' rule moved it back too far"
             )
 
     def _drug_days(

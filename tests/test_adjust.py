@@ -162,9 +162,14 @@ def test_an_event_past_ten_years_is_refused():
 
 def test_a_negative_delay_may_not_overtake_the_cycle_before():
     plan = make_plan(SEED, "2026-03-02", holidays="CN", tz="Asia/Shanghai")
-    with pytest.raises(PlanError, match=r"cycle 2 day 1 would fall on 2026-03-02, not after "
-                                        r"cycle 1 day 1 \(2026-03-02\)"):
+    with pytest.raises(PlanError, match=r"cycle 2 day 1 would fall on 2026-03-02, before "
+                                        r"cycle 1 is over \(its last dose is on 2026-03-09\)"):
         adjusted(plan, Delay("immunochemo", 2, -21, "x"))
+    # brought back inside cycle 1 (before its day 8): refused, in words for a coordinator
+    with pytest.raises(PlanError, match=r"cycle 2 day 1 would fall on 2026-03-03, before "
+                                        r"cycle 1 is over \(its last dose is on 2026-03-09\): a "
+                                        r"negative delay"):
+        adjusted(plan, Delay("immunochemo", 2, -20, "x"))
     with pytest.raises(PlanError, match="cycle 2 day 1 would fall on 2026-02-24, before the "
                                         "start date 2026-03-02"):
         adjusted(plan, Delay("immunochemo", 2, -30, "x"))
@@ -173,12 +178,15 @@ def test_a_negative_delay_may_not_overtake_the_cycle_before():
         adjusted(plan, Delay("immunochemo", 1, -5, "x"))
     earlier = adjusted(plan, Delay("immunochemo", 2, -3, "clinic holiday"))
     assert dates(earlier.events, "cisplatin")[1] == "2026-03-20"  # the Friday before
+    assert ("Immunochemotherapy (21-day cycles): cycle 1 lasts 18 days, shorter than its 21, "
+            "because cycle 2 was brought forward (clinic holiday).") in earlier.notes
+    assert not [n for n in plan.notes if "shorter than" in n]
 
 
 def test_previous_rule_across_a_long_closure_is_refused():
     # Cycle 4 (planned Mon 16 Feb) moves back to Fri 13 Feb; cycle 5 (planned 20 Feb) too.
-    with pytest.raises(PlanError, match="cycle 5 day 1 would fall on 2026-02-13, not after "
-                                        r"cycle 4 day 1 \(2026-02-13\)"):
+    with pytest.raises(PlanError, match="cycle 5 day 1 would fall on 2026-02-13, before "
+                                        r"cycle 4 is over \(its last dose is on 2026-02-13\)"):
         make_plan(str(DATA / "templates" / "weekly_previous.yaml"), "2026-01-26",
                   holidays="CN", tz="Asia/Shanghai", closed=("2026-02-14..2026-02-23=Closure",))
 

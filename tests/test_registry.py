@@ -318,3 +318,11 @@ def test_a_failed_command_leaves_no_registry_behind(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     register(db)  # a good first 'patient add' makes it
     assert db.is_file()
+
+
+def test_bringing_a_cycle_forward_says_which_cycle_it_shortens(db):
+    register(db)
+    result = run(db, "delay", "P017", "--cycle", "2", "--days", "-3", "--reason", "clinic holiday")
+    assert result.exit_code == 0, result.output
+    assert ("Note: Immunochemotherapy (21-day cycles): cycle 1 lasts 18 days, shorter than its 21, "
+            "because cycle 2 was brought forward (clinic holiday).") in result.output
