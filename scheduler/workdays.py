@@ -15,6 +15,7 @@ Every closed day has a reason, which the expansion writes next to the events it 
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 MAX_SEARCH_DAYS = 60
 """How far ``next``/``previous`` look for a working day before giving up."""
 
+
+_AMERICAN_DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
 
 SET_EACH_YEAR = frozenset({"CN"})
 """Countries whose days off around a festival and make-up working days are set by a
@@ -107,8 +110,19 @@ class WorkCalendar:
             return None
         if day not in self._names:
             self._fill(day.year)
-            self._names[day] = self.public.get(day)
+            name = self.public.get(day)
+            if name and self._american_dates:
+                name = _AMERICAN_DATE.sub(r"\3-\1-\2", name)
+            self._names[day] = name
         return self._names[day]
+
+    @functools.cached_property
+    def _american_dates(self) -> bool:
+        """True when the ``holidays`` package writes dates in names as 02/14/2026 (its
+        American English, for China's "Day off (substituted from ...)"); they are given as
+        ISO dates instead, like every other date the tool prints."""
+        date_format = getattr(self.public, "substituted_date_format", None)
+        return bool(date_format) and self.public.tr(date_format) == "%m/%d/%Y"
 
     def closed_because(self, day: date) -> str | None:
         """Why ``day`` is not a working day ("Saturday", a holiday, a closure), or None."""

@@ -124,7 +124,7 @@ def test_spring_festival_during_radiotherapy():
     assert dates(plan.events, "nab-paclitaxel", cycle=4) == ["2026-02-24", "2026-03-03"]
     c4 = next(e for e in plan.events if e.component == "cisplatin" and e.cycle == 4)
     assert c4.moved_from == date(2026, 2, 23)
-    assert c4.reason == "Day off (substituted from 02/28/2026)"
+    assert c4.reason == "Day off (substituted from 2026-02-28)"
 
 
 class TestThursdayStartThroughThanksgiving:

@@ -95,7 +95,7 @@ def test_description_carries_dose_cycle_fraction_and_reason(seed):
     text = str(by_uid[moved.uid]["DESCRIPTION"])
     assert "cisplatin 60–75 mg/m²" in text
     assert "Cycle 4, day 1 (21-day cycles)." in text
-    assert "Moved from 2026-02-23 (Day off (substituted from 02/28/2026))." in text
+    assert "Moved from 2026-02-23 (Day off (substituted from 2026-02-28))." in text
 
 
 def test_alarm_status_category_location(seed):
