@@ -179,17 +179,14 @@ def _layout_legend(items: list[_LegendItem], width: float) -> list[list[tuple[fl
 
 
 def _draw_legend(canv: Canvas, lines: list[list[tuple[float, _LegendItem]]], bottom: float) -> None:
-    """Draw a laid-out legend with its last line's baseline at ``bottom``: the shapes, then
-    the marks and texts in one text object."""
-    placed = [
-        (x, bottom + (len(lines) - 1 - n) * LEADING, item)
-        for n, line in enumerate(lines) for x, item in line
-    ]
-    for x, y, item in placed:
-        if item.symbol is not None:
-            item.symbol(canv, x, y)
+    """Draw a laid-out legend with its last line's baseline at ``bottom``: the shapes as they
+    come, the marks and texts in one text object (written when it is complete)."""
     with _Text(canv) as text:
-        for x, y, item in placed:
-            if item.glyph:
-                text.put(x, y, item.glyph, BODY, True)
-            text.put(x + item.symbol_width, y, item.text, BODY)
+        for n, line in enumerate(lines):
+            y = bottom + (len(lines) - 1 - n) * LEADING
+            for x, item in line:
+                if item.symbol is not None:
+                    item.symbol(canv, x, y)
+                if item.glyph:
+                    text.put(x, y, item.glyph, BODY, True)
+                text.put(x + item.symbol_width, y, item.text, BODY)

@@ -162,8 +162,8 @@ class _MonthPage(_FullPage):
 
     def _cell(self, day: date, x: float, y: float, w: float, h: float) -> None:
         """One day: shading, day number, holiday/closure label and moves away, then its
-        events; what does not fit ends with "+N more (see list)". The shapes are drawn
-        first, then the cell's text in one text object."""
+        events; what does not fit ends with "+N more (see list)". The marks are written as they
+        come; the cell's text, one text object, when it is complete."""
         canv, words = self.canv, self.ctx.words
         pad = 3.0
         top = y + h - 10.5
@@ -188,17 +188,14 @@ class _MonthPage(_FullPage):
         items = _cell_items(self.ctx.by_day.get(day, []), self.ctx)
         blocks, hidden = _fit([(item, _wrap(item.text, inner - 10, BODY)) for item in items],
                               capacity - first_line)
-        line = first_line
-        for item, lines in blocks:
-            _draw_mark(canv, item.kind, x + pad + 3.5, top - line * LEADING + 3.2, 6.5, item.colour)
-            line += len(lines)
         with _Text(canv) as text:
             text.put(x + pad, top, number, 10, True)
             for n, note in enumerate(note_lines):
                 indent = number_w + 4 if n == 0 else 0
                 text.put(x + pad + indent, top - n * LEADING, note, BODY, False, SOFT_INK)
             line = first_line
-            for _, lines in blocks:
+            for item, lines in blocks:
+                _draw_mark(canv, item.kind, x + pad + 3.5, top - line * LEADING + 3.2, 6.5, item.colour)
                 for event_line in lines:
                     text.put(x + pad + 10, top - line * LEADING, event_line, BODY)
                     line += 1
