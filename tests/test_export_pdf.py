@@ -611,6 +611,6 @@ def test_a_split_paragraph_leaves_no_line_alone():
 
 
 def laid_out(block, width: float) -> tuple[str, ...]:
-    """A flowable's lines once laid out ``width`` wide."""
+    """A block's lines once laid out ``width`` wide (a bold lead-in joined to its text)."""
     block.wrap(width, 1000)
-    return block.lines
+    return tuple(" ".join(text for _, text, _ in row if text) for row in block.rows)

@@ -49,11 +49,6 @@ class _Lines(Flowable):
         self._fixed = False
         """A part of a split block keeps the rows it was given."""
 
-    @property
-    def lines(self) -> tuple[str, ...]:
-        """The text of each line."""
-        return tuple(" ".join(text for _, text, _ in row if text) for row in self.rows)
-
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         """Break the text into lines ``available_width`` wide; returns the block's size."""
         if not self._fixed and self._laid_out_for != available_width:
