@@ -6,21 +6,17 @@ status 2, in one place (:class:`_Group`); nothing is written when a command fail
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import getpass
-import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from scheduler import __version__
-from scheduler.adjust import Delay, Hold, Stop
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
 from scheduler.export import table
@@ -37,9 +33,6 @@ from scheduler.options import (
 )
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan
-
-if TYPE_CHECKING:
-    from scheduler.registry import Registry
 
 
 class _UserError(click.ClickException):
@@ -141,6 +134,11 @@ output_options = _option_set("output", OutputOptions, [
                  show_default=True, help="Language of the PDF: English, Chinese, or both."),
 ])
 """How the .ics and the PDF are written (generate, issue, batch)."""
+
+
+now_option = click.option("--now", metavar="TIMESTAMP",
+                          help="The time to record, e.g. 2026-01-01T08:00:00Z. Default: "
+                               "SOURCE_DATE_EPOCH if set, else the current time.")
 
 
 def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Plan:
@@ -272,265 +270,6 @@ def generate(
                    "--plan-key, or register the patient and use 'scheduler issue'.")
 
 
-# --- the patient registry -------------------------------------------------------------------
-
-
-def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--db``, shared by every registry command."""
-    return click.option(
-        "--db", type=click.Path(path_type=Path), envvar="SCHEDULER_DB", metavar="FILE",
-        help="Registry file (SQLite). Default: $SCHEDULER_DB, else a file in your user data "
-             "folder.",
-    )(command)
-
-
-def _registry(db: Path | None, create: bool = False) -> contextlib.AbstractContextManager[Registry]:
-    from scheduler.registry import default_path, opened
-
-    return opened(db or default_path(), create)
-
-
-def _author(author: str | None) -> str:
-    return author or os.environ.get("USER") or getpass.getuser()
-
-
-author_option = click.option("--author", metavar="NAME",
-                             help="Who makes the change (default: your user name).")
-now_option = click.option("--now", metavar="TIMESTAMP",
-                          help="The time to record, e.g. 2026-01-01T08:00:00Z. Default: "
-                               "SOURCE_DATE_EPOCH if set, else the current time.")
-
-
-@cli.group()
-def patient() -> None:
-    """Register patients' plans, list them and show one.
-
-    \b
-    Example:
-        scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
-        scheduler patient list
-        scheduler patient show P017
-    """
-
-
-@patient.command("add")
-@click.argument("key")
-@click.argument("template")
-@plan_options
-@click.option("--label", metavar="TEXT", help="Display label for calendars and file names.")
-@db_option
-@now_option
-def patient_add(key: str, template: str, options: PlanOptions, label: str | None,
-                db: Path | None, now: str | None) -> None:
-    """Register KEY's plan: TEMPLATE from --start with the plan options.
-
-    KEY is a pseudonymous patient key (a study number, not a name). It never goes into
-    event UIDs. The template's text is stored with the plan, so editing the file later
-    does not change an issued plan.
-
-    \b
-    Example:
-        scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
-    """
-    from scheduler import patients
-
-    stamp = resolve_now(now)
-    with _registry(db, create=True) as registry:
-        plan = patients.register(registry, key, label, template, options, stamp)
-    click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
-               f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
-               f"{plan.last_date.isoformat()}")
-    for note in plan.notes:
-        click.echo(f"Note: {note}")
-
-
-@patient.command("list")
-@db_option
-def patient_list(db: Path | None) -> None:
-    """List registered patients: key, label, template, start, last version.
-
-    \b
-    Example:
-        scheduler patient list
-    """
-    with _registry(db) as registry:
-        for stored in registry.plans():
-            versions = registry.versions(stored.id)
-            click.echo(f"{stored.patient_key}\t{stored.label or ''}\t{stored.template_id}\t"
-                       f"{stored.start}\tversion {versions[-1].version if versions else '-'}")
-
-
-@patient.command("show")
-@click.argument("key")
-@db_option
-@click.option("--events", is_flag=True, help="Also print the current plan's events.")
-def patient_show(key: str, db: Path | None, events: bool) -> None:
-    """Show KEY's plan, its adjustments and its issued versions.
-
-    \b
-    Example:
-        scheduler patient show P017 --events
-    """
-    from scheduler import patients
-
-    with _registry(db) as registry:
-        stored = registry.plan(key)
-        adjustments = registry.adjustments(stored.id)
-        versions = registry.versions(stored.id)
-        plan = patients.current_plan(registry, key)
-    click.echo(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else ""))
-    click.echo(f"Template {stored.template_id} from {stored.template_path}, "
-               f"sha256 {stored.template_sha256[:12]}")
-    if patients.template_changed(stored):
-        click.echo("Warning: the template file has changed since this plan was registered; "
-                   "the plan keeps the registered copy.")
-    click.echo(f"Registered {stored.created_at}")
-    click.echo("Adjustments:" if adjustments else "Adjustments: none")
-    for number, item in enumerate(adjustments, start=1):
-        click.echo(f"  {number}. {item.adjustment.describe()} ({item.author}, {item.created_at})")
-    click.echo("Issued versions:" if versions else "Issued versions: none")
-    for version in versions:
-        click.echo(f"  version {version.version}, {version.issued_at}: {', '.join(version.files)}")
-    click.echo(table.to_text(plan) if events else
-               f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
-               f"{plan.last_date.isoformat()}", nl=not events)
-
-
-def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
-            now: str | None) -> None:
-    from scheduler import patients
-
-    stamp = resolve_now(now)
-    with _registry(db) as registry:
-        before, plan = patients.adjust(registry, key, adjustment, _author(author), stamp)
-    recorded = plan.request.adjustments[-1]
-    click.echo(f"Recorded for {key}: {recorded.describe()}")
-    click.echo(f"The plan now has {len(plan.events)} events, {plan.first_date.isoformat()} to "
-               f"{plan.last_date.isoformat()}. Run 'scheduler issue {key} -o OUTDIR' to hand "
-               "out the new version.")
-    already = {e.uid for e in before.events if e.outside_window}
-    for event in plan.events:
-        if event.outside_window and event.uid not in already:
-            click.echo(f"Warning: {event.title} on {event.date.isoformat()} is outside its "
-                       f"window ({event.window_start} to {event.window_end}).")
-    for note in plan.notes:  # what this change newly says about the plan (a shortened cycle...)
-        if note not in before.notes and not note.startswith("Adjustment:"):
-            click.echo(f"Note: {note}")
-
-
-@cli.command()
-@click.argument("key")
-@click.option("--cycle", type=click.IntRange(min=1), required=True, help="The cycle to delay.")
-@click.option("--days", type=click.IntRange(-60, 365), required=True,
-              help="Days to delay it by (negative to bring it forward).")
-@click.option("--reason", required=True, help="Why, e.g. 'neutropenia'.")
-@click.option("--regimen", default="", metavar="ID",
-              help="The regimen, when the template has more than one.")
-@author_option
-@now_option
-@db_option
-def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: str | None,
-          now: str | None, db: Path | None) -> None:
-    """Delay cycle N of KEY's regimen (and what follows it) by D days.
-
-    Later cycles of the same regimen move with it (each starts its cycle length after the
-    actual day 1 of the one before); radiotherapy not anchored to the regimen stays. The new
-    dates still follow the working-day rules. A date pushed outside its window is reported.
-
-    \b
-    Example:
-        scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia"
-    """
-    if days == 0:
-        raise _UserError("--days: a delay of 0 days changes nothing")
-    _record(key, Delay(regimen, cycle, days, reason), db, author, now)
-
-
-@cli.command()
-@click.argument("key")
-@click.option("--component", required=True, metavar="ID", help="Component to hold, e.g. rt.")
-@click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda v: parse_date(v, "--from")), help="First held day.")
-@click.option("--days", type=click.IntRange(1, 366), required=True,
-              help="Number of calendar days held.")
-@click.option("--reason", required=True, help="Why, e.g. 'mucositis'.")
-@author_option
-@now_option
-@db_option
-def hold(key: str, component: str, start: Any, days: int, reason: str, author: str | None,
-         now: str | None, db: Path | None) -> None:
-    """Hold a component of KEY's plan for D calendar days from a date.
-
-    Radiotherapy fractions resume after the hold and all fractions are kept; a drug's dose,
-    daily medication or visit in the held days is left out.
-
-    \b
-    Example:
-        scheduler hold P017 --component rt --from 2026-04-20 --days 2 --reason "mucositis"
-    """
-    _record(key, Hold(component, start, days, reason), db, author, now)
-
-
-@cli.command()
-@click.argument("key")
-@click.option("--component", required=True, metavar="ID",
-              help="Component (or regimen) to stop, e.g. pd1.")
-@click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda v: parse_date(v, "--from")),
-              help="First day with no more treatment.")
-@click.option("--reason", required=True, help="Why, e.g. 'progression'.")
-@author_option
-@now_option
-@db_option
-def stop(key: str, component: str, start: Any, reason: str, author: str | None,
-         now: str | None, db: Path | None) -> None:
-    """Stop a component of KEY's plan: its events from a date on are cancelled.
-
-    \b
-    Example:
-        scheduler stop P017 --component pd1 --from 2026-09-01 --reason "progression"
-    """
-    _record(key, Stop(component, start, reason), db, author, now)
-
-
-@cli.command("issue")
-@click.argument("key")
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
-              metavar="OUTDIR", help="Folder to write into (created if missing).")
-@output_options
-@now_option
-@db_option
-def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None,
-                  db: Path | None) -> None:
-    """Write KEY's plan as its next version (.ics and PDF) and record it.
-
-    Event UIDs stay the same across versions. Events whose date, time or text changed get
-    a higher SEQUENCE; events that went away are written as STATUS:CANCELLED. See README,
-    "Importing", for what each calendar client does with a new version.
-
-    \b
-    Example:
-        scheduler issue P017 -o out/
-    """
-    from scheduler import patients
-
-    stamp = resolve_now(now)
-    with _registry(db) as registry:
-        issued = patients.issue(registry, key, outdir, stamp, output)
-    revision = issued.revision
-    for path in issued.files:
-        click.echo(f"Wrote {path}")
-    if issued.replaces is None:
-        click.echo(f"Version 1 of {key}: {len(issued.plan.events)} events.")
-    else:
-        previous, issued_on = issued.replaces
-        click.echo(
-            f"Version {issued.version} of {key} (replaces version {previous} of "
-            f"{issued_on.isoformat()}): {len(revision.changed)} changed, "
-            f"{len(revision.added)} new, {len(revision.cancelled)} cancelled."
-        )
-
-
 @cli.command()
 @click.argument("csv_file", metavar="PATIENTS.csv", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
@@ -574,3 +313,7 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
     if failed:
         sys.exit(2)
 
+
+# The registry's commands (patient, delay, hold, stop, revert, issue, registry, user, feed,
+# serve) live in their own module; importing it adds them to this group.
+from scheduler import cli_registry  # noqa: E402, F401

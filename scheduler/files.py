@@ -6,7 +6,8 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -20,32 +21,62 @@ def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
     is renamed, so a failure leaves no half-written output. Raises InputError when the
     directory cannot be made or written.
     """
+    staged = stage_files(directory, files)
+    try:
+        return staged.publish()
+    finally:
+        staged.discard()
+
+
+@dataclass
+class Staged:
+    """Files written and flushed under temporary names, not yet in place."""
+
+    directory: Path
+    temporaries: dict[str, Path]
+
+    def publish(self, between: Callable[[], None] | None = None) -> list[Path]:
+        """Rename every file to its final name (``between`` runs after each rename)."""
+        written = []
+        try:
+            for name, temporary in self.temporaries.items():
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, self.directory / name)
+                written.append(self.directory / name)
+                if between is not None:
+                    between()
+        except OSError as error:
+            raise InputError(f"-o {self.directory}: cannot write ({error.strerror})") from None
+        return written
+
+    def discard(self) -> None:
+        """Remove whatever is still under a temporary name."""
+        for temporary in self.temporaries.values():
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+
+
+def stage_files(directory: Path, files: Mapping[str, bytes]) -> Staged:
+    """Write ``files`` under temporary names ``.<name>.<random>.tmp`` in ``directory``
+    (created if needed), flushed to disk; nothing is left behind if this fails."""
     check_folder(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
-    staged: list[tuple[str, Path]] = []
+    staged = Staged(directory, {})
     try:
         for name, content in files.items():
             handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-            staged.append((name, Path(temporary)))
+            staged.temporaries[name] = Path(temporary)
             with os.fdopen(handle, "wb") as stream:
                 stream.write(content)
                 stream.flush()
                 os.fsync(stream.fileno())
-        written = []
-        for name, temporary in staged:
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, directory / name)
-            written.append(directory / name)
-        return written
     except OSError as error:
+        staged.discard()
         raise InputError(f"-o {directory}: cannot write ({error.strerror})") from None
-    finally:
-        for _, temporary in staged:
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
+    return staged
 
 
 def check_folder(directory: Path) -> None:

@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.adjust import Adjustment, Delay
+from scheduler import history
+from scheduler.adjust import Adjustment, Delay, to_record
 from scheduler.errors import InputError
 from scheduler.expand import expand
-from scheduler.files import plan_filename, write_files
+from scheduler.files import plan_filename, stage_files, write_files
+from scheduler.history import Change, check_reason, check_text
 from scheduler.loader import load_template_text, resolve_template
 from scheduler.options import PlanOptions, request_for
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan, PlanRequest
 from scheduler.protocol import Regimen
-from scheduler.registry import Registry, StoredPlan, StoredVersion
+from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point
 from scheduler.reissue import Entry, Revision, revise
 from scheduler.units import parse_span
 from scheduler.workdays import make_calendar
@@ -44,24 +46,35 @@ def _settings(request: PlanRequest) -> dict[str, Any]:
     }
 
 
-def register(
-    registry: Registry,
-    patient_key: str,
-    label: str | None,
-    template_ref: str,
-    options: PlanOptions,
-    now: datetime,
-) -> Plan:
-    """Add a patient's plan; the plan is expanded once first, so a bad one is never stored."""
+LABEL_MAX = 100
+AUTHOR_MAX = 64
+
+
+def check_key(patient_key: str) -> str:
+    """A patient key: a pseudonymous study number, never a name."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", patient_key):
         raise InputError(
             f"patient key '{patient_key}': use 1 to 64 letters, digits, '.', '_' or '-' "
             "(a study number such as P017, not a name)"
         )
+    return patient_key
+
+
+def check_author(author: str) -> str:
+    """Who makes a change, as recorded."""
+    return check_text(author, "author", AUTHOR_MAX)
+
+
+def prepare(patient_key: str, label: str | None, template_ref: str, options: PlanOptions,
+            now: datetime, author: str) -> tuple[StoredPlan, Plan]:
+    """The row and the plan that :func:`register` would store; the plan is expanded here, so a
+    bad one is refused before anything is written (the web app previews with this)."""
+    check_key(patient_key)
+    if label is not None:
+        label = check_text(label, "label", LABEL_MAX)
     template, path = resolve_template(template_ref)
     path = path.resolve()
     raw = path.read_bytes()
-    text = raw.decode("utf-8")
     request = request_for(template, options, patient_key)
     if not options.plan_key:  # a random key unless the coordinator gave a secret one
         request = replace(request, plan_key=secrets.token_hex(8))
@@ -73,15 +86,20 @@ def register(
         plan_key=request.plan_key,
         template_id=request.template.id,
         template_path=str(path),
-        template_text=text,
+        template_text=raw.decode("utf-8"),
         template_sha256=hashlib.sha256(raw).hexdigest(),
         start=options.start.isoformat(),
         settings=_settings(request),
         created_at=now.isoformat(),
+        created_by=check_author(author),
     )
+    return stored, plan
+
+
+def register(registry: Registry, stored: StoredPlan) -> None:
+    """Add a prepared plan (see :func:`prepare`); InputError if the key is taken."""
     with registry.transaction():
         registry.add_plan(stored)
-    return plan
 
 
 def request_of(stored: StoredPlan, adjustments: tuple[Adjustment, ...]) -> PlanRequest:
@@ -105,11 +123,39 @@ def request_of(stored: StoredPlan, adjustments: tuple[Adjustment, ...]) -> PlanR
     )
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A registered patient as stored now: the plan row, its history, its issued versions and
+    the plan computed from them. ``revision`` counts the changes: a change made from an older
+    revision is refused (:class:`StaleError`)."""
+
+    stored: StoredPlan
+    changes: list[Change]
+    versions: list[StoredVersion]
+    plan: Plan
+
+    @property
+    def revision(self) -> int:
+        """How many changes the plan has had."""
+        return len(self.changes)
+
+    @property
+    def ended(self) -> Change | None:
+        """The change that ended the plan, if any."""
+        return history.ended(self.changes)
+
+
+def snapshot(registry: Registry, patient_key: str, lock: bool = False) -> Snapshot:
+    """Everything about one patient, read in one go (inside a transaction when ``lock``)."""
+    stored = registry.plan(patient_key, lock=lock)
+    changes = registry.history(stored.id)
+    plan = expand(request_of(stored, history.adjustments(changes)))
+    return Snapshot(stored, changes, registry.versions(stored.id), plan)
+
+
 def current_plan(registry: Registry, patient_key: str) -> Plan:
-    """A registered patient's plan with every recorded adjustment applied."""
-    stored = registry.plan(patient_key)
-    adjustments = tuple(a.adjustment for a in registry.adjustments(stored.id))
-    return expand(request_of(stored, adjustments))
+    """A registered patient's plan with every change in force applied."""
+    return snapshot(registry, patient_key).plan
 
 
 def template_changed(stored: StoredPlan) -> bool:
@@ -120,22 +166,75 @@ def template_changed(stored: StoredPlan) -> bool:
     return hashlib.sha256(path.read_bytes()).hexdigest() != stored.template_sha256
 
 
-def adjust(
-    registry: Registry, patient_key: str, adjustment: Adjustment, author: str, now: datetime
-) -> tuple[Plan, Plan]:
-    """Record one adjustment; the plan with it must expand, or nothing is recorded.
+def _check_current(now: Snapshot, expected_revision: int | None) -> None:
+    if expected_revision is not None and expected_revision != now.revision:
+        raise StaleError(
+            f"the plan of {now.stored.patient_key} changed since you opened it (it had "
+            f"{expected_revision} changes, now {now.revision}: the last by {now.changes[-1].author}"
+            f" at {now.changes[-1].at}); look at it again before you change it")
+    if now.ended is not None:
+        raise InputError(f"the plan of {now.stored.patient_key} has ended "
+                         f"({now.ended.describe()}); it takes no more changes")
 
-    Returns the plan before and after, so that a caller can say what the change did.
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a change did: the plan before and after it."""
+
+    before: Plan
+    after: Plan
+    recorded: Change | None
+    """The change as recorded (None for a preview)."""
+
+
+def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author: str,
+           now: datetime, expected_revision: int | None = None, record: bool = True) -> Outcome:
+    """Record one delay, hold or stop; the plan with it must expand, or nothing is recorded.
+
+    With ``record=False`` nothing is written: the outcome is a preview of the change.
     """
+    adjustment = replace(adjustment, reason=check_reason(adjustment.reason))
+    author = check_author(author)
     with registry.transaction():
-        stored = registry.plan(patient_key)
+        current = snapshot(registry, patient_key, lock=True)
+        _check_current(current, expected_revision)
         if isinstance(adjustment, Delay) and adjustment.regimen == "":
-            adjustment = replace(adjustment, regimen=_only_regimen(stored))
-        earlier = tuple(a.adjustment for a in registry.adjustments(stored.id))
-        before = expand(request_of(stored, earlier))
-        after = expand(request_of(stored, (*earlier, adjustment)))
-        registry.add_adjustment(stored.id, adjustment, author, now)
-    return before, after
+            adjustment = replace(adjustment, regimen=_only_regimen(current.stored))
+        in_force = history.adjustments(current.changes)
+        after = expand(request_of(current.stored, (*in_force, adjustment)))
+        kind, fields = to_record(adjustment)
+        change = Change(current.revision + 1, kind, fields, author, now.isoformat())
+        if record:
+            registry.add_change(current.stored.id, kind, fields, author, now)
+    return Outcome(current.plan, after, change if record else None)
+
+
+def revert(registry: Registry, patient_key: str, number: int, reason: str, author: str,
+           now: datetime, expected_revision: int | None = None, record: bool = True) -> Outcome:
+    """Undo change ``number`` (a delay, hold or stop) by recording a revert of it."""
+    fields = {"change": number, "reason": check_reason(reason)}
+    author = check_author(author)
+    with registry.transaction():
+        current = snapshot(registry, patient_key, lock=True)
+        _check_current(current, expected_revision)
+        history.check_revert(current.changes, number)
+        change = Change(current.revision + 1, "revert", fields, author, now.isoformat())
+        after = expand(request_of(current.stored, history.adjustments([*current.changes, change])))
+        if record:
+            registry.add_change(current.stored.id, "revert", fields, author, now)
+    return Outcome(current.plan, after, change if record else None)
+
+
+def end(registry: Registry, patient_key: str, reason: str, author: str, now: datetime) -> Change:
+    """Mark the plan ended (treatment finished or patient withdrawn): its feed stops, its
+    history stays, and it takes no more changes."""
+    fields = {"reason": check_reason(reason)}
+    author = check_author(author)
+    with registry.transaction():
+        current = snapshot(registry, patient_key, lock=True)
+        _check_current(current, None)
+        registry.add_change(current.stored.id, "end", fields, author, now)
+    return Change(current.revision + 1, "end", fields, author, now.isoformat())
 
 
 def _only_regimen(stored: StoredPlan) -> str:
@@ -161,6 +260,8 @@ class Issued:
     replaces: tuple[int, date] | None
     """The previous version's number and the day it was issued, in the plan's time zone (the
     day its PDF says it was generated)."""
+    restored: list[Path]
+    """Files of earlier versions that a crash had left unwritten, written again now."""
 
 
 def issue(
@@ -169,30 +270,73 @@ def issue(
     outdir: Path,
     now: datetime,
     output: OutputOptions,
+    author: str = "scheduler",
+    expected_revision: int | None = None,
 ) -> Issued:
-    """Write the current plan as version N+1 (.ics and PDF) and record it, all or nothing."""
-    with registry.transaction():
-        stored = registry.plan(patient_key)
-        adjustments = tuple(a.adjustment for a in registry.adjustments(stored.id))
-        plan = expand(request_of(stored, adjustments))
-        versions = registry.versions(stored.id)
-        previous = versions[-1] if versions else None
-        entries = {uid: Entry.from_json(v) for uid, v in (previous.entries if previous else {}).items()}
-        revision = revise(entries, plan, now, output.discreet)
-        number = previous.version + 1 if previous else 1
-        # The key, not the label: keys are unique, labels need not be.
-        stem = plan_filename(plan.template.id, plan.start, stored.patient_key, "")
-        replaces = None
-        if previous is not None:
-            issued = datetime.fromisoformat(previous.issued_at).astimezone(plan.request.timezone)
-            replaces = (previous.version, issued.date())
-        files = render(plan, now, stored.label, output, revision, number, replaces)
-        written = write_files(outdir, {f"{stem}_v{number}{suffix}": data
-                                       for suffix, data in files.items()})
-        registry.add_version(stored.id, StoredVersion(
-            version=number,
-            issued_at=now.isoformat(),
-            files=[str(p) for p in written],
-            entries={uid: e.to_json() for uid, e in revision.entries.items()},
-        ))
-    return Issued(number, written, revision, plan, previous, replaces)
+    """Write the current plan as version N+1 (.ics and PDF) and record it with its files.
+
+    The files are written under temporary names first, the version is committed, and only then
+    are the files renamed into place. A crash before the commit leaves no version and no file
+    under a final name (the temporary files are removed by the next ``issue``); a crash after
+    it leaves the version recorded with its bytes in the registry, and the next ``issue`` of
+    the patient writes its missing files (``restored``).
+    """
+    author = check_author(author)
+    staged = None
+    try:
+        with registry.transaction():
+            current = snapshot(registry, patient_key, lock=True)
+            _check_current(current, expected_revision)
+            stored, plan, versions = current.stored, current.plan, current.versions
+            # The key, not the label: keys are unique, labels need not be.
+            stem = plan_filename(plan.template.id, plan.start, stored.patient_key, "")
+            restored = _restore(registry, stored, versions)
+            _remove_strays(outdir, stem)
+            previous = versions[-1] if versions else None
+            entries = {uid: Entry.from_json(v) for uid, v in (previous.entries if previous else {}).items()}
+            revision = revise(entries, plan, now, output.discreet)
+            number = previous.version + 1 if previous else 1
+            replaces = None
+            if previous is not None:
+                issued = datetime.fromisoformat(previous.issued_at).astimezone(plan.request.timezone)
+                replaces = (previous.version, issued.date())
+            rendered = render(plan, now, stored.label, output, revision, number, replaces)
+            named = {f"{stem}_v{number}{suffix}": data for suffix, data in rendered.items()}
+            staged = stage_files(outdir, named)
+            pause_point("staged")
+            folder = outdir.resolve()
+            registry.add_version(stored.id, StoredVersion(
+                version=number,
+                issued_at=now.isoformat(),
+                files=[str(folder / name) for name in named],
+                entries={uid: e.to_json() for uid, e in revision.entries.items()},
+                author=author,
+            ), named)
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    pause_point("committed")
+    written = staged.publish(between=lambda: pause_point("published-one"))
+    return Issued(number, written, revision, plan, previous, replaces, restored)
+
+
+def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersion]) -> list[Path]:
+    """Write the files of recorded versions that are missing on disk, from their stored bytes."""
+    restored: list[Path] = []
+    for version in versions:
+        missing = [Path(f) for f in version.files if not Path(f).exists()]
+        if not missing:
+            continue
+        contents = registry.version_files(stored.id, version.version)
+        for path in missing:
+            if path.name in contents:
+                restored += write_files(path.parent, {path.name: contents[path.name]})
+    return restored
+
+
+def _remove_strays(outdir: Path, stem: str) -> None:
+    """Remove temporary files an interrupted ``issue`` of this plan left in ``outdir``."""
+    if outdir.is_dir():
+        for stray in outdir.glob(f".{stem}_v*.tmp"):
+            stray.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -57,3 +58,49 @@ def dates(events: list[Event] | tuple[Event, ...], component: str, **match: obje
 def data_dir() -> Path:
     """The folder of test data files."""
     return DATA
+
+
+POSTGRES_ADMIN_URL = "SCHEDULER_TEST_POSTGRES"
+"""A PostgreSQL URL whose role may create databases; each registry test gets its own."""
+
+
+def _postgres_database(request: pytest.FixtureRequest) -> str:
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin = os.environ.get(POSTGRES_ADMIN_URL)
+    if not admin:
+        message = (f"PostgreSQL not configured: start it and set {POSTGRES_ADMIN_URL}="
+                   "postgresql://scheduler:scheduler@localhost/scheduler (what .ci/run does)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    url = sa.make_url(admin).set(drivername="postgresql+psycopg")
+    name = f"scheduler_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+    request.addfinalizer(drop)
+    return url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A registry location that does not exist yet: a SQLite file, or an empty PostgreSQL
+    database (every registry test runs on both engines)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "registry.sqlite3")
+    return _postgres_database(request)
+
+
+@pytest.fixture
+def pg_db(request: pytest.FixtureRequest) -> str:
+    """An empty PostgreSQL database (for the tests of PostgreSQL alone)."""
+    return _postgres_database(request)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -13,26 +12,36 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from icalendar import Calendar
 
 from scheduler.cli import cli
-from scheduler.registry import PAUSE_FOR_TESTS, Registry
+from scheduler.registry import PAUSE_FOR_TESTS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def db(tmp_path) -> Path:
-    return tmp_path / "registry.sqlite3"
+def run(db: str, *args: str, **kwargs: object):
+    return CliRunner().invoke(cli, [*args, "--db", db], **kwargs)
 
 
-def run(db: Path, *args: str):
-    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
-    return result
+def count(db: str, table: str = "adjustments") -> int:
+    """Rows in a table, read with plain SQLAlchemy (SQLite: after an integrity check)."""
+    url = sa.make_url(db if "://" in db else f"sqlite:///{db}")
+    if url.get_backend_name() == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if url.get_backend_name() == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            return int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
+    finally:
+        engine.dispose()
 
 
-def register(db: Path, key: str = "P017", start: str = "2026-03-02") -> None:
+def register(db: str, key: str = "P017", start: str = "2026-03-02") -> None:
     result = run(db, "patient", "add", key, "nct06478355", "--start", start,
                  "--label", "Patient 017", "--now", "2026-03-01T00:00:00Z")
     assert result.exit_code == 0, result.output
@@ -44,36 +53,17 @@ def vevents(path: Path) -> dict[str, object]:
 
 def test_add_list_show(db):
     register(db)
-    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    if "://" not in db:
+        assert stat.S_IMODE(Path(db).stat().st_mode) == 0o600
     listing = run(db, "patient", "list")
-    assert listing.output == "P017\tPatient 017\tnct06478355\t2026-03-02\tversion -\n"
+    assert listing.stdout == ("KEY\tLABEL\tTEMPLATE\tSTART\tVERSION\tSTATUS\n"
+                              "P017\tPatient 017\tnct06478355\t2026-03-02\t-\tactive\n")
     shown = run(db, "patient", "show", "P017")
     assert "Patient P017 (Patient 017)" in shown.output
-    assert "Adjustments: none" in shown.output
+    assert "Changes: none" in shown.output
     again = run(db, "patient", "add", "P017", "nct06478355", "--start", "2026-03-02")
     assert again.exit_code == 2
     assert "patient 'P017' is already registered" in again.stderr
-
-
-def test_schema_version_is_recorded(db):
-    register(db)
-    connection = sqlite3.connect(db)
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
-    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    connection.execute("PRAGMA user_version = 99")
-    connection.commit()
-    connection.close()
-    result = run(db, "patient", "list")
-    assert result.exit_code == 2
-    assert "made by a newer scheduler (schema 99" in result.stderr
-
-
-def test_not_a_registry_is_refused(tmp_path):
-    junk = tmp_path / "junk.db"
-    junk.write_bytes(b"this is not sqlite" * 100)
-    result = run(junk, "patient", "list")
-    assert result.exit_code == 2
-    assert "not a scheduler registry" in result.stderr
 
 
 def test_delay_then_reissue_replaces_in_place(db, tmp_path):
@@ -84,7 +74,8 @@ def test_delay_then_reissue_replaces_in_place(db, tmp_path):
     delayed = run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "neutropenia",
                   "--author", "nurse.li", "--now", "2026-04-10T00:00:00Z")
     assert delayed.exit_code == 0, delayed.output
-    assert "Recorded for P017: cycle 3 of immunochemo delayed 7 days: neutropenia" in delayed.output
+    assert ("Recorded for P017: cycle 3 of immunochemo delayed 7 days: neutropenia (change 1)"
+            in delayed.output)
     second = run(db, "issue", "P017", "-o", str(out), "--now", "2026-04-10T01:00:00Z")
     assert second.exit_code == 0, second.output
     assert ("Version 2 of P017 (replaces version 1 of 2026-03-01): 21 changed, 0 new, "
@@ -129,7 +120,7 @@ def test_radiotherapy_hold_through_the_cli(db):
     shown = run(db, "patient", "show", "P017", "--events")
     rt_lines = [line for line in shown.output.splitlines() if "Radiotherapy – fraction" in line]
     assert len(rt_lines) == 30
-    assert "1. rt held 2026-03-02 to 2026-03-03: mucositis" in shown.output
+    assert "1. rt held 2026-03-02 to 2026-03-03: mucositis (" in shown.output
 
 
 def test_a_refused_adjustment_records_nothing(db):
@@ -140,8 +131,7 @@ def test_a_refused_adjustment_records_nothing(db):
     result = run(db, "stop", "P017", "--component", "surgery", "--from", "2026-05-01",
                  "--reason", "x")
     assert result.exit_code == 2
-    with Registry(db) as registry:
-        assert registry.adjustments(registry.plan("P017").id) == []
+    assert count(db) == 0
 
 
 def test_edited_template_file_does_not_change_the_plan(db, tmp_path):
@@ -160,39 +150,29 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _count_adjustments(db: Path) -> int:
-    connection = sqlite3.connect(db)
-    try:
-        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return connection.execute("SELECT count(*) FROM adjustments").fetchone()[0]
-    finally:
-        connection.close()
-
-
 def test_kill_9_during_delay_leaves_the_previous_state(db):
     register(db)
     env = {**os.environ, PAUSE_FOR_TESTS: "30"}
     process = _cli("delay", "P017", "--cycle", "3", "--days", "7", "--reason", "x",
-                   "--db", str(db), env=env)
+                   "--db", db, env=env)
     time.sleep(3)  # the adjustment row is written; the process waits before COMMIT
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert _count_adjustments(db) == 0
+    assert count(db) == 0
     ok = run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "x")
     assert ok.exit_code == 0, ok.output
-    assert _count_adjustments(db) == 1
+    assert count(db) == 1
 
 
 def test_kill_9_during_issue_leaves_the_previous_state(db, tmp_path):
     register(db)
     out = tmp_path / "out"
     env = {**os.environ, PAUSE_FOR_TESTS: "30"}
-    process = _cli("issue", "P017", "-o", str(out), "--db", str(db), env=env)
+    process = _cli("issue", "P017", "-o", str(out), "--db", db, env=env)
     time.sleep(3)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    with Registry(db) as registry:
-        assert registry.versions(registry.plan("P017").id) == []
+    assert count(db, "versions") == 0
     result = run(db, "issue", "P017", "-o", str(out))
     assert result.exit_code == 0
     assert "Version 1 of P017" in result.output
@@ -202,13 +182,13 @@ def test_two_delays_at_once_both_land(db):
     register(db)
     env = {**os.environ, PAUSE_FOR_TESTS: "1"}
     first = _cli("delay", "P017", "--cycle", "2", "--days", "7", "--reason", "a",
-                 "--db", str(db), env=env)
+                 "--db", db, env=env)
     second = _cli("delay", "P017", "--cycle", "3", "--days", "7", "--reason", "b",
-                  "--db", str(db), env=env)
+                  "--db", db, env=env)
     outputs = [p.communicate(timeout=60) for p in (first, second)]
     assert first.returncode == 0, outputs[0]
     assert second.returncode == 0, outputs[1]
-    assert _count_adjustments(db) == 2
+    assert count(db) == 2
     shown = run(db, "patient", "show", "P017")
     assert "delayed 7 days: a" in shown.output and "delayed 7 days: b" in shown.output
 
@@ -307,17 +287,17 @@ def test_the_replaced_version_is_dated_as_its_own_pdf_is(db, tmp_path):
 def test_a_failed_command_leaves_no_registry_behind(tmp_path):
     """A mistyped --db does not start an empty registry, and a first 'patient add' that fails
     removes the file it made (found by a coordinator's acceptance test)."""
-    db = tmp_path / "new.sqlite3"
+    db = str(tmp_path / "new.sqlite3")
     added = run(db, "patient", "add", "P1", "nct0647835", "--start", "2026-09-28")
     assert added.exit_code == 2
     assert "unknown template 'nct0647835'" in added.stderr
     issued = run(db, "issue", "P1", "-o", str(tmp_path / "out"))
     assert issued.exit_code == 2
     assert issued.stderr.strip() == (f"Error: --db {db}: no registry there (register a patient "
-                                     "first with 'scheduler patient add')")
+                                     "first with 'scheduler patient add', or run 'scheduler registry init')")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     register(db)  # a good first 'patient add' makes it
-    assert db.is_file()
+    assert Path(db).is_file()
 
 
 def test_bringing_a_cycle_forward_says_which_cycle_it_shortens(db):

@@ -162,9 +162,9 @@ def generate(case_id: str, spec: Spec, outdir: Path) -> Case:
 def registry_version(case_id: str, db: Path, path: Path) -> Case:
     """A file written by ``scheduler issue``: the registry's current plan and last version."""
     from scheduler import patients
-    from scheduler.registry import Registry
+    from scheduler.registry import opened
 
-    with Registry(db) as registry:
+    with opened(db) as registry:
         plan = patients.current_plan(registry, REGISTRY_KEY)
         stored = registry.plan(REGISTRY_KEY)
         entries = registry.versions(stored.id)[-1].entries

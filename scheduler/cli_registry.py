@@ -1,0 +1,558 @@
+"""The registry's commands: patients, their changes and versions, the registry itself, users.
+
+Part of the command line (:mod:`scheduler.cli`): each command opens the registry, calls one
+function of :mod:`scheduler.patients` (or the registry), and prints. Imported by ``cli.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scheduler.adjust import Adjustment, Delay, Hold, Stop
+from scheduler.cli import _converted, _UserError, cli, now_option, output_options, plan_options
+from scheduler.export import table
+from scheduler.options import PlanOptions, parse_date, resolve_now
+from scheduler.outputs import OutputOptions
+
+if TYPE_CHECKING:
+    from scheduler.patients import Outcome
+    from scheduler.registry import Registry
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db``, shared by every registry command."""
+    return click.option(
+        "--db", envvar="SCHEDULER_DB", metavar="FILE|URL",
+        help="The registry: a SQLite file, or postgresql://USER@HOST/DBNAME for a team. "
+             "Default: $SCHEDULER_DB, else registry.sqlite3 in your user data folder.",
+    )(command)
+
+
+@contextlib.contextmanager
+def _registry(db: str | None, create: bool = False) -> Iterator[Registry]:
+    from scheduler.registry import default_location, opened
+
+    with opened(db or default_location(), create) as registry:
+        yield registry
+
+
+def _author(author: str | None) -> str:
+    return author or os.environ.get("USER") or getpass.getuser()
+
+
+author_option = click.option("--author", metavar="NAME",
+                             help="Who makes the change (default: your user name).")
+reason_option = click.option("--reason", required=True,
+                             help="Why (printable text, at most 500 characters).")
+
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def patient() -> None:
+    """Register patients' plans, list them, show one, end one.
+
+    \b
+    Example:
+        scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
+        scheduler patient list
+        scheduler patient show P017
+    """
+
+
+@patient.command("add")
+@click.argument("key")
+@click.argument("template")
+@plan_options
+@click.option("--label", metavar="TEXT", help="Display label for calendars (at most 100 characters).")
+@db_option
+@author_option
+@now_option
+def patient_add(key: str, template: str, options: PlanOptions, label: str | None,
+                db: str | None, author: str | None, now: str | None) -> None:
+    """Register KEY's plan: TEMPLATE from --start with the plan options.
+
+    KEY is a pseudonymous patient key (a study number, not a name). It never goes into
+    event UIDs. The template's text is stored with the plan, so editing the file later
+    does not change an issued plan. The first 'patient add' creates the registry.
+
+    \b
+    Example:
+        scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
+    """
+    from scheduler import patients
+
+    stored, plan = patients.prepare(key, label, template, options, resolve_now(now), _author(author))
+    with _registry(db, create=True) as registry:
+        patients.register(registry, stored)
+    click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
+               f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
+               f"{plan.last_date.isoformat()}")
+    for note in plan.notes:
+        click.echo(f"Note: {note}")
+
+
+@patient.command("list")
+@db_option
+def patient_list(db: str | None) -> None:
+    """List registered patients: key, label, template, start, last version, status.
+
+    \b
+    Example:
+        scheduler patient list
+    """
+    from scheduler import history
+
+    with _registry(db) as registry:
+        plans = registry.plans()
+        last = registry.last_versions()
+        histories = registry.histories()
+        click.echo(f"Registry: {registry.location.shown}", err=True)
+    rows = [("KEY", "LABEL", "TEMPLATE", "START", "VERSION", "STATUS")]
+    for stored in plans:
+        ended = history.ended(histories.get(stored.id, []))
+        rows.append((stored.patient_key, stored.label or "", stored.template_id, stored.start,
+                     str(last.get(stored.id, "-")), "ended" if ended else "active"))
+    for row in rows:
+        click.echo("\t".join(row))
+
+
+@patient.command("show")
+@click.argument("key")
+@db_option
+@click.option("--events", is_flag=True, help="Also print the current plan's events.")
+def patient_show(key: str, db: str | None, events: bool) -> None:
+    """Show KEY's plan, its history of changes and its issued versions.
+
+    \b
+    Example:
+        scheduler patient show P017 --events
+    """
+    from scheduler import history, patients
+
+    with _registry(db) as registry:
+        now = patients.snapshot(registry, key)
+    stored, plan = now.stored, now.plan
+    click.echo(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else ""))
+    click.echo(f"Template {stored.template_id} from {stored.template_path}, "
+               f"sha256 {stored.template_sha256[:12]}")
+    if patients.template_changed(stored):
+        click.echo("Warning: the template file has changed since this plan was registered; "
+                   "the plan keeps the registered copy.")
+    click.echo(f"Registered {stored.created_at}" + (f" by {stored.created_by}" if stored.created_by else ""))
+    if now.ended:
+        click.echo(f"Ended {now.ended.at} by {now.ended.author}: {now.ended.reason}")
+    click.echo("Changes:" if now.changes else "Changes: none")
+    undone = history.reverted(now.changes)
+    for change in now.changes:
+        mark = f" [reverted by {undone[change.number]}]" if change.number in undone else ""
+        click.echo(f"  {change.number}. {change.describe()} ({change.author}, {change.at}){mark}")
+    click.echo("Issued versions:" if now.versions else "Issued versions: none")
+    for version in now.versions:
+        by = f" by {version.author}" if version.author else ""
+        click.echo(f"  version {version.version}, {version.issued_at}{by}: {', '.join(version.files)}")
+    click.echo(table.to_text(plan) if events else
+               f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
+               f"{plan.last_date.isoformat()}", nl=not events)
+
+
+@patient.command("end")
+@click.argument("key")
+@reason_option
+@author_option
+@now_option
+@db_option
+def patient_end(key: str, reason: str, author: str | None, now: str | None, db: str | None) -> None:
+    """Mark KEY's plan ended (treatment finished, or the patient withdrew).
+
+    Its feed stops answering, its history and versions stay, and it takes no more changes.
+
+    \b
+    Example:
+        scheduler patient end P017 --reason "treatment completed"
+    """
+    from scheduler import patients
+
+    with _registry(db) as registry:
+        change = patients.end(registry, key, reason, _author(author), resolve_now(now))
+    click.echo(f"Recorded for {key}: {change.describe()}")
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+def _print_outcome(key: str, outcome: Outcome) -> None:
+    plan, before = outcome.after, outcome.before
+    assert outcome.recorded is not None
+    click.echo(f"Recorded for {key}: {outcome.recorded.describe()} (change {outcome.recorded.number})")
+    click.echo(f"The plan now has {len(plan.events)} events, {plan.first_date.isoformat()} to "
+               f"{plan.last_date.isoformat()}. Run 'scheduler issue {key} -o OUTDIR' to hand "
+               "out the new version.")
+    already = {e.uid for e in before.events if e.outside_window}
+    for event in plan.events:
+        if event.outside_window and event.uid not in already:
+            click.echo(f"Warning: {event.title} on {event.date.isoformat()} is outside its "
+                       f"window ({event.window_start} to {event.window_end}).")
+    for note in plan.notes:  # what this change newly says about the plan (a shortened cycle...)
+        if note not in before.notes and not note.startswith("Adjustment:"):
+            click.echo(f"Note: {note}")
+
+
+def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None,
+            now: str | None) -> None:
+    from scheduler import patients
+
+    stamp = resolve_now(now)
+    with _registry(db) as registry:
+        outcome = patients.adjust(registry, key, adjustment, _author(author), stamp)
+    _print_outcome(key, outcome)
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--cycle", type=click.IntRange(min=1), required=True, help="The cycle to delay.")
+@click.option("--days", type=click.IntRange(-60, 365), required=True,
+              help="Days to delay it by (negative to bring it forward).")
+@reason_option
+@click.option("--regimen", default="", metavar="ID",
+              help="The regimen, when the template has more than one.")
+@author_option
+@now_option
+@db_option
+def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: str | None,
+          now: str | None, db: str | None) -> None:
+    """Delay cycle N of KEY's regimen (and what follows it) by D days.
+
+    Later cycles of the same regimen move with it (each starts its cycle length after the
+    actual day 1 of the one before); radiotherapy not anchored to the regimen stays. The new
+    dates still follow the working-day rules. A date pushed outside its window is reported.
+
+    \b
+    Example:
+        scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia"
+    """
+    if days == 0:
+        raise _UserError("--days: a delay of 0 days changes nothing")
+    _record(key, Delay(regimen, cycle, days, reason), db, author, now)
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--component", required=True, metavar="ID", help="Component to hold, e.g. rt.")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
+              callback=_converted(lambda v: parse_date(v, "--from")), help="First held day.")
+@click.option("--days", type=click.IntRange(1, 366), required=True,
+              help="Number of calendar days held.")
+@reason_option
+@author_option
+@now_option
+@db_option
+def hold(key: str, component: str, start: Any, days: int, reason: str, author: str | None,
+         now: str | None, db: str | None) -> None:
+    """Hold a component of KEY's plan for D calendar days from a date.
+
+    Radiotherapy fractions resume after the hold and all fractions are kept; a drug's dose,
+    daily medication or visit in the held days is left out.
+
+    \b
+    Example:
+        scheduler hold P017 --component rt --from 2026-04-20 --days 2 --reason "mucositis"
+    """
+    _record(key, Hold(component, start, days, reason), db, author, now)
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--component", required=True, metavar="ID",
+              help="Component (or regimen) to stop, e.g. pd1.")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
+              callback=_converted(lambda v: parse_date(v, "--from")),
+              help="First day with no more treatment.")
+@reason_option
+@author_option
+@now_option
+@db_option
+def stop(key: str, component: str, start: Any, reason: str, author: str | None,
+         now: str | None, db: str | None) -> None:
+    """Stop a component of KEY's plan: its events from a date on are cancelled.
+
+    \b
+    Example:
+        scheduler stop P017 --component pd1 --from 2026-09-01 --reason "progression"
+    """
+    _record(key, Stop(component, start, reason), db, author, now)
+
+
+@cli.command()
+@click.argument("key")
+@click.argument("change", type=click.IntRange(min=1))
+@reason_option
+@author_option
+@now_option
+@db_option
+def revert(key: str, change: int, reason: str, author: str | None, now: str | None,
+           db: str | None) -> None:
+    """Undo change CHANGE of KEY's plan (a delay, hold or stop recorded by mistake).
+
+    Nothing is deleted: the revert is recorded as a change of its own, and the history
+    shows both. CHANGE is the number 'scheduler patient show KEY' lists.
+
+    \b
+    Example:
+        scheduler revert P017 2 --reason "entered for the wrong patient"
+    """
+    from scheduler import patients
+
+    with _registry(db) as registry:
+        outcome = patients.revert(registry, key, change, reason, _author(author), resolve_now(now))
+    _print_outcome(key, outcome)
+
+
+@cli.command("issue")
+@click.argument("key")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
+              metavar="OUTDIR", help="Folder to write into (created if missing).")
+@output_options
+@author_option
+@now_option
+@db_option
+def issue_command(key: str, outdir: Path, output: OutputOptions, author: str | None,
+                  now: str | None, db: str | None) -> None:
+    """Write KEY's plan as its next version (.ics and PDF) and record it.
+
+    Event UIDs stay the same across versions. Events whose date, time or text changed get
+    a higher SEQUENCE; events that went away are written as STATUS:CANCELLED. The files are
+    also kept in the registry. See README, "Importing", for what each calendar client does
+    with a new version.
+
+    \b
+    Example:
+        scheduler issue P017 -o out/
+    """
+    from scheduler import patients
+
+    stamp = resolve_now(now)
+    with _registry(db) as registry:
+        issued = patients.issue(registry, key, outdir, stamp, output, _author(author))
+    revision = issued.revision
+    for path in issued.restored:
+        click.echo(f"Restored {path} (an earlier issue was interrupted before writing it)")
+    for path in issued.files:
+        click.echo(f"Wrote {path}")
+    if issued.replaces is None:
+        click.echo(f"Version 1 of {key}: {len(issued.plan.events)} events.")
+    else:
+        previous, issued_on = issued.replaces
+        click.echo(
+            f"Version {issued.version} of {key} (replaces version {previous} of "
+            f"{issued_on.isoformat()}): {len(revision.changed)} changed, "
+            f"{len(revision.added)} new, {len(revision.cancelled)} cancelled."
+        )
+
+
+# --- the registry itself ----------------------------------------------------------------------
+
+
+@cli.group("registry")
+def registry_group() -> None:
+    """Create, upgrade, check and export the registry.
+
+    \b
+    Example:
+        scheduler registry init --db postgresql://scheduler@localhost/scheduler
+        scheduler registry check
+        scheduler registry export > backup.jsonl
+    """
+
+
+@registry_group.command("init")
+@db_option
+def registry_init(db: str | None) -> None:
+    """Create an empty registry (a new file, or an empty PostgreSQL database).
+
+    \b
+    Example:
+        scheduler registry init --db postgresql://scheduler@localhost/scheduler
+    """
+    from scheduler.registry import State, locate, state
+
+    target = db or _default()
+    if state(locate(target)) not in (State.MISSING, State.EMPTY):
+        raise _UserError(f"--db {locate(target).shown}: not empty; nothing was changed")
+    with _registry(target, create=True) as registry:
+        click.echo(f"Created a registry at {registry.location.shown}")
+
+
+def _default() -> str:
+    from scheduler.registry import default_location
+
+    return default_location()
+
+
+@registry_group.command("upgrade")
+@db_option
+def registry_upgrade(db: str | None) -> None:
+    """Bring a registry made by an earlier release to this release's schema.
+
+    Back it up first (copy the file, or pg_dump). Nothing is lost: every plan, change and
+    version is kept.
+
+    \b
+    Example:
+        scheduler registry upgrade --db registry.sqlite3
+    """
+    from scheduler.registry import State, locate, state
+    from scheduler.registry.database import engine_for, upgrade
+
+    location = locate(db or _default())
+    found = state(location)
+    if found is State.CURRENT:
+        click.echo(f"{location.shown} is up to date")
+        return
+    if found not in (State.LEGACY, State.OLD):
+        raise _UserError(f"--db {location.shown}: {_what(found)}; nothing was changed")
+    engine = engine_for(location)
+    try:
+        upgrade(engine, found)
+    finally:
+        engine.dispose()
+    click.echo(f"Upgraded {location.shown} to the current schema")
+
+
+def _what(found: Any) -> str:
+    from scheduler.registry import State
+
+    return {State.MISSING: "no registry there", State.EMPTY: "no registry there (it is empty)",
+            State.NEWER: "made by a newer scheduler",
+            State.FOREIGN: "not a scheduler registry"}.get(found, found.value)
+
+
+@registry_group.command("check")
+@db_option
+def registry_check(db: str | None) -> None:
+    """Check the registry: schema version, database integrity, versions and their files.
+
+    Exit status 0 when all is well, 2 with a list of problems otherwise.
+
+    \b
+    Example:
+        scheduler registry check
+    """
+    from scheduler.registry.check import check
+
+    with _registry(db) as registry:
+        problems = check(registry)
+        shown = registry.location.shown
+    if problems:
+        raise _UserError(f"{shown}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
+    click.echo(f"{shown}: ok (schema current, integrity ok, versions contiguous, files present)")
+
+
+@registry_group.command("export")
+@db_option
+def registry_export(db: str | None) -> None:
+    """Print every plan, change and version as JSON lines (for backup and audit).
+
+    One JSON object a line, each with a "type": plan, change, version (with the SHA-256 of
+    each of its files), user (without the password hash), feed_token (without the hash).
+
+    \b
+    Example:
+        scheduler registry export > registry-2026-11-30.jsonl
+    """
+    from scheduler.registry.check import export_records
+
+    with _registry(db) as registry:
+        for record in export_records(registry):
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """Add, list and disable the people who may log in to the web app.
+
+    \b
+    Example:
+        scheduler user add li.na --admin
+        scheduler user list
+    """
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="May add users and see every page.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts).")
+@author_option
+@now_option
+@db_option
+def user_add(name: str, admin: bool, password_stdin: bool, author: str | None, now: str | None,
+             db: str | None) -> None:
+    """Add a user NAME who may log in to the web app ('scheduler serve').
+
+    The password is asked for twice (or read from standard input) and stored as an argon2
+    hash only. The first 'user add' creates the registry if there is none.
+
+    \b
+    Example:
+        scheduler user add li.na --admin
+        printf '%s\\n' "$PASSWORD" | scheduler user add wang.fang --password-stdin
+    """
+    from scheduler import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    record = users.new_user(name, password, admin, _author(author), resolve_now(now))
+    with _registry(db, create=True) as registry, registry.transaction():
+        registry.add_user(record)
+    click.echo(f"Added {'admin' if admin else 'coordinator'} {name}")
+
+
+@user.command("list")
+@db_option
+def user_list(db: str | None) -> None:
+    """List users: name, role, created, disabled.
+
+    \b
+    Example:
+        scheduler user list
+    """
+    with _registry(db) as registry:
+        people = registry.users()
+    click.echo("NAME\tROLE\tCREATED\tSTATUS")
+    for person in people:
+        status = f"disabled {person.disabled_at}" if person.disabled_at else "active"
+        click.echo(f"{person.name}\t{'admin' if person.admin else 'coordinator'}\t"
+                   f"{person.created_at}\t{status}")
+
+
+@user.command("disable")
+@click.argument("name")
+@now_option
+@db_option
+def user_disable(name: str, now: str | None, db: str | None) -> None:
+    """Disable user NAME: they can no longer log in; what they did stays theirs.
+
+    \b
+    Example:
+        scheduler user disable wang.fang
+    """
+    with _registry(db) as registry, registry.transaction():
+        registry.disable_user(name, resolve_now(now))
+    click.echo(f"Disabled {name}")
+

@@ -1,0 +1,113 @@
+"""A plan's history: every change recorded against it, in order, never edited.
+
+Pure. A change is a delay, hold or stop (inputs of the expansion, see :mod:`adjust`), a
+revert of an earlier one, the end of the plan, or switching the feed's detail on or off.
+The plan's adjustments are the delays, holds and stops that no later revert undid.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.adjust import KINDS, Adjustment, from_record
+from scheduler.errors import InputError
+
+REASON_MAX = 500
+"""The longest reason a change may give, in characters."""
+
+
+def check_text(value: str, what: str, maximum: int) -> str:
+    """``value`` stripped; InputError unless it is 1 to ``maximum`` printable characters."""
+    text = value.strip()
+    if not text:
+        raise InputError(f"{what}: give some text")
+    if len(text) > maximum:
+        raise InputError(f"{what}: at most {maximum} characters (this has {len(text)})")
+    for character in text:
+        if character in "\ufffd" or unicodedata.category(character) in ("Cc", "Cf", "Cs", "Co", "Cn",
+                                                                        "Zl", "Zp"):
+            raise InputError(f"{what}: contains a control or unprintable character "
+                             f"(U+{ord(character):04X})")
+    return text
+
+
+def check_reason(reason: str) -> str:
+    """A change's reason, checked before it is recorded."""
+    return check_text(reason, "reason", REASON_MAX)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded change to a plan; ``number`` counts from 1 within the plan."""
+
+    number: int
+    kind: str
+    fields: dict[str, Any]
+    author: str
+    at: str
+
+    @property
+    def adjustment(self) -> Adjustment | None:
+        """The delay, hold or stop this change records, if it is one."""
+        return from_record(self.kind, self.fields) if self.kind in KINDS else None
+
+    @property
+    def reason(self) -> str:
+        """Why the change was made."""
+        return str(self.fields.get("reason", ""))
+
+    def describe(self) -> str:
+        """One line for listings, e.g. ``cycle 3 of immunochemo delayed 7 days: neutropenia``."""
+        adjustment = self.adjustment
+        if adjustment is not None:
+            return adjustment.describe()
+        if self.kind == "revert":
+            return f"reverted change {self.fields['change']}: {self.reason}"
+        if self.kind == "end":
+            return f"plan ended: {self.reason}"
+        if self.kind == "feed-detail":
+            state = "on" if self.fields["detail"] else "off"
+            return f"feed detail switched {state}: {self.reason}"
+        raise ValueError(f"unknown change kind {self.kind!r}")
+
+
+def reverted(changes: Sequence[Change]) -> dict[int, int]:
+    """Change number -> the number of the revert that undid it."""
+    return {int(c.fields["change"]): c.number for c in changes if c.kind == "revert"}
+
+
+def adjustments(changes: Sequence[Change]) -> tuple[Adjustment, ...]:
+    """The delays, holds and stops in force, in the order they were made."""
+    undone = reverted(changes)
+    return tuple(a for c in changes if c.number not in undone and (a := c.adjustment) is not None)
+
+
+def ended(changes: Sequence[Change]) -> Change | None:
+    """The change that ended the plan, if one did."""
+    return next((c for c in changes if c.kind == "end"), None)
+
+
+def feed_detail(changes: Sequence[Change]) -> bool:
+    """True when the coordinator has switched detail on in the patient's feed (off by default)."""
+    detail = False
+    for change in changes:
+        if change.kind == "feed-detail":
+            detail = bool(change.fields["detail"])
+    return detail
+
+
+def check_revert(changes: Sequence[Change], number: int) -> Change:
+    """The change that ``revert number`` would undo; InputError if it cannot be undone."""
+    if not 1 <= number <= len(changes):
+        raise InputError(f"there is no change {number} (this plan has {len(changes)})")
+    target = changes[number - 1]
+    if target.adjustment is None:
+        raise InputError(f"change {number} ({target.describe()}) is not a delay, hold or stop; "
+                         "only those can be reverted")
+    undone = reverted(changes)
+    if number in undone:
+        raise InputError(f"change {number} was already reverted by change {undone[number]}")
+    return target

@@ -1,0 +1,109 @@
+"""The registry's tables, as SQLAlchemy Core metadata (the newest schema).
+
+Alembic migrations in ``scheduler/registry/migrations`` build this schema step by step;
+``tests/test_registry_schema.py`` checks that migrating an empty database gives exactly these
+tables. History is append-only: rows of ``history`` and ``versions`` are never updated or
+deleted. The only updates anywhere are a user's ``disabled_at`` and a feed token's
+``revoked_at`` and ``last_fetched_at``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+APPLICATION = "scheduler-registry"
+"""The value of ``registry_meta.application`` that marks a database as ours."""
+
+HEAD = "0002"
+"""The newest migration; a database at another revision is upgraded or refused."""
+
+metadata = MetaData()
+
+registry_meta = Table(
+    "registry_meta", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+plans = Table(
+    "plans", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_key", Text, nullable=False, unique=True),
+    Column("label", Text),
+    Column("plan_key", Text, nullable=False, unique=True),
+    Column("template_id", Text, nullable=False),
+    Column("template_path", Text, nullable=False),
+    Column("template_text", Text, nullable=False),
+    Column("template_sha256", Text, nullable=False),
+    Column("start", Text, nullable=False),
+    Column("settings", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text),
+)
+
+# The table keeps its first name, "adjustments": it holds every change to a plan (delay,
+# hold, stop, revert, end, feed detail), in the order they were made.
+history = Table(
+    "adjustments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)
+
+versions = Table(
+    "versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("issued_at", Text, nullable=False),
+    Column("files", Text, nullable=False),
+    Column("entries", Text, nullable=False),
+    Column("author", Text),
+    UniqueConstraint("plan_id", "version"),
+)
+
+version_files = Table(
+    "version_files", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("admin", Boolean, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("disabled_at", Text),
+)
+
+feed_tokens = Table(
+    "feed_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("revoked_at", Text),
+    Column("revoked_by", Text),
+    Column("last_fetched_at", Text),
+)

@@ -1,0 +1,319 @@
+"""The registry's rows: plans, their history, issued versions, users and feed tokens.
+
+Storage only: this module reads and writes rows through SQLAlchemy Core; it does not expand
+plans (that is :mod:`scheduler.patients`). Every change runs in :meth:`Registry.transaction`:
+all of it is committed, or none of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from scheduler.errors import InputError
+from scheduler.history import Change
+from scheduler.registry import schema
+from scheduler.registry.database import Location, write_connection
+
+PAUSE_FOR_TESTS = "SCHEDULER_TEST_PAUSE_BEFORE_COMMIT"
+"""Fault injection for the crash tests: seconds to sleep just before a COMMIT."""
+PAUSE_AT_FOR_TESTS = "SCHEDULER_TEST_PAUSE_AT"
+"""Fault injection for the crash tests: ``STEP=SECONDS`` sleeps at a named step of a command
+(see :func:`pause_point`)."""
+
+
+def pause_point(step: str) -> None:
+    """Sleep here when the crash tests ask for it (``SCHEDULER_TEST_PAUSE_AT=step=seconds``)."""
+    wanted = os.environ.get(PAUSE_AT_FOR_TESTS, "")
+    name, _, seconds = wanted.partition("=")
+    if name == step and seconds:
+        print(f"paused at {step}", flush=True)
+        time.sleep(float(seconds))
+
+
+class StaleError(InputError):
+    """A change was made from an outdated view of the plan."""
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """One registered plan, as stored."""
+
+    id: int
+    patient_key: str
+    label: str | None
+    plan_key: str
+    template_id: str
+    template_path: str
+    template_text: str
+    template_sha256: str
+    start: str
+    settings: dict[str, Any]
+    created_at: str
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One issued version of a plan."""
+
+    version: int
+    issued_at: str
+    files: list[str]
+    entries: dict[str, Any]
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who may log in to the web app."""
+
+    name: str
+    password_hash: str
+    admin: bool
+    created_at: str
+    created_by: str
+    disabled_at: str | None
+
+    @property
+    def active(self) -> bool:
+        """False once disabled."""
+        return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class FeedToken:
+    """A patient's feed token (only its hash is stored)."""
+
+    id: int
+    plan_id: int
+    token_hash: str
+    created_at: str
+    created_by: str
+    revoked_at: str | None
+    revoked_by: str | None
+    last_fetched_at: str | None
+
+
+def token_hash(token: str) -> str:
+    """How a feed token is stored and looked up: its SHA-256, never the token itself.
+
+    A token has 128 random bits or more, so a plain (unsalted, fast) hash is enough: nobody
+    can search that space, and a fast hash lets the feed look a token up by its hash."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_P = schema.plans
+_H = schema.history
+_V = schema.versions
+_F = schema.version_files
+_U = schema.users
+_T = schema.feed_tokens
+
+
+def _plan(row: sa.Row[Any]) -> StoredPlan:
+    values = row._asdict()
+    values["settings"] = json.loads(values["settings"])
+    return StoredPlan(**values)
+
+
+def _version(row: sa.Row[Any]) -> StoredVersion:
+    return StoredVersion(row.version, row.issued_at, json.loads(row.files), json.loads(row.entries),
+                         row.author)
+
+
+class Registry:
+    """The registry at one location. Reads run in short transactions of their own; changes
+    run inside :meth:`transaction`."""
+
+    def __init__(self, location: Location, engine: Engine) -> None:
+        self.location = location
+        self.engine = engine
+        self._write: Connection | None = None
+
+    # --- transactions --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction: all of it is committed, or none of it. Nested calls join
+        the outer transaction."""
+        if self._write is not None:
+            yield self._write
+            return
+        with write_connection(self.engine) as connection:
+            transaction = connection.begin()
+            self._write = connection
+            try:
+                yield connection
+                pause = os.environ.get(PAUSE_FOR_TESTS)
+                if pause:
+                    time.sleep(float(pause))
+                pause_point("before-commit")
+                transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+            finally:
+                self._write = None
+
+    def _rows(self, statement: sa.Executable) -> Sequence[sa.Row[Any]]:
+        if self._write is not None:
+            return self._write.execute(statement).all()
+        with self.engine.connect() as connection:
+            return connection.execute(statement).all()
+
+    def _execute(self, statement: sa.Executable, rows: list[dict[str, Any]] | None = None
+                 ) -> sa.CursorResult[Any]:
+        if self._write is None:
+            raise RuntimeError("a change outside Registry.transaction()")
+        return self._write.execute(statement, rows) if rows is not None else self._write.execute(statement)
+
+    # --- plans ---------------------------------------------------------------------------
+
+    def add_plan(self, plan: StoredPlan) -> int:
+        """Insert a plan; InputError if the patient key is taken."""
+        values = {**plan.__dict__, "settings": json.dumps(plan.settings, sort_keys=True)}
+        del values["id"]
+        try:
+            return int(self._execute(sa.insert(_P).values(values)).inserted_primary_key[0])
+        except sa.exc.IntegrityError:
+            raise InputError(f"patient '{plan.patient_key}' is already registered") from None
+
+    def plan(self, patient_key: str, lock: bool = False) -> StoredPlan:
+        """The plan of one patient; InputError if there is none. ``lock`` (inside a
+        transaction) holds the plan's row until the transaction ends (PostgreSQL; SQLite
+        already holds the whole file)."""
+        statement = sa.select(_P).where(_P.c.patient_key == patient_key)
+        if lock:
+            statement = statement.with_for_update()
+        rows = self._rows(statement)
+        if not rows:
+            raise InputError(f"no patient '{patient_key}' in the registry {self.location.shown}")
+        return _plan(rows[0])
+
+    def plans(self) -> list[StoredPlan]:
+        """Every plan, by patient key (one query)."""
+        return [_plan(row) for row in self._rows(sa.select(_P).order_by(_P.c.patient_key))]
+
+    def last_versions(self) -> dict[int, int]:
+        """Plan id -> its last issued version number, for every plan with one (one query)."""
+        rows = self._rows(sa.select(_V.c.plan_id, sa.func.max(_V.c.version)).group_by(_V.c.plan_id))
+        return {plan_id: version for plan_id, version in rows}
+
+    # --- history -------------------------------------------------------------------------
+
+    def add_change(self, plan_id: int, kind: str, fields: Mapping[str, Any], author: str,
+                   at: datetime) -> None:
+        """Append one change to a plan's history."""
+        self._execute(sa.insert(_H).values(
+            plan_id=plan_id, kind=kind, fields=json.dumps(dict(fields), sort_keys=True),
+            author=author, created_at=at.isoformat()))
+
+    def history(self, plan_id: int) -> list[Change]:
+        """A plan's changes in the order they were made, numbered from 1."""
+        rows = self._rows(sa.select(_H.c.kind, _H.c.fields, _H.c.author, _H.c.created_at)
+                          .where(_H.c.plan_id == plan_id).order_by(_H.c.id))
+        return [Change(number, kind, json.loads(fields), author, at)
+                for number, (kind, fields, author, at) in enumerate(rows, start=1)]
+
+    def histories(self) -> dict[int, list[Change]]:
+        """Every plan's history (one query), by plan id."""
+        rows = self._rows(sa.select(_H.c.plan_id, _H.c.kind, _H.c.fields, _H.c.author,
+                                    _H.c.created_at).order_by(_H.c.plan_id, _H.c.id))
+        result: dict[int, list[Change]] = {}
+        for plan_id, kind, fields, author, at in rows:
+            changes = result.setdefault(plan_id, [])
+            changes.append(Change(len(changes) + 1, kind, json.loads(fields), author, at))
+        return result
+
+    # --- versions ------------------------------------------------------------------------
+
+    def add_version(self, plan_id: int, version: StoredVersion, files: Mapping[str, bytes]) -> None:
+        """Record an issued version with the bytes of its files."""
+        version_id = self._execute(sa.insert(_V).values(
+            plan_id=plan_id, version=version.version, issued_at=version.issued_at,
+            files=json.dumps(version.files), entries=json.dumps(version.entries, sort_keys=True),
+            author=version.author)).inserted_primary_key[0]
+        if files:
+            self._execute(sa.insert(_F), [
+                {"version_id": version_id, "name": name, "sha256": hashlib.sha256(data).hexdigest(),
+                 "content": data} for name, data in files.items()])
+
+    def versions(self, plan_id: int) -> list[StoredVersion]:
+        """A plan's issued versions, oldest first."""
+        rows = self._rows(sa.select(_V).where(_V.c.plan_id == plan_id).order_by(_V.c.version))
+        return [_version(row) for row in rows]
+
+    def version_files(self, plan_id: int, version: int) -> dict[str, bytes]:
+        """The files of an issued version (empty for versions issued before release 0.2)."""
+        rows = self._rows(sa.select(_F.c.name, _F.c.content).join(_V, _V.c.id == _F.c.version_id)
+                          .where(_V.c.plan_id == plan_id, _V.c.version == version)
+                          .order_by(_F.c.id))
+        return {name: bytes(content) for name, content in rows}
+
+    # --- users ---------------------------------------------------------------------------
+
+    def add_user(self, user: User) -> None:
+        """Insert a user; InputError if the name is taken."""
+        if self._rows(sa.select(_U.c.id).where(_U.c.name == user.name)):
+            raise InputError(f"user '{user.name}' exists already")
+        self._execute(sa.insert(_U).values(**user.__dict__))
+
+    def user(self, name: str) -> User | None:
+        """The user called ``name``, if there is one."""
+        rows = self._rows(sa.select(_U).where(_U.c.name == name))
+        return User(**{k: v for k, v in rows[0]._asdict().items() if k != "id"}) if rows else None
+
+    def users(self) -> list[User]:
+        """Every user, by name."""
+        return [User(**{k: v for k, v in row._asdict().items() if k != "id"})
+                for row in self._rows(sa.select(_U).order_by(_U.c.name))]
+
+    def disable_user(self, name: str, at: datetime) -> None:
+        """Disable a user (they can no longer log in); their past changes stay theirs."""
+        found = self._execute(sa.update(_U).where(_U.c.name == name, _U.c.disabled_at.is_(None))
+                              .values(disabled_at=at.isoformat()))
+        if found.rowcount == 0:
+            user = self.user(name)
+            raise InputError(f"no user '{name}'" if user is None else f"user '{name}' is disabled already")
+
+    # --- feed tokens ---------------------------------------------------------------------
+
+    def add_token(self, plan_id: int, hashed: str, author: str, at: datetime) -> None:
+        """Record a plan's new feed token (by its hash)."""
+        self._execute(sa.insert(_T).values(plan_id=plan_id, token_hash=hashed,
+                                           created_at=at.isoformat(), created_by=author))
+
+    def live_token(self, plan_id: int) -> FeedToken | None:
+        """The plan's token that is not revoked, if any."""
+        rows = self._rows(sa.select(_T).where(_T.c.plan_id == plan_id, _T.c.revoked_at.is_(None)))
+        return FeedToken(**rows[0]._asdict()) if rows else None
+
+    def revoke_tokens(self, plan_id: int, author: str, at: datetime) -> int:
+        """Revoke the plan's live token(s); how many were revoked."""
+        return self._execute(sa.update(_T).where(_T.c.plan_id == plan_id, _T.c.revoked_at.is_(None))
+                             .values(revoked_at=at.isoformat(), revoked_by=author)).rowcount
+
+    def token(self, hashed: str) -> FeedToken | None:
+        """The token with this hash, revoked or not."""
+        rows = self._rows(sa.select(_T).where(_T.c.token_hash == hashed))
+        return FeedToken(**rows[0]._asdict()) if rows else None
+
+    def plan_by_id(self, plan_id: int) -> StoredPlan:
+        """A plan by its row id."""
+        return _plan(self._rows(sa.select(_P).where(_P.c.id == plan_id))[0])
+
+    def touch_token(self, token_id: int, at: datetime) -> None:
+        """Record that a token's feed was fetched."""
+        self._execute(sa.update(_T).where(_T.c.id == token_id).values(last_fetched_at=at.isoformat()))
