@@ -10,8 +10,19 @@ import contextlib
 import os
 from collections.abc import Iterator
 
+import sqlalchemy as sa
+
 from scheduler.errors import InputError
-from scheduler.registry.database import Location, State, create_sqlite, engine_for, initialise, locate, state
+from scheduler.registry.database import (
+    Location,
+    State,
+    create_sqlite,
+    engine_for,
+    initialise,
+    locate,
+    reason,
+    state,
+)
 from scheduler.registry.store import (
     PAUSE_AT_FOR_TESTS,
     PAUSE_FOR_TESTS,
@@ -75,5 +86,7 @@ def opened(db: str | os.PathLike[str], create: bool = False) -> Iterator[Registr
         elif found is not State.CURRENT:
             raise InputError(_refusal(location, found) or f"--db {location.shown}: {found.value}")
         yield Registry(location, engine)
+    except sa.exc.OperationalError as error:  # the server went away, the disk is full...
+        raise InputError(f"--db {location.shown}: {reason(error)}") from None
     finally:
         engine.dispose()

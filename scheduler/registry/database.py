@@ -146,16 +146,17 @@ def state(location: Location, engine: Engine | None = None) -> State:
         with owned.connect() as connection:
             return _tables_state(connection)
     except sa.exc.OperationalError as error:
-        raise InputError(f"--db {location.shown}: cannot open ({_reason(error)})") from None
+        raise InputError(f"--db {location.shown}: cannot open ({reason(error)})") from None
     except sa.exc.DatabaseError as error:
         raise InputError(f"--db {location.shown}: not a scheduler registry "
-                         f"({_reason(error)})") from None
+                         f"({reason(error)})") from None
     finally:
         if engine is None:
             owned.dispose()
 
 
-def _reason(error: sa.exc.DBAPIError) -> str:
+def reason(error: sa.exc.DBAPIError) -> str:
+    """The database's own words for an error, on one line."""
     return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
 
 
@@ -220,6 +221,8 @@ def create_sqlite(path: Path) -> None:
             os.link(made, path)
     except OSError as error:
         raise InputError(f"--db {path}: cannot create ({error.strerror})") from None
+    except sa.exc.DBAPIError as error:
+        raise InputError(f"--db {path}: cannot create ({reason(error)})") from None
     finally:
         engine.dispose()
         for leftover in (made, made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):
