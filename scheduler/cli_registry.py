@@ -556,3 +556,153 @@ def user_disable(name: str, now: str | None, db: str | None) -> None:
         registry.disable_user(name, resolve_now(now))
     click.echo(f"Disabled {name}")
 
+
+
+# --- feeds -----------------------------------------------------------------------------------------
+
+base_url_option = click.option(
+    "--base-url", envvar="SCHEDULER_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
+    metavar="URL", help="The address patients' calendars reach the server at (https://... behind "
+                        "a reverse proxy); feed URLs start with it. Also $SCHEDULER_BASE_URL.")
+
+
+@cli.group()
+def feed() -> None:
+    """Give a patient a calendar feed that their phone keeps current.
+
+    The feed is served by 'scheduler serve' at <base-url>/feed/<token>.ics and always holds
+    the current plan. It is discreet (no drug, dose or place) unless detail is switched on.
+
+    \b
+    Example:
+        scheduler feed create P017 --base-url https://calendar.example.org
+        scheduler feed rotate P017
+        scheduler feed revoke P017
+    """
+
+
+def _feed_url(base_url: str, token: str) -> str:
+    from scheduler.feed import feed_path
+
+    return base_url.rstrip("/") + feed_path(token)
+
+
+@feed.command("create")
+@click.argument("key")
+@base_url_option
+@author_option
+@now_option
+@db_option
+def feed_create(key: str, base_url: str, author: str | None, now: str | None, db: str | None) -> None:
+    """Make KEY's feed and print its address (shown this once: only a hash is kept).
+
+    \b
+    Example:
+        scheduler feed create P017 --base-url https://calendar.example.org
+    """
+    from scheduler import feed as feeds
+
+    with _registry(db) as registry:
+        token = feeds.create(registry, key, _author(author), resolve_now(now))
+    click.echo(_feed_url(base_url, token))
+
+
+@feed.command("rotate")
+@click.argument("key")
+@base_url_option
+@author_option
+@now_option
+@db_option
+def feed_rotate(key: str, base_url: str, author: str | None, now: str | None, db: str | None) -> None:
+    """Give KEY's feed a new address; the old one stops working at once.
+
+    \b
+    Example:
+        scheduler feed rotate P017
+    """
+    from scheduler import feed as feeds
+
+    with _registry(db) as registry:
+        token = feeds.create(registry, key, _author(author), resolve_now(now), rotate=True)
+    click.echo(_feed_url(base_url, token))
+
+
+@feed.command("revoke")
+@click.argument("key")
+@author_option
+@now_option
+@db_option
+def feed_revoke(key: str, author: str | None, now: str | None, db: str | None) -> None:
+    """Stop KEY's feed: its address answers 404 from now on.
+
+    \b
+    Example:
+        scheduler feed revoke P017
+    """
+    from scheduler import feed as feeds
+
+    with _registry(db) as registry:
+        feeds.revoke(registry, key, _author(author), resolve_now(now))
+    click.echo(f"Revoked the feed of {key}")
+
+
+@feed.command("detail")
+@click.argument("key")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@reason_option
+@author_option
+@now_option
+@db_option
+def feed_detail(key: str, state: str, reason: str, author: str | None, now: str | None,
+                db: str | None) -> None:
+    """Switch drug names, doses and places in KEY's feed on or off (off by default).
+
+    The feed is fetched by the patient's calendar provider (Google, Microsoft, Apple): switch
+    detail on only when the patient wants it there. The change is recorded with its reason.
+
+    \b
+    Example:
+        scheduler feed detail P017 on --reason "patient asked for drug names"
+    """
+    from scheduler import feed as feeds
+
+    with _registry(db) as registry:
+        change = feeds.set_detail(registry, key, state == "on", reason, _author(author), resolve_now(now))
+    click.echo(f"Recorded for {key}: {change.describe()}")
+
+
+# --- the server ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Keep the default unless a reverse proxy with HTTPS is "
+                   "in front.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@base_url_option
+@click.option("--issue-dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Where versions issued from the web app are written (they are also kept in "
+                   "the registry). Default: 'issued' in your user data folder.")
+def serve(db: str | None, host: str, port: int, base_url: str, issue_dir: Path | None) -> None:
+    """Start the web app for coordinators and the patients' calendar feeds.
+
+    Coordinators log in with a user made by 'scheduler user add'. Patients' calendars fetch
+    <base-url>/feed/<token>.ics (see 'scheduler feed'). Stop with Ctrl-C.
+
+    \b
+    Example:
+        scheduler user add li.na --admin
+        scheduler serve --base-url http://127.0.0.1:8000
+    """
+    import uvicorn
+
+    from scheduler.registry import default_location
+    from scheduler.web import create_app
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Note: listening on {host}: put the server behind HTTPS (a reverse proxy); "
+                   f"feed addresses start with --base-url {base_url}.", err=True)
+    app = create_app(db or default_location(), base_url=base_url, issue_dir=issue_dir)
+    click.echo(f"Serving {base_url} (listening on {host}:{port}); Ctrl-C to stop.", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Component, Parameters, Timezone, vDatetime
+from icalendar import Alarm, Calendar, Component, Parameters, Timezone, vDatetime, vDuration
 from icalendar import Event as VEvent
 from icalendar.parser import Contentline
 
@@ -210,18 +210,22 @@ def to_ics(
     patient: str | None = None,
     discreet: bool = False,
     revision: Revision | None = None,
+    refresh: timedelta | None = None,
 ) -> bytes:
     """The plan as an iCalendar file (CRLF line ends, lines folded at 75 octets).
 
     Without ``revision`` every event is ``SEQUENCE:0`` with DTSTAMP ``stamp``. With one
     (see :mod:`scheduler.reissue`), each event takes its version's SEQUENCE and DTSTAMP,
-    and events gone from the plan are written as ``STATUS:CANCELLED``.
+    and events gone from the plan are written as ``STATUS:CANCELLED``. ``refresh`` (for a
+    subscribed feed) is how often clients should fetch it again: ``REFRESH-INTERVAL``
+    (RFC 7986) and ``X-PUBLISHED-TTL`` (Outlook's name for it).
     """
-    return _serialize(_calendar(plan, stamp, patient, discreet, revision))
+    return _serialize(_calendar(plan, stamp, patient, discreet, revision, refresh))
 
 
 def _calendar(
-    plan: Plan, stamp: datetime, patient: str | None, discreet: bool, revision: Revision | None
+    plan: Plan, stamp: datetime, patient: str | None, discreet: bool, revision: Revision | None,
+    refresh: timedelta | None = None,
 ) -> Calendar:
     """The plan as an icalendar ``Calendar`` (see :func:`to_ics`)."""
     items = _items(plan, stamp, revision)
@@ -232,6 +236,9 @@ def _calendar(
     calendar.add("method", "PUBLISH")
     name = calendar_name(plan, patient, discreet)
     calendar.add("x-wr-calname", name)
+    if refresh is not None:
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
     zone = plan.request.timezone
     zone_name = str(zone.key) if hasattr(zone, "key") else str(zone)
     timed = any(item.event.start is not None for item in items)

@@ -300,6 +300,11 @@ class Registry:
         rows = self._rows(sa.select(_T).where(_T.c.plan_id == plan_id, _T.c.revoked_at.is_(None)))
         return FeedToken(**rows[0]._asdict()) if rows else None
 
+    def live_tokens(self) -> dict[int, FeedToken]:
+        """Plan id -> its live token, for every plan with one (one query)."""
+        rows = self._rows(sa.select(_T).where(_T.c.revoked_at.is_(None)))
+        return {row.plan_id: FeedToken(**row._asdict()) for row in rows}
+
     def revoke_tokens(self, plan_id: int, author: str, at: datetime) -> int:
         """Revoke the plan's live token(s); how many were revoked."""
         return self._execute(sa.update(_T).where(_T.c.plan_id == plan_id, _T.c.revoked_at.is_(None))

@@ -1,0 +1,89 @@
+"""The Starlette app: one object, its routes, and the state they share.
+
+Each route is a small function: it reads the request, calls one library function (the same
+as the command line: :mod:`scheduler.patients`, :mod:`scheduler.feed`), and renders a page
+from ``templates/``. Route functions are plain ``def``: Starlette runs them in its thread
+pool, where the registry's blocking database calls belong.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from scheduler.errors import InputError
+from scheduler.registry import State, locate
+from scheduler.registry.database import state
+from scheduler.web import pages
+from scheduler.web.security import Guard
+from scheduler.web.site import HERE, Site
+
+SESSION_HOURS = 12
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path | None = None,
+               clock: Callable[[], datetime] = _utc_now, secret: str | None = None,
+               https_only: bool | None = None) -> Starlette:
+    """The web app over the registry at ``db``, which must exist and be current.
+
+    ``secret`` signs the session cookies (default: ``$SCHEDULER_SECRET``, else a random one
+    per start, which logs everyone out when the server restarts). Cookies are marked Secure
+    when ``base_url`` is https (or ``https_only``).
+    """
+    import os
+
+    location = locate(db)
+    found = state(location)
+    if found is not State.CURRENT:
+        raise InputError(f"--db {location.shown}: no current registry there ({found.value}); "
+                         "create it with 'scheduler registry init' or 'scheduler user add', or "
+                         "upgrade it with 'scheduler registry upgrade'")
+    if issue_dir is None:
+        import platformdirs
+
+        issue_dir = platformdirs.user_data_path("scheduler") / "issued"
+    site = Site(location, base_url, issue_dir, clock)
+    secure = base_url.startswith("https://") if https_only is None else https_only
+    middleware = [
+        Middleware(SessionMiddleware, secret_key=secret or os.environ.get("SCHEDULER_SECRET")
+                   or secrets.token_urlsafe(32), session_cookie="scheduler_session",
+                   max_age=SESSION_HOURS * 3600, same_site="strict", https_only=secure),
+        Middleware(Guard, is_active=site.is_active),
+    ]
+    routes = [
+        Route("/feed/{token}.ics", pages.feed, methods=["GET", "HEAD"]),
+        Route("/login", pages.login, methods=["GET", "POST"]),
+        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/", pages.patient_list),
+        Route("/patients/new", pages.register, methods=["GET", "POST"]),
+        Route("/patients/new/preview", pages.register_preview, methods=["POST"]),
+        Route("/patients/{key}", pages.patient_page),
+        Route("/patients/{key}/change", pages.change, methods=["GET", "POST"]),
+        Route("/patients/{key}/revert/{number:int}", pages.revert, methods=["GET", "POST"]),
+        Route("/patients/{key}/end", pages.end, methods=["POST"]),
+        Route("/patients/{key}/issue", pages.issue, methods=["POST"]),
+        Route("/patients/{key}/versions/{version:int}/{name}", pages.download),
+        Route("/patients/{key}/subscribe", pages.subscribe, methods=["GET", "POST"]),
+        Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
+        Route("/templates", pages.template_list),
+        Route("/validate", pages.validate, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={404: pages.not_found, 405: pages.not_allowed})
+    app.state.site = site
+    return app
+
+

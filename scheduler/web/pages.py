@@ -1,0 +1,525 @@
+"""The routes: read the request, call the library, render a page.
+
+Every route is an ``async`` shell around a plain function that runs in Starlette's thread
+pool (the registry's database calls block); see :func:`_route`. Errors a coordinator can fix
+(:class:`~scheduler.errors.SchedulerError`) come back on the same page, in words.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from scheduler import feed as feeds
+from scheduler import history, patients
+from scheduler.adjust import Adjustment, Delay, Hold, Stop
+from scheduler.diff import compare
+from scheduler.errors import InputError, SchedulerError
+from scheduler.expand import expand
+from scheduler.loader import load_template_text, shipped_templates
+from scheduler.options import PlanOptions, parse_assignment, parse_date, parse_date_range, parse_horizon
+from scheduler.outputs import OutputOptions
+from scheduler.protocol import Regimen
+from scheduler.registry import StaleError
+from scheduler.users import verify
+from scheduler.web.security import safe_next
+from scheduler.web.site import feed_headers, page, site_of
+from scheduler.web.views import months, next_event, qr_svg
+
+Handler = Callable[[Request, FormData | None], Response]
+PAGE_SIZE = 50
+TEMPLATE_UPLOAD_LIMIT = 256 * 1024
+
+
+def _route(handler: Handler) -> Callable[[Request], Any]:
+    """An endpoint that reads the form (for a POST) and runs ``handler`` in the thread pool."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        form = await request.form() if request.method == "POST" else None
+        try:
+            return await run_in_threadpool(handler, request, form)
+        finally:
+            if form is not None:
+                await form.close()
+
+    return endpoint
+
+
+def _flash(request: Request, message: str) -> None:
+    request.session.setdefault("flash", []).append(message)
+
+
+def _field(form: FormData | None, name: str, default: str = "") -> str:
+    value = form.get(name) if form is not None else None
+    return value.strip() if isinstance(value, str) else default
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _user(request: Request) -> str:
+    user = request.scope.get("user")
+    assert isinstance(user, str)
+    return user
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+@_route
+def feed(request: Request, form: FormData | None) -> Response:
+    """``GET``/``HEAD /feed/<token>.ics``: the patient's current plan (see :mod:`scheduler.feed`)."""
+    site = site_of(request)
+    registry = site.registry()
+    found = feeds.lookup(registry, request.path_params["token"])
+    if found is None:
+        return Response(b"Not found\n", 404, media_type="text/plain")
+    document = site.cached_feed((found.stored.id, len(found.changes)),
+                                lambda: feeds.render(found.stored, found.changes))
+    feeds.record_fetch(registry, found, site.now())
+    headers = feed_headers(document)
+    if _matches(request.headers.get("if-none-match"), document.etag):
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        return Response(b"", headers={**headers, "Content-Length": str(len(document.body))},
+                        media_type="text/calendar; charset=utf-8")
+    return Response(document.body, headers=headers, media_type="text/calendar; charset=utf-8")
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+# --- logging in -----------------------------------------------------------------------------
+
+
+@_route
+def login(request: Request, form: FormData | None) -> Response:
+    """The login form, and logging in."""
+    target = safe_next(request.query_params.get("next"))
+    if form is None:
+        return page(request, "login.html", {"next": target, "name": ""})
+    site = site_of(request)
+    name = _field(form, "name")
+    wait = site.lockout.wait(name)
+    if wait:
+        return page(request, "login.html", {"next": target, "name": name, "error":
+                    f"Too many wrong passwords for {name}: try again in {wait // 60 + 1} minutes."}, 429)
+    password = form.get("password")
+    if isinstance(password, str) and verify(site.registry().user(name), password):
+        site.lockout.succeeded(name)
+        request.session.clear()  # a new session (and CSRF token) for the logged-in user
+        request.session["user"] = name
+        return RedirectResponse(target, 303)
+    site.lockout.failed(name)
+    return page(request, "login.html", {"next": target, "name": name,
+                                        "error": "Wrong user name or password."}, 401)
+
+
+@_route
+def logout(request: Request, form: FormData | None) -> Response:
+    """Log out."""
+    request.session.clear()
+    return RedirectResponse("/login", 303)
+
+
+# --- patients -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the patient list."""
+
+    key: str
+    label: str
+    template: str
+    start: str
+    next_event: Any
+    version: int | None
+    feed: Any
+    ended: bool
+
+
+@_route
+def patient_list(request: Request, form: FormData | None) -> Response:
+    """Patients, searchable, with what comes next for each."""
+    site = site_of(request)
+    registry = site.registry()
+    query = request.query_params.get("q", "").strip()
+    try:
+        page_number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    plans = [p for p in registry.plans() if not query or query.lower() in
+             " ".join([p.patient_key, p.label or "", p.template_id]).lower()]
+    shown = plans[(page_number - 1) * PAGE_SIZE: page_number * PAGE_SIZE]
+    last = registry.last_versions()
+    histories = registry.histories()
+    tokens = registry.live_tokens()
+    today = site.clock().date()
+    rows = []
+    for stored in shown:
+        changes = histories.get(stored.id, [])
+        plan = expand(patients.request_of(stored, history.adjustments(changes)))
+        rows.append(Row(stored.patient_key, stored.label or "", stored.template_id, stored.start,
+                        next_event(plan, today), last.get(stored.id), tokens.get(stored.id),
+                        history.ended(changes) is not None))
+    pages = max(1, -(-len(plans) // PAGE_SIZE))
+    return page(request, "patients.html", {"rows": rows, "q": query, "page": page_number,
+                                           "pages": pages, "total": len(plans)})
+
+
+def _options(form: FormData | None) -> PlanOptions:
+    """The plan options of the registration form, parsed as the command line parses them."""
+    return PlanOptions(
+        start=parse_date(_field(form, "start"), "start"),
+        holidays=_field(form, "holidays") or None,
+        closed=tuple(parse_date_range(line, "closures") for line in _lines(_field(form, "closed"))),
+        workdays=tuple(parse_date_range(line, "extra working days")
+                       for line in _lines(_field(form, "workdays"))),
+        sets=tuple(parse_assignment(line) for line in _lines(_field(form, "parameters"))),
+        horizon=parse_horizon(_field(form, "horizon") or "12m"),
+        timezone=_field(form, "tz") or None,
+        shift_start=_field(form, "shift_start") == "on",
+    )
+
+
+def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
+    """The form's values and, when they make a plan, its preview."""
+    context: dict[str, Any] = {"form": {k: _field(form, k) for k in (
+        "key", "label", "template", "start", "holidays", "tz", "closed", "workdays", "parameters",
+        "horizon", "shift_start")}, "templates": shipped_templates()}
+    if form is None or not _field(form, "start"):
+        return context
+    try:
+        stored, plan = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
+                                        _field(form, "template"), _options(form), site_of(request).now(),
+                                        _user(request))
+    except SchedulerError as error:
+        context["error"] = str(error)
+        return context
+    context.update(plan=plan, stored=stored, months=months(plan, count=3))
+    return context
+
+
+@_route
+def register(request: Request, form: FormData | None) -> Response:
+    """Register a patient's plan, with a preview of its first months before it is saved."""
+    context = _registration(request, form)
+    if form is None or _field(form, "action") != "save" or "plan" not in context:
+        return page(request, "register.html", context, 200 if "error" not in context else 400)
+    if not _field(form, "key"):
+        context["error"] = "Give the patient's key (a study number such as P017, not a name)."
+        return page(request, "register.html", context, 400)
+    try:
+        patients.register(site_of(request).registry(), context["stored"])
+    except SchedulerError as error:
+        context["error"] = str(error)
+        return page(request, "register.html", context, 409)
+    key = context["stored"].patient_key
+    _flash(request, f"Registered {key}: {len(context['plan'].events)} events.")
+    return RedirectResponse(f"/patients/{key}", 303)
+
+
+@_route
+def register_preview(request: Request, form: FormData | None) -> Response:
+    """The preview part of the registration page alone (for the page's live preview)."""
+    return page(request, "_preview.html", _registration(request, form))
+
+
+def _snapshot(request: Request) -> patients.Snapshot:
+    try:
+        return patients.snapshot(site_of(request).registry(), request.path_params["key"])
+    except InputError:
+        raise HTTPException(404) from None
+
+
+@_route
+def patient_page(request: Request, form: FormData | None) -> Response:
+    """One patient: month view, events, history of changes, versions, feed."""
+    site = site_of(request)
+    now = _snapshot(request)
+    registry = site.registry()
+    return page(request, "patient.html", {
+        "now": now, "plan": now.plan, "months": months(now.plan),
+        "reverted": history.reverted(now.changes), "token": registry.live_token(now.stored.id),
+        "detail": history.feed_detail(now.changes), "next": next_event(now.plan, site.clock().date()),
+        "components": _components(now)})
+
+
+def _components(now: patients.Snapshot) -> list[tuple[str, str]]:
+    """(id, name) of what can be held or stopped: components and the drugs of regimens."""
+    items = []
+    for component in now.plan.template.components:
+        items.append((component.id, component.name))
+        if isinstance(component, Regimen):
+            items += [(drug.id, f"{drug.name} (in {component.name})") for drug in component.drugs]
+    return items
+
+
+def _regimens(now: patients.Snapshot) -> list[tuple[str, str]]:
+    return [(c.id, c.name) for c in now.plan.template.components if isinstance(c, Regimen)]
+
+
+def _number(form: FormData | None, name: str, label: str, low: int, high: int) -> int:
+    text = _field(form, name)
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{label}: '{text}' is not a whole number") from None
+    if not low <= value <= high:
+        raise InputError(f"{label}: give a number from {low} to {high}")
+    return value
+
+
+def _adjustment(kind: str, form: FormData | None) -> Adjustment:
+    reason = _field(form, "reason")
+    if kind == "delay":
+        days = _number(form, "days", "days", -60, 365)
+        if days == 0:
+            raise InputError("days: a delay of 0 days changes nothing")
+        return Delay(_field(form, "regimen"), _number(form, "cycle", "cycle", 1, 999), days, reason)
+    if kind == "hold":
+        return Hold(_field(form, "component"), parse_date(_field(form, "from"), "from"),
+                    _number(form, "days", "days", 1, 366), reason)
+    return Stop(_field(form, "component"), parse_date(_field(form, "from"), "from"), reason)
+
+
+@_route
+def change(request: Request, form: FormData | None) -> Response:
+    """Record a delay, hold or stop: a form, a preview of what moves, then the commit."""
+    now = _snapshot(request)
+    kind = request.query_params.get("kind") or _field(form, "kind") or "delay"
+    if kind not in ("delay", "hold", "stop"):
+        raise HTTPException(404)
+    context: dict[str, Any] = {"now": now, "kind": kind, "components": _components(now),
+                               "regimens": _regimens(now), "form": {
+                                   k: _field(form, k) for k in ("cycle", "days", "regimen", "component",
+                                                                "from", "reason")},
+                               "revision": now.revision}
+    if form is None:
+        return page(request, "change.html", context)
+    return _preview_or_commit(request, form, context, lambda expected, record: patients.adjust(
+        site_of(request).registry(), now.stored.patient_key, _adjustment(kind, form), _user(request),
+        site_of(request).now(), expected_revision=expected, record=record))
+
+
+def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any],
+                       act: Callable[[int | None, bool], patients.Outcome]) -> Response:
+    """Preview a change, or commit it if it was made from the plan as it still is; a change
+    made from a stale page is refused and previewed again on the plan as it is now."""
+    key = context["now"].stored.patient_key
+    try:
+        expected = int(_field(form, "revision"))
+    except ValueError:
+        raise HTTPException(400) from None
+    try:
+        if _field(form, "action") == "commit":
+            outcome = act(expected, True)
+            assert outcome.recorded is not None
+            _flash(request, f"Recorded: {outcome.recorded.describe()} (change {outcome.recorded.number}).")
+            return RedirectResponse(f"/patients/{key}", 303)
+        outcome = act(expected, False)
+    except StaleError as error:
+        context["stale"] = str(error)
+        try:
+            outcome = act(None, False)
+        except SchedulerError as again:
+            context["error"] = str(again)
+            return page(request, "change.html", context, 409)
+        context["revision"] = outcome_revision(request, key)
+        context["diff"] = compare(outcome.before, outcome.after)
+        return page(request, "change.html", context, 409)
+    except SchedulerError as error:
+        context["error"] = str(error)
+        return page(request, "change.html", context, 400)
+    context["diff"] = compare(outcome.before, outcome.after)
+    context["revision"] = expected
+    return page(request, "change.html", context)
+
+
+def outcome_revision(request: Request, key: str) -> int:
+    """The plan's revision now."""
+    return patients.snapshot(site_of(request).registry(), key).revision
+
+
+@_route
+def revert(request: Request, form: FormData | None) -> Response:
+    """Undo a delay, hold or stop: what it would change, then the commit."""
+    now = _snapshot(request)
+    number = int(request.path_params["number"])
+    try:
+        target = history.check_revert(now.changes, number)
+    except InputError as error:
+        _flash(request, str(error))
+        return RedirectResponse(f"/patients/{now.stored.patient_key}", 303)
+    context: dict[str, Any] = {"now": now, "kind": "revert", "target": target, "revision": now.revision,
+                               "form": {"reason": _field(form, "reason")}}
+    if form is None:
+        outcome = patients.revert(site_of(request).registry(), now.stored.patient_key, number,
+                                  "preview", _user(request), site_of(request).now(), record=False)
+        context["diff"] = compare(outcome.before, outcome.after)
+        return page(request, "change.html", context)
+    return _preview_or_commit(request, form, context, lambda expected, record: patients.revert(
+        site_of(request).registry(), now.stored.patient_key, number, _field(form, "reason"),
+        _user(request), site_of(request).now(), expected_revision=expected, record=record))
+
+
+@_route
+def end(request: Request, form: FormData | None) -> Response:
+    """End a plan (treatment finished or patient withdrawn)."""
+    key = request.path_params["key"]
+    try:
+        patients.end(site_of(request).registry(), key, _field(form, "reason"), _user(request),
+                     site_of(request).now())
+        _flash(request, f"The plan of {key} has ended; its feed no longer answers.")
+    except SchedulerError as error:
+        _flash(request, str(error))
+    return RedirectResponse(f"/patients/{key}", 303)
+
+
+@_route
+def issue(request: Request, form: FormData | None) -> Response:
+    """Issue the next version (.ics and PDF), kept in the registry for download."""
+    site = site_of(request)
+    key = request.path_params["key"]
+    lang = _field(form, "lang") or "en"
+    paper = _field(form, "paper") or "a4"
+    if lang not in ("en", "zh", "en+zh") or paper not in ("a4", "letter"):
+        raise HTTPException(400)
+    output = OutputOptions(discreet=_field(form, "discreet") == "on", lang=lang,  # type: ignore[arg-type]
+                           paper=paper)  # type: ignore[arg-type]
+    try:
+        issued = patients.issue(site.registry(), key, site.issue_dir / key, site.now(), output,
+                                _user(request))
+        revision = issued.revision
+        _flash(request, f"Issued version {issued.version}: {len(revision.changed)} changed, "
+                        f"{len(revision.added)} new, {len(revision.cancelled)} cancelled.")
+    except SchedulerError as error:
+        _flash(request, str(error))
+    return RedirectResponse(f"/patients/{key}#versions", 303)
+
+
+@_route
+def download(request: Request, form: FormData | None) -> Response:
+    """A file of an issued version, from the registry."""
+    now = _snapshot(request)
+    name = request.path_params["name"]
+    files = site_of(request).registry().version_files(now.stored.id, int(request.path_params["version"]))
+    if name not in files:
+        raise HTTPException(404)
+    media = "application/pdf" if name.endswith(".pdf") else "text/calendar; charset=utf-8"
+    return Response(files[name], media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@_route
+def subscribe(request: Request, form: FormData | None) -> Response:
+    """The patient's feed: make, rotate or revoke it; the address and its QR code are shown
+    once, when made (only a hash of the token is kept)."""
+    site = site_of(request)
+    now = _snapshot(request)
+    key = now.stored.patient_key
+    context: dict[str, Any] = {"now": now, "detail": history.feed_detail(now.changes)}
+    action = _field(form, "action")
+    if form is not None:
+        try:
+            if action == "revoke":
+                feeds.revoke(site.registry(), key, _user(request), site.now())
+                _flash(request, f"The feed of {key} is revoked: its address no longer answers.")
+                return RedirectResponse(f"/patients/{key}/subscribe", 303)
+            token = feeds.create(site.registry(), key, _user(request), site.now(), rotate=action == "rotate")
+        except SchedulerError as error:
+            context["error"] = str(error)
+        else:
+            url = site.base_url + feeds.feed_path(token)
+            context.update(url=url, webcal="webcal://" + url.split("://", 1)[1], qr=qr_svg(url))
+    context["token"] = site.registry().live_token(now.stored.id)
+    return page(request, "subscribe.html", context, 400 if "error" in context else 200)
+
+
+@_route
+def feed_detail(request: Request, form: FormData | None) -> Response:
+    """Switch detail in the patient's feed on or off."""
+    key = request.path_params["key"]
+    try:
+        feeds.set_detail(site_of(request).registry(), key, _field(form, "detail") == "on",
+                         _field(form, "reason"), _user(request), site_of(request).now())
+        _flash(request, f"Feed detail for {key} is now {_field(form, 'detail') or 'off'}.")
+    except SchedulerError as error:
+        _flash(request, str(error))
+    return RedirectResponse(f"/patients/{key}/subscribe", 303)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+@_route
+def template_list(request: Request, form: FormData | None) -> Response:
+    """The shipped templates with their components' ids (what hold and stop name)."""
+    from scheduler.loader import load_template_file
+
+    items = [(info, load_template_file(info.path)) for info in shipped_templates()]
+    return page(request, "templates.html", {"items": items, "Regimen": Regimen})
+
+
+@_route
+def validate(request: Request, form: FormData | None) -> Response:
+    """Check an uploaded (or pasted) template: valid, or every problem with its line."""
+    context: dict[str, Any] = {"text": ""}
+    if form is None:
+        return page(request, "validate.html", context)
+    upload = form.get("file")
+    name = "pasted text"
+    if isinstance(upload, UploadFile) and upload.filename:
+        name = upload.filename
+        raw = upload.file.read(TEMPLATE_UPLOAD_LIMIT + 1)
+        if len(raw) > TEMPLATE_UPLOAD_LIMIT:
+            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT // 1024} kB"]
+            return page(request, "validate.html", context, 400)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            context["problems"] = [f"{name}: not UTF-8 text (bad byte at offset {error.start})"]
+            return page(request, "validate.html", context, 400)
+    else:
+        text = _field(form, "text")
+    context["text"] = text
+    try:
+        template = load_template_text(text, name)
+    except SchedulerError as error:
+        context["problems"] = str(error).splitlines()
+        return page(request, "validate.html", context, 400)
+    context["valid"] = template
+    context["name"] = name
+    return page(request, "validate.html", context)
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """404 as a page (the feed answers its own 404s, which say nothing)."""
+    if request.url.path.startswith("/feed/"):
+        return Response(b"Not found\n", 404, media_type="text/plain")
+    return page(request, "error.html", {"title": "Not found",
+                                        "message": "There is no such page or patient."}, 404)
+
+
+async def not_allowed(request: Request, exc: Exception) -> Response:
+    """405 as a page."""
+    return page(request, "error.html", {"title": "Not allowed",
+                                        "message": "That cannot be done here."}, 405)
+

@@ -1,0 +1,90 @@
+"""What every route shares: the registry's engine, settings, clock and caches, and rendering."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from scheduler.feed import Feed
+from scheduler.registry import Location, Registry
+from scheduler.registry.database import engine_for
+from scheduler.web.security import Lockout, csrf_token
+
+HERE = Path(__file__).parent
+FEED_CACHE_SIZE = 512
+
+
+class Site:
+    """What every route shares: the registry's engine, the settings, the clock, caches."""
+
+    def __init__(self, location: Location, base_url: str, issue_dir: Path,
+                 clock: Callable[[], datetime]) -> None:
+        self.location = location
+        self.engine = engine_for(location)
+        self.base_url = base_url.rstrip("/")
+        self.issue_dir = issue_dir
+        self.clock = clock
+        self.lockout = Lockout()
+        self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
+        self.feeds_lock = threading.Lock()
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.globals["today"] = lambda: self.clock().date()
+
+    def registry(self) -> Registry:
+        """The registry, for one request."""
+        return Registry(self.location, self.engine)
+
+    def now(self) -> datetime:
+        """The current time (UTC, whole seconds)."""
+        return self.clock().astimezone(UTC).replace(microsecond=0)
+
+    def is_active(self, name: str) -> bool:
+        """True when ``name`` is a user who may still log in."""
+        user = self.registry().user(name)
+        return user is not None and user.active
+
+    def cached_feed(self, key: tuple[int, int], make: Callable[[], Feed]) -> Feed:
+        """The feed of a plan at a revision, made once (a plan's feed changes only with its
+        history, so the plan id and the number of changes identify it)."""
+        with self.feeds_lock:
+            found = self.feeds.get(key)
+            if found is not None:
+                self.feeds.move_to_end(key)
+                return found
+        made = make()
+        with self.feeds_lock:
+            self.feeds[key] = made
+            while len(self.feeds) > FEED_CACHE_SIZE:
+                self.feeds.popitem(last=False)
+        return made
+
+
+def site_of(request: Request) -> Site:
+    """The shared state of the app serving ``request``."""
+    site: Site = request.app.state.site
+    return site
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    """Render a page with what every page needs (user, CSRF token, flashed messages)."""
+    session = request.session
+    flashed = session.pop("flash", []) if "flash" in session else []
+    return site_of(request).templates.TemplateResponse(
+        request, name, {"user": request.scope.get("user"), "csrf": csrf_token(session),
+                        "flashed": flashed, **context}, status_code=status)
+
+
+def feed_headers(found: Feed) -> dict[str, str]:
+    """The headers of a feed response (200, 304 and HEAD alike)."""
+    return {"ETag": found.etag, "Last-Modified": format_datetime(found.last_modified.astimezone(UTC),
+                                                                 usegmt=True),
+            "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
