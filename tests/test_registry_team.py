@@ -40,8 +40,21 @@ def run(db: str, *args: str, **kwargs: object):
 
 
 def register(db: str, key: str = "P017", start: str = "2026-03-02") -> None:
-    result = run(db, "patient", "add", key, "nct06478355", "--start", start,
-                 "--label", "Patient 017", "--now", "2026-03-01T00:00:00Z", "--author", "li.na")
+    result = run(
+        db,
+        "patient",
+        "add",
+        key,
+        "nct06478355",
+        "--start",
+        start,
+        "--label",
+        "Patient 017",
+        "--now",
+        "2026-03-01T00:00:00Z",
+        "--author",
+        "li.na",
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -106,8 +119,10 @@ def test_a_registry_of_release_0_1_upgrades_with_nothing_lost(tmp_path):
     shutil.copyfile(DATA / "release-0.1.sqlite3", db)
     refused = run(db, "patient", "list")
     assert refused.exit_code == 2
-    assert refused.stderr == (f"Error: --db {db}: made by an older scheduler; run 'scheduler "
-                              f"registry upgrade --db {db}' (back it up first)\n")
+    assert refused.stderr == (
+        f"Error: --db {db}: made by an older scheduler; run 'scheduler "
+        f"registry upgrade --db {db}' (back it up first)\n"
+    )
     assert (DATA / "release-0.1.sqlite3").read_bytes() == Path(db).read_bytes()  # untouched
 
     upgraded = run(db, "registry", "upgrade")
@@ -121,16 +136,20 @@ def test_a_registry_of_release_0_1_upgrades_with_nothing_lost(tmp_path):
         "P017\tPatient 017\tnct06478355\t2026-03-02\t2\tactive",
     ]
     shown = run(db, "patient", "show", "P017").output
-    assert ("  1. cycle 3 of immunochemo delayed 7 days: neutropenia (nurse.li, "
-            "2026-04-10T00:00:00+00:00)") in shown
+    assert (
+        "  1. cycle 3 of immunochemo delayed 7 days: neutropenia (nurse.li, 2026-04-10T00:00:00+00:00)"
+    ) in shown
     assert "  2. rt held 2026-04-20 to 2026-04-21: mucositis (dr.wang, 2026-04-11T00:00:00+00:00)" in shown
-    assert ("  version 2, 2026-04-12T01:00:00+00:00: /tmp/legacy-out/P017_nct06478355_2026-03-02_v2.ics"
-            in shown)
+    assert (
+        "  version 2, 2026-04-12T01:00:00+00:00: /tmp/legacy-out/P017_nct06478355_2026-03-02_v2.ics" in shown
+    )
     # The next version follows on from the old ones: SEQUENCE continues, nothing is re-added.
     issued = run(db, "issue", "P017", "-o", str(tmp_path / "out"), "--now", "2026-05-01T00:00:00Z")
     assert issued.exit_code == 0, issued.output
-    assert ("Version 3 of P017 (replaces version 2 of 2026-04-12): 0 changed, 0 new, 0 cancelled."
-            in issued.output)
+    assert (
+        "Version 3 of P017 (replaces version 2 of 2026-04-12): 0 changed, 0 new, 0 cancelled."
+        in issued.output
+    )
 
 
 def test_a_newer_registry_is_refused(db):
@@ -144,14 +163,17 @@ def test_a_newer_registry_is_refused(db):
     assert "made by a newer scheduler" in result.stderr
 
 
-@pytest.mark.parametrize("command", [
-    ("patient", "list"),
-    ("patient", "add", "P1", "nct06478355", "--start", "2026-03-02"),
-    ("registry", "upgrade"),
-    ("registry", "init"),
-    ("registry", "check"),
-    ("user", "list"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("patient", "list"),
+        ("patient", "add", "P1", "nct06478355", "--start", "2026-03-02"),
+        ("registry", "upgrade"),
+        ("registry", "init"),
+        ("registry", "check"),
+        ("user", "list"),
+    ],
+)
 def test_someone_elses_sqlite_database_is_never_written(tmp_path, command):
     import sqlite3
 
@@ -174,8 +196,11 @@ def test_someone_elses_postgresql_database_is_never_written(pg_db):
     with found.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE their_table (id integer)")
     found.dispose()
-    for command in (("patient", "add", "P1", "nct06478355", "--start", "2026-03-02"),
-                    ("user", "add", "li.na", "--password-stdin"), ("registry", "upgrade")):
+    for command in (
+        ("patient", "add", "P1", "nct06478355", "--start", "2026-03-02"),
+        ("user", "add", "li.na", "--password-stdin"),
+        ("registry", "upgrade"),
+    ):
         result = run(pg_db, *command, input="a long password\n")
         assert result.exit_code == 2
         assert "not a scheduler registry" in result.stderr
@@ -208,10 +233,27 @@ def test_two_first_commands_at_once_both_land(tmp_path):
     one of them deleted the file the other had just committed to)."""
     for attempt in range(3):
         db = str(tmp_path / f"new{attempt}.sqlite3")
-        processes = [subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "patient", "add", key, "nct06478355", "--start",
-             "2026-03-02", "--db", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for key in ("A1", "A2", "A3")]
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "scheduler",
+                    "patient",
+                    "add",
+                    key,
+                    "nct06478355",
+                    "--start",
+                    "2026-03-02",
+                    "--db",
+                    db,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for key in ("A1", "A2", "A3")
+        ]
         outputs = [p.communicate(timeout=120) for p in processes]
         assert [p.returncode for p in processes] == [0, 0, 0], outputs
         listing = run(db, "patient", "list")
@@ -222,12 +264,29 @@ def test_two_first_commands_at_once_both_land(tmp_path):
 def test_a_first_patient_add_on_a_full_disk_leaves_nothing(tmp_path):
     """The file size limit makes every write past 20 kB fail as a full disk would."""
     db = tmp_path / "registry.sqlite3"
-    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-            "resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000)); "
-            "from scheduler.cli import cli; cli(prog_name='scheduler')")
+    code = (
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000)); "
+        "from scheduler.cli import cli; cli(prog_name='scheduler')"
+    )
     result = subprocess.run(
-        [sys.executable, "-c", code, "patient", "add", "P1", "nct06478355", "--start", "2026-03-02",
-         "--db", str(db)], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            code,
+            "patient",
+            "add",
+            "P1",
+            "nct06478355",
+            "--start",
+            "2026-03-02",
+            "--db",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(f"Error: --db {db}: cannot create")
     assert "Traceback" not in result.stderr
@@ -237,13 +296,16 @@ def test_a_first_patient_add_on_a_full_disk_leaves_nothing(tmp_path):
 # --- history: values checked, revert, end ----------------------------------------------------
 
 
-@pytest.mark.parametrize(("reason", "message"), [
-    ("x" * 501, "reason: at most 500 characters (this has 501)"),
-    ("  ", "reason: give some text"),
-    ("bad\x1b[31mred", "reason: contains a control or unprintable character (U+001B)"),
-    ("line\u2028break", "reason: contains a control or unprintable character (U+2028)"),
-    ("half \udcff byte", "reason: contains a control or unprintable character (U+DCFF)"),
-])
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("x" * 501, "reason: at most 500 characters (this has 501)"),
+        ("  ", "reason: give some text"),
+        ("bad\x1b[31mred", "reason: contains a control or unprintable character (U+001B)"),
+        ("line\u2028break", "reason: contains a control or unprintable character (U+2028)"),
+        ("half \udcff byte", "reason: contains a control or unprintable character (U+DCFF)"),
+    ],
+)
 def test_a_reason_is_checked_when_it_is_recorded(db, reason, message):
     register(db)
     result = run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", reason)
@@ -255,18 +317,48 @@ def test_a_reason_is_checked_when_it_is_recorded(db, reason, message):
 def test_a_revert_undoes_a_delay_and_the_history_keeps_both(db, tmp_path):
     register(db)
     before = run(db, "patient", "show", "P017", "--events").output.split("Issued versions: none\n")[1]
-    assert run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "neutropenia",
-               "--author", "nurse.li", "--now", "2026-04-10T00:00:00Z").exit_code == 0
-    reverted = run(db, "revert", "P017", "1", "--reason", "entered for the wrong patient",
-                   "--author", "dr.wang", "--now", "2026-04-10T01:00:00Z")
+    assert (
+        run(
+            db,
+            "delay",
+            "P017",
+            "--cycle",
+            "3",
+            "--days",
+            "7",
+            "--reason",
+            "neutropenia",
+            "--author",
+            "nurse.li",
+            "--now",
+            "2026-04-10T00:00:00Z",
+        ).exit_code
+        == 0
+    )
+    reverted = run(
+        db,
+        "revert",
+        "P017",
+        "1",
+        "--reason",
+        "entered for the wrong patient",
+        "--author",
+        "dr.wang",
+        "--now",
+        "2026-04-10T01:00:00Z",
+    )
     assert reverted.exit_code == 0, reverted.output
-    assert reverted.output.startswith("Recorded for P017: reverted change 1: entered for the wrong "
-                                      "patient (change 2)\n")
+    assert reverted.output.startswith(
+        "Recorded for P017: reverted change 1: entered for the wrong patient (change 2)\n"
+    )
     shown = run(db, "patient", "show", "P017", "--events").output
-    assert ("  1. cycle 3 of immunochemo delayed 7 days: neutropenia (nurse.li, "
-            "2026-04-10T00:00:00+00:00) [reverted by 2]") in shown
-    assert ("  2. reverted change 1: entered for the wrong patient (dr.wang, "
-            "2026-04-10T01:00:00+00:00)") in shown
+    assert (
+        "  1. cycle 3 of immunochemo delayed 7 days: neutropenia (nurse.li, "
+        "2026-04-10T00:00:00+00:00) [reverted by 2]"
+    ) in shown
+    assert (
+        "  2. reverted change 1: entered for the wrong patient (dr.wang, 2026-04-10T01:00:00+00:00)"
+    ) in shown
     assert shown.split("Issued versions: none\n")[1] == before  # the dates are the first ones again
     twice = run(db, "revert", "P017", "1", "--reason", "again")
     assert twice.exit_code == 2 and "change 1 was already reverted by change 2" in twice.stderr
@@ -289,24 +381,40 @@ def test_a_stale_change_is_refused(db):
     with opened(db) as registry:
         seen = patients.snapshot(registry, "P017").revision
         patients.adjust(registry, "P017", Delay("", 3, 7, "first"), "li.na", NOW, expected_revision=seen)
-        with pytest.raises(StaleError, match=r"changed since you opened it \(it had 0 changes, now 1: "
-                                             r"the last by li\.na"):
-            patients.adjust(registry, "P017", Delay("", 2, 7, "second"), "wang.fang", NOW,
-                            expected_revision=seen)
+        with pytest.raises(
+            StaleError,
+            match=r"changed since you opened it \(it had 0 changes, now 1: "
+            r"the last by li\.na",
+        ):
+            patients.adjust(
+                registry, "P017", Delay("", 2, 7, "second"), "wang.fang", NOW, expected_revision=seen
+            )
         assert [c.reason for c in registry.history(registry.plan("P017").id)] == ["first"]
 
 
 ADJUSTMENT = st.one_of(
     st.builds(Delay, st.just(""), st.integers(1, 5), st.integers(-10, 30), st.text(min_size=1, max_size=600)),
-    st.builds(Hold, st.sampled_from(["rt", "pd1", "nab-paclitaxel", "cisplatin", "immunochemo"]),
-              st.dates(date(2026, 2, 20), date(2026, 9, 1)), st.integers(1, 20), st.text(min_size=1)),
-    st.builds(Stop, st.sampled_from(["rt", "pd1", "cisplatin", "immunochemo", "nothing"]),
-              st.dates(date(2026, 1, 1), date(2027, 3, 1)), st.text(min_size=1)),
+    st.builds(
+        Hold,
+        st.sampled_from(["rt", "pd1", "nab-paclitaxel", "cisplatin", "immunochemo"]),
+        st.dates(date(2026, 2, 20), date(2026, 9, 1)),
+        st.integers(1, 20),
+        st.text(min_size=1),
+    ),
+    st.builds(
+        Stop,
+        st.sampled_from(["rt", "pd1", "cisplatin", "immunochemo", "nothing"]),
+        st.dates(date(2026, 1, 1), date(2027, 3, 1)),
+        st.text(min_size=1),
+    ),
 )
 
 
-@settings(max_examples=int(os.environ.get("SCHEDULER_REGISTRY_EXAMPLES", "12")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("SCHEDULER_REGISTRY_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.lists(ADJUSTMENT, min_size=1, max_size=4))
 def test_every_accepted_sequence_of_changes_can_be_issued(tmp_path_factory, changes):
     """Whatever is accepted can be issued afterwards (a 600-word or non-UTF-8 reason once broke
@@ -331,25 +439,52 @@ def test_every_accepted_sequence_of_changes_can_be_issued(tmp_path_factory, chan
 
 
 def test_users_are_added_listed_and_disabled(db):
-    added = run(db, "user", "add", "li.na", "--admin", "--password-stdin", "--author", "root",
-                "--now", "2026-03-01T00:00:00Z", input="correct horse battery\n")
+    added = run(
+        db,
+        "user",
+        "add",
+        "li.na",
+        "--admin",
+        "--password-stdin",
+        "--author",
+        "root",
+        "--now",
+        "2026-03-01T00:00:00Z",
+        input="correct horse battery\n",
+    )
     assert added.exit_code == 0, added.output
     assert added.output == "Added admin li.na\n"
     assert run(db, "user", "add", "wang.fang", "--password-stdin", input="short\n").stderr == (
-        "Error: password: use 10 to 1024 characters\n")
+        "Error: password: use 10 to 1024 characters\n"
+    )
     assert run(db, "user", "add", "Wang Fang", "--password-stdin", input="long enough pw\n").exit_code == 2
     assert str(scalar(db, "SELECT password_hash FROM users")).startswith("$argon2id$")
     assert run(db, "user", "disable", "li.na", "--now", "2026-03-02T00:00:00Z").exit_code == 0
     assert run(db, "user", "list").output == (
         "NAME\tROLE\tCREATED\tSTATUS\n"
-        "li.na\tadmin\t2026-03-01T00:00:00+00:00\tdisabled 2026-03-02T00:00:00+00:00\n")
+        "li.na\tadmin\t2026-03-01T00:00:00+00:00\tdisabled 2026-03-02T00:00:00+00:00\n"
+    )
     assert "is disabled already" in run(db, "user", "disable", "li.na").stderr
 
 
 def test_export_has_every_plan_change_and_version(db, tmp_path):
     register(db)
-    assert run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "neutropenia",
-               "--author", "nurse.li").exit_code == 0
+    assert (
+        run(
+            db,
+            "delay",
+            "P017",
+            "--cycle",
+            "3",
+            "--days",
+            "7",
+            "--reason",
+            "neutropenia",
+            "--author",
+            "nurse.li",
+        ).exit_code
+        == 0
+    )
     assert run(db, "issue", "P017", "-o", str(tmp_path / "out"), "--author", "li.na").exit_code == 0
     lines = [json.loads(line) for line in run(db, "registry", "export").stdout.splitlines()]
     assert [r["type"] for r in lines] == ["plan", "change", "version"]
@@ -387,10 +522,24 @@ def test_kill_9_at_every_step_of_issue(db, tmp_path, step):
     register(db)
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "issue", "P017", "-o", str(out), "--db", db,
-         "--now", "2026-03-01T01:00:00Z"],
+        [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "issue",
+            "P017",
+            "-o",
+            str(out),
+            "--db",
+            db,
+            "--now",
+            "2026-03-01T01:00:00Z",
+        ],
         env={**os.environ, PAUSE_AT_FOR_TESTS: f"{step}=60"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     assert process.stdout.readline() == f"paused at {step}\n"
     process.send_signal(signal.SIGKILL)
@@ -428,8 +577,9 @@ def test_twenty_coordinators_at_once(pg_db, tmp_path):
     version numbers have no gap and no duplicate."""
     with opened(pg_db, create=True) as registry:
         for key in ["SHARED", *(f"OWN{n}" for n in range(10))]:
-            stored, _ = patients.prepare(key, None, "nct06478355", PlanOptions(start=date(2026, 1, 5)),
-                                         NOW, "setup")
+            stored, _ = patients.prepare(
+                key, None, "nct06478355", PlanOptions(start=date(2026, 1, 5)), NOW, "setup"
+            )
             patients.register(registry, stored)
     recorded: list[tuple[str, str]] = []
     refused: list[str] = []
@@ -445,8 +595,14 @@ def test_twenty_coordinators_at_once(pg_db, tmp_path):
                 for attempt in range(3):
                     reason = f"coordinator {n} attempt {attempt}"
                     try:
-                        patients.adjust(mine, key, Hold("rt", date(2026, 3, 2 + attempt), 1, reason),
-                                        f"user{n}", NOW, expected_revision=seen)
+                        patients.adjust(
+                            mine,
+                            key,
+                            Hold("rt", date(2026, 3, 2 + attempt), 1, reason),
+                            f"user{n}",
+                            NOW,
+                            expected_revision=seen,
+                        )
                         recorded.append((key, reason))
                         seen += 1
                     except StaleError:

@@ -116,7 +116,7 @@ def login(request: Request, form: FormData | None) -> Response:
     wait = site.lockout.wait(name)
     if wait:
         return page(request, "login.html", {"next": target, "name": name, "error":
-                    f"Too many wrong passwords for {name}: try again in {wait // 60 + 1} minutes."}, 429)
+                    f"Too many wrong passwords for {name}: try again in {-(-wait // 60)} minutes."}, 429)
     password = form.get("password")
     if isinstance(password, str) and verify(site.registry().user(name), password):
         site.lockout.succeeded(name)

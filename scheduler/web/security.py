@@ -9,6 +9,7 @@ before any route sees it.
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 import time
@@ -65,7 +66,7 @@ class Lockout:
             failures = self._recent(name)
             if len(failures) < LOCKOUT_FAILURES:
                 return 0
-            return int(LOCKOUT_SECONDS - (self.clock() - failures[0])) + 1
+            return max(1, math.ceil(LOCKOUT_SECONDS - (self.clock() - failures[0])))
 
     def failed(self, name: str) -> None:
         """Count a wrong password for ``name``."""

@@ -1,0 +1,102 @@
+"""Screenshots of every page of the web app, from a demo registry, in headless Chromium.
+
+Run from the repository root: ``.venv/bin/python samples/web/make.py``. It makes a registry in
+a temporary folder (one coordinator, the seed protocol for patient P017 with a delay), serves
+it on a free port of 127.0.0.1, drives Debian's Chromium through Playwright (nothing is
+downloaded) and writes one PNG per page into this folder.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from click.testing import CliRunner
+from playwright.sync_api import sync_playwright
+
+from scheduler.cli import cli
+from scheduler.web import create_app
+
+HERE = Path(__file__).parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp())
+    db = str(folder / "registry.sqlite3")
+    invoke = CliRunner().invoke
+    invoke(cli, ["user", "add", "li.na", "--admin", "--password-stdin", "--db", db],
+           input="correct horse battery\n")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(db, base_url=base, issue_dir=folder / "issued",
+                     clock=lambda: datetime(2026, 4, 1, 9, tzinfo=UTC))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+            def shot(name: str, full: bool = True) -> None:
+                page.screenshot(path=str(HERE / f"{name}.png"), full_page=full)
+                print(f"Wrote samples/web/{name}.png")
+
+            page.goto(base + "/")
+            shot("01-login", full=False)
+            page.fill("input[name=name]", "li.na")
+            page.fill("input[name=password]", "correct horse battery")
+            page.click("button.primary")
+            page.goto(base + "/patients/new")
+            page.fill("input[name=key]", "P017")
+            page.fill("input[name=label]", "Patient 017")
+            page.select_option("select[name=template]", "nct06478355")
+            page.fill("input[name=start]", "2026-01-05")
+            page.click("button[value=preview]")
+            shot("03-register-preview")
+            page.click("button[value=save]")
+            page.goto(base + "/patients/P017/change?kind=delay")
+            page.fill("input[name=cycle]", "3")
+            page.fill("input[name=days]", "7")
+            page.fill("input[name=reason]", "neutropenia")
+            page.click("button[value=preview]")
+            shot("05-delay-preview")
+            page.click("button[value=commit]")
+            page.click("text=Issue version 1")
+            shot("04-patient")
+            page.goto(base + "/patients/P017/subscribe")
+            page.click("button[value=create]")
+            shot("06-subscribe")
+            page.goto(base + "/")
+            shot("02-patients", full=False)
+            page.goto(base + "/templates")
+            shot("07-templates", full=False)
+            page.goto(base + "/validate")
+            page.fill("textarea[name=text]", re.sub("cycle_days: 21", "cycle_days: 0",
+                      (Path("templates") / "nct06478355.yaml").read_text()))
+            page.click("button.primary")
+            shot("08-validate", full=False)
+            browser.close()
+    finally:
+        server.should_exit = True
+
+
+if __name__ == "__main__":
+    sys.exit(main())

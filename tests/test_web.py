@@ -1,0 +1,661 @@
+"""The web app and the feed, through the ASGI test client: every route, login, CSRF, the feed's
+HTTP contract and content, stale pages, escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+from starlette.testclient import TestClient
+
+from scheduler import feed as feeds
+from scheduler import patients
+from scheduler.adjust import Delay
+from scheduler.cli import cli
+from scheduler.registry import opened
+from scheduler.web import create_app
+
+PASSWORD = "correct horse battery"
+BASE = "https://calendar.example.org"
+
+
+class Clock:
+    """The app's clock, moved by the tests."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Web:
+    """A test client with a registry, a clock and a logged-in coordinator."""
+
+    def __init__(self, db: str, tmp_path: Path) -> None:
+        self.db = db
+        self.clock = Clock()
+        result = CliRunner().invoke(
+            cli, ["user", "add", "li.na", "--admin", "--password-stdin", "--db", db], input=PASSWORD + "\n"
+        )
+        assert result.exit_code == 0, result.output
+        self.app = create_app(
+            db,
+            base_url=BASE,
+            issue_dir=tmp_path / "issued",
+            clock=self.clock,
+            secret="test-secret",
+            https_only=False,
+        )
+        self.client = TestClient(self.app, base_url="http://testserver")
+
+    def csrf(self, path: str = "/login") -> str:
+        found = re.search(r'name="csrf" value="([^"]+)"', self.client.get(path).text)
+        assert found, path
+        return found.group(1)
+
+    def login(self, name: str = "li.na", password: str = PASSWORD):
+        return self.client.post(
+            "/login", data={"csrf": self.csrf(), "name": name, "password": password}, follow_redirects=False
+        )
+
+    def post(self, path: str, data: dict[str, str], **kwargs):
+        return self.client.post(path, data={"csrf": self.csrf("/"), **data}, follow_redirects=False, **kwargs)
+
+    def register(self, key: str = "P017", start: str = "2026-03-02", label: str = "Patient 017") -> None:
+        response = self.post(
+            "/patients/new",
+            {"key": key, "label": label, "template": "nct06478355", "start": start, "action": "save"},
+        )
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == f"/patients/{key}"
+
+    def feed_token(self, key: str = "P017") -> str:
+        with opened(self.db) as registry:
+            return feeds.create(registry, key, "li.na", self.clock())
+
+
+@pytest.fixture
+def web(tmp_path) -> Web:
+    return Web(str(tmp_path / "registry.sqlite3"), tmp_path)
+
+
+@pytest.fixture
+def logged_in(web) -> Web:
+    assert web.login().status_code == 303
+    return web
+
+
+# --- who may see what -----------------------------------------------------------------------
+
+PAGES = [
+    "/",
+    "/patients/new",
+    "/patients/P017",
+    "/patients/P017/change?kind=delay",
+    "/patients/P017/revert/1",
+    "/patients/P017/versions/1/x.pdf",
+    "/patients/P017/subscribe",
+    "/templates",
+    "/validate",
+]
+FORMS = [
+    "/patients/new",
+    "/patients/new/preview",
+    "/patients/P017/change",
+    "/patients/P017/revert/1",
+    "/patients/P017/end",
+    "/patients/P017/issue",
+    "/patients/P017/subscribe",
+    "/patients/P017/feed-detail",
+    "/validate",
+    "/logout",
+]
+
+
+def test_every_route_is_listed_here(web):
+    """A new route must be added to PAGES or FORMS, so that the next tests cover it."""
+    paths = {route.path for route in web.app.routes}
+    assert paths == {
+        "/feed/{token}.ics",
+        "/login",
+        "/logout",
+        "/",
+        "/patients/new",
+        "/patients/new/preview",
+        "/patients/{key}",
+        "/patients/{key}/change",
+        "/patients/{key}/revert/{number:int}",
+        "/patients/{key}/end",
+        "/patients/{key}/issue",
+        "/patients/{key}/versions/{version:int}/{name}",
+        "/patients/{key}/subscribe",
+        "/patients/{key}/feed-detail",
+        "/templates",
+        "/validate",
+        "/static",
+    }
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_send_a_visitor_without_a_session_to_the_login(web, path):
+    response = web.client.get(path, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("path", FORMS)
+def test_forms_refuse_a_visitor_without_a_session(web, path):
+    response = web.post(path, {"key": "P1"})
+    assert response.status_code == 403
+    assert response.text == "Log in first."
+
+
+@pytest.mark.parametrize("path", FORMS)
+def test_forms_refuse_a_post_without_the_csrf_token(logged_in, path):
+    logged_in.register()
+    for data in ({}, {"csrf": "forged"}):
+        response = logged_in.client.post(
+            path, data={"key": "P9", "reason": "x", **data}, follow_redirects=False
+        )
+        assert response.status_code == 403
+        assert "did not come from this site" in response.text
+    assert logged_in.client.get("/patients/P017").status_code == 200  # still logged in, nothing done
+    with opened(logged_in.db) as registry:
+        assert registry.history(registry.plan("P017").id) == []
+
+
+def test_login_refuses_a_wrong_password_and_locks_out_after_five(web):
+    for _ in range(5):
+        response = web.login(password="wrong password!")
+        assert response.status_code == 401
+        assert "Wrong user name or password." in response.text
+    locked = web.login()
+    assert locked.status_code == 429
+    assert "Too many wrong passwords for li.na: try again in 15 minutes." in locked.text
+    assert web.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(web):
+    response = web.login(name="nobody")
+    assert response.status_code == 401
+    assert "Wrong user name or password." in response.text
+
+
+def test_login_returns_to_the_page_asked_for_and_never_off_site(web):
+    response = web.client.post(
+        "/login?next=/templates",
+        data={"csrf": web.csrf(), "name": "li.na", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/templates"
+    web.client.post("/logout", data={"csrf": web.csrf("/")})
+    response = web.client.post(
+        "/login?next=//evil.example/x",
+        data={"csrf": web.csrf(), "name": "li.na", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_the_session_cookie_is_httponly_and_samesite_strict(web):
+    response = web.login()
+    cookie = response.headers["set-cookie"]
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+
+
+def test_a_disabled_user_is_logged_out(logged_in):
+    CliRunner().invoke(cli, ["user", "disable", "li.na", "--db", logged_in.db])
+    assert logged_in.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_logout_ends_the_session(logged_in):
+    assert logged_in.post("/logout", {}).status_code == 303
+    assert logged_in.client.get("/", follow_redirects=False).status_code == 303
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_register_previews_then_saves_with_the_user_as_author(logged_in):
+    form = {
+        "key": "P017",
+        "label": "Patient 017",
+        "template": "nct06478355",
+        "start": "2026-01-05",
+        "action": "preview",
+    }
+    preview = logged_in.post("/patients/new", form)
+    assert preview.status_code == 200
+    assert "59 events</strong>, 2026-01-05 to 2026-12-15" in preview.text
+    assert preview.text.count('<table class="month">') == 3
+    assert "Chinese New Year" in logged_in.post("/patients/new/preview", {**form, "start": "2026-02-02"}).text
+    with opened(logged_in.db) as registry:
+        assert registry.plans() == []  # a preview saves nothing
+    logged_in.register(start="2026-01-05")
+    with opened(logged_in.db) as registry:
+        assert registry.plan("P017").created_by == "li.na"
+    page = logged_in.client.get("/patients/P017").text
+    assert "2026-02-24" in page and "moved from 2026-02-16: Chinese New Year&#39;s Eve" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("start", "2026-02-30", "start: &#39;2026-02-30&#39; is not a real date"),
+        ("start", "2026-02-17", "is not a working day"),
+        ("template", "nope", "unknown template &#39;nope&#39;"),
+        ("parameters", "chemo_cycles=99", "chemo_cycles"),
+        ("key", "Wang Li", "use 1 to 64 letters, digits"),
+    ],
+)
+def test_register_shows_errors_in_words(logged_in, field, value, message):
+    form = {"key": "P017", "template": "nct06478355", "start": "2026-03-02", "action": "save", field: value}
+    response = logged_in.post("/patients/new", form)
+    assert response.status_code == 400
+    assert message in response.text
+    with opened(logged_in.db) as registry:
+        assert registry.plans() == []
+
+
+def test_labels_and_reasons_are_shown_as_text(logged_in):
+    script = "<script>alert(1)</script>"
+    logged_in.register(label=script)
+    assert (
+        logged_in.post(
+            "/patients/P017/change",
+            {
+                "kind": "delay",
+                "cycle": "3",
+                "days": "7",
+                "reason": script,
+                "revision": "0",
+                "action": "commit",
+            },
+        ).status_code
+        == 303
+    )
+    for path in ("/", "/patients/P017", "/patients/P017/revert/1"):
+        text = logged_in.client.get(path).text
+        assert script not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_a_delay_is_previewed_then_recorded(logged_in):
+    logged_in.register()
+    form = {"kind": "delay", "cycle": "3", "days": "7", "reason": "neutropenia", "revision": "0"}
+    preview = logged_in.post("/patients/P017/change", {**form, "action": "preview"})
+    assert preview.status_code == 200
+    assert "21 events move" in preview.text
+    assert (
+        '<td>Cisplatin – cycle 3, day 1</td><td class="nowrap">2026-04-13 Mon</td>'
+        '<td class="nowrap">2026-04-20 Mon</td><td>+7 d</td>' in preview.text
+    )
+    assert "1 event cancelled" in preview.text
+    with opened(logged_in.db) as registry:
+        assert registry.history(registry.plan("P017").id) == []
+    recorded = logged_in.post("/patients/P017/change", {**form, "action": "commit"})
+    assert recorded.status_code == 303
+    page = logged_in.client.get("/patients/P017").text
+    assert "Recorded: cycle 3 of immunochemo delayed 7 days: neutropenia (change 1)." in page
+    with opened(logged_in.db) as registry:
+        (change,) = registry.history(registry.plan("P017").id)
+    assert (change.author, change.at) == ("li.na", "2026-03-01T09:00:00+00:00")
+
+
+def test_a_visit_pushed_out_of_its_window_is_shown_in_the_preview(logged_in, data_dir):
+    with opened(logged_in.db) as registry:
+        stored, _ = patients.prepare(
+            "W1",
+            None,
+            str(data_dir / "templates" / "windowed.yaml"),
+            patients.PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
+            datetime(2026, 3, 1, tzinfo=UTC),
+            "li.na",
+        )
+        patients.register(registry, stored)
+    preview = logged_in.post(
+        "/patients/W1/change",
+        {
+            "kind": "delay",
+            "cycle": "2",
+            "days": "7",
+            "reason": "infection",
+            "revision": "0",
+            "action": "preview",
+        },
+    )
+    assert "Outside its window:" in preview.text
+    assert "Windowed drug – cycle 2, day 1 on 2026-03-30 (window 2026-03-20 to 2026-03-26)" in preview.text
+
+
+def test_a_change_from_a_stale_page_is_refused_with_a_fresh_preview(logged_in):
+    logged_in.register()
+    first = {
+        "kind": "delay",
+        "cycle": "2",
+        "days": "7",
+        "reason": "first",
+        "revision": "0",
+        "action": "commit",
+    }
+    second = {
+        "kind": "hold",
+        "component": "rt",
+        "from": "2026-04-20",
+        "days": "2",
+        "reason": "second",
+        "revision": "0",
+        "action": "commit",
+    }
+    assert logged_in.post("/patients/P017/change", first).status_code == 303
+    stale = logged_in.post("/patients/P017/change", second)
+    assert stale.status_code == 409
+    assert "The plan changed since you opened it." in stale.text
+    assert 'name="revision" value="1"' in stale.text  # the fresh preview is made on revision 1
+    assert "What this change does" in stale.text
+    with opened(logged_in.db) as registry:
+        assert [c.reason for c in registry.history(registry.plan("P017").id)] == ["first"]
+    again = logged_in.post("/patients/P017/change", {**second, "revision": "1"})
+    assert again.status_code == 303
+
+
+def test_hold_stop_revert_and_end(logged_in):
+    logged_in.register()
+    hold = {
+        "kind": "hold",
+        "component": "rt",
+        "from": "2026-04-20",
+        "days": "2",
+        "reason": "mucositis",
+        "revision": "0",
+        "action": "commit",
+    }
+    assert logged_in.post("/patients/P017/change", hold).status_code == 303
+    stop = {
+        "kind": "stop",
+        "component": "pd1",
+        "from": "2026-09-01",
+        "reason": "progression",
+        "revision": "1",
+        "action": "commit",
+    }
+    assert logged_in.post("/patients/P017/change", stop).status_code == 303
+    revert_page = logged_in.client.get("/patients/P017/revert/2")
+    assert "Undo <strong>pd1 stopped from 2026-09-01: progression</strong>" in revert_page.text
+    reverted = logged_in.post(
+        "/patients/P017/revert/2", {"reason": "wrong patient", "revision": "2", "action": "commit"}
+    )
+    assert reverted.status_code == 303
+    page = logged_in.client.get("/patients/P017").text
+    assert "(reverted by 3)" in page
+    assert logged_in.post("/patients/P017/end", {"reason": "treatment completed"}).status_code == 303
+    page = logged_in.client.get("/patients/P017").text
+    assert "Ended 2026-03-01 09:00 by li.na: treatment completed." in page
+    refused = logged_in.post("/patients/P017/change", {**hold, "revision": "4"})
+    assert refused.status_code == 400 and "takes no more changes" in refused.text
+
+
+def test_issue_then_download_the_files_of_each_version(logged_in, tmp_path):
+    logged_in.register()
+    issued = logged_in.post("/patients/P017/issue", {"lang": "en", "paper": "a4"})
+    assert issued.status_code == 303
+    page = logged_in.client.get("/patients/P017").text
+    assert "Issued version 1: 0 changed, 60 new, 0 cancelled." in page
+    pdf = logged_in.client.get("/patients/P017/versions/1/P017_nct06478355_2026-03-02_v1.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    on_disk = tmp_path / "issued" / "P017" / "P017_nct06478355_2026-03-02_v1.pdf"
+    assert pdf.content == on_disk.read_bytes()
+    ics = logged_in.client.get("/patients/P017/versions/1/P017_nct06478355_2026-03-02_v1.ics")
+    assert len(Calendar.from_ical(ics.content).walk("VEVENT")) == 60
+    assert logged_in.client.get("/patients/P017/versions/1/../../etc/passwd").status_code == 404
+    assert (
+        logged_in.client.get("/patients/P017/versions/2/P017_nct06478355_2026-03-02_v1.pdf").status_code
+        == 404
+    )
+
+
+def test_templates_and_validate(logged_in):
+    listing = logged_in.client.get("/templates").text
+    assert "<code>nab-paclitaxel</code>" in listing and "<code>rt</code>" in listing
+    bad = (
+        "id: broken\nname: x\nsource: y\ncomponents:\n  - kind: visit\n    id: v\n    name: V\n    code: V\n"
+        "    at: {day: 0}\n"
+    )
+    response = logged_in.client.post(
+        "/validate",
+        data={"csrf": logged_in.csrf("/validate")},
+        files={"file": ("mine.yaml", bad.encode(), "text/yaml")},
+    )
+    assert response.status_code == 400
+    assert "mine.yaml:9: components[0].at.day" in response.text
+    good = (Path(__file__).parent.parent / "templates" / "stupp.yaml").read_text()
+    ok = logged_in.client.post("/validate", data={"csrf": logged_in.csrf("/validate"), "text": good})
+    assert ok.status_code == 200 and "pasted text: a valid template <code>stupp</code>" in ok.text
+
+
+def test_unknown_patients_and_pages_are_404(logged_in):
+    assert logged_in.client.get("/patients/NOPE").status_code == 404
+    assert logged_in.client.get("/nowhere").status_code == 404
+    assert logged_in.client.get("/patients/NOPE/change?kind=delay").status_code == 404
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+
+def feed_url(token: str) -> str:
+    return f"/feed/{token}.ics"
+
+
+def vevents(body: bytes) -> dict[str, object]:
+    return {str(v["UID"]): v for v in Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_the_feed_answers_without_a_session_with_the_calendar_headers(web):
+    web.login()
+    web.register()
+    token = web.feed_token()
+    anonymous = TestClient(web.app)
+    response = anonymous.get(feed_url(token))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert "content-encoding" not in response.headers
+    assert response.headers["etag"] == f'"{__import__("hashlib").sha256(response.content).hexdigest()}"'
+    assert parsedate_to_datetime(response.headers["last-modified"]) == datetime(2026, 3, 1, 9, tzinfo=UTC)
+    body = response.content
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in body and b"X-PUBLISHED-TTL:PT1H\r\n" in body
+    assert "set-cookie" not in response.headers
+    gzip = anonymous.get(feed_url(token), headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in gzip.headers and gzip.content == body
+
+
+def test_the_feed_answers_304_and_head(web):
+    web.login()
+    web.register()
+    token = web.feed_token()
+    first = web.client.get(feed_url(token))
+    etag = first.headers["etag"]
+    not_modified = web.client.get(feed_url(token), headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified.headers["etag"] == etag
+    assert web.client.get(feed_url(token), headers={"If-None-Match": '"other"'}).status_code == 200
+    head = web.client.head(feed_url(token))
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(first.content))
+    assert head.headers["etag"] == etag
+
+
+def test_unknown_revoked_and_malformed_tokens_get_the_same_404(web):
+    web.login()
+    web.register()
+    token = web.feed_token()
+    with opened(web.db) as registry:
+        feeds.revoke(registry, "P017", "li.na", web.clock())
+    answers = [web.client.get(feed_url(t)) for t in (token, "A" * 32, "short", "A" * 31 + "!", "a.b")]
+    assert {(a.status_code, a.content) for a in answers} == {(404, b"Not found\n")}
+    assert web.client.head(feed_url(token)).status_code == 404
+
+
+def test_rotating_kills_the_old_address(logged_in):
+    logged_in.register()
+    made = logged_in.post("/patients/P017/subscribe", {"action": "create"})
+    old = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics", made.text).group(1)
+    assert f'value="{BASE}/feed/{old}.ics"' in made.text and "<svg" in made.text
+    rotated = logged_in.post("/patients/P017/subscribe", {"action": "rotate"})
+    new = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics", rotated.text).group(1)
+    assert new != old
+    assert logged_in.client.get(feed_url(old)).status_code == 404
+    assert logged_in.client.get(feed_url(new)).status_code == 200
+    with opened(logged_in.db) as registry:  # only the hash is stored
+        assert registry.live_token(registry.plan("P017").id).token_hash != new
+    page = logged_in.client.get("/patients/P017/subscribe").text
+    assert new not in page and "Last fetched 2026-03-01 09:00 UTC" in page
+
+
+def test_a_delay_is_in_the_feed_at_once_without_an_issue(web):
+    web.login()
+    web.register()
+    token = web.feed_token()
+    before = web.client.get(feed_url(token))
+    web.clock.now += timedelta(hours=1)
+    assert (
+        web.post(
+            "/patients/P017/change",
+            {
+                "kind": "delay",
+                "cycle": "3",
+                "days": "7",
+                "reason": "neutropenia",
+                "revision": "0",
+                "action": "commit",
+            },
+        ).status_code
+        == 303
+    )
+    after = web.client.get(feed_url(token), headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert parsedate_to_datetime(after.headers["last-modified"]) == datetime(2026, 3, 1, 10, tzinfo=UTC)
+    old, new = vevents(before.content), vevents(after.content)
+    assert set(old) == set(new)
+    moved = {u for u in old if old[u].decoded("DTSTART") != new[u].decoded("DTSTART")}
+    raised = {u for u in new if new[u]["SEQUENCE"] == 1}
+    cancelled = {u for u in new if str(new[u]["STATUS"]) == "CANCELLED"}
+    assert len(moved) == 21 and len(cancelled) == 1
+    assert raised == moved | cancelled
+    for uid in set(new) - raised:  # unchanged events are unchanged, to the byte of DTSTAMP
+        assert new[uid]["SEQUENCE"] == 0
+        assert new[uid].decoded("DTSTAMP") == datetime(2026, 3, 1, 9, tzinfo=UTC)
+    for uid in raised:
+        assert new[uid].decoded("DTSTAMP") == datetime(2026, 3, 1, 10, tzinfo=UTC)
+    (gone,) = cancelled
+    assert str(new[gone]["SUMMARY"]) == "Cancelled: Treatment visit"
+    web.clock.now += timedelta(hours=5)  # later fetches of the unchanged plan: the same bytes
+    assert web.client.get(feed_url(token)).content == after.content
+
+
+def test_the_feed_is_discreet_until_detail_is_switched_on(logged_in):
+    logged_in.register()
+    token = logged_in.feed_token()
+    discreet = logged_in.client.get(feed_url(token)).content
+    for word in (
+        b"Cisplatin",
+        b"paclitaxel",
+        b"mg/m",
+        b"Radiotherapy",
+        b"ward",
+        b"NCT06478355",
+        b"Patient 017",
+    ):
+        assert word not in discreet
+    assert {str(v["SUMMARY"]) for v in vevents(discreet).values()} == {
+        "Treatment visit",
+        "Hospital appointment",
+    }
+    logged_in.clock.now += timedelta(days=1)
+    switched = logged_in.post("/patients/P017/feed-detail", {"detail": "on", "reason": "patient asked"})
+    assert switched.status_code == 303
+    detailed = vevents(logged_in.client.get(feed_url(token)).content)
+    assert "Cisplatin – cycle 1, day 1" in {str(v["SUMMARY"]) for v in detailed.values()}
+    assert {v["SEQUENCE"] for v in detailed.values()} == {1}  # every event's text changed
+    shown = CliRunner().invoke(cli, ["patient", "show", "P017", "--db", logged_in.db]).output
+    assert "1. feed detail switched on: patient asked (li.na, 2026-03-02T09:00:00+00:00)" in shown
+
+
+def test_an_ended_plan_has_no_feed(logged_in):
+    logged_in.register()
+    token = logged_in.feed_token()
+    assert logged_in.client.get(feed_url(token)).status_code == 200
+    logged_in.post("/patients/P017/end", {"reason": "withdrew"})
+    assert logged_in.client.get(feed_url(token)).status_code == 404
+
+
+def test_fetches_are_recorded_at_most_every_five_minutes(web):
+    web.login()
+    web.register()
+    token = web.feed_token()
+    web.client.get(feed_url(token))
+    web.clock.now += timedelta(minutes=4)
+    web.client.get(feed_url(token))
+    with opened(web.db) as registry:
+        assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:00:00+00:00"
+    web.clock.now += timedelta(minutes=2)
+    web.client.get(feed_url(token))
+    with opened(web.db) as registry:
+        assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:06:00+00:00"
+
+
+def readings(path: Path) -> list[dict]:
+    """The feed read by icalendar and, where installed (always in CI), by ical.js."""
+    from tests.interop.parsers import IN_CI, icalendar_reading, icaljs
+
+    found = [icalendar_reading(path)]
+    try:
+        found.append(icaljs([path])[str(path)])
+    except pytest.skip.Exception:
+        assert not IN_CI
+    return found
+
+
+def test_the_feed_is_the_plan_of_show_json(web, tmp_path):
+    """The feed read back by two parsers gives the events 'scheduler show --json' gives for
+    the same plan (instants, in order; titles aside: the feed is discreet), and after a delay
+    the events of the registry's current plan, UID by UID."""
+    web.login()
+    web.register(start="2026-01-05")
+    token = web.feed_token()
+    path = tmp_path / "feed.ics"
+    path.write_bytes(web.client.get(feed_url(token)).content)
+    shown = json.loads(
+        CliRunner().invoke(cli, ["show", "nct06478355", "--start", "2026-01-05", "--json"]).stdout
+    )
+
+    def instant(value: str | None, day: str) -> str:
+        return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else day
+
+    expected = sorted((instant(r["start"], r["date"]), instant(r["end"], r["date"])) for r in shown)
+    assert len(expected) == 59
+    for reading in readings(path):
+        assert (
+            sorted(
+                (e["start"], e["end"] if e["end"] and "T" in e["end"] else e["start"])
+                for e in reading["events"]
+            )
+            == expected
+        )
+
+    with opened(web.db) as registry:
+        patients.adjust(registry, "P017", Delay("", 3, 7, "x"), "li.na", web.clock())
+        plan = patients.current_plan(registry, "P017")
+    path.write_bytes(web.client.get(feed_url(token)).content)
+    current = {
+        e.uid: instant(e.start.isoformat() if e.start else None, e.date.isoformat()) for e in plan.events
+    }
+    for reading in readings(path):
+        assert {e["uid"]: e["start"] for e in reading["events"] if e["status"] != "CANCELLED"} == current
