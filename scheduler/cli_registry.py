@@ -384,7 +384,8 @@ def registry_init(db: str | None) -> None:
     Example:
         scheduler registry init --db postgresql://scheduler@localhost/scheduler
     """
-    from scheduler.registry import State, locate, state
+    from scheduler.registry import State, locate
+    from scheduler.registry.database import state
 
     target = db or _default()
     if state(locate(target)) not in (State.MISSING, State.EMPTY):
@@ -396,7 +397,7 @@ def registry_init(db: str | None) -> None:
 def _default() -> str:
     from scheduler.registry import default_location
 
-    return default_location()
+    return str(default_location())
 
 
 @registry_group.command("upgrade")
@@ -411,8 +412,8 @@ def registry_upgrade(db: str | None) -> None:
     Example:
         scheduler registry upgrade --db registry.sqlite3
     """
-    from scheduler.registry import State, locate, state
-    from scheduler.registry.database import engine_for, upgrade
+    from scheduler.registry import State, locate
+    from scheduler.registry.database import engine_for, state, upgrade
 
     location = locate(db or _default())
     found = state(location)
@@ -432,9 +433,10 @@ def registry_upgrade(db: str | None) -> None:
 def _what(found: Any) -> str:
     from scheduler.registry import State
 
-    return {State.MISSING: "no registry there", State.EMPTY: "no registry there (it is empty)",
-            State.NEWER: "made by a newer scheduler",
-            State.FOREIGN: "not a scheduler registry"}.get(found, found.value)
+    words: dict[State, str] = {
+        State.MISSING: "no registry there", State.EMPTY: "no registry there (it is empty)",
+        State.NEWER: "made by a newer scheduler", State.FOREIGN: "not a scheduler registry"}
+    return words.get(found, str(found.value))
 
 
 @registry_group.command("check")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from scheduler.errors import InputError
 from scheduler.registry import User
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher
 
     return PasswordHasher()
@@ -47,6 +51,6 @@ def verify(user: User | None, password: str) -> bool:
 _DUMMY: dict[str, str] = {}
 
 
-def _dummy(hasher) -> str:  # type: ignore[no-untyped-def]
+def _dummy(hasher: PasswordHasher) -> str:
     _DUMMY["hash"] = hasher.hash("not a password of anyone's")
     return _DUMMY["hash"]

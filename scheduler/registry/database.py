@@ -213,7 +213,7 @@ def create_sqlite(path: Path) -> None:
     try:
         with write_connection(engine) as connection:
             # Outside any transaction (SQLite refuses it inside one); persistent in the file.
-            connection.connection.driver_connection.execute("PRAGMA journal_mode = WAL")
+            _pragma(connection, "PRAGMA journal_mode = WAL")
             with connection.begin():
                 migrate(connection)
         engine.dispose()
@@ -229,11 +229,18 @@ def create_sqlite(path: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _pragma(connection: Connection, statement: str) -> None:
+    """Run a SQLite PRAGMA outside any transaction (SQLite refuses some inside one)."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute(statement)
+
+
 def initialise(engine: Engine) -> None:
     """Migrate an empty (PostgreSQL) database, once even when several processes try at once."""
     with write_connection(engine) as connection:
         if connection.dialect.name == "sqlite":  # an empty file: outside any transaction
-            connection.connection.driver_connection.execute("PRAGMA journal_mode = WAL")
+            _pragma(connection, "PRAGMA journal_mode = WAL")
         with connection.begin():
             _initialise(connection)
 

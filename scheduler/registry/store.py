@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -167,17 +167,23 @@ class Registry:
             finally:
                 self._write = None
 
-    def _rows(self, statement: sa.Executable) -> Sequence[sa.Row[Any]]:
+    def _rows(self, statement: sa.Executable) -> list[Any]:
         if self._write is not None:
-            return self._write.execute(statement).all()
+            return list(self._write.execute(statement).all())
         with self.engine.connect() as connection:
-            return connection.execute(statement).all()
+            return list(connection.execute(statement).all())
 
     def _execute(self, statement: sa.Executable, rows: list[dict[str, Any]] | None = None
                  ) -> sa.CursorResult[Any]:
         if self._write is None:
             raise RuntimeError("a change outside Registry.transaction()")
         return self._write.execute(statement, rows) if rows is not None else self._write.execute(statement)
+
+    @staticmethod
+    def _inserted(result: sa.CursorResult[Any]) -> int:
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     # --- plans ---------------------------------------------------------------------------
 
@@ -186,7 +192,7 @@ class Registry:
         values = {**plan.__dict__, "settings": json.dumps(plan.settings, sort_keys=True)}
         del values["id"]
         try:
-            return int(self._execute(sa.insert(_P).values(values)).inserted_primary_key[0])
+            return self._inserted(self._execute(sa.insert(_P).values(values)))
         except sa.exc.IntegrityError:
             raise InputError(f"patient '{plan.patient_key}' is already registered") from None
 
@@ -241,10 +247,10 @@ class Registry:
 
     def add_version(self, plan_id: int, version: StoredVersion, files: Mapping[str, bytes]) -> None:
         """Record an issued version with the bytes of its files."""
-        version_id = self._execute(sa.insert(_V).values(
+        version_id = self._inserted(self._execute(sa.insert(_V).values(
             plan_id=plan_id, version=version.version, issued_at=version.issued_at,
             files=json.dumps(version.files), entries=json.dumps(version.entries, sort_keys=True),
-            author=version.author)).inserted_primary_key[0]
+            author=version.author)))
         if files:
             self._execute(sa.insert(_F), [
                 {"version_id": version_id, "name": name, "sha256": hashlib.sha256(data).hexdigest(),

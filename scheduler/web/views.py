@@ -89,4 +89,4 @@ def qr_svg(text: str, size: int = 200) -> str:
     drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
     drawing.add(widget)
     svg = renderSVG.drawToString(drawing)
-    return svg[svg.index("<svg"):]
+    return str(svg[svg.index("<svg"):])
