@@ -111,18 +111,13 @@ def patient_list(db: str | None) -> None:
     Example:
         scheduler patient list
     """
-    from scheduler import history
-
     with _registry(db) as registry:
-        plans = registry.plans()
-        last = registry.last_versions()
-        histories = registry.histories()
+        listed = registry.listing()
         click.echo(f"Registry: {registry.location.shown}", err=True)
     rows = [("KEY", "LABEL", "TEMPLATE", "START", "VERSION", "STATUS")]
-    for stored in plans:
-        ended = history.ended(histories.get(stored.id, []))
-        rows.append((stored.patient_key, stored.label or "", stored.template_id, stored.start,
-                     str(last.get(stored.id, "-")), "ended" if ended else "active"))
+    for item in listed:
+        rows.append((item.patient_key, item.label or "", item.template_id, item.start,
+                     str(item.version or "-"), "ended" if item.ended else "active"))
     for row in rows:
         click.echo("\t".join(row))
 

@@ -7,6 +7,7 @@ its change or none of it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -26,7 +27,7 @@ from scheduler.loader import load_template_text, resolve_template
 from scheduler.options import PlanOptions, request_for
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan, PlanRequest
-from scheduler.protocol import Regimen
+from scheduler.protocol import Regimen, Template
 from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point
 from scheduler.reissue import Entry, Revision, revise
 from scheduler.units import parse_span
@@ -102,9 +103,22 @@ def register(registry: Registry, stored: StoredPlan) -> None:
         registry.add_plan(stored)
 
 
+def registered_template(stored: StoredPlan) -> Template:
+    """The template as registered with the plan, parsed once per process for each text."""
+    return _parsed(stored.template_sha256, stored.template_text, f"{stored.template_path} (as registered)")
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(sha256: str, text: str, source: str) -> Template:
+    # Keyed by the text itself (the hash only makes the key cheap to compare); a parsed
+    # template is a frozen model, so sharing it is safe. Parsing (YAML and the schema) was
+    # about a third of 'patient show' and half of 'delay' (benchmarks/registry.py).
+    return load_template_text(text, source)
+
+
 def request_of(stored: StoredPlan, adjustments: tuple[Adjustment, ...]) -> PlanRequest:
     """The expansion request of a stored plan, from its stored template text and settings."""
-    template = load_template_text(stored.template_text, f"{stored.template_path} (as registered)")
+    template = registered_template(stored)
     settings = stored.settings
     return PlanRequest(
         template=template,
@@ -238,7 +252,7 @@ def end(registry: Registry, patient_key: str, reason: str, author: str, now: dat
 
 
 def _only_regimen(stored: StoredPlan) -> str:
-    template = load_template_text(stored.template_text, stored.template_path)
+    template = registered_template(stored)
     regimens = [c.id for c in template.components if isinstance(c, Regimen)]
     if len(regimens) != 1:
         raise InputError(

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from scheduler import patients
 from scheduler.adjust import Delay, Hold, Stop
 from scheduler.cli import cli
-from scheduler.errors import InputError
+from scheduler.errors import SchedulerError
 from scheduler.options import PlanOptions
 from scheduler.outputs import OutputOptions
 from scheduler.registry import PAUSE_AT_FOR_TESTS, StaleError, opened
@@ -427,7 +427,7 @@ def test_every_accepted_sequence_of_changes_can_be_issued(tmp_path_factory, chan
         for change in changes:
             try:
                 patients.adjust(registry, "P1", change, "tester", NOW)
-            except InputError:
+            except SchedulerError:  # refused in words (a bad reason, a cycle before the start...)
                 continue
         issued = patients.issue(registry, "P1", folder / "out", NOW, OutputOptions())
         reasons = [c.reason for c in patients.snapshot(registry, "P1").changes]

@@ -75,6 +75,18 @@ class StoredVersion:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """One line of ``patient list``."""
+
+    patient_key: str
+    label: str | None
+    template_id: str
+    start: str
+    version: int | None
+    ended: bool
+
+
+@dataclass(frozen=True)
 class User:
     """A person who may log in to the web app."""
 
@@ -211,6 +223,16 @@ class Registry:
     def plans(self) -> list[StoredPlan]:
         """Every plan, by patient key (one query)."""
         return [_plan(row) for row in self._rows(sa.select(_P).order_by(_P.c.patient_key))]
+
+    def listing(self) -> list[Listed]:
+        """What ``patient list`` prints for every plan, in one query of just those columns."""
+        last = (sa.select(_V.c.plan_id, sa.func.max(_V.c.version).label("version"))
+                .group_by(_V.c.plan_id).subquery())
+        ended = sa.exists().where(_H.c.plan_id == _P.c.id, _H.c.kind == "end")
+        rows = self._rows(sa.select(_P.c.patient_key, _P.c.label, _P.c.template_id, _P.c.start,
+                                    last.c.version, ended.label("ended"))
+                          .outerjoin(last, last.c.plan_id == _P.c.id).order_by(_P.c.patient_key))
+        return [Listed(*row) for row in rows]
 
     def last_versions(self) -> dict[int, int]:
         """Plan id -> its last issued version number, for every plan with one (one query)."""
