@@ -39,6 +39,7 @@ from scheduler import history
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.event import Event
 from scheduler.expand import expand
+from scheduler.export.table import event_from_record
 from scheduler.protocol import Anchor, Daily, Drug, OpenEnded, Radiotherapy, Regimen, Template, Visit
 
 if TYPE_CHECKING:
@@ -461,15 +462,48 @@ def _instant(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class _Stage:
+    """One CarePlan to write: an issued version, or the current plan (``issued`` None)."""
+
     name: str
     changes: list[Change]
     created: str
-    version: int | None
+    version: int | None = None
+    issued: dict[str, Any] | None = None
+    """The version's stored entries: UID -> {"record", "cancelled", ...}."""
+
+
+def _issued_activities(entries: dict[str, Any]) -> list[Activity]:
+    """A version's activities exactly as issued: its events, and those it cancelled."""
+    found = [Activity(event_from_record(e["record"]), "cancelled" if e["cancelled"] else "scheduled",
+                      "cancelled in an issued version" if e["cancelled"] else None)
+             for e in entries.values()]
+    return sorted(found, key=lambda a: (a.event.sort_key, a.event.uid))
+
+
+def _when(event: Event) -> str:
+    return event.start.isoformat() if event.start is not None else event.date.isoformat()
+
+
+def _stage_activities(stored: StoredPlan, stage: _Stage) -> list[Activity]:
+    """The plan replayed with the changes made before the stage; for an issued version, what
+    it issued instead if the replay differs (a change recorded with a ``--now`` earlier than
+    an issue it followed)."""
+    found = activities(stored, history.adjustments(stage.changes))
+    if stage.issued is None:
+        return found
+    replayed = {(a.event.uid, _when(a.event)) for a in found if a.status == "scheduled"}
+    return found if replayed == _issued(stage.issued) else _issued_activities(stage.issued)
+
+
+def _issued(entries: dict[str, Any]) -> set[tuple[str, str]]:
+    """(UID, start or date) of the events a version issued (not those it cancelled)."""
+    return {(uid, e["record"]["start"] or e["record"]["date"])
+            for uid, e in entries.items() if not e["cancelled"]}
 
 
 def _care_plan(canon: Canon, stored: StoredPlan, stage: _Stage, status: str,
                replaces: str | None) -> Json:
-    found = activities(stored, history.adjustments(stage.changes))
+    found = _stage_activities(stored, stage)
     scheduled = [a.event for a in found if a.status == "scheduled"]
     start = date.fromisoformat(stored.start)
     end = max([start, *(e.date for e in scheduled)])
@@ -495,16 +529,28 @@ def _care_plan(canon: Canon, stored: StoredPlan, stage: _Stage, status: str,
     return resource
 
 
+def _made_by(changes: list[Change], moment: datetime) -> list[Change]:
+    """The changes recorded up to ``moment``: the longest prefix, since changes are in order."""
+    made: list[Change] = []
+    for change in changes:
+        if _instant(change.at) > moment:
+            break
+        made.append(change)
+    return made
+
+
 def stages(snap: Snapshot, now: datetime) -> list[_Stage]:
     """One stage per issued version (with the changes made before it was issued), and the
-    current plan when a change was made after the last issue (or nothing was issued)."""
+    current plan when it differs from the last issued version, or a change was made since
+    (or nothing was issued)."""
     found = []
     for version in snap.versions:
-        issued = _instant(version.issued_at)
-        before = [c for c in snap.changes if _instant(c.at) <= issued]
-        found.append(_Stage(f"v{version.version}", before, version.issued_at, version.version))
-    if found and len(found[-1].changes) == len(snap.changes):
-        return found  # nothing changed since the last issue
+        before = _made_by(snap.changes, _instant(version.issued_at))
+        found.append(_Stage(f"v{version.version}", before, version.issued_at, version.version,
+                            version.entries))
+    if found and all(c.kind == "feed-detail" for c in snap.changes[len(found[-1].changes):]) \
+            and _issued(snap.versions[-1].entries) == {(e.uid, _when(e)) for e in snap.plan.events}:
+        return found  # nothing that changes the plan since the last issue
     found.append(_Stage("current", list(snap.changes), now.isoformat(), None))
     return found
 

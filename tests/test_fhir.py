@@ -295,6 +295,20 @@ def test_each_issued_version_is_a_careplan_that_replaces_the_one_before(db, tmp_
     assert {a["detail"]["status"] for a in plans[2]["activity"]} == {"scheduled", "stopped"}
 
 
+def test_a_version_is_what_was_issued_even_when_a_change_is_dated_before_it(db, tmp_path):
+    register(db)
+    on(db, "issue", "P017", "-o", str(tmp_path), "--now", "2026-02-10T00:00:00Z")
+    on(db, "delay", "P017", "--cycle", "3", "--days", "14", "--reason", "neutropenia",
+       "--now", "2026-02-01T00:00:00Z")  # recorded after the issue, with an earlier time
+    snap = snapshot(db)
+    plans = resources(valid(fhir.care_plan_bundle(snap, NOW)), "CarePlan")
+    assert [p["status"] for p in plans] == ["revoked", "active"]
+    issued = sorted((uid, expected_period(e["record"])) for uid, e in snap.versions[0].entries.items())
+    # by time the delay came before version 1, but version 1 is what it issued: no delay
+    assert sorted((a["id"], a["detail"]["scheduledPeriod"]) for a in scheduled(plans[0])) == issued
+    assert_same_dates_as_show_json({"entry": [{"resource": plans[1]}]}, snap)
+
+
 def test_an_ended_plan_is_completed_or_revoked(db):
     register(db)
     on(db, "patient", "end", "P017", "--reason", "patient withdrew", "--now", "2026-03-01T00:00:00Z")
