@@ -160,6 +160,16 @@ def _anchor_text(anchor: Anchor) -> str:
     return f"day {anchor.day}"
 
 
+RULE_TEXT = {
+    "next": "moves to the next working day",
+    "previous": "moves to the previous working day",
+    "keep": "is kept",
+    "skip": "is left out",
+    "error": "is refused (the plan is not made)",
+}
+"""What happens to a date that is not a working day (README, "Non-working days")."""
+
+
 def _count_text(count: int | str | OpenEnded | None, template: Template) -> str:
     if isinstance(count, OpenEnded):
         return f"for at least {count.minimum}, then until {count.until}"
@@ -190,8 +200,13 @@ def _activity_definition(canon: Canon, component: Drug | Radiotherapy | Daily | 
         resource["description"] = component.dose
     if isinstance(component, Drug | Daily):
         resource["productCodeableConcept"] = _concept(component)
-        if component.dose:
-            resource["dosage"] = [{"text": component.dose}]
+        dosage: Json = {"text": component.dose or component.name}
+        if isinstance(component, Daily) and component.on_non_working_day == "keep":
+            repeat: Json = {"frequency": 1, "period": 1, "periodUnit": "d"}
+            if isinstance(component.days, int):
+                repeat["count"] = component.days
+            dosage["timing"] = {"repeat": repeat}  # every day; 'skip' leaves out holidays: text
+        resource["dosage"] = [dosage]
     if isinstance(component, Radiotherapy):
         fractions = component.fraction_count
         resource["description"] = (
@@ -253,7 +268,8 @@ def _regimen_action(canon: Canon, regimen: Regimen) -> Json:
                 "id": fhir_id(f"{drug.id}-day{day}"),
                 "title": f"{drug.name}, day {day}",
                 "description": f"{drug.dose or drug.name}; day {day} of each "
-                               f"{regimen.cycle_days}-day cycle, {_count_text(count, canon.template)}",
+                               f"{regimen.cycle_days}-day cycle, {_count_text(count, canon.template)}; "
+                               f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}",
                 "definitionCanonical": canon.versioned(canon.activity(drug.id)),
                 "timingTiming": {"repeat": repeat},
                 "relatedAction": [{"actionId": fhir_id(regimen.id), "relationship": "after-start",
@@ -263,7 +279,8 @@ def _regimen_action(canon: Canon, regimen: Regimen) -> Json:
         "id": fhir_id(regimen.id),
         "title": regimen.name,
         "description": f"{regimen.cycle_days}-day cycles from {_anchor_text(regimen.start)}; a cycle "
-                       f"starts {regimen.cycle_days} days after the actual day 1 of the one before",
+                       f"starts {regimen.cycle_days} days after the actual day 1 of the one before; "
+                       f"a day 1 on a non-working day {RULE_TEXT[regimen.on_non_working_day]}",
         "groupingBehavior": "logical-group",
         "action": children,
     }
@@ -285,15 +302,18 @@ def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit) -> Jso
     if isinstance(component, Daily):
         until = (f"for {component.days} days" if component.days is not None
                  else f"through the last event of {component.through}")
-        action["description"] = f"{component.dose or component.name}; daily from " \
-                                f"{_anchor_text(component.start)}, {until}"
+        action["description"] = (f"{component.dose or component.name}; daily from "
+                                 f"{_anchor_text(component.start)}, {until}; a non-working day "
+                                 f"{RULE_TEXT[component.on_non_working_day]}")
         _anchored(action, component.start)
         if component.through is not None:
             action.setdefault("relatedAction", []).append(
                 {"actionId": fhir_id(component.through), "relationship": "concurrent-with-end"})
         return action
     window = f", window ±{component.window_days} days" if component.window_days else ""
-    action["description"] = f"{component.dose or component.name}; {_anchor_text(component.at)}{window}"
+    action["description"] = (f"{component.dose or component.name}; {_anchor_text(component.at)}"
+                             f"{window}; a date on a non-working day "
+                             f"{RULE_TEXT[component.on_non_working_day]}")
     return _anchored(action, component.at, component.window_days)
 
 
