@@ -316,4 +316,4 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
 
 # The registry's commands (patient, delay, hold, stop, revert, issue, registry, user, feed,
 # serve) live in their own module; importing it adds them to this group.
-from scheduler import cli_registry  # noqa: E402, F401
+from scheduler import cli_export, cli_registry  # noqa: E402, F401
