@@ -102,6 +102,7 @@ PAGES = [
     "/patients/P017/revert/1",
     "/patients/P017/versions/1/x.pdf",
     "/patients/P017/subscribe",
+    "/patients/P017/fhir.json",
     "/templates",
     "/validate",
 ]
@@ -136,6 +137,7 @@ def test_every_route_is_listed_here(web):
         "/patients/{key}/issue",
         "/patients/{key}/versions/{version:int}/{name}",
         "/patients/{key}/subscribe",
+        "/patients/{key}/fhir.json",
         "/patients/{key}/feed-detail",
         "/templates",
         "/validate",
@@ -659,3 +661,17 @@ def test_the_feed_is_the_plan_of_show_json(web, tmp_path):
     }
     for reading in readings(path):
         assert {e["uid"]: e["start"] for e in reading["events"] if e["status"] != "CANCELLED"} == current
+
+
+def test_the_patient_page_offers_the_plan_as_fhir(logged_in):
+    from fhir.resources.R4B.bundle import Bundle
+
+    logged_in.register()
+    response = logged_in.client.get("/patients/P017/fhir.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/fhir+json"
+    bundle = Bundle.model_validate_json(response.content)
+    plans = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "CarePlan"]
+    assert len(plans) == 1 and len(plans[0].activity) == 60
+    assert plans[0].subject.reference == "Patient/P017"
+    assert b"Patient 017" not in response.content

@@ -75,6 +75,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/end", pages.end, methods=["POST"]),
         Route("/patients/{key}/issue", pages.issue, methods=["POST"]),
         Route("/patients/{key}/versions/{version:int}/{name}", pages.download),
+        Route("/patients/{key}/fhir.json", pages.fhir_bundle),
         Route("/patients/{key}/subscribe", pages.subscribe, methods=["GET", "POST"]),
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
         Route("/templates", pages.template_list),

@@ -426,6 +426,17 @@ def download(request: Request, form: FormData | None) -> Response:
 
 
 @_route
+def fhir_bundle(request: Request, form: FormData | None) -> Response:
+    """The patient's plan as a FHIR R4 Bundle of CarePlans (see :mod:`scheduler.fhir`)."""
+    from scheduler import fhir
+
+    now = _snapshot(request)
+    body = fhir.dumps(fhir.care_plan_bundle(now, site_of(request).now(), fhir.DEFAULT_BASE))
+    return Response(body.encode("utf-8"), media_type="application/fhir+json", headers={
+        "Content-Disposition": f'attachment; filename="{now.stored.patient_key}_careplan.json"'})
+
+
+@_route
 def subscribe(request: Request, form: FormData | None) -> Response:
     """The patient's feed: make, rotate or revoke it; the address and its QR code are shown
     once, when made (only a hash of the token is kept)."""
