@@ -120,7 +120,7 @@ def test_a_coordinator_registers_delays_issues_and_subscribes(server, browser_pa
     page.click("text=Issue version 1")
     page.wait_for_selector("text=Issued version 1")
     with page.expect_download() as download:
-        page.click("#versions + table >> text=PDF")
+        page.click("table.versions >> text=PDF")
     saved = tmp_path / "downloaded.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-")
