@@ -7,7 +7,8 @@ weekends, holidays and closures, and name them.
 Pages, all landscape (A4 or Letter):
 
 1. Overview: patient, protocol, start, time zone, version; a summary of every phase with its
-   dates; the parameters used; the plan's notes; a legend of codes, shapes and colours.
+   dates, holds and stops; notes in words for the patient (see :mod:`.notes`: the plan's own
+   notes are the coordinator's and are not printed); a legend of codes, shapes and colours.
 2. One month grid per month from the first to the last event: each day lists its events in
    short form ("08:30 IO+nP+DDP C3D1", "14:00 RT 12/30", "TMZ daily").
 3. The chronological list: date, weekday, time, code, name, cycle/day or fraction with the
@@ -34,6 +35,7 @@ from typing import Literal
 from scheduler.event import Event
 from scheduler.export.pdf.context import _by_date, _Context, _daily_positions
 from scheduler.export.pdf.document import PAPERS, _render
+from scheduler.export.pdf.notes import _changes
 from scheduler.export.pdf.text import _register_fonts
 from scheduler.export.pdf.words import Lang, _Words
 from scheduler.plan import Plan
@@ -76,5 +78,6 @@ def to_pdf(
         daily_position=_daily_positions(plan.events),
         by_day=_by_date(plan.events, lambda e: e.date),
         moved_away=_by_date(plan.events, lambda e: e.moved_from),
+        changes=tuple(_changes(plan, words)),
     )
     return _render(ctx, paper)

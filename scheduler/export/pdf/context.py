@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from scheduler.event import Event
+from scheduler.export.pdf.notes import _Change
 from scheduler.export.pdf.style import MARK_CANCELLED, MARK_CHANGED, MARK_CONTINUATION, MARK_MOVED
 from scheduler.export.pdf.words import Pair, _cat, _Words
 from scheduler.plan import Plan
@@ -32,6 +33,13 @@ class _Context:
     """The plan's events by date."""
     moved_away: dict[date, list[Event]] = field(default_factory=dict)
     """Moved events by the date they were moved from."""
+    changes: tuple[_Change, ...] = ()
+    """The plan's holds and stops, as the pages show them."""
+
+    def changes_on(self, day: date) -> list[_Change]:
+        """The holds covering ``day`` and the stops from ``day``."""
+        return [c for c in self.changes
+                if (c.start == day if c.end is None else c.start <= day <= c.end)]
 
     @property
     def previous(self) -> int:

@@ -114,7 +114,8 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     story = _overview(ctx, column)
     story.append(NextPageTemplate("full"))
     legend = _legend_items(ctx)
-    for year, month in _months(plan.first_date, plan.last_date):
+    last = max((plan.last_date, *(change.start for change in ctx.changes)))
+    for year, month in _months(plan.first_date, last):
         story += [PageBreak(), _MonthPage(ctx, year, month, legend)]
     available = frame_h - LIST_TITLE_HEIGHT - LIST_HEAD_HEIGHT
     for rows in _paginate(_list_rows(ctx, frame_w), available):

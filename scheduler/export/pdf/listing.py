@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _clock, _Context, _notes, _position
+from scheduler.export.pdf.notes import _Change
 from scheduler.export.pdf.page import _FullPage
 from scheduler.export.pdf.shapes import _draw_mark
 from scheduler.export.pdf.style import BODY, FILLS, GRID, HEAD_FILL, LEADING, MARK_CANCELLED, WHITE, Ink
@@ -62,6 +63,16 @@ def _event_row(event: Event, ctx: _Context, widths: list[float], cancelled: bool
     return _Row(cells, event.kind, event.style.colour, max(2, *(len(c) for c in cells)), day=event.date)
 
 
+def _change_row(change: _Change, ctx: _Context, widths: list[float]) -> _Row:
+    """A hold or stop as a list row at its first day: date, the code, the sentence."""
+    words = ctx.words
+    weekday = words.weekday(change.start, short=words.lang == "en+zh")
+    date_cell = (change.start.isoformat(), *_wrap(weekday, widths[0] - 6))
+    text_cell = tuple(_wrap(words.pick(change.note, "\n"), sum(widths[3:]) - 6))
+    cells = (date_cell, (), (), text_cell, (), ())
+    return _Row(cells, None, None, max(2, len(date_cell), len(text_cell)), day=change.start)
+
+
 def _heading_row(text: str, width: float) -> _Row:
     """A full-width heading inside the list (the cancelled events' section)."""
     lines = tuple(_wrap(text, width - 6, BODY, True))
@@ -71,7 +82,13 @@ def _heading_row(text: str, width: float) -> _Row:
 def _list_rows(ctx: _Context, width: float) -> list[_Row]:
     """Every event in date order, then the cancelled ones under their heading."""
     widths = _column_widths(width)
-    rows = [_event_row(event, ctx, widths) for event in ctx.plan.events]
+    changes = sorted(ctx.changes, key=lambda c: c.start)
+    rows = []
+    for event in ctx.plan.events:
+        while changes and changes[0].start <= event.date:
+            rows.append(_change_row(changes.pop(0), ctx, widths))
+        rows.append(_event_row(event, ctx, widths))
+    rows += [_change_row(change, ctx, widths) for change in changes]
     if ctx.cancelled:
         title = f"{MARK_CANCELLED} " + ctx.words.t("cancelled_title", n=ctx.previous)
         rows.append(_heading_row(title, width))

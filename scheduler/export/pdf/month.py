@@ -181,7 +181,8 @@ class _MonthPage(_FullPage):
         inner = w - 2 * pad
         number = str(day.day)
         number_w = _width(number, 10, True)
-        notes = [text for text in (label, *self._moved_away(day)) if text]
+        changes = [words.pick(change.text) for change in self.ctx.changes_on(day)]
+        notes = [text for text in (label, *self._moved_away(day), *changes) if text]
         note_lines = _wrap("\n".join(notes), inner, BODY, first=inner - number_w - 4) if notes else ()
         first_line = max(len(note_lines), 1)
         capacity = int((h - 13) // LEADING) + 1

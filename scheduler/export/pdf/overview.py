@@ -1,5 +1,5 @@
 """The first page: title, patient and version, the plan's facts, the treatment summary,
-the parameters used, the plan's notes and the legend, in two columns."""
+the notes for the patient and the legend, in two columns."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from scheduler.export.pdf.context import _Context
 from scheduler.export.pdf.legend import _legend_table, _Swatch
 from scheduler.export.pdf.lines import _Lines
+from scheduler.export.pdf.notes import _patient_notes
 from scheduler.export.pdf.phases import _phases
 from scheduler.export.pdf.style import BODY, GRID
 
@@ -108,14 +109,10 @@ def _overview(ctx: _Context, column: float) -> list[Flowable]:
     story.append(_kv_table(_header_rows(ctx), column))
     story.append(_para(words.t("phases"), "heading"))
     story.append(_phase_table(ctx, column))
-    if ctx.plan.parameters:
-        story.append(_para(words.t("parameters"), "heading"))
-        for p in ctx.plan.parameters:
-            how = words.t("param_default" if p.is_default else "param_set")
-            story.append(_para(f"({how}): {p.description}", lead=f"{p.name} = {p.value}"))
-    if ctx.plan.notes:
+    notes = _patient_notes(ctx.plan, words)
+    if notes:
         story.append(_para(words.t("notes"), "heading"))
-        story += [_para(note) for note in ctx.plan.notes]
+        story += [_para(words.pick(note, "\n")) for note in notes]
     story.append(KeepTogether([_para(words.t("legend"), "heading"), _legend_table(ctx, column)]))
     return story
 

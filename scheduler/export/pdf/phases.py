@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _Context, _moved_pair, _note_pairs
+from scheduler.export.pdf.notes import _stop_of
 from scheduler.export.pdf.words import COLON, COMMA, SEMICOLON, Pair, _cat, _join, _Words
 from scheduler.protocol import Daily, OpenEnded, Radiotherapy, Regimen, Visit
 
@@ -78,7 +79,11 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
     if lines:
         translation = regimen.translations.get("zh")
         name = words.pick((regimen.name, translation.name if translation else regimen.name))
-        phases.append(_Phase(swatches, name, tuple(lines)))
+        for drug in regimen.drugs:
+            if drug.id not in open_ids:
+                lines += _change_lines(ctx, drug.id)
+        lines += _change_lines(ctx, regimen.id)
+        phases.append(_Phase(swatches, name, tuple(dict.fromkeys(lines))))
     for drug in regimen.drugs:
         doses = [e for e in events if e.component == drug.id]
         if drug.id not in open_ids or not doses:
@@ -88,19 +93,44 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         drug_lines = []
         if planned:
             drug_lines.append(words.say("planned_doses", n=len(planned), dates=", ".join(planned)))
-        if more:
+        stop = _stop_of(ctx.plan, drug.id, regimen.id)
+        if more and stop is None:
             drug_lines.append(words.say(
                 "cont_doses", end=ctx.plan.horizon_end.isoformat(), n=len(more), dates=", ".join(more)
             ))
+        elif more:
+            drug_lines.append(words.say("cont_doses_given", n=len(more), dates=", ".join(more)))
+        drug_lines += _change_lines(ctx, drug.id, regimen.id, holds_only=True)
         until = ctx.until(drug.id)
         style = doses[0].style
+        if stop is not None:
+            emphasis: str | None = _stop_text(ctx, stop.component)
+        else:
+            emphasis = words.say("continues", until=until) if until else None
         phases.append(_Phase(
             ((doses[0].kind, style.colour, style.code),),
             words.component_name(drug.id, style),
             tuple(drug_lines),
-            words.say("continues", until=until) if until else None,
+            emphasis,
         ))
     return phases
+
+
+def _change_lines(ctx: _Context, component: str, regimen: str | None = None, *,
+                  holds_only: bool = False) -> list[str]:
+    """The holds (and unless ``holds_only``, stops) of a component or its regimen, in words."""
+    return [
+        ctx.words.pick(change.note, "\n") for change in ctx.changes
+        if change.component in (component, regimen) and not (holds_only and change.end is None)
+    ]
+
+
+def _stop_text(ctx: _Context, stopped: str) -> str | None:
+    """The sentence of the stop of ``stopped`` ("PD-1 inhibitor stopped from ...")."""
+    for change in ctx.changes:
+        if change.end is None and change.component == stopped:
+            return ctx.words.pick(change.note, "\n")
+    return None
 
 
 def _phases(ctx: _Context) -> list[_Phase]:
@@ -135,5 +165,6 @@ def _phases(ctx: _Context) -> list[_Phase]:
                 lines.append(words.pick(_join(parts, SEMICOLON), "\n"))
         else:  # pragma: no cover - the template schema has no other kind
             continue
+        lines += _change_lines(ctx, component.id)
         phases.append(_Phase(swatch, name, tuple(lines)))
     return phases

@@ -44,9 +44,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "replaces": ("replaces version {n} of {date}", "取代{date}的第{n}版"),
     "phases": ("Treatment summary", "治疗概要"),
     "no_events": ("No treatment is scheduled in this plan.", "本计划中没有安排治疗。"),
-    "parameters": ("Parameters used", "使用的参数"),
-    "param_default": ("template default", "模板默认值"),
-    "param_set": ("set for this plan", "本计划指定"),
     "notes": ("Notes", "注意事项"),
     "legend": ("Legend", "图例"),
     "list_title": ("All events in date order", "全部日程（按日期排列）"),
@@ -92,6 +89,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cont_doses": (
         "Continuation doses to {end} ({n}): {dates}", "延续用药（至{end}，{n}次）：{dates}",
     ),
+    "cont_doses_given": ("Continuation doses ({n}): {dates}", "延续用药（{n}次）：{dates}"),
     "continues": (
         "Continues until {until}.", "持续用药，直至：{until}。",
     ),
