@@ -118,3 +118,54 @@ def test_chinese_words_for_a_stop_and_a_hold():
     assert squash("PD-1 抑制剂自2026-09-01（周二）起停止：progression。") in text
     assert squash("放疗暂停2天（2026-03-02（周一）至2026-03-03（周二））：machine maintenance。") in text
     assert "RT暂停" in text
+
+
+# --- every event on its day, every code explained on its page -------------------------------
+
+
+def test_each_component_has_its_own_shape_in_every_shipped_template():
+    from scheduler.export.pdf import _template_components
+    from scheduler.export.pdf.shapes import _assign_shapes
+
+    for name in SHIPPED:
+        plan = make_plan(name, STARTS.get(name, "2026-03-02"))
+        components = _template_components(plan)
+        shapes = _assign_shapes(components)
+        assert len(set(shapes.values())) == len(components), name
+    seed = _assign_shapes(_template_components(make_plan("nct06478355", "2026-01-05")))
+    assert seed == {"pd1": "circle", "nab-paclitaxel": "down", "cisplatin": "bar", "rt": "square"}
+
+
+def test_drugs_sharing_a_line_each_have_their_mark():
+    from scheduler.export.pdf import _Context, _template_components
+    from scheduler.export.pdf.month import _cell_items
+    from scheduler.export.pdf.shapes import _assign_shapes
+    from scheduler.export.pdf.words import _Words
+
+    plan = make_plan("nct06478355", "2026-01-05")
+    ctx = _Context(plan=plan, words=_Words("en", plan), patient=None, generated=GENERATED, version=1,
+                   replaces=None, changed=frozenset(), cancelled=(), week_start=0,
+                   shapes=_assign_shapes(_template_components(plan)))
+    day = [e for e in plan.events if e.date == date(2026, 2, 24)]
+    items = _cell_items(day, ctx)
+    assert [item.text for item in items] == ["08:30 IO+nP+DDP C3D1 »", "14:00 RT 1/30 »"]
+    assert [[shape for shape, _ in item.marks] for item in items] == [["circle", "down", "bar"], ["square"]]
+
+
+def test_every_code_on_a_month_page_is_explained_on_that_page():
+    plan = make_plan("nct06478355", "2026-01-05")
+    reader = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED)))
+    months = [p for p in reader.pages if re.match(r"\w+ 20\d\d\n", p.extract_text())]
+    assert months
+    for page in months:
+        text = " ".join(page.extract_text().split())
+        if re.search(r"\bC\d+D\d+\b", text):
+            assert re.search(r"\bC(\d+)D(\d+) cycle \1, day \2\b", text), text[:60]
+        if re.search(r"\b\d+/30\b", text):
+            assert re.search(r"\b(\d+)/30 radiotherapy fraction \1 of 30\b", text), text[:60]
+        if "substituted from" in text:
+            assert "a day off in exchange for working on that date" in text
+        for code, name in (("IO", "PD-1 inhibitor"), ("nP", "Albumin-bound paclitaxel"),
+                           ("DDP", "Cisplatin"), ("RT", "Radiotherapy")):
+            if re.search(rf"\d\d:\d\d [A-Za-z+]*\b{code}\b", text):
+                assert f"{code} {name}" in text, (code, text[:60])

@@ -15,8 +15,9 @@ Pages, all landscape (A4 or Letter):
    cumulative dose, dose text and notes (moved, continuation, changed), then cancelled events.
 
 Every page has a footer with "Page n of N", the version and the protocol source. Colour is
-never the only cue: each component has its code and a shape by kind (circle drug, square
-radiotherapy fraction, triangle daily home medication, diamond visit), fills are light tints
+never the only cue: each component has its code and its own shape (the first drug a circle,
+radiotherapy a square, daily medication a triangle, a visit a diamond, the others further
+shapes: see :func:`.shapes._assign_shapes`), every event its own mark, fills are light tints
 and all text is dark, so the calendar prints legibly in greyscale. Body text is 9 pt or larger.
 
 Chinese (``lang="zh"`` or ``"en+zh"``) uses reportlab's built-in CID font STSong-Light, which
@@ -32,13 +33,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from scheduler.event import Event
+from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _by_date, _Context, _daily_positions
 from scheduler.export.pdf.document import PAPERS, _render
 from scheduler.export.pdf.notes import _changes
+from scheduler.export.pdf.shapes import _assign_shapes
 from scheduler.export.pdf.text import _register_fonts
 from scheduler.export.pdf.words import Lang, _Words
 from scheduler.plan import Plan
+from scheduler.protocol import Daily, Radiotherapy, Regimen, Visit
 
 __all__ = ["to_pdf"]
 
@@ -79,5 +82,21 @@ def to_pdf(
         by_day=_by_date(plan.events, lambda e: e.date),
         moved_away=_by_date(plan.events, lambda e: e.moved_from),
         changes=tuple(_changes(plan, words)),
+        shapes=_assign_shapes(_template_components(plan)),
     )
     return _render(ctx, paper)
+
+
+def _template_components(plan: Plan) -> list[tuple[str, EventKind]]:
+    """Every component of the template (each drug of a regimen) with its kind, in order."""
+    components: list[tuple[str, EventKind]] = []
+    for component in plan.template.components:
+        if isinstance(component, Regimen):
+            components += [(drug.id, "drug") for drug in component.drugs]
+        elif isinstance(component, Radiotherapy):
+            components.append((component.id, "fraction"))
+        elif isinstance(component, Daily):
+            components.append((component.id, "daily"))
+        elif isinstance(component, Visit):
+            components.append((component.id, "visit"))
+    return components

@@ -16,7 +16,6 @@ from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBre
 
 from scheduler import __version__
 from scheduler.export.pdf.context import _Context
-from scheduler.export.pdf.legend import _legend_items
 from scheduler.export.pdf.listing import LIST_HEAD_HEIGHT, LIST_TITLE_HEIGHT, _list_rows, _ListPage, _paginate
 from scheduler.export.pdf.month import _MonthPage, _months
 from scheduler.export.pdf.overview import _overview
@@ -113,10 +112,9 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     ])
     story = _overview(ctx, column)
     story.append(NextPageTemplate("full"))
-    legend = _legend_items(ctx)
     last = max((plan.last_date, *(change.start for change in ctx.changes)))
     for year, month in _months(plan.first_date, last):
-        story += [PageBreak(), _MonthPage(ctx, year, month, legend)]
+        story += [PageBreak(), _MonthPage(ctx, year, month)]
     available = frame_h - LIST_TITLE_HEIGHT - LIST_HEAD_HEIGHT
     for rows in _paginate(_list_rows(ctx, frame_w), available):
         story += [PageBreak(), _ListPage(ctx, rows)]

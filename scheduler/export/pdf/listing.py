@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from scheduler.event import Event, EventKind
+from scheduler.event import Event
 from scheduler.export.pdf.context import _clock, _Context, _notes, _position
 from scheduler.export.pdf.notes import _Change
 from scheduler.export.pdf.page import _FullPage
-from scheduler.export.pdf.shapes import _draw_mark
+from scheduler.export.pdf.shapes import Shape, _draw_mark
 from scheduler.export.pdf.style import BODY, FILLS, GRID, HEAD_FILL, LEADING, MARK_CANCELLED, WHITE, Ink
 from scheduler.export.pdf.text import _Text, _wrap
 
@@ -30,7 +30,8 @@ class _Row(NamedTuple):
     """One row of the list, its cells already broken into lines."""
 
     cells: tuple[tuple[str, ...], ...]
-    kind: EventKind | None
+    kind: Shape | None
+    """The shape of the event's mark (None for a heading, a hold or a stop)."""
     colour: str | None
     lines: int
     heading: bool = False
@@ -60,7 +61,7 @@ def _event_row(event: Event, ctx: _Context, widths: list[float], cancelled: bool
     dose_cell = tuple(_wrap(words.dose(event), inner[4])) if event.dose else ()
     notes_cell = tuple(line for note in _notes(event, ctx, cancelled) for line in _wrap(note, inner[5]))
     cells = (date_cell, time_cell, code_cell, event_cell, dose_cell, notes_cell)
-    return _Row(cells, event.kind, event.style.colour, max(2, *(len(c) for c in cells)), day=event.date)
+    return _Row(cells, ctx.shape(event), event.style.colour, max(2, *(len(c) for c in cells)), day=event.date)
 
 
 def _change_row(change: _Change, ctx: _Context, widths: list[float]) -> _Row:

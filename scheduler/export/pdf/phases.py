@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import NamedTuple
 
-from scheduler.event import Event, EventKind
+from scheduler.event import Event
 from scheduler.export.pdf.context import _Context, _moved_pair, _note_pairs
 from scheduler.export.pdf.notes import _stop_of
+from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.words import COLON, COMMA, SEMICOLON, Pair, _cat, _join, _Words
 from scheduler.protocol import Daily, OpenEnded, Radiotherapy, Regimen, Visit
 
@@ -52,7 +53,7 @@ def _day_runs(events: Sequence[Event], words: _Words) -> list[Pair]:
 class _Phase(NamedTuple):
     """One entry of the treatment summary: its codes/shapes, name and lines of dates."""
 
-    swatches: tuple[tuple[EventKind, str | None, str], ...]
+    swatches: tuple[tuple[Shape, str | None, str], ...]
     name: str
     lines: tuple[str, ...]
     emphasis: str | None = None
@@ -67,7 +68,7 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         return []
     open_ids = {d.id for d in regimen.drugs if isinstance(d.cycles, OpenEnded)}
     open_ids |= {e.component for e in events if e.open_ended}
-    swatches = tuple(dict.fromkeys((e.kind, e.style.colour, e.style.code) for e in events))
+    swatches = tuple(dict.fromkeys((ctx.shape(e), e.style.colour, e.style.code) for e in events))
     lines = []
     for cycle in sorted({e.cycle for e in events if e.cycle is not None}):
         in_cycle = [e for e in events if e.cycle == cycle]
@@ -108,7 +109,7 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         else:
             emphasis = words.say("continues", until=until) if until else None
         phases.append(_Phase(
-            ((doses[0].kind, style.colour, style.code),),
+            ((ctx.shape(doses[0]), style.colour, style.code),),
             words.component_name(drug.id, style),
             tuple(drug_lines),
             emphasis,
@@ -145,7 +146,7 @@ def _phases(ctx: _Context) -> list[_Phase]:
         if not events:
             continue
         first, last = events[0], events[-1]
-        swatch = ((first.kind, first.style.colour, first.style.code),)
+        swatch = ((ctx.shape(first), first.style.colour, first.style.code),)
         name = words.component_name(component.id, first.style)
         if isinstance(component, Radiotherapy):
             lines = [words.say(

@@ -79,6 +79,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "mark_moved": ("moved from another day", "已改期"),
     "mark_cont": ("continuation dose", "延续用药"),
     "mark_changed": ("changed since version {n}", "自第{n}版以来有变更"),
+    "code_cycle": ("cycle {c}, day {d}", "第{c}周期第{d}天"),
+    "code_fraction": ("radiotherapy fraction {n} of {total}", "放疗第{n}次（共{total}次）"),
+    "substituted_legend": (
+        "Day off (substituted from a date): a day off in exchange for working on that date",
+        "休息日（由某日调休）：因该日上班而调换的休息日",
+    ),
+    "observed_legend": (
+        "(observed): the day off for a holiday that falls on a weekend", "（补假）：节日逢周末时补休的日子",
+    ),
+    "makeup_legend": (
+        "Working day: an official working day on a weekend or holiday (make-up day)",
+        "调休上班：周末或节假日中的法定上班日",
+    ),
     "moved_to": ("moved to {date}", "改至{date}"),
     "more": ("+{n} more (see list)", "另有{n}项（见列表）"),
     "page": ("Page {n} of {total}", "第{n}页，共{total}页"),
