@@ -559,9 +559,8 @@ def test_patient_label_is_printed_but_not_in_metadata(seed12):
 def test_closing_punctuation_never_begins_a_line():
     """A Chinese closing bracket or comma takes the character before it to the next line; after
     a Latin word it hangs at the end of the line instead."""
-    from scheduler.export.pdf.text import _register_fonts, _width, _wrap
+    from scheduler.export.pdf.text import _width, _wrap
 
-    _register_fonts()
     label = "开始日期（第1周期第1天）"
     room = _width("开始日期（第1周期第1天", BODY_SIZE, True) + 0.5  # all but the bracket fits
     assert _wrap(label, room, BODY_SIZE, True) == ("开始日期（第1周期第1", "天）")

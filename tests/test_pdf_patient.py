@@ -169,3 +169,131 @@ def test_every_code_on_a_month_page_is_explained_on_that_page():
                            ("DDP", "Cisplatin"), ("RT", "Radiotherapy")):
             if re.search(rf"\d\d:\d\d [A-Za-z+]*\b{code}\b", text):
                 assert f"{code} {name}" in text, (code, text[:60])
+
+
+# --- Chinese that prints everywhere ---------------------------------------------------------
+
+
+def test_the_chinese_font_is_embedded_and_every_font_but_helvetica_is():
+    plan = make_plan("nct06478355", "2026-01-05")
+    reader = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED, lang="zh")))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            fonts[font["/BaseFont"]] = descriptor is not None and "/FontFile2" in descriptor.get_object()
+    assert {name for name, embedded in fonts.items() if not embedded} == {"/Helvetica", "/Helvetica-Bold"}
+    assert any(name.endswith("+DroidSansFallback") for name in fonts)
+
+
+def _render_gray(pdf: bytes, tmp_path, env: dict[str, str]) -> tuple[int, int, bytes]:
+    """The first page rendered by poppler as an 8-bit greyscale image: width, height, pixels."""
+    import subprocess
+
+    source = tmp_path / "page.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-gray", "-r", "100", "-f", "1", "-l", "1", str(source),
+                    str(tmp_path / "page")], check=True, env=env, capture_output=True)
+    data = next(tmp_path.glob("page*.pgm")).read_bytes()
+    magic, width, height, depth, pixels = data.split(maxsplit=4)
+    assert magic == b"P5" and depth == b"255"
+    return int(width), int(height), pixels
+
+
+NO_CJK_FONTS = """<?xml version="1.0"?>
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <cachedir>{cache}</cachedir>
+  <selectfont><rejectfont>
+    <pattern><patelt name="lang"><string>zh-cn</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>zh-tw</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>ja</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>ko</string></patelt></pattern>
+  </rejectfont></selectfont>
+</fontconfig>
+"""
+"""The machine's fontconfig with every font that has Chinese, Japanese or Korean left out."""
+
+
+def _glyph_boxes(draw, tmp_path, env: dict[str, str]) -> list[bytes]:
+    """Draw "治疗日历" at 36 pt with ``draw(canvas, text)``, render it with poppler, and cut
+    the four characters' boxes out of the picture (dark pixels as 1)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canv = Canvas(buffer, pagesize=(200, 60), invariant=1)
+    draw(canv, "治疗日历")
+    canv.showPage()
+    canv.save()
+    width, _, pixels = _render_gray(buffer.getvalue(), tmp_path, env)
+    for old in tmp_path.glob("page*"):
+        old.unlink()
+    scale = 100 / 72
+    top, bottom = int((60 - 20 - 34) * scale), int((60 - 20 + 4) * scale)
+    boxes = []
+    for n in range(4):
+        left, right = int((10 + 36 * n) * scale), int((10 + 36 * (n + 1)) * scale)
+        boxes.append(bytes(pixels[row * width + left:row * width + right][i] < 128
+                           for row in range(top, bottom) for i in range(right - left)))
+    return boxes
+
+
+def test_chinese_glyphs_are_drawn_on_a_machine_without_cjk_fonts(tmp_path):
+    """Four different characters drawn by the PDF code, rendered by poppler with the machine's
+    fonts minus every CJK one: each is drawn, and no two look the same, as "tofu" (the box
+    drawn for every missing character) would. The same text in the font the PDF used to
+    reference without embedding it (STSong-Light) is not drawn there, which shows that the
+    test's machine really has no Chinese font."""
+    import os
+    import shutil
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    from scheduler.export.pdf.text import _Text
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) is not installed")
+    config = tmp_path / "fonts.conf"
+    config.write_text(NO_CJK_FONTS.format(cache=tmp_path / "cache"))
+    env = {**os.environ, "FONTCONFIG_FILE": str(config)}
+
+    def embedded(canv, text):
+        with _Text(canv) as block:
+            block.put(10, 20, text, 36)
+
+    def referenced(canv, text):
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        canv.setFont("STSong-Light", 36)
+        canv.drawString(10, 20, text)
+
+    assert len(set(_glyph_boxes(referenced, tmp_path, env))) < 4, "this machine still has a CJK font"
+    glyphs = _glyph_boxes(embedded, tmp_path, env)
+    assert all(sum(box) > 40 for box in glyphs), "a character is not drawn"
+    assert len(set(glyphs)) == 4, "the characters look alike: missing-glyph boxes"
+
+
+def test_the_chinese_pdf_reads_chinese_where_the_template_has_it():
+    plan = adjusted_seed()
+    text = squash(text_of(to_pdf(plan, generated=GENERATED, lang="zh")))
+    for expected in ("免疫联合化疗（21天为一周期）", "PD-1抑制剂", "放疗", "农历除夕", "春节",
+                     "休息日（由2026-02-28调休）", "推迟7天", "注意事项", "图例", "第3周期第1天"):
+        assert squash(expected) in text, expected
+    for english in ("Treatment summary", "Chinese New Year", "Delayed", "Notes", "Legend", "cycle 3, day 1"):
+        assert english not in text, english
+
+
+def test_chinese_output_is_byte_identical_from_run_to_run():
+    """The embedded font's subsets are numbered per document, so two documents in one process
+    (and two processes) give the same bytes."""
+    import subprocess
+    import sys
+
+    plan = adjusted_seed()
+    first = to_pdf(plan, generated=GENERATED, lang="en+zh")
+    assert to_pdf(plan, generated=GENERATED, lang="en+zh") == first
+    script = ("import sys; from tests.test_pdf_patient import *; "
+              "sys.stdout.buffer.write(to_pdf(adjusted_seed(), generated=GENERATED, lang='en+zh'))")
+    other = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True).stdout
+    assert other == first

@@ -20,9 +20,10 @@ radiotherapy a square, daily medication a triangle, a visit a diamond, the other
 shapes: see :func:`.shapes._assign_shapes`), every event its own mark, fills are light tints
 and all text is dark, so the calendar prints legibly in greyscale. Body text is 9 pt or larger.
 
-Chinese (``lang="zh"`` or ``"en+zh"``) uses reportlab's built-in CID font STSong-Light, which
-is not embedded: viewers substitute a system CJK font (Acrobat, Preview and poppler with a CJK
-font installed do). Latin text stays in Helvetica, run by run.
+Chinese (``lang="zh"`` or ``"en+zh"``, or a Chinese patient label or reason) is set in Droid
+Sans Fallback, a TrueType font shipped in the package (Apache 2.0, ``scheduler/fonts/``), of
+which the PDF embeds the subset of glyphs it uses: it prints on a machine with no CJK font.
+Latin text stays in Helvetica, run by run.
 
 The output is deterministic: invariant mode, the creation date and document ID come from
 ``generated``, and nothing reads the clock or the environment.
@@ -38,7 +39,6 @@ from scheduler.export.pdf.context import _by_date, _Context, _daily_positions
 from scheduler.export.pdf.document import PAPERS, _render
 from scheduler.export.pdf.notes import _changes
 from scheduler.export.pdf.shapes import _assign_shapes
-from scheduler.export.pdf.text import _register_fonts
 from scheduler.export.pdf.words import Lang, _Words
 from scheduler.plan import Plan
 from scheduler.protocol import Daily, Radiotherapy, Regimen, Visit
@@ -72,7 +72,6 @@ def to_pdf(
         raise ValueError(f"paper must be 'a4' or 'letter' (got {paper!r})")
     if week_start not in ("monday", "sunday"):
         raise ValueError(f"week_start must be 'monday' or 'sunday' (got {week_start!r})")
-    _register_fonts()
     words = _Words(lang, plan)
     ctx = _Context(
         plan=plan, words=words, patient=patient, generated=generated, version=version,

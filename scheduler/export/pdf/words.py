@@ -6,6 +6,7 @@ from the ``holidays`` package.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -143,6 +144,22 @@ def _join(pairs: Sequence[Pair], separator: Pair) -> Pair:
     return separator[0].join(p[0] for p in pairs), separator[1].join(p[1] for p in pairs)
 
 
+_DELAYED = re.compile(r"^[Dd]elayed (-?\d+) days?: (.*)$", re.DOTALL)
+"""The reason the expansion gives a delayed cycle: "delayed 7 days: low neutrophil count"."""
+
+
+def _delay_pair(reason: str) -> Pair:
+    """A delay's reason in words: "Delayed 7 days: ...", "Brought forward 2 days: ..."."""
+    found = _DELAYED.match(reason)
+    if found is None:
+        return reason, reason
+    days, why = int(found.group(1)), found.group(2)
+    unit = "day" if abs(days) == 1 else "days"
+    if days < 0:
+        return f"Brought forward {-days} {unit}: {why}", f"提前{-days}天：{why}"
+    return f"Delayed {days} {unit}: {why}", f"推迟{days}天：{why}"
+
+
 COLON: Pair = (": ", "：")
 SEMICOLON: Pair = ("; ", "；")
 COMMA: Pair = (", ", "、")
@@ -247,6 +264,8 @@ class _Words:
             return self.holiday_pair(day) or (reason, reason)
         if reason in WEEKDAYS_EN:
             return reason, WEEKDAYS_ZH[WEEKDAYS_EN.index(reason)]
+        if _DELAYED.match(reason):
+            return _join([_delay_pair(part) for part in reason.split("; ")], SEMICOLON)
         return reason, reason
 
     def name_pair(self, component: str, style: Style) -> Pair:
