@@ -29,8 +29,10 @@ def render(
     revision: Revision | None = None,
     version: int = 1,
     replaces: tuple[int, date] | None = None,
+    feed_url: str | None = None,
 ) -> dict[str, bytes]:
-    """File suffix -> bytes for one plan: the .ics and the printable PDF."""
+    """File suffix -> bytes for one plan: the .ics and the printable PDF (with a QR code of
+    ``feed_url``, the patient's live calendar, when there is one)."""
     from scheduler.export.pdf import to_pdf  # reportlab is slow to import; only here
 
     cancelled: tuple = ()
@@ -43,5 +45,6 @@ def render(
                            revision=revision),
         ".pdf": to_pdf(plan, generated=stamp, patient=patient, paper=options.paper,
                        week_start=options.week_start, lang=options.lang, version=version,
-                       replaces=replaces, changed_uids=changed, cancelled=cancelled),
+                       replaces=replaces, changed_uids=changed, cancelled=cancelled,
+                       feed_url=feed_url),
     }

@@ -297,3 +297,60 @@ def test_chinese_output_is_byte_identical_from_run_to_run():
               "sys.stdout.buffer.write(to_pdf(adjusted_seed(), generated=GENERATED, lang='en+zh'))")
     other = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True).stdout
     assert other == first
+
+
+# --- QR code, metadata, reading order -------------------------------------------------------
+
+FEED = "https://calendar.example.org/feed/3f9a1c7e2b5d.ics"
+
+
+def test_a_qr_code_of_the_feed_is_on_page_1_and_decodes(tmp_path):
+    import shutil
+    import subprocess
+
+    plan = make_plan("nct06478355", "2026-01-05")
+    data = to_pdf(plan, generated=GENERATED, feed_url=FEED)
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert "Scan to add your treatment calendar to your phone" in first
+    assert "Scan to add" not in text_of(to_pdf(plan, generated=GENERATED))  # no feed, no code
+    assert len(reader.pages) == len(pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED))).pages)
+    if shutil.which("pdftoppm") is None or shutil.which("zbarimg") is None:
+        pytest.skip("pdftoppm or zbarimg (poppler-utils, zbar-tools) is not installed")
+    (tmp_path / "plan.pdf").write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(tmp_path / "plan.pdf"),
+                    str(tmp_path / "page")], check=True)
+    found = subprocess.run(["zbarimg", "--raw", "-q", *map(str, tmp_path.glob("page*.png"))],
+                           capture_output=True, text=True)
+    assert found.stdout.split() == [FEED]
+
+
+def test_metadata_has_title_subject_and_language():
+    plan = make_plan("nct06478355", "2026-01-05")
+    for lang, code, subject in (("en", "en", "Treatment calendar: PD-1 inhibitor"),
+                                ("zh", "zh-CN", "治疗日历：PD-1 inhibitor")):
+        reader = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED, lang=lang, patient="P-1")))
+        info = reader.metadata
+        assert info.title in ("Treatment calendar – NCT06478355", "治疗日历 – NCT06478355")
+        assert info.subject.startswith(subject)
+        assert reader.trailer["/Root"]["/Lang"] == code
+        assert "P-1" not in f"{info.title}{info.subject}{info.get('/Keywords')}"
+
+
+def test_text_extraction_reads_each_day_with_its_events_in_order():
+    """A copy-paste or a screen reader reading the content in order: each day's number, its
+    holiday, then its events in time order, before the next day; the legend after the days."""
+    plan = make_plan("nct06478355", "2026-01-05")
+    reader = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED)))
+    february = next(p for p in reader.pages if p.extract_text().startswith("February 2026"))
+    text = " ".join(february.extract_text().split())
+    expected = ["16 Chinese New Year's Eve » moved to Tue 24 Feb: IO+nP+DDP C3D1, RT 1/30",
+                "23 Day off (substituted from 2026-02-28) 24 08:30 IO+nP+DDP C3D1 » 14:00 RT 1/30 »",
+                "25 14:00 RT 2/30", "26 14:00 RT 3/30"]
+    positions = [text.index(part) for part in expected]
+    assert positions == sorted(positions)
+    assert text.index("IO PD-1 inhibitor") > text.index("28 Working day 14:00 RT 5/30")
+    reader_list = [p for p in reader.pages if p.extract_text().startswith("All events in date order")]
+    rows = " ".join(reader_list[0].extract_text().split())
+    assert rows.index("2026-01-05 Monday 08:30–09:30 IO PD-1 inhibitor Cycle 1, day 1") < rows.index(
+        "2026-01-05 Monday 09:30–10:30 nP Albumin-bound paclitaxel Cycle 1, day 1")

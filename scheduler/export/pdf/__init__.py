@@ -58,13 +58,15 @@ def to_pdf(
     replaces: tuple[int, date] | None = None,
     changed_uids: frozenset[str] = frozenset(),
     cancelled: tuple[Event, ...] = (),
+    feed_url: str | None = None,
 ) -> bytes:
     """The plan as a printable PDF calendar (landscape A4 or Letter).
 
     ``generated`` (an aware datetime) is the moment printed as "Generated" and the PDF's
     creation date; the same inputs give byte-identical output. ``replaces`` is the previous
     version's number and issue date, ``changed_uids`` the events changed since it, and
-    ``cancelled`` its events that are no longer planned.
+    ``cancelled`` its events that are no longer planned. ``feed_url``, the address of the
+    patient's live calendar feed, is printed on page 1 as a QR code to scan with a phone.
     """
     if generated.tzinfo is None or generated.utcoffset() is None:
         raise ValueError("generated must be an aware datetime (with a time zone)")
@@ -81,6 +83,7 @@ def to_pdf(
         by_day=_by_date(plan.events, lambda e: e.date),
         moved_away=_by_date(plan.events, lambda e: e.moved_from),
         changes=tuple(_changes(plan, words)),
+        feed_url=feed_url,
         shapes=_assign_shapes(_template_components(plan)),
     )
     return _render(ctx, paper)

@@ -38,6 +38,8 @@ class _Context:
     """The plan's holds and stops, as the pages show them."""
     shapes: dict[str, Shape] = field(default_factory=dict)
     """Component id -> the shape of its mark."""
+    feed_url: str | None = None
+    """The patient's live calendar feed, printed as a QR code on page 1."""
 
     def shape(self, event: Event) -> Shape:
         """The shape of an event's mark (its component's)."""

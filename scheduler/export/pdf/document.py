@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate
 
 from scheduler import __version__
 from scheduler.export.pdf.context import _Context
@@ -84,6 +84,15 @@ def _footer(ctx: _Context, page_width: float) -> Callable[[Canvas, int, int], No
     return draw
 
 
+def _fits_one_page(story: list[Flowable], like: BaseDocTemplate) -> bool:
+    """True when ``story`` (the overview) fits on the first page of a document laid out like
+    ``like``: a trial layout into a scratch document."""
+    trial = BaseDocTemplate(io.BytesIO(), pagesize=like.pagesize, invariant=1)
+    trial.addPageTemplates([like.pageTemplates[0]])
+    trial.build(list(story))
+    return bool(trial.page == 1)
+
+
 def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     """Lay out and build the whole document on ``paper``: the overview, a page per month from
     the first to the last event, then the list pages."""
@@ -102,7 +111,9 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     doc = BaseDocTemplate(
         buffer, pagesize=(page_width, page_height), invariant=1,
         leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + FOOTER_BAND,
-        title=f"{words.t('title')} – {plan.template.source}", author="", subject=plan.template.name,
+        title=f"{words.t('title')} – {plan.template.source}", author="",
+        subject=words.t("subject", name=words.protocol_pair()), keywords=f"{plan.template.source}",
+        lang={"en": "en", "zh": "zh-CN", "en+zh": "en"}[words.lang],
         creator=f"scheduler {__version__}", producer=f"scheduler {__version__} (reportlab)",
     )
     doc.addPageTemplates([
@@ -110,7 +121,9 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
                                   frame("right", frame_x + column + gap, column)]),
         PageTemplate("full", [frame("full", frame_x, frame_w)]),
     ])
-    story = _overview(ctx, column)
+    legend = (_fits_one_page(_overview(ctx, column), doc)
+              or not _fits_one_page(_overview(ctx, column, legend=False), doc))
+    story = _overview(ctx, column, legend)  # laid out afresh: a trial leaves its flowables split
     story.append(NextPageTemplate("full"))
     last = max((plan.last_date, *(change.start for change in ctx.changes)))
     for year, month in _months(plan.first_date, last):

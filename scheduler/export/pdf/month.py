@@ -111,7 +111,7 @@ class _MonthPage(_FullPage):
         self.legend = _legend_items(ctx, shown, self.days)
 
     def draw(self) -> None:
-        """Title, legend strip, weekday heads, then the weeks of day cells."""
+        """Title, weekday heads, the weeks of day cells, then the legend strip."""
         canv, words = self.canv, self.ctx.words
         width, height = self.width, self.height
         title_y = height - 16
@@ -119,7 +119,6 @@ class _MonthPage(_FullPage):
             self._title(text, words.month(self.year, self.month), title_y, 16)
         legend_lines = _layout_legend(self.legend, width)
         legend_height = len(legend_lines) * LEADING + 4
-        _draw_legend(canv, legend_lines, 2)
         head_top = height - 26
         head_height = 15.0
         grid_top = head_top - head_height
@@ -150,6 +149,7 @@ class _MonthPage(_FullPage):
             canv.line(0, grid_top - row * cell_h, width, grid_top - row * cell_h)
         for column in range(8):
             canv.line(column * cell_w, grid_top, column * cell_w, grid_top - weeks * cell_h)
+        _draw_legend(canv, legend_lines, 2)  # after the days: text extraction reads it last
 
     def _cell(self, day: date, x: float, y: float, w: float, h: float) -> None:
         """One day: shading, day number, holiday/closure label and moves away, then its

@@ -30,6 +30,8 @@ WEEKDAYS_ZH_SHORT = ("周一", "周二", "周三", "周四", "周五", "周六",
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("Treatment calendar", "治疗日历"),
+    "scan": ("Scan to add your treatment calendar to your phone", "扫码将治疗日历添加到手机"),
+    "subject": ("Treatment calendar: {name}", "治疗日历：{name}"),
     "patient": ("Patient", "患者"),
     "protocol": ("Protocol", "治疗方案"),
     "source": ("Source", "来源"),
@@ -267,6 +269,14 @@ class _Words:
         if _DELAYED.match(reason):
             return _join([_delay_pair(part) for part in reason.split("; ")], SEMICOLON)
         return reason, reason
+
+    def protocol_pair(self) -> Pair:
+        """The protocol's name, in Chinese from the template's ``translations`` when the
+        template language has them for the template itself (it may, in time)."""
+        template = self.plan.template
+        translation = (getattr(template, "translations", None) or {}).get("zh")
+        name = getattr(translation, "name", None) or translation
+        return template.name, name if isinstance(name, str) and name else template.name
 
     def name_pair(self, component: str, style: Style) -> Pair:
         """A component's name, from the template's translation for Chinese when it has one."""
