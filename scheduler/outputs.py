@@ -19,6 +19,7 @@ class OutputOptions:
     paper: Literal["a4", "letter"] = "a4"
     week_start: Literal["monday", "sunday"] = "monday"
     lang: Literal["en", "zh", "en+zh"] = "en"
+    layout: Literal["compact", "full"] = "compact"
 
 
 def render(
@@ -46,5 +47,5 @@ def render(
         ".pdf": to_pdf(plan, generated=stamp, patient=patient, paper=options.paper,
                        week_start=options.week_start, lang=options.lang, version=version,
                        replaces=replaces, changed_uids=changed, cancelled=cancelled,
-                       feed_url=feed_url),
+                       feed_url=feed_url, layout=options.layout),
     }

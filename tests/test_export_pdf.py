@@ -184,28 +184,28 @@ def time_text(event: Event) -> str:
 @pytest.fixture(scope="module")
 def seed12():
     plan = make_plan("nct06478355", "2026-01-05", holidays="CN", tz="Asia/Shanghai", horizon="12m")
-    data = to_pdf(plan, generated=GENERATED, patient="Patient 017")
+    data = to_pdf(plan, generated=GENERATED, patient="Patient 017", layout="full")
     return plan, data, read(data)
 
 
 @pytest.fixture(scope="module")
 def seed6():
     plan = make_plan("nct06478355", "2026-01-05", holidays="CN", tz="Asia/Shanghai", horizon="6m")
-    data = to_pdf(plan, generated=GENERATED)
+    data = to_pdf(plan, generated=GENERATED, layout="full")
     return plan, data, read(data)
 
 
 @pytest.fixture(scope="module")
 def stupp():
     plan = make_plan("stupp", "2026-03-02", holidays="GB-ENG", tz="Europe/London")
-    data = to_pdf(plan, generated=GENERATED, paper="letter")
+    data = to_pdf(plan, generated=GENERATED, paper="letter", layout="full")
     return plan, data, read(data)
 
 
 @pytest.fixture(scope="module")
 def seed_zh():
     plan = make_plan("nct06478355", "2026-01-05", holidays="CN", tz="Asia/Shanghai")
-    data = to_pdf(plan, generated=GENERATED, lang="zh")
+    data = to_pdf(plan, generated=GENERATED, lang="zh", layout="full")
     return plan, data, read(data)
 
 
@@ -221,7 +221,7 @@ def reissue():
                         if e.uid in old and (old[e.uid].date, old[e.uid].start) != (e.date, e.start))
     new_uids = {e.uid for e in after.events}
     cancelled = tuple(e for e in before.events if e.uid not in new_uids)
-    data = to_pdf(after, generated=GENERATED, patient="Patient 017", version=2,
+    data = to_pdf(after, generated=GENERATED, patient="Patient 017", version=2, layout="full",
                   replaces=(1, date(2025, 12, 20)), changed_uids=changed, cancelled=cancelled)
     return after, changed, cancelled, read(data)
 
@@ -380,8 +380,9 @@ def test_stupp_summary_has_daily_span_and_adjuvant_cycles(stupp):
 
 @pytest.mark.parametrize("name, months, events", [("seed6", 6, 51), ("seed12", 12, 59), ("stupp", 8, 104)])
 def test_page_count(name, months, events, request):
-    """One overview page, one page per month spanned, and the list at LIST_ROWS_PER_PAGE
-    events a page (every row of these plans is a standard row)."""
+    """The full layout: one overview page, one page per month spanned, and the list at
+    LIST_ROWS_PER_PAGE events a page (every row of these plans is a standard row). The
+    compact layout's page counts are in tests/test_pdf_patient.py."""
     plan, _, reader = request.getfixturevalue(name)
     assert len(months_spanned(plan)) == months
     assert len(plan.events) == events
@@ -405,14 +406,14 @@ def test_footer_on_every_page(seed12):
 def test_paper_size(paper, size):
     plan = make_plan("nct06478355", "2026-01-05", holidays="CN", tz="Asia/Shanghai", horizon="6m")
     reader = read(to_pdf(plan, generated=GENERATED, paper=paper))
-    assert len(reader.pages) == 11
+    assert len(reader.pages) == 9  # compact: 1 + grids of January to March + 1 listing April to June + 4
     for page in reader.pages:
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(size, abs=0.01)
 
 
 def test_week_start_sunday_changes_the_columns(seed6):
     plan, _, reader = seed6
-    sunday = read(to_pdf(plan, generated=GENERATED, week_start="sunday"))
+    sunday = read(to_pdf(plan, generated=GENERATED, week_start="sunday", layout="full"))
     february = date(2026, 2, 1)  # a Sunday
 
     def heads(page):
@@ -532,10 +533,12 @@ def test_reissue_shows_version_changes_and_cancellations(reissue):
 
 def test_same_inputs_give_identical_bytes(seed6, monkeypatch):
     plan, data, _ = seed6
-    assert to_pdf(plan, generated=GENERATED) == data
+    assert to_pdf(plan, generated=GENERATED, layout="full") == data
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert to_pdf(plan, generated=GENERATED) == data
-    later = to_pdf(plan, generated=datetime(2026, 1, 2, 8, 0, tzinfo=UTC))
+    assert to_pdf(plan, generated=GENERATED, layout="full") == data
+    compact = to_pdf(plan, generated=GENERATED)
+    assert to_pdf(plan, generated=GENERATED) == compact
+    later = to_pdf(plan, generated=datetime(2026, 1, 2, 8, 0, tzinfo=UTC), layout="full")
     assert later != data
     assert read(later).metadata["/CreationDate"] == "D:20260102080000+00'00'"
     assert read(data).metadata["/CreationDate"] == "D:20260101080000+00'00'"

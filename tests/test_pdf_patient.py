@@ -354,3 +354,45 @@ def test_text_extraction_reads_each_day_with_its_events_in_order():
     rows = " ".join(reader_list[0].extract_text().split())
     assert rows.index("2026-01-05 Monday 08:30–09:30 IO PD-1 inhibitor Cycle 1, day 1") < rows.index(
         "2026-01-05 Monday 09:30–10:30 nP Albumin-bound paclitaxel Cycle 1, day 1")
+
+
+# --- the compact layout ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, kw, compact, full", [
+    # 1 overview + grids of January to March + 1 page listing April to December
+    # + 4 list pages (59 events, 16 a page); the full layout has 12 month grids.
+    ("nct06478355", {"horizon": "12m"}, 9, 17),
+    # 1 + grids of March and April + 1 page listing May to October + 7 list pages (104 events).
+    ("stupp", {"holidays": "GB-ENG", "tz": "Europe/London"}, 13, 16),
+])
+def test_compact_layout_lists_quiet_months_on_one_page(name, kw, compact, full):
+    plan = make_plan(name, "2026-01-05" if name == "nct06478355" else "2026-03-02", **kw)
+    reader = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED)))
+    assert len(reader.pages) == compact
+    assert len(pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED, layout="full"))).pages) == full
+    listed = [p.extract_text() for p in reader.pages if " – " in p.extract_text().splitlines()[0]]
+    assert len(listed) == 1
+
+
+def test_every_event_of_a_listed_month_is_under_its_day():
+    from scheduler.export.pdf import _Context, _template_components
+    from scheduler.export.pdf.month import _cell_items
+    from scheduler.export.pdf.monthlist import _is_sparse
+    from scheduler.export.pdf.shapes import _assign_shapes
+    from scheduler.export.pdf.words import _Words
+
+    plan = make_plan("nct06478355", "2026-01-05", horizon="12m")
+    reader = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED)))
+    page = next(p for p in reader.pages if p.extract_text().startswith("April 2026 – December 2026"))
+    text = " ".join(page.extract_text().split())
+    ctx = _Context(plan=plan, words=_Words("en", plan), patient=None, generated=GENERATED, version=1,
+                   replaces=None, changed=frozenset(), cancelled=(), week_start=0,
+                   shapes=_assign_shapes(_template_components(plan)))
+    listed = [e for e in plan.events if e.date >= date(2026, 4, 1)]
+    assert all(_is_sparse(ctx, e.date.year, e.date.month) for e in listed)
+    assert len(listed) == 16  # radiotherapy to 8 April, then the PD-1 inhibitor every 3 weeks
+    for event in listed:
+        label = f"{event.date:%a} {event.date.day} {event.date:%b}"
+        item = _cell_items([event], ctx)[0].text
+        assert f"{label} {item}" in text, (label, item)

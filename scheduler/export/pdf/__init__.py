@@ -59,6 +59,7 @@ def to_pdf(
     changed_uids: frozenset[str] = frozenset(),
     cancelled: tuple[Event, ...] = (),
     feed_url: str | None = None,
+    layout: Literal["compact", "full"] = "compact",
 ) -> bytes:
     """The plan as a printable PDF calendar (landscape A4 or Letter).
 
@@ -67,7 +68,12 @@ def to_pdf(
     version's number and issue date, ``changed_uids`` the events changed since it, and
     ``cancelled`` its events that are no longer planned. ``feed_url``, the address of the
     patient's live calendar feed, is printed on page 1 as a QR code to scan with a phone.
+    ``layout="compact"`` lists the months with few treatment days (at most
+    :data:`.monthlist.SPARSE_DAYS`) several to a page instead of a grid each; ``"full"``
+    draws every month's grid.
     """
+    if layout not in ("compact", "full"):
+        raise ValueError(f"layout must be 'compact' or 'full' (got {layout!r})")
     if generated.tzinfo is None or generated.utcoffset() is None:
         raise ValueError("generated must be an aware datetime (with a time zone)")
     if paper not in PAPERS:
@@ -84,6 +90,7 @@ def to_pdf(
         moved_away=_by_date(plan.events, lambda e: e.moved_from),
         changes=tuple(_changes(plan, words)),
         feed_url=feed_url,
+        layout=layout,
         shapes=_assign_shapes(_template_components(plan)),
     )
     return _render(ctx, paper)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 from scheduler.event import Event
 from scheduler.export.pdf.notes import _Change
@@ -40,6 +41,9 @@ class _Context:
     """Component id -> the shape of its mark."""
     feed_url: str | None = None
     """The patient's live calendar feed, printed as a QR code on page 1."""
+    layout: Literal["compact", "full"] = "compact"
+    """Compact: months with few treatment days listed, several to a page; full: a grid for
+    every month."""
 
     def shape(self, event: Event) -> Shape:
         """The shape of an event's mark (its component's)."""

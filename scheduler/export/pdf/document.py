@@ -18,6 +18,7 @@ from scheduler import __version__
 from scheduler.export.pdf.context import _Context
 from scheduler.export.pdf.listing import LIST_HEAD_HEIGHT, LIST_TITLE_HEIGHT, _list_rows, _ListPage, _paginate
 from scheduler.export.pdf.month import _MonthPage, _months
+from scheduler.export.pdf.monthlist import _is_sparse, _month_list_pages
 from scheduler.export.pdf.overview import _overview
 from scheduler.export.pdf.style import BODY, GRID, SOFT_INK
 from scheduler.export.pdf.text import _Text, _width
@@ -84,6 +85,24 @@ def _footer(ctx: _Context, page_width: float) -> Callable[[Canvas, int, int], No
     return draw
 
 
+def _month_runs(
+    ctx: _Context, months: list[tuple[int, int]]
+) -> list[tuple[bool, list[tuple[int, int]]]]:
+    """The months in runs: (listed, months). In the compact layout, two or more consecutive
+    months with few treatment days are listed together; every other month (a quiet month on
+    its own saves no page, and its grid reads better) and every month in the full layout is
+    a grid of its own."""
+    runs: list[tuple[bool, list[tuple[int, int]]]] = []
+    for year, month in months:
+        listed = ctx.layout == "compact" and _is_sparse(ctx, year, month)
+        if runs and listed and runs[-1][0]:
+            runs[-1][1].append((year, month))
+        else:
+            runs.append((listed, [(year, month)]))
+    grids = [(False, [month]) for listed, run in runs if listed and len(run) == 1 for month in run]
+    return [run if not (run[0] and len(run[1]) == 1) else grids.pop(0) for run in runs]
+
+
 def _fits_one_page(story: list[Flowable], like: BaseDocTemplate) -> bool:
     """True when ``story`` (the overview) fits on the first page of a document laid out like
     ``like``: a trial layout into a scratch document."""
@@ -126,8 +145,13 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     story = _overview(ctx, column, legend)  # laid out afresh: a trial leaves its flowables split
     story.append(NextPageTemplate("full"))
     last = max((plan.last_date, *(change.start for change in ctx.changes)))
-    for year, month in _months(plan.first_date, last):
-        story += [PageBreak(), _MonthPage(ctx, year, month)]
+    for listed, months in _month_runs(ctx, _months(plan.first_date, last)):
+        if listed:
+            for page in _month_list_pages(ctx, months, frame_w, frame_h):
+                story += [PageBreak(), page]
+        else:
+            (year, month), = months
+            story += [PageBreak(), _MonthPage(ctx, year, month)]
     available = frame_h - LIST_TITLE_HEIGHT - LIST_HEAD_HEIGHT
     for rows in _paginate(_list_rows(ctx, frame_w), available):
         story += [PageBreak(), _ListPage(ctx, rows)]

@@ -171,7 +171,7 @@ class _MonthPage(_FullPage):
         number = str(day.day)
         number_w = _width(number, 10, True)
         changes = [words.pick(change.text) for change in self.ctx.changes_on(day)]
-        notes = [text for text in (label, *self._moved_away(day), *changes) if text]
+        notes = [text for text in (label, *_moved_away(self.ctx, day), *changes) if text]
         note_lines = _wrap("\n".join(notes), inner, BODY, first=inner - number_w - 4) if notes else ()
         first_line = max(len(note_lines), 1)
         capacity = int((h - 13) // LEADING) + 1
@@ -198,17 +198,17 @@ class _MonthPage(_FullPage):
             if hidden:
                 text.put(x + pad, top - line * LEADING, words.t("more", n=hidden), BODY, True)
 
-    def _moved_away(self, day: date) -> list[str]:
-        """Notes for the events moved away from ``day``: "» moved to Tue 24 Feb: IO+nP+DDP C3D1"."""
-        words = self.ctx.words
-        targets: dict[date, list[Event]] = {}
-        for event in self.ctx.moved_away.get(day, []):
-            targets.setdefault(event.date, []).append(event)
-        notes = []
-        for target, events in targets.items():
-            items = ", ".join(item.text for item in _cell_items(events, self.ctx, brief=True))
-            notes.append(f"{MARK_MOVED} {words.t('moved_to', date=words.short_day_pair(target))}: {items}")
-        return notes
+def _moved_away(ctx: _Context, day: date) -> list[str]:
+    """Notes for the events moved away from ``day``: "» moved to Tue 24 Feb: IO+nP+DDP C3D1"."""
+    words = ctx.words
+    targets: dict[date, list[Event]] = {}
+    for event in ctx.moved_away.get(day, []):
+        targets.setdefault(event.date, []).append(event)
+    notes = []
+    for target, events in targets.items():
+        items = ", ".join(item.text for item in _cell_items(events, ctx, brief=True))
+        notes.append(f"{MARK_MOVED} {words.t('moved_to', date=words.short_day_pair(target))}: {items}")
+    return notes
 
 
 def _fit(
