@@ -396,3 +396,14 @@ def test_every_event_of_a_listed_month_is_under_its_day():
         label = f"{event.date:%a} {event.date.day} {event.date:%b}"
         item = _cell_items([event], ctx)[0].text
         assert f"{label} {item}" in text, (label, item)
+
+
+def test_a_stopped_open_ended_drug_has_no_planned_horizon():
+    plan = adjusted_seed()
+    overview = " ".join(pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED))).pages[0]
+                        .extract_text().split())
+    assert "Open-ended treatment planned to" not in overview
+    unstopped = make_plan("nct06478355", "2026-01-05")
+    overview = " ".join(pypdf.PdfReader(io.BytesIO(to_pdf(unstopped, generated=GENERATED))).pages[0]
+                        .extract_text().split())
+    assert "Open-ended treatment planned to 2027-01-05" in overview

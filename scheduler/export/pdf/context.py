@@ -72,7 +72,16 @@ class _Context:
 
 
 def _day_status(day: date, words: _Words) -> tuple[str, str | None]:
-    """How a day cell looks: ("closed"|"holiday"|"weekend"|"workday"|"plain", label)."""
+    """How a day cell looks: ("closed"|"holiday"|"weekend"|"workday"|"plain", label); worked
+    out once per day and document (the cell, the legend and the month list all ask)."""
+    status = words.status_cache.get(day)
+    if status is None:
+        status = words.status_cache[day] = _work_out_status(day, words)
+    return status
+
+
+def _work_out_status(day: date, words: _Words) -> tuple[str, str | None]:
+    """See :func:`_day_status`."""
     calendar = words.calendar
     if day in calendar.closures:
         return "closed", f"{words.t('closed')}: {calendar.closures[day]}"

@@ -105,7 +105,14 @@ def _month_runs(
 
 def _fits_one_page(story: list[Flowable], like: BaseDocTemplate) -> bool:
     """True when ``story`` (the overview) fits on the first page of a document laid out like
-    ``like``: a trial layout into a scratch document."""
+    ``like``: surely when its blocks, with the tallest once more for what a column break can
+    waste, take less than the two columns; else a trial layout into a scratch document."""
+    frames = like.pageTemplates[0].frames
+    scratch = Canvas(io.BytesIO(), pagesize=like.pagesize)
+    heights = [f.wrapOn(scratch, frames[0].width, frames[0].height)[1] + f.getSpaceBefore()
+               + f.getSpaceAfter() for f in story]
+    if sum(heights) + max(heights, default=0) < sum(frame.height for frame in frames):
+        return True
     trial = BaseDocTemplate(io.BytesIO(), pagesize=like.pagesize, invariant=1)
     trial.addPageTemplates([like.pageTemplates[0]])
     trial.build(list(story))
@@ -131,7 +138,7 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
         buffer, pagesize=(page_width, page_height), invariant=1,
         leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + FOOTER_BAND,
         title=f"{words.t('title')} – {plan.template.source}", author="",
-        subject=words.t("subject", name=words.protocol_pair()), keywords=f"{plan.template.source}",
+        subject=words.t("subject", name=words.protocol_pair()), keywords=[plan.template.source],
         lang={"en": "en", "zh": "zh-CN", "en+zh": "en"}[words.lang],
         creator=f"scheduler {__version__}", producer=f"scheduler {__version__} (reportlab)",
     )

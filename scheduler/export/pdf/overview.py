@@ -3,16 +3,17 @@ the notes for the patient and the legend, in two columns."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.lib.rl_accel import fp_str
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from scheduler.export.pdf.context import _Context
 from scheduler.export.pdf.legend import _legend_table, _Swatch
 from scheduler.export.pdf.lines import _Lines
-from scheduler.export.pdf.notes import _patient_notes
+from scheduler.export.pdf.notes import _patient_notes, _stop_of
 from scheduler.export.pdf.phases import _phases
 from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.style import BODY, GRID
@@ -68,8 +69,8 @@ def _header_rows(ctx: _Context) -> list[tuple[str, str]]:
         rows.append((words.t("workdays"), "; ".join(
             f"{d.isoformat()} ({calendar.workdays[d]})" for d in sorted(calendar.workdays)
         )))
-    if any(e.open_ended for e in plan.events):
-        rows.append((words.t("horizon"), plan.horizon_end.isoformat()))
+    if any(e.open_ended and _stop_of(plan, e.component, e.regimen) is None for e in plan.events):
+        rows.append((words.t("horizon"), plan.horizon_end.isoformat()))  # not once it stopped
     rows += [
         (words.t("generated"), f"{local:%Y-%m-%d %H:%M} ({zone})"),
     ]
@@ -150,13 +151,34 @@ QR_SIZE = 84.0
 arm's length)."""
 
 
-def _qr(url: str) -> Drawing:
-    """``url`` as a QR code (reportlab's own widget, error correction level M), QR_SIZE wide."""
-    widget = QrCodeWidget(url, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+@lru_cache(maxsize=64)
+def _qr_path(url: str) -> str:
+    """``url`` as a QR code QR_SIZE wide (quiet zone included), as PDF path operators: the
+    dark modules that reportlab's own QR widget lays out (error correction level M), filled
+    in one path. Encoding takes reportlab's pure-Python encoder a good part of a PDF's time,
+    so each address is encoded once per process."""
+    widget = QrCodeWidget(url, barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE)
+    group = widget.draw()  # type: ignore[no-untyped-call]  # (the stubs leave it untyped)
+    boxes = [node for node in group.contents if node.fillColor is not None]
+    rects = " ".join(f"{fp_str(b.x, b.y, b.width, b.height)} re" for b in boxes)
+    return f"q 0 g {rects} f Q"
+
+
+class _QrCode(Flowable):
+    """The QR code of a web address, QR_SIZE square."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.width = self.height = QR_SIZE
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """Its own fixed size."""
+        return self.width, self.height
+
+    def draw(self) -> None:
+        """The dark modules, one path."""
+        self.canv.addLiteral(_qr_path(self.url))
 
 
 def _with_qr(head: list[Flowable], ctx: _Context, width: float) -> Table:
@@ -164,7 +186,7 @@ def _with_qr(head: list[Flowable], ctx: _Context, width: float) -> Table:
     feed with "Scan to add your treatment calendar to your phone" under it."""
     assert ctx.feed_url is not None
     caption = _Lines(ctx.words.say("scan"), leading=11.0)
-    table = Table([[head, [_qr(ctx.feed_url), caption]]], colWidths=[width - QR_SIZE - 12, QR_SIZE + 12],
+    table = Table([[head, [_QrCode(ctx.feed_url), caption]]], colWidths=[width - QR_SIZE - 12, QR_SIZE + 12],
                   hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

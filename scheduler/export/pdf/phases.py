@@ -41,8 +41,8 @@ def _day_runs(events: Sequence[Event], words: _Words) -> list[Pair]:
         else:
             text = words.fmt("days_run", a=a, b=b, first=words.day_pair(first[0].date),
                              last=words.day_pair(last[0].date))
-        codes = [(code, code) for code in dict.fromkeys(e.style.code for e in first)]
-        text = _cat(text, COLON, _join(codes, COMMA))
+        code_pairs = [(code, code) for code in dict.fromkeys(e.style.code for e in first)]
+        text = _cat(text, COLON, _join(code_pairs, COMMA))
         moved = next((e for _, group in run for e in group if e.moved_from), None)
         if moved is not None:
             text = _cat(text, " ", _moved_pair(moved, words))

@@ -161,13 +161,13 @@ class _Text:
         split into the embedded font's subsets of this document (up to 256 characters each),
         as reportlab's own text object does."""
         if font == CJK:
-            cjk, doc = _cjk_font(), self._canv._doc
-            for subset, data in cjk.splitString(chunk, doc):
+            cjk, doc = _cjk_font(), self._canv._doc  # type: ignore[attr-defined]
+            for subset, encoded in cjk.splitString(chunk, doc):
                 name = cjk.getSubsetInternalName(subset, doc)
                 if (name, size) != self._font:
                     self._code.append(_font_op(name, size))
                     self._font = (name, size)
-                self._code.append(f"({escapePDF(data)}) Tj")
+                self._code.append(f"({escapePDF(encoded)}) Tj")
             return
         for piece_font, data in _encoded(chunk, font):
             name = self._name(piece_font)

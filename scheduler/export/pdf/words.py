@@ -180,6 +180,8 @@ class _Words:
         self.lang = lang
         self.plan = plan
         self.calendar: WorkCalendar = plan.request.calendar
+        self.status_cache: dict[date, tuple[str, str | None]] = {}
+        """How each day cell looks (see ``context._day_status``)."""
         public = self.calendar.public
         self._zh_holidays = None
         if lang != "en" and public is not None and "zh_CN" in getattr(public, "supported_languages", ()):
