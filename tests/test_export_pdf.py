@@ -351,7 +351,7 @@ def test_overview_page(seed12):
     for expected in (
         "Treatment calendar", "Patient: Patient 017", "Version 1",
         plan.template.name, "NCT06478355 · https://clinicaltrials.gov/study/NCT06478355",
-        "Start (cycle 1, day 1) Mon 2026-01-05", "Time zone Asia/Shanghai", "Public holidays CN",
+        "Start (cycle 1, day 1) Mon 2026-01-05", "Time zone Asia/Shanghai", "Public holidays China",
         "Generated 2026-01-01 16:00 (Asia/Shanghai)",
         "Cycle 1: day 1 Mon 2026-01-05: IO, nP, DDP; day 8 Mon 2026-01-12: nP",
         "Cycle 3: day 1 Tue 2026-02-24: IO, nP, DDP » Moved from Mon 2026-02-16: Chinese New Year's Eve",

@@ -17,6 +17,7 @@ from scheduler.export.pdf.notes import _patient_notes, _stop_of
 from scheduler.export.pdf.phases import _phases
 from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.style import BODY, GRID
+from scheduler.export.pdf.words import Pair
 
 STYLES: dict[str, dict[str, Any]] = {
     "body": {"size": BODY, "leading": 11.5},
@@ -59,7 +60,8 @@ def _header_rows(ctx: _Context) -> list[tuple[str, str]]:
         (words.t("source"), " · ".join(x for x in (template.source, template.reference) if x)),
         (words.t("start"), words.day(plan.start)),
         (words.t("timezone"), zone),
-        (words.t("holidays"), calendar.region if calendar.region != "none" else words.t("no_holidays")),
+        (words.t("holidays"), words.pick(_region_name(calendar.region))
+         if calendar.region != "none" else words.t("no_holidays")),
     ]
     if calendar.closures:
         rows.append((words.t("closures"), "; ".join(
@@ -107,6 +109,24 @@ class _PhaseHead(Flowable):
             chip.drawOn(canv, x, self.height - 13)
             x += chip.width + 6
         self.name_block.drawOn(canv, self.chips_width + 2, self.height - 3 - self.name_block.height)
+
+
+COUNTRY_NAMES_ZH = {"CN": "中国", "HK": "中国香港", "MO": "中国澳门", "TW": "中国台湾", "SG": "新加坡"}
+"""Chinese names of the regions a Chinese calendar is most often printed for."""
+
+
+def _region_name(region: str) -> Pair:
+    """A holiday region in words: "CN" -> ("China", "中国"), "US-CA" -> ("United States (CA)",
+    ...), from the ``holidays`` package's country list (the code itself when it is unknown)."""
+    from holidays import registry
+
+    country, _, subdivision = region.partition("-")
+    english = next((key.replace("_", " ").title() for key, names in registry.COUNTRIES.items()
+                    if names[1] == country), country)
+    chinese = COUNTRY_NAMES_ZH.get(country, english)
+    if subdivision:
+        return f"{english} ({subdivision})", f"{chinese}（{subdivision}）"
+    return english, chinese
 
 
 def _phase_flowables(ctx: _Context) -> list[Flowable]:
