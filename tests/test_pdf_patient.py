@@ -407,3 +407,30 @@ def test_a_stopped_open_ended_drug_has_no_planned_horizon():
     overview = " ".join(pypdf.PdfReader(io.BytesIO(to_pdf(unstopped, generated=GENERATED))).pages[0]
                         .extract_text().split())
     assert "Open-ended treatment planned to 2027-01-05" in overview
+
+
+def test_closure_hatching_stays_below_the_days_text(monkeypatch):
+    """The hatching of a closed day is drawn under its last line of text, never through it."""
+    from scheduler.export.pdf import month
+    from scheduler.export.pdf.text import _Text
+
+    hatched: list[tuple[float, float, float, float]] = []
+    baselines: dict[str, float] = {}
+    real_hatch, real_put = month._hatch, _Text.put
+
+    def hatch(canv, x, y, w, h):
+        hatched.append((x, y, w, h))
+        real_hatch(canv, x, y, w, h)
+
+    def put(self, x, y, text, *args, **kwargs):
+        baselines.setdefault(text, y)
+        return real_put(self, x, y, text, *args, **kwargs)
+
+    monkeypatch.setattr(month, "_hatch", hatch)
+    monkeypatch.setattr(_Text, "put", put)
+    plan = make_plan("cross", "2026-11-02", holidays="US", tz="America/New_York",
+                     closed=("2026-11-10=Linac service",))
+    to_pdf(plan, generated=GENERATED, layout="full")
+    assert len(hatched) == 1
+    _, y, _, height = hatched[0]
+    assert y + height < baselines["Closed: Linac service"] - 2  # below the text and its descenders

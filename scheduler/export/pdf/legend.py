@@ -176,9 +176,12 @@ class _LegendItem(NamedTuple):
     """The mark (printed in bold before the text) when the item is a mark."""
 
 
-def _legend_items(ctx: _Context, events: Sequence[Event], days: Sequence[date]) -> list[_LegendItem]:
+def _legend_items(
+    ctx: _Context, events: Sequence[Event], days: Sequence[date], shades: bool = True
+) -> list[_LegendItem]:
     """What a month page's legend strip shows: the components, marks and codes of the
-    ``events`` on the page, and the shadings and holiday words of its ``days``."""
+    ``events`` on the page, and the shadings (unless ``shades`` is false: a list of months
+    shades no day) and holiday words of its ``days``."""
     words = ctx.words
     items = []
     for shape, style, component in _legend_components(ctx, events):
@@ -192,7 +195,7 @@ def _legend_items(ctx: _Context, events: Sequence[Event], days: Sequence[date]) 
         items.append(_LegendItem(None, _width(mark, BODY, True) + 3, words.t(key, n=ctx.previous), mark))
     for code, text in _used_codes(ctx, events, days):
         items.append(_LegendItem(None, _width(code, BODY, True) + 3 if code else 0, text, code))
-    for status, key in _used_shades(ctx, days):
+    for status, key in _used_shades(ctx, days) if shades else ():
         def shade(canv: Canvas, x: float, y: float, status: str = status) -> None:
             canv.setFillColor(FILLS[status])
             canv.setStrokeColor(GRID)

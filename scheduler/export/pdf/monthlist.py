@@ -90,10 +90,14 @@ def _day_label(ctx: _Context, day: date) -> str:
     return ctx.words.pick(ctx.words.short_day_pair(day), " ")
 
 
-def _paginate_entries(entries: list[_Entry], lines_per_column: int) -> list[list[list[_Entry]]]:
-    """Entries into pages of columns; a heading is never left at the foot of a column."""
+def _paginate_entries(
+    entries: list[_Entry], lines_per_column: int, continued: str = " (continued)"
+) -> list[list[list[_Entry]]]:
+    """Entries into pages of columns; a heading is never left at the foot of a column, and a
+    column that goes on with a month's days repeats its heading, marked ``continued``."""
     pages: list[list[list[_Entry]]] = [[[]]]
     used = 0
+    heading = ""
     for index, entry in enumerate(entries):
         following = entries[index + 1].lines if entry.day is None and index + 1 < len(entries) else 0
         if pages[-1][-1] and used + entry.lines + following > lines_per_column:
@@ -101,6 +105,11 @@ def _paginate_entries(entries: list[_Entry], lines_per_column: int) -> list[list
                 pages.append([])
             pages[-1].append([])
             used = 0
+            if entry.day is not None and heading:
+                pages[-1][-1].append(_Entry(None, heading + continued, (), ()))
+                used += HEADING_LINES
+        if entry.day is None:
+            heading = entry.heading
         pages[-1][-1].append(entry)
         used += entry.lines
     return pages
@@ -115,7 +124,7 @@ class _MonthListPage(_FullPage):
         shown = [e for column in columns for entry in column if entry.day is not None
                  for e in (*ctx.by_day.get(entry.day, ()), *ctx.moved_away.get(entry.day, ()))]
         days = [entry.day for column in columns for entry in column if entry.day is not None]
-        self.legend = _legend_items(ctx, shown, days)
+        self.legend = _legend_items(ctx, shown, days, shades=False)
 
     def draw(self) -> None:
         """Title, the columns of days, then the legend strip."""
@@ -172,16 +181,17 @@ def _month_list_pages(ctx: _Context, months: Sequence[tuple[int, int]], width: f
     shown = [e for year, month in months for day in _month_days(year, month)
              for e in (*ctx.by_day.get(day, ()), *ctx.moved_away.get(day, ()))]
     legend_lines = len(_layout_legend(
-        _legend_items(ctx, shown, [d for y, m in months for d in _month_days(y, m)]), width))
+        _legend_items(ctx, shown, [d for y, m in months for d in _month_days(y, m)], shades=False), width))
     lines_per_column = int((height - TITLE_HEIGHT - 10 - legend_lines * LEADING - 12) // LEADING)
     (first_year, first_month), (last_year, last_month) = months[0], months[-1]
     title = words.month(first_year, first_month)
     if len(months) > 1:
         title += f" – {words.month(last_year, last_month)}"
-    pages = _paginate_entries(entries, max(lines_per_column, 8))
+    continued = words.pick((" (continued)", "（续）"), " ")
+    pages = _paginate_entries(entries, max(lines_per_column, 8), continued)
     if len(pages) == 1:  # balance the columns of a single page
         total = sum(entry.lines for entry in entries)
-        balanced = _paginate_entries(entries, max(-(-total // COLUMNS) + HEADING_LINES, 8))
+        balanced = _paginate_entries(entries, max(-(-total // COLUMNS) + HEADING_LINES, 8), continued)
         if len(balanced) == 1:
             pages = balanced
     return [_MonthListPage(ctx, title, columns, label_width) for columns in pages]
