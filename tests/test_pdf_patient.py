@@ -363,8 +363,10 @@ def test_text_extraction_reads_each_day_with_its_events_in_order():
     # 1 overview + grids of January to March + 1 page listing April to December
     # + 4 list pages (59 events, 16 a page); the full layout has 12 month grids.
     ("nct06478355", {"horizon": "12m"}, 9, 17),
-    # 1 + grids of March and April + 1 page listing May to October + 7 list pages (104 events).
-    ("stupp", {"holidays": "GB-ENG", "tz": "Europe/London"}, 13, 16),
+    # 1 + grids of March and April + 1 page listing May to August + grids of September
+    # (7 days of temozolomide) and October (alone) + 4 list pages: 104 events, of which the 44
+    # daily doses with radiotherapy are one row; the full layout: 8 grids and 7 list pages.
+    ("stupp", {"holidays": "GB-ENG", "tz": "Europe/London"}, 10, 16),
 ])
 def test_compact_layout_lists_quiet_months_on_one_page(name, kw, compact, full):
     plan = make_plan(name, "2026-01-05" if name == "nct06478355" else "2026-03-02", **kw)
@@ -434,3 +436,12 @@ def test_closure_hatching_stays_below_the_days_text(monkeypatch):
     assert len(hatched) == 1
     _, y, _, height = hatched[0]
     assert y + height < baselines["Closed: Linac service"] - 2  # below the text and its descenders
+
+
+def test_compact_list_gives_a_run_of_daily_doses_one_row():
+    plan = make_plan("stupp", "2026-03-02", holidays="GB-ENG", tz="Europe/London")
+    text = " ".join(text_of(to_pdf(plan, generated=GENERATED)).split())
+    assert ("2026-03-02 to 2026-04-14 all day TMZ Temozolomide (with radiotherapy) Days 1–44 of 44, every day"
+            in text)
+    full = " ".join(text_of(to_pdf(plan, generated=GENERATED, layout="full")).split())
+    assert "Days 1–44 of 44" not in full and "Day 44 of 44" in full

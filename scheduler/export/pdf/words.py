@@ -61,6 +61,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "fraction": ("Fraction {n} of {total} · {cum} of {gy} Gy", "第{n}/{total}次 · 累计{cum}/{gy} Gy"),
     "daily_day": ("Day {n} of {total}", "第{n}/{total}天"),
     "daily_short": ("daily", "每日"),
+    "daily_days": ("Days {a}–{b} of {total}, every day", "第{a}–{b}天（共{total}天），每天"),
+    "to_date": ("to {date}", "至{date}"),
     "moved": ("Moved from {date}: {reason}", "由{date}改期：{reason}"),
     "continuation": ("Continuation dose, until {until}", "延续用药，直至：{until}"),
     "continuation_plain": ("Continuation dose", "延续用药"),
