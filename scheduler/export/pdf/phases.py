@@ -78,6 +78,9 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         lines.append(words.pick(_cat(words.fmt("cycle", c=cycle), COLON, runs), "\n"))
     phases = []
     if lines:
+        drugs = dict.fromkeys((e.style.code, e.component, e.style) for e in events)
+        names = [_cat(f"{code} ", words.name_pair(component, style)) for code, component, style in drugs]
+        lines.insert(0, words.pick(_cat(words.fmt("drugs"), COLON, _join(names, COMMA)), "\n"))
         translation = regimen.translations.get("zh")
         name = words.pick((regimen.name, translation.name if translation else regimen.name))
         for drug in regimen.drugs:

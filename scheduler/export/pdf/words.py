@@ -101,6 +101,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "more": ("+{n} more (see list)", "另有{n}项（见列表）"),
     "page": ("Page {n} of {total}", "第{n}页，共{total}页"),
     "cycle": ("Cycle {c}", "第{c}周期"),
+    "drugs": ("Drugs", "药物"),
     "day_run": ("day {a} {first}", "第{a}天 {first}"),
     "days_run": ("days {a}–{b} {first} to {last}", "第{a}–{b}天 {first}至{last}"),
     "planned_doses": ("Planned doses ({n}): {dates}", "计划用药（{n}次）：{dates}"),
