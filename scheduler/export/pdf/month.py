@@ -40,6 +40,8 @@ def _months(first: date, last: date) -> list[tuple[int, int]]:
 
 MARK_STEP = 7.5
 """The distance between the marks of events that share a line of a day cell."""
+TEXT_INDENT = 11.0
+"""Where the second and later lines of an event's text begin in a day cell."""
 
 
 class _CellItem(NamedTuple):
@@ -51,8 +53,13 @@ class _CellItem(NamedTuple):
 
     @property
     def indent(self) -> float:
-        """Where the text begins: after the marks."""
+        """Where the text's first line begins: after the marks."""
         return MARK_STEP * len(self.marks) + 3.5
+
+    def lines(self, width: float) -> tuple[str, ...]:
+        """The text broken into lines ``width`` wide: the first after the marks, the others
+        from :data:`TEXT_INDENT` (under the first mark's right edge)."""
+        return _wrap(self.text, width - TEXT_INDENT, BODY, first=width - self.indent)
 
 
 def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> list[_CellItem]:
@@ -176,7 +183,7 @@ class _MonthPage(_FullPage):
         first_line = max(len(note_lines), 1)
         capacity = int((h - 13) // LEADING) + 1
         items = _cell_items(self.ctx.by_day.get(day, []), self.ctx)
-        blocks, hidden = _fit([(item, _wrap(item.text, inner - item.indent, BODY)) for item in items],
+        blocks, hidden = _fit([(item, item.lines(inner)) for item in items],
                               capacity - first_line)
         if status == "closed":  # below the text, never through it
             used = first_line + sum(len(lines) for _, lines in blocks) + (1 if hidden else 0)
@@ -192,8 +199,9 @@ class _MonthPage(_FullPage):
                 for n, (shape, colour) in enumerate(item.marks):
                     _draw_mark(canv, shape, x + pad + 3.5 + n * MARK_STEP, top - line * LEADING + 3.2, 6.5,
                                colour)
-                for event_line in lines:
-                    text.put(x + pad + item.indent, top - line * LEADING, event_line, BODY)
+                for n, event_line in enumerate(lines):
+                    indent = item.indent if n == 0 else TEXT_INDENT
+                    text.put(x + pad + indent, top - line * LEADING, event_line, BODY)
                     line += 1
             if hidden:
                 text.put(x + pad, top - line * LEADING, words.t("more", n=hidden), BODY, True)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from scheduler.export.pdf.context import _Context, _day_status
 from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _legend_items
-from scheduler.export.pdf.month import MARK_STEP, _cell_items, _CellItem, _moved_away
+from scheduler.export.pdf.month import MARK_STEP, TEXT_INDENT, _cell_items, _CellItem, _moved_away
 from scheduler.export.pdf.page import _FullPage
 from scheduler.export.pdf.shapes import _draw_mark
 from scheduler.export.pdf.style import BODY, GRID, LEADING, SOFT_INK
@@ -77,7 +77,7 @@ def _entries(ctx: _Context, months: Sequence[tuple[int, int]], label_width: floa
             changes = [words.pick(change.text) for change in ctx.changes_on(day)]
             notes = [text for text in (label, *_moved_away(ctx, day), *changes) if text]
             note_lines = _wrap("\n".join(notes), inner, BODY) if notes else ()
-            items = tuple((item, _wrap(item.text, inner - item.indent, BODY))
+            items = tuple((item, item.lines(inner))
                           for item in _cell_items(ctx.by_day.get(day, []), ctx))
             entries.append(_Entry(day, "", note_lines, items))
     if not any(entry.day for entry in entries):  # months with nothing at all: their names only
@@ -164,8 +164,9 @@ class _MonthListPage(_FullPage):
                     for n, (shape, colour) in enumerate(item.marks):
                         _draw_mark(canv, shape, x + self.label_width + 3.5 + n * MARK_STEP,
                                    y - row * LEADING + 3.2, 6.5, colour)
-                    for item_line in lines:
-                        text.put(x + self.label_width + item.indent, y - row * LEADING, item_line, BODY)
+                    for n, item_line in enumerate(lines):
+                        indent = item.indent if n == 0 else TEXT_INDENT
+                        text.put(x + self.label_width + indent, y - row * LEADING, item_line, BODY)
                         row += 1
             line += entry.lines
 
