@@ -12,9 +12,20 @@ scheduler="${SCHEDULER:-.venv/bin/scheduler}"
 "$scheduler" show nct06478355 --start 2026-01-05 --json 2>/dev/null > samples/nct06478355_2026-01-05.json
 "$scheduler" show nct06478355 --start 2026-01-05 > samples/nct06478355_2026-01-05.txt
 
-# PNG previews of the PDF's pages (poppler-utils' pdftoppm); not compared by the tests,
-# since their pixels depend on the poppler version and its fonts.
+# PNG previews of the first five pages (overview, January to March, the listed months) of
+# the seed PDF in English, Chinese and both on A4, and in English on Letter (poppler-utils'
+# pdftoppm); not compared by the tests, since their pixels depend on the poppler version.
 if command -v pdftoppm >/dev/null && [ -z "${SKIP_PREVIEWS:-}" ]; then
   rm -f samples/preview-*.png
-  pdftoppm -png -r 60 samples/nct06478355_2026-01-05.pdf samples/preview
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+  for variant in en:a4 zh:a4 en+zh:a4 en:letter; do
+    lang="${variant%%:*}" paper="${variant##*:}"
+    "$scheduler" generate nct06478355 --start 2026-01-05 --now 2026-01-01T00:00:00Z \
+      --lang "$lang" --paper "$paper" -o "$scratch/$lang-$paper" >/dev/null
+    for page in 1 2 3 4 5; do
+      pdftoppm -png -r 50 -f "$page" -l "$page" -singlefile \
+        "$scratch/$lang-$paper/nct06478355_2026-01-05.pdf" "samples/preview-$lang-$paper-$page"
+    done
+  done
 fi

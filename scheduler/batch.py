@@ -162,6 +162,9 @@ def _warm(rows: list[Row]) -> None:
     Workers forked from this process (Linux's default before Python 3.14) start with them
     instead of each loading them again; elsewhere this costs a few milliseconds."""
     from scheduler.export.pdf import to_pdf  # noqa: F401  (the import is the point)
+    from scheduler.export.pdf.text import _cjk_font
+
+    _cjk_font()  # the Chinese font (0.3 s to read), for Chinese output and labels
 
     seen: set[tuple[str, str | None, str]] = set()
     for row in rows:

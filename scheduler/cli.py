@@ -132,6 +132,9 @@ output_options = _option_set("output", OutputOptions, [
                  show_default=True, help="First day of the week in the PDF month grids."),
     click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en",
                  show_default=True, help="Language of the PDF: English, Chinese, or both."),
+    click.option("--layout", type=click.Choice(["compact", "full"]), default="compact",
+                 show_default=True, help="PDF months: quiet months listed together (compact) "
+                                         "or a grid for every month (full)."),
 ])
 """How the .ics and the PDF are written (generate, issue, batch)."""
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from scheduler.event import Event
 from scheduler.export import ics
 from scheduler.plan import Plan
 from scheduler.reissue import Revision
@@ -19,6 +20,7 @@ class OutputOptions:
     paper: Literal["a4", "letter"] = "a4"
     week_start: Literal["monday", "sunday"] = "monday"
     lang: Literal["en", "zh", "en+zh"] = "en"
+    layout: Literal["compact", "full"] = "compact"
 
 
 def render(
@@ -29,11 +31,13 @@ def render(
     revision: Revision | None = None,
     version: int = 1,
     replaces: tuple[int, date] | None = None,
+    feed_url: str | None = None,
 ) -> dict[str, bytes]:
-    """File suffix -> bytes for one plan: the .ics and the printable PDF."""
+    """File suffix -> bytes for one plan: the .ics and the printable PDF (with a QR code of
+    ``feed_url``, the patient's live calendar, when there is one)."""
     from scheduler.export.pdf import to_pdf  # reportlab is slow to import; only here
 
-    cancelled: tuple = ()
+    cancelled: tuple[Event, ...] = ()
     changed: frozenset[str] = frozenset()
     if revision is not None:
         changed = revision.changed
@@ -43,5 +47,6 @@ def render(
                            revision=revision),
         ".pdf": to_pdf(plan, generated=stamp, patient=patient, paper=options.paper,
                        week_start=options.week_start, lang=options.lang, version=version,
-                       replaces=replaces, changed_uids=changed, cancelled=cancelled),
+                       replaces=replaces, changed_uids=changed, cancelled=cancelled,
+                       feed_url=feed_url, layout=options.layout),
     }

@@ -7,20 +7,23 @@ weekends, holidays and closures, and name them.
 Pages, all landscape (A4 or Letter):
 
 1. Overview: patient, protocol, start, time zone, version; a summary of every phase with its
-   dates; the parameters used; the plan's notes; a legend of codes, shapes and colours.
+   dates, holds and stops; notes in words for the patient (see :mod:`.notes`: the plan's own
+   notes are the coordinator's and are not printed); a legend of codes, shapes and colours.
 2. One month grid per month from the first to the last event: each day lists its events in
    short form ("08:30 IO+nP+DDP C3D1", "14:00 RT 12/30", "TMZ daily").
 3. The chronological list: date, weekday, time, code, name, cycle/day or fraction with the
    cumulative dose, dose text and notes (moved, continuation, changed), then cancelled events.
 
 Every page has a footer with "Page n of N", the version and the protocol source. Colour is
-never the only cue: each component has its code and a shape by kind (circle drug, square
-radiotherapy fraction, triangle daily home medication, diamond visit), fills are light tints
+never the only cue: each component has its code and its own shape (the first drug a circle,
+radiotherapy a square, daily medication a triangle, a visit a diamond, the others further
+shapes: see :func:`.shapes._assign_shapes`), every event its own mark, fills are light tints
 and all text is dark, so the calendar prints legibly in greyscale. Body text is 9 pt or larger.
 
-Chinese (``lang="zh"`` or ``"en+zh"``) uses reportlab's built-in CID font STSong-Light, which
-is not embedded: viewers substitute a system CJK font (Acrobat, Preview and poppler with a CJK
-font installed do). Latin text stays in Helvetica, run by run.
+Chinese (``lang="zh"`` or ``"en+zh"``, or a Chinese patient label or reason) is set in Droid
+Sans Fallback, a TrueType font shipped in the package (Apache 2.0, ``scheduler/fonts/``), of
+which the PDF embeds the subset of glyphs it uses: it prints on a machine with no CJK font.
+Latin text stays in Helvetica, run by run.
 
 The output is deterministic: invariant mode, the creation date and document ID come from
 ``generated``, and nothing reads the clock or the environment.
@@ -31,12 +34,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from scheduler.event import Event
+from scheduler.event import Event, EventKind
 from scheduler.export.pdf.context import _by_date, _Context, _daily_positions
 from scheduler.export.pdf.document import PAPERS, _render
-from scheduler.export.pdf.text import _register_fonts
+from scheduler.export.pdf.notes import _changes
+from scheduler.export.pdf.shapes import _assign_shapes
 from scheduler.export.pdf.words import Lang, _Words
 from scheduler.plan import Plan
+from scheduler.protocol import Daily, Radiotherapy, Regimen, Visit
 
 __all__ = ["to_pdf"]
 
@@ -53,21 +58,28 @@ def to_pdf(
     replaces: tuple[int, date] | None = None,
     changed_uids: frozenset[str] = frozenset(),
     cancelled: tuple[Event, ...] = (),
+    feed_url: str | None = None,
+    layout: Literal["compact", "full"] = "compact",
 ) -> bytes:
     """The plan as a printable PDF calendar (landscape A4 or Letter).
 
     ``generated`` (an aware datetime) is the moment printed as "Generated" and the PDF's
     creation date; the same inputs give byte-identical output. ``replaces`` is the previous
     version's number and issue date, ``changed_uids`` the events changed since it, and
-    ``cancelled`` its events that are no longer planned.
+    ``cancelled`` its events that are no longer planned. ``feed_url``, the address of the
+    patient's live calendar feed, is printed on page 1 as a QR code to scan with a phone.
+    ``layout="compact"`` lists the months with few treatment days (at most
+    :data:`.monthlist.SPARSE_DAYS`) several to a page instead of a grid each; ``"full"``
+    draws every month's grid.
     """
+    if layout not in ("compact", "full"):
+        raise ValueError(f"layout must be 'compact' or 'full' (got {layout!r})")
     if generated.tzinfo is None or generated.utcoffset() is None:
         raise ValueError("generated must be an aware datetime (with a time zone)")
     if paper not in PAPERS:
         raise ValueError(f"paper must be 'a4' or 'letter' (got {paper!r})")
     if week_start not in ("monday", "sunday"):
         raise ValueError(f"week_start must be 'monday' or 'sunday' (got {week_start!r})")
-    _register_fonts()
     words = _Words(lang, plan)
     ctx = _Context(
         plan=plan, words=words, patient=patient, generated=generated, version=version,
@@ -76,5 +88,24 @@ def to_pdf(
         daily_position=_daily_positions(plan.events),
         by_day=_by_date(plan.events, lambda e: e.date),
         moved_away=_by_date(plan.events, lambda e: e.moved_from),
+        changes=tuple(_changes(plan, words)),
+        feed_url=feed_url,
+        layout=layout,
+        shapes=_assign_shapes(_template_components(plan)),
     )
     return _render(ctx, paper)
+
+
+def _template_components(plan: Plan) -> list[tuple[str, EventKind]]:
+    """Every component of the template (each drug of a regimen) with its kind, in order."""
+    components: list[tuple[str, EventKind]] = []
+    for component in plan.template.components:
+        if isinstance(component, Regimen):
+            components += [(drug.id, "drug") for drug in component.drugs]
+        elif isinstance(component, Radiotherapy):
+            components.append((component.id, "fraction"))
+        elif isinstance(component, Daily):
+            components.append((component.id, "daily"))
+        elif isinstance(component, Visit):
+            components.append((component.id, "visit"))
+    return components

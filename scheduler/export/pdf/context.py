@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 from scheduler.event import Event
+from scheduler.export.pdf.notes import _Change
+from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.style import MARK_CANCELLED, MARK_CHANGED, MARK_CONTINUATION, MARK_MOVED
 from scheduler.export.pdf.words import Pair, _cat, _Words
 from scheduler.plan import Plan
@@ -32,6 +35,24 @@ class _Context:
     """The plan's events by date."""
     moved_away: dict[date, list[Event]] = field(default_factory=dict)
     """Moved events by the date they were moved from."""
+    changes: tuple[_Change, ...] = ()
+    """The plan's holds and stops, as the pages show them."""
+    shapes: dict[str, Shape] = field(default_factory=dict)
+    """Component id -> the shape of its mark."""
+    feed_url: str | None = None
+    """The patient's live calendar feed, printed as a QR code on page 1."""
+    layout: Literal["compact", "full"] = "compact"
+    """Compact: months with few treatment days listed, several to a page; full: a grid for
+    every month."""
+
+    def shape(self, event: Event) -> Shape:
+        """The shape of an event's mark (its component's)."""
+        return self.shapes.get(event.component, "circle")
+
+    def changes_on(self, day: date) -> list[_Change]:
+        """The holds covering ``day`` and the stops from ``day``."""
+        return [c for c in self.changes
+                if (c.start == day if c.end is None else c.start <= day <= c.end)]
 
     @property
     def previous(self) -> int:
@@ -48,6 +69,37 @@ class _Context:
         if not isinstance(cycles, OpenEnded):
             return None
         return cycles.until, cycles.translations.get("zh", cycles.until)
+
+
+def _day_status(day: date, words: _Words) -> tuple[str, str | None]:
+    """How a day cell looks: ("closed"|"holiday"|"weekend"|"workday"|"plain", label); worked
+    out once per day and document (the cell, the legend and the month list all ask)."""
+    status = words.status_cache.get(day)
+    if status is None:
+        status = words.status_cache[day] = _work_out_status(day, words)
+    return status
+
+
+def _work_out_status(day: date, words: _Words) -> tuple[str, str | None]:
+    """See :func:`_day_status`."""
+    calendar = words.calendar
+    if day in calendar.closures:
+        return "closed", f"{words.t('closed')}: {calendar.closures[day]}"
+    working = calendar.is_working_day(day)
+    holiday = words.holiday(day)
+    if holiday is not None:
+        if working:
+            return "workday", f"{holiday} ({words.t('makeup')})"
+        return "holiday", holiday
+    if day.weekday() in calendar.weekend:
+        if working:
+            return "workday", calendar.workdays.get(day) or words.t("makeup")
+        return "weekend", None
+    if not working:
+        return "weekend", calendar.closed_because(day)
+    if day in calendar.workdays:
+        return "workday", calendar.workdays[day]
+    return "plain", None
 
 
 def _daily_positions(events: Iterable[Event]) -> dict[str, tuple[int, int]]:

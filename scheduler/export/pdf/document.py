@@ -12,13 +12,13 @@ from typing import Any, Literal
 
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate
 
 from scheduler import __version__
 from scheduler.export.pdf.context import _Context
-from scheduler.export.pdf.legend import _legend_items
 from scheduler.export.pdf.listing import LIST_HEAD_HEIGHT, LIST_TITLE_HEIGHT, _list_rows, _ListPage, _paginate
 from scheduler.export.pdf.month import _MonthPage, _months
+from scheduler.export.pdf.monthlist import _is_sparse, _month_list_pages
 from scheduler.export.pdf.overview import _overview
 from scheduler.export.pdf.style import BODY, GRID, SOFT_INK
 from scheduler.export.pdf.text import _Text, _width
@@ -85,6 +85,40 @@ def _footer(ctx: _Context, page_width: float) -> Callable[[Canvas, int, int], No
     return draw
 
 
+def _month_runs(
+    ctx: _Context, months: list[tuple[int, int]]
+) -> list[tuple[bool, list[tuple[int, int]]]]:
+    """The months in runs: (listed, months). In the compact layout, two or more consecutive
+    months with few treatment days are listed together; every other month (a quiet month on
+    its own saves no page, and its grid reads better) and every month in the full layout is
+    a grid of its own."""
+    runs: list[tuple[bool, list[tuple[int, int]]]] = []
+    for year, month in months:
+        listed = ctx.layout == "compact" and _is_sparse(ctx, year, month)
+        if runs and listed and runs[-1][0]:
+            runs[-1][1].append((year, month))
+        else:
+            runs.append((listed, [(year, month)]))
+    grids = [(False, [month]) for listed, run in runs if listed and len(run) == 1 for month in run]
+    return [run if not (run[0] and len(run[1]) == 1) else grids.pop(0) for run in runs]
+
+
+def _fits_one_page(story: list[Flowable], like: BaseDocTemplate) -> bool:
+    """True when ``story`` (the overview) fits on the first page of a document laid out like
+    ``like``: surely when its blocks, with the tallest once more for what a column break can
+    waste, take less than the two columns; else a trial layout into a scratch document."""
+    frames = like.pageTemplates[0].frames
+    scratch = Canvas(io.BytesIO(), pagesize=like.pagesize)
+    heights = [f.wrapOn(scratch, frames[0].width, frames[0].height)[1] + f.getSpaceBefore()
+               + f.getSpaceAfter() for f in story]
+    if sum(heights) + max(heights, default=0) < sum(frame.height for frame in frames):
+        return True
+    trial = BaseDocTemplate(io.BytesIO(), pagesize=like.pagesize, invariant=1)
+    trial.addPageTemplates([like.pageTemplates[0]])
+    trial.build(list(story))
+    return bool(trial.page == 1)
+
+
 def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     """Lay out and build the whole document on ``paper``: the overview, a page per month from
     the first to the last event, then the list pages."""
@@ -103,7 +137,9 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     doc = BaseDocTemplate(
         buffer, pagesize=(page_width, page_height), invariant=1,
         leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + FOOTER_BAND,
-        title=f"{words.t('title')} – {plan.template.source}", author="", subject=plan.template.name,
+        title=f"{words.t('title')} – {plan.template.source}", author="",
+        subject=words.t("subject", name=words.protocol_pair()), keywords=[plan.template.source],
+        lang={"en": "en", "zh": "zh-CN", "en+zh": "en"}[words.lang],
         creator=f"scheduler {__version__}", producer=f"scheduler {__version__} (reportlab)",
     )
     doc.addPageTemplates([
@@ -111,11 +147,18 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
                                   frame("right", frame_x + column + gap, column)]),
         PageTemplate("full", [frame("full", frame_x, frame_w)]),
     ])
-    story = _overview(ctx, column)
+    legend = (_fits_one_page(_overview(ctx, column), doc)
+              or not _fits_one_page(_overview(ctx, column, legend=False), doc))
+    story = _overview(ctx, column, legend)  # laid out afresh: a trial leaves its flowables split
     story.append(NextPageTemplate("full"))
-    legend = _legend_items(ctx)
-    for year, month in _months(plan.first_date, plan.last_date):
-        story += [PageBreak(), _MonthPage(ctx, year, month, legend)]
+    last = max((plan.last_date, *(change.start for change in ctx.changes)))
+    for listed, months in _month_runs(ctx, _months(plan.first_date, last)):
+        if listed:
+            for page in _month_list_pages(ctx, months, frame_w, frame_h):
+                story += [PageBreak(), page]
+        else:
+            (year, month), = months
+            story += [PageBreak(), _MonthPage(ctx, year, month)]
     available = frame_h - LIST_TITLE_HEIGHT - LIST_HEAD_HEIGHT
     for rows in _paginate(_list_rows(ctx, frame_w), available):
         story += [PageBreak(), _ListPage(ctx, rows)]

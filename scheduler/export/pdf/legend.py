@@ -3,16 +3,17 @@ the overview page and as a strip at the bottom of each month page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any, NamedTuple
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Table, TableStyle
 
-from scheduler.event import EventKind, Style
-from scheduler.export.pdf.context import _Context
+from scheduler.event import Event, Style
+from scheduler.export.pdf.context import _Context, _day_status
 from scheduler.export.pdf.lines import _Lines
-from scheduler.export.pdf.shapes import _draw_mark, _hatch, _tint
+from scheduler.export.pdf.shapes import Shape, _draw_mark, _hatch, _tint
 from scheduler.export.pdf.style import (
     BODY,
     FILLS,
@@ -26,9 +27,8 @@ from scheduler.export.pdf.style import (
 from scheduler.export.pdf.text import _draw, _Text, _width
 
 
-def _used_marks(ctx: _Context) -> list[tuple[str, str]]:
-    """The marks this plan uses, with their legend label keys."""
-    events = ctx.plan.events
+def _used_marks(ctx: _Context, events: Sequence[Event]) -> list[tuple[str, str]]:
+    """The marks ``events`` use, with their legend label keys."""
     used = [
         (MARK_MOVED, "mark_moved", any(e.moved_from is not None for e in events)),
         (MARK_CONTINUATION, "mark_cont", any(e.open_ended for e in events)),
@@ -37,29 +37,62 @@ def _used_marks(ctx: _Context) -> list[tuple[str, str]]:
     return [(mark, key) for mark, key, flag in used if flag]
 
 
-def _used_shades(ctx: _Context) -> list[tuple[str, str]]:
-    """The day shadings this plan's calendar can show, with their legend label keys."""
+def _used_shades(ctx: _Context, days: Iterable[date] | None) -> list[tuple[str, str]]:
+    """The day shadings the calendar shows on ``days`` (all the plan's calendar can show
+    when None), with their legend label keys."""
     calendar = ctx.words.calendar
-    shades = [("weekend", "weekend")]
-    if calendar.public is not None:
-        shades.append(("holiday", "holiday"))
-    if calendar.closures:
-        shades.append(("closed", "closed_legend"))
-    return shades
+    if days is None:
+        shades = [("weekend", "weekend")]
+        if calendar.public is not None:
+            shades.append(("holiday", "holiday"))
+        if calendar.closures:
+            shades.append(("closed", "closed_legend"))
+        return shades
+    statuses = {_day_status(day, ctx.words)[0] for day in days}
+    return [(status, key) for status, key in (
+        ("weekend", "weekend"), ("holiday", "holiday"), ("closed", "closed_legend"),
+    ) if status in statuses]
 
 
-def _legend_components(ctx: _Context) -> list[tuple[EventKind, Style, str]]:
-    """Each component of the plan once, in template order: kind, style, component id."""
-    seen: dict[str, tuple[EventKind, Style, str]] = {}
-    for event in sorted((*ctx.plan.events, *ctx.cancelled), key=lambda e: e.style.order):
-        seen.setdefault(event.component, (event.kind, event.style, event.component))
+def _used_codes(ctx: _Context, events: Sequence[Event], days: Iterable[date] | None) -> list[tuple[str, str]]:
+    """The short codes ``events`` and ``days`` print, each with what it means, by example:
+    ("C3D1", "cycle 3, day 1"), ("12/30", "fraction 12 of 30"), and the holiday words of
+    China's calendar ("Day off (substituted from ...)", "Working day", "(observed)")."""
+    words = ctx.words
+    codes: list[tuple[str, str]] = []
+    drug = next((e for e in events if e.kind == "drug" and e.cycle is not None), None)
+    if drug is not None:
+        codes.append((f"C{drug.cycle}D{drug.day}", words.t("code_cycle", c=drug.cycle, d=drug.day)))
+    fraction = next((e for e in events if e.kind == "fraction"), None)
+    if fraction is not None:
+        codes.append((f"{fraction.fraction}/{fraction.fractions_total}",
+                      words.t("code_fraction", n=fraction.fraction, total=fraction.fractions_total)))
+    calendar = words.calendar
+    if calendar.public is None:
+        return codes
+    names = [calendar.holiday_name(day) or "" for day in (days if days is not None else ())]
+    statuses = {_day_status(day, words)[0] for day in days} if days is not None else set()
+    if any("substituted" in name for name in names):
+        codes.append(("", words.t("substituted_legend")))
+    if any("(observed" in name for name in names):
+        codes.append(("", words.t("observed_legend")))
+    if "workday" in statuses:
+        codes.append(("", words.t("makeup_legend")))
+    return codes
+
+
+def _legend_components(ctx: _Context, events: Iterable[Event]) -> list[tuple[Shape, Style, str]]:
+    """Each component of ``events`` once, in template order: shape, style, component id."""
+    seen: dict[str, tuple[Shape, Style, str]] = {}
+    for event in sorted(events, key=lambda e: e.style.order):
+        seen.setdefault(event.component, (ctx.shape(event), event.style, event.component))
     return list(seen.values())
 
 
 class _Swatch(Flowable):
     """A legend chip: the kind's shape in the component's tint, then its code in bold."""
 
-    def __init__(self, kind: EventKind, colour: str | None, code: str) -> None:
+    def __init__(self, kind: Shape, colour: str | None, code: str) -> None:
         super().__init__()
         self.kind, self.colour, self.code = kind, colour, code
         self.width, self.height = 12 + _width(code, BODY, True), 11.0
@@ -105,17 +138,22 @@ class _ShadeSample(Flowable):
 
 
 def _legend_table(ctx: _Context, width: float) -> Table:
-    """Legend: each component's swatch, code, name and kind; the marks; the day shadings."""
+    """Legend: each component's swatch, code, name and kind; the marks; the codes of cycle
+    days and fractions; the day shadings."""
     words = ctx.words
     rows: list[list[Any]] = []
-    for kind, style, component in _legend_components(ctx):
+    events = (*ctx.plan.events, *ctx.cancelled)
+    kinds = {e.component: e.kind for e in events}
+    for shape, style, component in _legend_components(ctx, events):
         name = words.component_name(component, style)
-        rows.append([_Swatch(kind, style.colour, style.code),
-                     _Lines(f"{name} ({words.t('kind_' + kind)})")])
-    for mark, key in _used_marks(ctx):
+        rows.append([_Swatch(shape, style.colour, style.code),
+                     _Lines(f"{name} ({words.t('kind_' + kinds[component])})")])
+    for mark, key in _used_marks(ctx, events):
         text = words.t(key, n=ctx.previous)
         rows.append([_Lines(mark, bold=True), _Lines(text)])
-    for status, key in (*_used_shades(ctx), ("other", "other_month")):
+    for code, text in _used_codes(ctx, events, None):
+        rows.append([_Lines(code, bold=True), _Lines(text)])
+    for status, key in (*_used_shades(ctx, None), ("other", "other_month")):
         rows.append([_ShadeSample(status), _Lines(words.t(key))])
     table = Table(rows, colWidths=[58, width - 58], hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -138,20 +176,26 @@ class _LegendItem(NamedTuple):
     """The mark (printed in bold before the text) when the item is a mark."""
 
 
-def _legend_items(ctx: _Context) -> list[_LegendItem]:
-    """What a month page's legend strip shows: components, marks, day shadings."""
+def _legend_items(
+    ctx: _Context, events: Sequence[Event], days: Sequence[date], shades: bool = True
+) -> list[_LegendItem]:
+    """What a month page's legend strip shows: the components, marks and codes of the
+    ``events`` on the page, and the shadings (unless ``shades`` is false: a list of months
+    shades no day) and holiday words of its ``days``."""
     words = ctx.words
     items = []
-    for kind, style, component in _legend_components(ctx):
+    for shape, style, component in _legend_components(ctx, events):
         def symbol(
-            canv: Canvas, x: float, y: float, kind: EventKind = kind, colour: str | None = style.colour
+            canv: Canvas, x: float, y: float, shape: Shape = shape, colour: str | None = style.colour
         ) -> None:
-            _draw_mark(canv, kind, x + 3.5, y + 3.2, 6.5, colour)
+            _draw_mark(canv, shape, x + 3.5, y + 3.2, 6.5, colour)
 
         items.append(_LegendItem(symbol, 10, f"{style.code} {words.component_name(component, style)}"))
-    for mark, key in _used_marks(ctx):
+    for mark, key in _used_marks(ctx, events):
         items.append(_LegendItem(None, _width(mark, BODY, True) + 3, words.t(key, n=ctx.previous), mark))
-    for status, key in _used_shades(ctx):
+    for code, text in _used_codes(ctx, events, days):
+        items.append(_LegendItem(None, _width(code, BODY, True) + 3 if code else 0, text, code))
+    for status, key in _used_shades(ctx, days) if shades else ():
         def shade(canv: Canvas, x: float, y: float, status: str = status) -> None:
             canv.setFillColor(FILLS[status])
             canv.setStrokeColor(GRID)

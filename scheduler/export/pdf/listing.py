@@ -3,13 +3,14 @@ plan, dose and notes, then the cancelled events; a fixed number of rows per page
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
-from scheduler.event import Event, EventKind
+from scheduler.event import Event
 from scheduler.export.pdf.context import _clock, _Context, _notes, _position
+from scheduler.export.pdf.notes import _Change
 from scheduler.export.pdf.page import _FullPage
-from scheduler.export.pdf.shapes import _draw_mark
+from scheduler.export.pdf.shapes import Shape, _draw_mark
 from scheduler.export.pdf.style import BODY, FILLS, GRID, HEAD_FILL, LEADING, MARK_CANCELLED, WHITE, Ink
 from scheduler.export.pdf.text import _Text, _wrap
 
@@ -29,7 +30,8 @@ class _Row(NamedTuple):
     """One row of the list, its cells already broken into lines."""
 
     cells: tuple[tuple[str, ...], ...]
-    kind: EventKind | None
+    kind: Shape | None
+    """The shape of the event's mark (None for a heading, a hold or a stop)."""
     colour: str | None
     lines: int
     heading: bool = False
@@ -59,7 +61,60 @@ def _event_row(event: Event, ctx: _Context, widths: list[float], cancelled: bool
     dose_cell = tuple(_wrap(words.dose(event), inner[4])) if event.dose else ()
     notes_cell = tuple(line for note in _notes(event, ctx, cancelled) for line in _wrap(note, inner[5]))
     cells = (date_cell, time_cell, code_cell, event_cell, dose_cell, notes_cell)
-    return _Row(cells, event.kind, event.style.colour, max(2, *(len(c) for c in cells)), day=event.date)
+    return _Row(cells, ctx.shape(event), event.style.colour, max(2, *(len(c) for c in cells)), day=event.date)
+
+
+def _run_row(run: list[Event], ctx: _Context, widths: list[float]) -> _Row:
+    """Daily medication on consecutive days, with nothing to note, as one row: the first and
+    last date, the time, code, name and days n to m, the dose (the compact layout's list)."""
+    words = ctx.words
+    inner = [w - 6 for w in widths]
+    first, last = run[0], run[-1]
+    date_cell = (first.date.isoformat(), *_wrap(words.t("to_date", date=last.date.isoformat()), inner[0]))
+    time_cell = tuple(_wrap(_clock(first, words), inner[1]))
+    code_cell = tuple(_wrap(first.style.code, inner[2] - 10, BODY, True))
+    (a, total), (b, _) = ctx.daily_position[first.uid], ctx.daily_position[last.uid]
+    name = words.component_name(first.component, first.style)
+    event_cell = (*_wrap(name, inner[3], BODY, True),
+                  *_wrap(words.say("daily_days", a=a, b=b, total=total), inner[3]))
+    dose_cell = tuple(_wrap(words.dose(first), inner[4])) if first.dose else ()
+    cells = (date_cell, time_cell, code_cell, event_cell, dose_cell, ())
+    return _Row(cells, ctx.shape(first), first.style.colour, max(2, *(len(c) for c in cells)),
+                day=first.date)
+
+
+def _daily_runs(ctx: _Context) -> dict[str, list[Event]]:
+    """Runs of two or more daily doses of one component on consecutive days at the same time
+    with no notes, by the uid of their first dose."""
+    by_component: dict[str, list[Event]] = {}
+    for event in ctx.plan.events:
+        if event.kind == "daily":
+            by_component.setdefault(event.component, []).append(event)
+    runs: dict[str, list[Event]] = {}
+    for events in by_component.values():
+        run: list[Event] = []
+        for event in events:
+            plain = not _notes(event, ctx)
+            if (run and plain and event.date == run[-1].date + timedelta(days=1)
+                    and _clock(event, ctx.words) == _clock(run[0], ctx.words)):
+                run.append(event)
+                continue
+            if len(run) > 1:
+                runs[run[0].uid] = run
+            run = [event] if plain else []
+        if len(run) > 1:
+            runs[run[0].uid] = run
+    return runs
+
+
+def _change_row(change: _Change, ctx: _Context, widths: list[float]) -> _Row:
+    """A hold or stop as a list row at its first day: date, the code, the sentence."""
+    words = ctx.words
+    weekday = words.weekday(change.start, short=words.lang == "en+zh")
+    date_cell = (change.start.isoformat(), *_wrap(weekday, widths[0] - 6))
+    text_cell = tuple(_wrap(words.pick(change.note, "\n"), sum(widths[3:]) - 6))
+    cells = (date_cell, (), (), text_cell, (), ())
+    return _Row(cells, None, None, max(2, len(date_cell), len(text_cell)), day=change.start)
 
 
 def _heading_row(text: str, width: float) -> _Row:
@@ -69,9 +124,22 @@ def _heading_row(text: str, width: float) -> _Row:
 
 
 def _list_rows(ctx: _Context, width: float) -> list[_Row]:
-    """Every event in date order, then the cancelled ones under their heading."""
+    """Every event in date order, then the cancelled ones under their heading; the holds and
+    stops at their first day. In the compact layout, daily medication on consecutive days
+    with nothing to note is one row a run ("Days 1–42 of 42")."""
     widths = _column_widths(width)
-    rows = [_event_row(event, ctx, widths) for event in ctx.plan.events]
+    changes = sorted(ctx.changes, key=lambda c: c.start)
+    runs = _daily_runs(ctx) if ctx.layout == "compact" else {}
+    in_runs = {event.uid for run in runs.values() for event in run[1:]}
+    rows = []
+    for event in ctx.plan.events:
+        while changes and changes[0].start <= event.date:
+            rows.append(_change_row(changes.pop(0), ctx, widths))
+        if event.uid in runs:
+            rows.append(_run_row(runs[event.uid], ctx, widths))
+        elif event.uid not in in_runs:
+            rows.append(_event_row(event, ctx, widths))
+    rows += [_change_row(change, ctx, widths) for change in changes]
     if ctx.cancelled:
         title = f"{MARK_CANCELLED} " + ctx.words.t("cancelled_title", n=ctx.previous)
         rows.append(_heading_row(title, width))

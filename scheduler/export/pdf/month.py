@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from scheduler.event import Event, EventKind
-from scheduler.export.pdf.context import _Context
-from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _LegendItem
+from scheduler.event import Event
+from scheduler.export.pdf.context import _Context, _day_status
+from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _legend_items
 from scheduler.export.pdf.page import _FullPage
-from scheduler.export.pdf.shapes import _draw_mark, _hatch
+from scheduler.export.pdf.shapes import Shape, _draw_mark, _hatch
 from scheduler.export.pdf.style import (
     BODY,
     FILLS,
@@ -26,7 +26,6 @@ from scheduler.export.pdf.style import (
     WHITE,
 )
 from scheduler.export.pdf.text import _draw, _Text, _width, _wrap
-from scheduler.export.pdf.words import _Words
 
 
 def _months(first: date, last: date) -> list[tuple[int, int]]:
@@ -39,34 +38,28 @@ def _months(first: date, last: date) -> list[tuple[int, int]]:
     return months
 
 
-def _day_status(day: date, words: _Words) -> tuple[str, str | None]:
-    """How a day cell looks: ("closed"|"holiday"|"weekend"|"workday"|"plain", label)."""
-    calendar = words.calendar
-    if day in calendar.closures:
-        return "closed", f"{words.t('closed')}: {calendar.closures[day]}"
-    working = calendar.is_working_day(day)
-    holiday = words.holiday(day)
-    if holiday is not None:
-        if working:
-            return "workday", f"{holiday} ({words.t('makeup')})"
-        return "holiday", holiday
-    if day.weekday() in calendar.weekend:
-        if working:
-            return "workday", calendar.workdays.get(day) or words.t("makeup")
-        return "weekend", None
-    if not working:
-        return "weekend", calendar.closed_because(day)
-    if day in calendar.workdays:
-        return "workday", calendar.workdays[day]
-    return "plain", None
+MARK_STEP = 7.5
+"""The distance between the marks of events that share a line of a day cell."""
+TEXT_INDENT = 11.0
+"""Where the second and later lines of an event's text begin in a day cell."""
 
 
 class _CellItem(NamedTuple):
-    """One line of a day cell: events of the same day shown together."""
+    """One line of a day cell: events of the same day shown together, each with its mark."""
 
-    kind: EventKind
-    colour: str | None
+    marks: tuple[tuple[Shape, str | None], ...]
+    """Each component's shape and colour, in the order of the codes in the text."""
     text: str
+
+    @property
+    def indent(self) -> float:
+        """Where the text's first line begins: after the marks."""
+        return MARK_STEP * len(self.marks) + 3.5
+
+    def lines(self, width: float) -> tuple[str, ...]:
+        """The text broken into lines ``width`` wide: the first after the marks, the others
+        from :data:`TEXT_INDENT` (under the first mark's right edge)."""
+        return _wrap(self.text, width - TEXT_INDENT, BODY, first=width - self.indent)
 
 
 def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> list[_CellItem]:
@@ -98,16 +91,17 @@ def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> 
             label = "" if name == first.style.code else name
         starts = [e.start for e in group if e.start is not None]
         clock = f"{min(starts):%H:%M} " if starts else ""
-        marks = "".join(
+        signs = "".join(
             mark for mark, flag in (
                 (MARK_MOVED, any(e.moved_from is not None for e in group)),
                 (MARK_CONTINUATION, any(e.open_ended for e in group)),
                 (MARK_CHANGED, any(e.uid in ctx.changed for e in group)),
             ) if flag
         )
-        suffix = f" {marks}" if marks and not brief else ""
+        suffix = f" {signs}" if signs and not brief else ""
         text = f"{'' if brief else clock}{codes} {label}".rstrip() + suffix
-        items.append(_CellItem(first.kind, first.style.colour, text))
+        marks = tuple(dict.fromkeys((ctx.shape(e), e.style.colour) for e in group))
+        items.append(_CellItem(marks, text))
     return items
 
 
@@ -115,12 +109,16 @@ class _MonthPage(_FullPage):
     """One month as a grid of weeks, filling the frame: title, weekday heads, day cells, and a
     legend strip at the bottom."""
 
-    def __init__(self, ctx: _Context, year: int, month: int, legend: list[_LegendItem]) -> None:
+    def __init__(self, ctx: _Context, year: int, month: int) -> None:
         super().__init__()
-        self.ctx, self.year, self.month, self.legend = ctx, year, month, legend
+        self.ctx, self.year, self.month = ctx, year, month
+        first = date(year, month, 1)
+        self.days = [day for day in (first + timedelta(days=n) for n in range(31)) if day.month == month]
+        shown = [e for day in self.days for e in (*ctx.by_day.get(day, ()), *ctx.moved_away.get(day, ()))]
+        self.legend = _legend_items(ctx, shown, self.days)
 
     def draw(self) -> None:
-        """Title, legend strip, weekday heads, then the weeks of day cells."""
+        """Title, weekday heads, the weeks of day cells, then the legend strip."""
         canv, words = self.canv, self.ctx.words
         width, height = self.width, self.height
         title_y = height - 16
@@ -128,7 +126,6 @@ class _MonthPage(_FullPage):
             self._title(text, words.month(self.year, self.month), title_y, 16)
         legend_lines = _layout_legend(self.legend, width)
         legend_height = len(legend_lines) * LEADING + 4
-        _draw_legend(canv, legend_lines, 2)
         head_top = height - 26
         head_height = 15.0
         grid_top = head_top - head_height
@@ -159,6 +156,7 @@ class _MonthPage(_FullPage):
             canv.line(0, grid_top - row * cell_h, width, grid_top - row * cell_h)
         for column in range(8):
             canv.line(column * cell_w, grid_top, column * cell_w, grid_top - weeks * cell_h)
+        _draw_legend(canv, legend_lines, 2)  # after the days: text extraction reads it last
 
     def _cell(self, day: date, x: float, y: float, w: float, h: float) -> None:
         """One day: shading, day number, holiday/closure label and moves away, then its
@@ -176,18 +174,21 @@ class _MonthPage(_FullPage):
         if status in FILLS:
             canv.setFillColor(FILLS[status])
             canv.rect(x, y, w, h, stroke=0, fill=1)
-        if status == "closed":
-            _hatch(canv, x, y, w, h)
         inner = w - 2 * pad
         number = str(day.day)
         number_w = _width(number, 10, True)
-        notes = [text for text in (label, *self._moved_away(day)) if text]
+        changes = [words.pick(change.text) for change in self.ctx.changes_on(day)]
+        notes = [text for text in (label, *_moved_away(self.ctx, day), *changes) if text]
         note_lines = _wrap("\n".join(notes), inner, BODY, first=inner - number_w - 4) if notes else ()
         first_line = max(len(note_lines), 1)
         capacity = int((h - 13) // LEADING) + 1
         items = _cell_items(self.ctx.by_day.get(day, []), self.ctx)
-        blocks, hidden = _fit([(item, _wrap(item.text, inner - 10, BODY)) for item in items],
+        blocks, hidden = _fit([(item, item.lines(inner)) for item in items],
                               capacity - first_line)
+        if status == "closed":  # below the text, never through it
+            used = first_line + sum(len(lines) for _, lines in blocks) + (1 if hidden else 0)
+            text_bottom = top - (used - 1) * LEADING - 4
+            _hatch(canv, x, y, w, max(text_bottom - y, 6.0))
         with _Text(canv) as text:
             text.put(x + pad, top, number, 10, True)
             for n, note in enumerate(note_lines):
@@ -195,24 +196,27 @@ class _MonthPage(_FullPage):
                 text.put(x + pad + indent, top - n * LEADING, note, BODY, False, SOFT_INK)
             line = first_line
             for item, lines in blocks:
-                _draw_mark(canv, item.kind, x + pad + 3.5, top - line * LEADING + 3.2, 6.5, item.colour)
-                for event_line in lines:
-                    text.put(x + pad + 10, top - line * LEADING, event_line, BODY)
+                for n, (shape, colour) in enumerate(item.marks):
+                    _draw_mark(canv, shape, x + pad + 3.5 + n * MARK_STEP, top - line * LEADING + 3.2, 6.5,
+                               colour)
+                for n, event_line in enumerate(lines):
+                    indent = item.indent if n == 0 else TEXT_INDENT
+                    text.put(x + pad + indent, top - line * LEADING, event_line, BODY)
                     line += 1
             if hidden:
                 text.put(x + pad, top - line * LEADING, words.t("more", n=hidden), BODY, True)
 
-    def _moved_away(self, day: date) -> list[str]:
-        """Notes for the events moved away from ``day``: "» moved to Tue 24 Feb: IO+nP+DDP C3D1"."""
-        words = self.ctx.words
-        targets: dict[date, list[Event]] = {}
-        for event in self.ctx.moved_away.get(day, []):
-            targets.setdefault(event.date, []).append(event)
-        notes = []
-        for target, events in targets.items():
-            items = ", ".join(item.text for item in _cell_items(events, self.ctx, brief=True))
-            notes.append(f"{MARK_MOVED} {words.t('moved_to', date=words.short_day_pair(target))}: {items}")
-        return notes
+def _moved_away(ctx: _Context, day: date) -> list[str]:
+    """Notes for the events moved away from ``day``: "» moved to Tue 24 Feb: IO+nP+DDP C3D1"."""
+    words = ctx.words
+    targets: dict[date, list[Event]] = {}
+    for event in ctx.moved_away.get(day, []):
+        targets.setdefault(event.date, []).append(event)
+    notes = []
+    for target, events in targets.items():
+        items = ", ".join(item.text for item in _cell_items(events, ctx, brief=True))
+        notes.append(f"{MARK_MOVED} {words.t('moved_to', date=words.short_day_pair(target))}: {items}")
+    return notes
 
 
 def _fit(

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import NamedTuple
 
-from scheduler.event import Event, EventKind
+from scheduler.event import Event
 from scheduler.export.pdf.context import _Context, _moved_pair, _note_pairs
+from scheduler.export.pdf.notes import _stop_of
+from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.words import COLON, COMMA, SEMICOLON, Pair, _cat, _join, _Words
 from scheduler.protocol import Daily, OpenEnded, Radiotherapy, Regimen, Visit
 
@@ -39,8 +41,8 @@ def _day_runs(events: Sequence[Event], words: _Words) -> list[Pair]:
         else:
             text = words.fmt("days_run", a=a, b=b, first=words.day_pair(first[0].date),
                              last=words.day_pair(last[0].date))
-        codes = [(code, code) for code in dict.fromkeys(e.style.code for e in first)]
-        text = _cat(text, COLON, _join(codes, COMMA))
+        code_pairs = [(code, code) for code in dict.fromkeys(e.style.code for e in first)]
+        text = _cat(text, COLON, _join(code_pairs, COMMA))
         moved = next((e for _, group in run for e in group if e.moved_from), None)
         if moved is not None:
             text = _cat(text, " ", _moved_pair(moved, words))
@@ -51,7 +53,7 @@ def _day_runs(events: Sequence[Event], words: _Words) -> list[Pair]:
 class _Phase(NamedTuple):
     """One entry of the treatment summary: its codes/shapes, name and lines of dates."""
 
-    swatches: tuple[tuple[EventKind, str | None, str], ...]
+    swatches: tuple[tuple[Shape, str | None, str], ...]
     name: str
     lines: tuple[str, ...]
     emphasis: str | None = None
@@ -66,7 +68,7 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         return []
     open_ids = {d.id for d in regimen.drugs if isinstance(d.cycles, OpenEnded)}
     open_ids |= {e.component for e in events if e.open_ended}
-    swatches = tuple(dict.fromkeys((e.kind, e.style.colour, e.style.code) for e in events))
+    swatches = tuple(dict.fromkeys((ctx.shape(e), e.style.colour, e.style.code) for e in events))
     lines = []
     for cycle in sorted({e.cycle for e in events if e.cycle is not None}):
         in_cycle = [e for e in events if e.cycle == cycle]
@@ -76,9 +78,16 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         lines.append(words.pick(_cat(words.fmt("cycle", c=cycle), COLON, runs), "\n"))
     phases = []
     if lines:
+        drugs = dict.fromkeys((e.style.code, e.component, e.style) for e in events)
+        names = [_cat(f"{code} ", words.name_pair(component, style)) for code, component, style in drugs]
+        lines.insert(0, words.pick(_cat(words.fmt("drugs"), COLON, _join(names, COMMA)), "\n"))
         translation = regimen.translations.get("zh")
         name = words.pick((regimen.name, translation.name if translation else regimen.name))
-        phases.append(_Phase(swatches, name, tuple(lines)))
+        for drug in regimen.drugs:
+            if drug.id not in open_ids:
+                lines += _change_lines(ctx, drug.id)
+        lines += _change_lines(ctx, regimen.id)
+        phases.append(_Phase(swatches, name, tuple(dict.fromkeys(lines))))
     for drug in regimen.drugs:
         doses = [e for e in events if e.component == drug.id]
         if drug.id not in open_ids or not doses:
@@ -88,19 +97,44 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         drug_lines = []
         if planned:
             drug_lines.append(words.say("planned_doses", n=len(planned), dates=", ".join(planned)))
-        if more:
+        stop = _stop_of(ctx.plan, drug.id, regimen.id)
+        if more and stop is None:
             drug_lines.append(words.say(
                 "cont_doses", end=ctx.plan.horizon_end.isoformat(), n=len(more), dates=", ".join(more)
             ))
+        elif more:
+            drug_lines.append(words.say("cont_doses_given", n=len(more), dates=", ".join(more)))
+        drug_lines += _change_lines(ctx, drug.id, regimen.id, holds_only=True)
         until = ctx.until(drug.id)
         style = doses[0].style
+        if stop is not None:
+            emphasis: str | None = _stop_text(ctx, stop.component)
+        else:
+            emphasis = words.say("continues", until=until) if until else None
         phases.append(_Phase(
-            ((doses[0].kind, style.colour, style.code),),
+            ((ctx.shape(doses[0]), style.colour, style.code),),
             words.component_name(drug.id, style),
             tuple(drug_lines),
-            words.say("continues", until=until) if until else None,
+            emphasis,
         ))
     return phases
+
+
+def _change_lines(ctx: _Context, component: str, regimen: str | None = None, *,
+                  holds_only: bool = False) -> list[str]:
+    """The holds (and unless ``holds_only``, stops) of a component or its regimen, in words."""
+    return [
+        ctx.words.pick(change.note, "\n") for change in ctx.changes
+        if change.component in (component, regimen) and not (holds_only and change.end is None)
+    ]
+
+
+def _stop_text(ctx: _Context, stopped: str) -> str | None:
+    """The sentence of the stop of ``stopped`` ("PD-1 inhibitor stopped from ...")."""
+    for change in ctx.changes:
+        if change.end is None and change.component == stopped:
+            return ctx.words.pick(change.note, "\n")
+    return None
 
 
 def _phases(ctx: _Context) -> list[_Phase]:
@@ -115,7 +149,7 @@ def _phases(ctx: _Context) -> list[_Phase]:
         if not events:
             continue
         first, last = events[0], events[-1]
-        swatch = ((first.kind, first.style.colour, first.style.code),)
+        swatch = ((ctx.shape(first), first.style.colour, first.style.code),)
         name = words.component_name(component.id, first.style)
         if isinstance(component, Radiotherapy):
             lines = [words.say(
@@ -135,5 +169,6 @@ def _phases(ctx: _Context) -> list[_Phase]:
                 lines.append(words.pick(_join(parts, SEMICOLON), "\n"))
         else:  # pragma: no cover - the template schema has no other kind
             continue
+        lines += _change_lines(ctx, component.id)
         phases.append(_Phase(swatch, name, tuple(lines)))
     return phases

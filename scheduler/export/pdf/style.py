@@ -14,7 +14,9 @@ BODY = 9.0
 """Body text size; nothing in the PDF is smaller."""
 LEADING = 10.6
 
-LATIN, LATIN_BOLD, CJK = "Helvetica", "Helvetica-Bold", "STSong-Light"
+LATIN, LATIN_BOLD, CJK = "Helvetica", "Helvetica-Bold", "DroidSansFallback"
+"""Helvetica (not embedded: every PDF viewer has it) for the WinAnsi characters, and for the
+rest (Chinese) a subset of Droid Sans Fallback, embedded (see ``scheduler/fonts/``)."""
 
 INK: Ink = (0.08, 0.08, 0.08)
 SOFT_INK: Ink = (0.25, 0.25, 0.25)

@@ -1,42 +1,49 @@
 """Text on the page: font registration, Latin and Chinese runs, widths, line breaking and
 drawing.
 
-Latin text is set in Helvetica and everything else in the built-in CID font STSong-Light,
-run by run. Text is drawn through :class:`_Text`, one PDF text object per block of text
-(a day cell, a list row, a title, a paragraph of the overview), which writes the PDF
-operators itself: reportlab's own
-text object measures and encodes every string again, which made drawing the ~1,500 strings
-of a year's calendar the slowest part of the export.
+Latin text is set in Helvetica and everything else in Droid Sans Fallback, a TrueType font
+shipped in the package (Apache 2.0, see ``scheduler/fonts/README.md``) of which each PDF
+embeds the subset it uses, run by run. Text is drawn through :class:`_Text`, one PDF text
+object per block of text (a day cell, a list row, a title, a paragraph of the overview),
+which writes the PDF operators itself: reportlab's own text object measures and encodes
+every string again, which made drawing the ~1,500 strings of a year's calendar the slowest
+part of the export.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from types import TracebackType
 
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from scheduler.export.pdf.style import BODY, CJK, INK, LATIN, LATIN_BOLD, Ink
 
 CJK_BOLD_STROKE = 0.045
-"""STSong-Light has no bold face: bold Chinese is filled and stroked with a line this many
-times the font size wide."""
+"""Droid Sans Fallback has no bold face: bold Chinese is filled and stroked with a line this
+many times the font size wide."""
+CJK_FONT_FILE = Path(__file__).resolve().parent.parent.parent / "fonts" / "DroidSansFallbackFull.ttf"
 
 
 @lru_cache(maxsize=1)
-def _register_fonts() -> None:
-    """Register the built-in Chinese CID font (no font file) once per process."""
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
-    pdfmetrics.registerFontFamily(CJK, normal=CJK, bold=CJK, italic=CJK, boldItalic=CJK)
+def _cjk_font() -> TTFont:
+    """The Chinese font, read and registered on first use (reading it takes about 0.3 s, which
+    a plan printed in English alone does not pay)."""
+    font = TTFont(CJK, str(CJK_FONT_FILE))
+    pdfmetrics.registerFont(font)
+    return font
+
+
 
 
 @lru_cache(maxsize=4096)
 def _is_latin(text: str) -> bool:
-    """True for text Helvetica can print (the WinAnsi set); other text goes to STSong-Light."""
+    """True for text Helvetica can print (the WinAnsi set); other text goes to the CJK font."""
     try:
         text.encode("cp1252")
     except UnicodeEncodeError:
@@ -46,7 +53,7 @@ def _is_latin(text: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def _runs(text: str, bold: bool = False) -> tuple[tuple[str, str], ...]:
-    """Split text into (chunk, font) runs: Helvetica for Latin, STSong-Light for the rest."""
+    """Split text into (chunk, font) runs: Helvetica for Latin, the CJK font for the rest."""
     latin = LATIN_BOLD if bold else LATIN
     if _is_latin(text):  # the common case: one run, no per-character work
         return ((text, latin),) if text else ()
@@ -63,7 +70,9 @@ def _runs(text: str, bold: bool = False) -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=16384)
 def _run_width(chunk: str, font: str, size: float) -> float:
     """Printed width of one run in one font."""
-    return pdfmetrics.stringWidth(chunk, font, size)
+    if font == CJK:
+        return float(_cjk_font().stringWidth(chunk, size))
+    return float(pdfmetrics.stringWidth(chunk, font, size))
 
 
 @lru_cache(maxsize=16384)
@@ -74,12 +83,10 @@ def _width(text: str, size: float = BODY, bold: bool = False) -> float:
 
 @lru_cache(maxsize=16384)
 def _encoded(chunk: str, font: str) -> tuple[tuple[str, str], ...]:
-    """A run as (font, escaped PDF string) pieces, encoded as reportlab encodes it: STSong-Light
-    in UCS-2, Helvetica in WinAnsi (with the odd character taken from Symbol or ZapfDingbats,
-    as reportlab's own text object does)."""
+    """A Helvetica run as (font, escaped PDF string) pieces, encoded as reportlab encodes it:
+    in WinAnsi, with the odd character taken from Symbol or ZapfDingbats, as reportlab's own
+    text object does. (Chinese runs are encoded per document: see :meth:`_Text._show`.)"""
     face = pdfmetrics.getFont(font)
-    if font == CJK:
-        return ((font, face.formatForPdf(chunk)),)
     pieces = pdfmetrics.unicode2T1(chunk, [face, *face.substitutionFonts])
     return tuple((piece.fontName, escapePDF(data)) for piece, data in pieces)
 
@@ -97,7 +104,7 @@ def _font_op(name: str, size: float) -> str:
 
 
 class _Text:
-    """One PDF text object: strings placed by their baseline, in Helvetica or STSong-Light run
+    """One PDF text object: strings placed by their baseline, in Helvetica or the CJK font run
     by run, with the font and the fill colour written only when they change.
 
     Use it as a context manager; the text object is added to the canvas on leaving, inside
@@ -150,11 +157,23 @@ class _Text:
         return x - start
 
     def _show(self, chunk: str, font: str, size: float) -> None:
-        """Show a run at the current position, switching fonts as needed."""
+        """Show a run at the current position, switching fonts as needed. A Chinese run is
+        split into the embedded font's subsets of this document (up to 256 characters each),
+        as reportlab's own text object does."""
+        if font == CJK:
+            cjk, doc = _cjk_font(), self._canv._doc  # type: ignore[attr-defined]
+            for subset, encoded in cjk.splitString(chunk, doc):
+                name = cjk.getSubsetInternalName(subset, doc)
+                if (name, size) != self._font:
+                    self._code.append(_font_op(name, size))
+                    self._font = (name, size)
+                self._code.append(f"({escapePDF(encoded)}) Tj")
+            return
         for piece_font, data in _encoded(chunk, font):
-            if (piece_font, size) != self._font:
-                self._code.append(_font_op(self._name(piece_font), size))
-                self._font = (piece_font, size)
+            name = self._name(piece_font)
+            if (name, size) != self._font:
+                self._code.append(_font_op(name, size))
+                self._font = (name, size)
             self._code.append(f"({data}) Tj")
 
     def _name(self, font: str) -> str:

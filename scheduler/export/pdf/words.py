@@ -6,6 +6,7 @@ from the ``holidays`` package.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -29,6 +30,8 @@ WEEKDAYS_ZH_SHORT = ("周一", "周二", "周三", "周四", "周五", "周六",
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("Treatment calendar", "治疗日历"),
+    "scan": ("Scan to add your treatment calendar to your phone", "扫码将治疗日历添加到手机"),
+    "subject": ("Treatment calendar: {name}", "治疗日历：{name}"),
     "patient": ("Patient", "患者"),
     "protocol": ("Protocol", "治疗方案"),
     "source": ("Source", "来源"),
@@ -44,9 +47,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "replaces": ("replaces version {n} of {date}", "取代{date}的第{n}版"),
     "phases": ("Treatment summary", "治疗概要"),
     "no_events": ("No treatment is scheduled in this plan.", "本计划中没有安排治疗。"),
-    "parameters": ("Parameters used", "使用的参数"),
-    "param_default": ("template default", "模板默认值"),
-    "param_set": ("set for this plan", "本计划指定"),
     "notes": ("Notes", "注意事项"),
     "legend": ("Legend", "图例"),
     "list_title": ("All events in date order", "全部日程（按日期排列）"),
@@ -61,6 +61,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "fraction": ("Fraction {n} of {total} · {cum} of {gy} Gy", "第{n}/{total}次 · 累计{cum}/{gy} Gy"),
     "daily_day": ("Day {n} of {total}", "第{n}/{total}天"),
     "daily_short": ("daily", "每日"),
+    "daily_days": ("Days {a}–{b} of {total}, every day", "第{a}–{b}天（共{total}天），每天"),
+    "to_date": ("to {date}", "至{date}"),
     "moved": ("Moved from {date}: {reason}", "由{date}改期：{reason}"),
     "continuation": ("Continuation dose, until {until}", "延续用药，直至：{until}"),
     "continuation_plain": ("Continuation dose", "延续用药"),
@@ -82,16 +84,31 @@ LABELS: dict[str, tuple[str, str]] = {
     "mark_moved": ("moved from another day", "已改期"),
     "mark_cont": ("continuation dose", "延续用药"),
     "mark_changed": ("changed since version {n}", "自第{n}版以来有变更"),
+    "code_cycle": ("cycle {c}, day {d}", "第{c}周期第{d}天"),
+    "code_fraction": ("radiotherapy fraction {n} of {total}", "放疗第{n}次（共{total}次）"),
+    "substituted_legend": (
+        "Day off (substituted from a date): a day off in exchange for working on that date",
+        "休息日（由某日调休）：因该日上班而调换的休息日",
+    ),
+    "observed_legend": (
+        "(observed): the day off for a holiday that falls on a weekend", "（补假）：节日逢周末时补休的日子",
+    ),
+    "makeup_legend": (
+        "Working day: an official working day on a weekend or holiday (make-up day)",
+        "调休上班：周末或节假日中的法定上班日",
+    ),
     "moved_to": ("moved to {date}", "改至{date}"),
     "more": ("+{n} more (see list)", "另有{n}项（见列表）"),
     "page": ("Page {n} of {total}", "第{n}页，共{total}页"),
     "cycle": ("Cycle {c}", "第{c}周期"),
+    "drugs": ("Drugs", "药物"),
     "day_run": ("day {a} {first}", "第{a}天 {first}"),
     "days_run": ("days {a}–{b} {first} to {last}", "第{a}–{b}天 {first}至{last}"),
     "planned_doses": ("Planned doses ({n}): {dates}", "计划用药（{n}次）：{dates}"),
     "cont_doses": (
         "Continuation doses to {end} ({n}): {dates}", "延续用药（至{end}，{n}次）：{dates}",
     ),
+    "cont_doses_given": ("Continuation doses ({n}): {dates}", "延续用药（{n}次）：{dates}"),
     "continues": (
         "Continues until {until}.", "持续用药，直至：{until}。",
     ),
@@ -132,6 +149,22 @@ def _join(pairs: Sequence[Pair], separator: Pair) -> Pair:
     return separator[0].join(p[0] for p in pairs), separator[1].join(p[1] for p in pairs)
 
 
+_DELAYED = re.compile(r"^[Dd]elayed (-?\d+) days?: (.*)$", re.DOTALL)
+"""The reason the expansion gives a delayed cycle: "delayed 7 days: low neutrophil count"."""
+
+
+def _delay_pair(reason: str) -> Pair:
+    """A delay's reason in words: "Delayed 7 days: ...", "Brought forward 2 days: ..."."""
+    found = _DELAYED.match(reason)
+    if found is None:
+        return reason, reason
+    days, why = int(found.group(1)), found.group(2)
+    unit = "day" if abs(days) == 1 else "days"
+    if days < 0:
+        return f"Brought forward {-days} {unit}: {why}", f"提前{-days}天：{why}"
+    return f"Delayed {days} {unit}: {why}", f"推迟{days}天：{why}"
+
+
 COLON: Pair = (": ", "：")
 SEMICOLON: Pair = ("; ", "；")
 COMMA: Pair = (", ", "、")
@@ -150,6 +183,8 @@ class _Words:
         self.lang = lang
         self.plan = plan
         self.calendar: WorkCalendar = plan.request.calendar
+        self.status_cache: dict[date, tuple[str, str | None]] = {}
+        """How each day cell looks (see ``context._day_status``)."""
         public = self.calendar.public
         self._zh_holidays = None
         if lang != "en" and public is not None and "zh_CN" in getattr(public, "supported_languages", ()):
@@ -236,7 +271,17 @@ class _Words:
             return self.holiday_pair(day) or (reason, reason)
         if reason in WEEKDAYS_EN:
             return reason, WEEKDAYS_ZH[WEEKDAYS_EN.index(reason)]
+        if _DELAYED.match(reason):
+            return _join([_delay_pair(part) for part in reason.split("; ")], SEMICOLON)
         return reason, reason
+
+    def protocol_pair(self) -> Pair:
+        """The protocol's name, in Chinese from the template's ``translations`` when the
+        template language has them for the template itself (it may, in time)."""
+        template = self.plan.template
+        translation = (getattr(template, "translations", None) or {}).get("zh")
+        name = getattr(translation, "name", None) or translation
+        return template.name, name if isinstance(name, str) and name else template.name
 
     def name_pair(self, component: str, style: Style) -> Pair:
         """A component's name, from the template's translation for Chinese when it has one."""
