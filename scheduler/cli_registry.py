@@ -318,11 +318,14 @@ def revert(key: str, change: int, reason: str, author: str | None, now: str | No
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               metavar="OUTDIR", help="Folder to write into (created if missing).")
 @output_options
+@click.option("--feed-url", metavar="URL",
+              help="The patient's feed address (as 'scheduler feed create' printed it): its QR "
+                   "code goes on the PDF's first page.")
 @author_option
 @now_option
 @db_option
-def issue_command(key: str, outdir: Path, output: OutputOptions, author: str | None,
-                  now: str | None, db: str | None) -> None:
+def issue_command(key: str, outdir: Path, output: OutputOptions, feed_url: str | None,
+                  author: str | None, now: str | None, db: str | None) -> None:
     """Write KEY's plan as its next version (.ics and PDF) and record it.
 
     Event UIDs stay the same across versions. Events whose date, time or text changed get
@@ -333,12 +336,14 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, author: str | N
     \b
     Example:
         scheduler issue P017 -o out/
+        scheduler issue P017 -o out/ --feed-url "$(scheduler feed create P017)"
     """
     from scheduler import patients
 
     stamp = resolve_now(now)
     with _registry(db) as registry:
-        issued = patients.issue(registry, key, outdir, stamp, output, _author(author))
+        issued = patients.issue(registry, key, outdir, stamp, output, _author(author),
+                                feed_url=feed_url)
     revision = issued.revision
     for path in issued.restored:
         click.echo(f"Restored {path} (an earlier issue was interrupted before writing it)")

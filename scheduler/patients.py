@@ -28,7 +28,7 @@ from scheduler.options import PlanOptions, request_for
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan, PlanRequest
 from scheduler.protocol import Regimen, Template
-from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point
+from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point, token_hash
 from scheduler.reissue import Entry, Revision, revise
 from scheduler.units import parse_span
 from scheduler.workdays import make_calendar
@@ -286,6 +286,7 @@ def issue(
     output: OutputOptions,
     author: str = "scheduler",
     expected_revision: int | None = None,
+    feed_url: str | None = None,
 ) -> Issued:
     """Write the current plan as version N+1 (.ics and PDF) and record it with its files.
 
@@ -294,6 +295,10 @@ def issue(
     under a final name (the temporary files are removed by the next ``issue``); a crash after
     it leaves the version recorded with its bytes in the registry, and the next ``issue`` of
     the patient writes its missing files (``restored``).
+
+    ``feed_url``, the address of the patient's live feed (shown once, when it was made: only a
+    hash of it is kept), puts its QR code on the PDF's first page; it must be the address of
+    this plan's live feed.
     """
     author = check_author(author)
     staged = None
@@ -302,6 +307,8 @@ def issue(
             current = snapshot(registry, patient_key, lock=True)
             _check_current(current, expected_revision)
             stored, plan, versions = current.stored, current.plan, current.versions
+            if feed_url is not None:
+                _check_feed_url(registry, stored, feed_url)
             # The key, not the label: keys are unique, labels need not be.
             stem = plan_filename(plan.template.id, plan.start, stored.patient_key, "")
             restored = _restore(registry, stored, versions)
@@ -314,7 +321,7 @@ def issue(
             if previous is not None:
                 issued = datetime.fromisoformat(previous.issued_at).astimezone(plan.request.timezone)
                 replaces = (previous.version, issued.date())
-            rendered = render(plan, now, stored.label, output, revision, number, replaces)
+            rendered = render(plan, now, stored.label, output, revision, number, replaces, feed_url)
             named = {f"{stem}_v{number}{suffix}": data for suffix, data in rendered.items()}
             staged = stage_files(outdir, named)
             pause_point("staged")
@@ -333,6 +340,15 @@ def issue(
     pause_point("committed")
     written = staged.publish(between=lambda: pause_point("published-one"))
     return Issued(number, written, revision, plan, previous, replaces, restored)
+
+
+def _check_feed_url(registry: Registry, stored: StoredPlan, feed_url: str) -> None:
+    """InputError unless ``feed_url`` ends in this plan's live feed token."""
+    found = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics$", feed_url)
+    live = registry.live_token(stored.id)
+    if found is None or live is None or live.token_hash != token_hash(found.group(1)):
+        raise InputError(f"--feed-url: not the address of {stored.patient_key}'s live feed (make one with "
+                         f"'scheduler feed create {stored.patient_key}', which prints it)")
 
 
 def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersion]) -> list[Path]:

@@ -628,3 +628,28 @@ def test_twenty_coordinators_at_once(pg_db, tmp_path):
             numbers = [v.version for v in registry.versions(stored.id)]
             assert numbers == list(range(1, len(numbers) + 1))
         assert len(registry.versions(registry.plan("SHARED").id)) == 30
+
+
+def test_issue_puts_the_feed_qr_code_on_the_pdf_only_for_the_live_address(db, tmp_path):
+    from pypdf import PdfReader
+
+    register(db)
+    url = run(db, "feed", "create", "P017", "--base-url", "https://calendar.example.org").output.strip()
+    assert url.startswith("https://calendar.example.org/feed/") and url.endswith(".ics")
+    out = tmp_path / "out"
+    for wrong in (
+        url.replace("/feed/", "/feed/x")[:-5] + ".ics",
+        "https://calendar.example.org/feed/" + "A" * 32 + ".ics",
+    ):
+        refused = run(db, "issue", "P017", "-o", str(out), "--feed-url", wrong)
+        assert refused.exit_code == 2
+        assert "--feed-url: not the address of P017's live feed" in refused.stderr
+    assert not out.exists() or not list(out.iterdir())
+    issued = run(db, "issue", "P017", "-o", str(out), "--feed-url", url)
+    assert issued.exit_code == 0, issued.output
+    first = PdfReader(out / "P017_nct06478355_2026-03-02_v1.pdf").pages[0].extract_text()
+    assert "Scan to add your treatment calendar to your phone" in " ".join(first.split())
+    rotated = run(db, "feed", "rotate", "P017").output.strip()
+    assert rotated != url
+    stale = run(db, "issue", "P017", "-o", str(out), "--feed-url", url)
+    assert stale.exit_code == 2

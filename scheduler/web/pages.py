@@ -403,7 +403,7 @@ def issue(request: Request, form: FormData | None) -> Response:
                            paper=paper)  # type: ignore[arg-type]
     try:
         issued = patients.issue(site.registry(), key, site.issue_dir / key, site.now(), output,
-                                _user(request))
+                                _user(request), feed_url=_field(form, "feed_url") or None)
         revision = issued.revision
         _flash(request, f"Issued version {issued.version}: {len(revision.changed)} changed, "
                         f"{len(revision.added)} new, {len(revision.cancelled)} cancelled.")
