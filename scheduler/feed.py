@@ -32,6 +32,7 @@ from scheduler.history import Change
 from scheduler.patients import check_author, request_of, snapshot
 from scheduler.plan import Plan
 from scheduler.registry import Registry, StoredPlan, token_hash
+from scheduler.registry.store import FeedState
 from scheduler.reissue import Revision, revise
 
 REFRESH = timedelta(hours=1)
@@ -137,32 +138,24 @@ def set_detail(registry: Registry, patient_key: str, detail: bool, reason: str, 
     return Change(len(current.changes) + 1, "feed-detail", fields, author, now.isoformat())
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """A live feed found by its token: which plan, at which revision."""
-
-    token_id: int
-    stored: StoredPlan
-    changes: list[Change]
-    last_fetched_at: str | None
-
-
-def lookup(registry: Registry, token: str) -> Lookup | None:
-    """The live, not ended plan behind ``token``; None for anything else (unknown, revoked,
-    malformed, ended), so that a caller cannot tell which."""
+def lookup(registry: Registry, token: str) -> FeedState | None:
+    """The live feed of a plan that has not ended, by its token (one query); None for anything
+    else (unknown, revoked, malformed, ended), so that a caller cannot tell which."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    found = registry.token(token_hash(token))
-    if found is None or found.revoked_at is not None:
+    found = registry.feed_state(token_hash(token))
+    if found is None or found.revoked_at is not None or found.ended:
         return None
+    return found
+
+
+def document(registry: Registry, found: FeedState) -> Feed:
+    """The feed of the plan as it was at ``found.revision`` (read when it is not cached)."""
     stored = registry.plan_by_id(found.plan_id)
-    changes = registry.history(stored.id)
-    if history.ended(changes) is not None:
-        return None
-    return Lookup(found.id, stored, changes, found.last_fetched_at)
+    return render(stored, registry.history(stored.id)[:found.revision])
 
 
-def record_fetch(registry: Registry, found: Lookup, now: datetime) -> None:
+def record_fetch(registry: Registry, found: FeedState, now: datetime) -> None:
     """Note that the feed was fetched (at most every :data:`FETCH_RECORD_EVERY`)."""
     if found.last_fetched_at is None or (
             now - datetime.fromisoformat(found.last_fetched_at) >= FETCH_RECORD_EVERY):

@@ -117,6 +117,19 @@ class FeedToken:
     last_fetched_at: str | None
 
 
+@dataclass(frozen=True)
+class FeedState:
+    """A feed token with the state of its plan (see :meth:`Registry.feed_state`)."""
+
+    token_id: int
+    plan_id: int
+    revoked_at: str | None
+    last_fetched_at: str | None
+    revision: int
+    """The plan's number of changes."""
+    ended: bool
+
+
 def token_hash(token: str) -> str:
     """How a feed token is stored and looked up: its SHA-256, never the token itself.
 
@@ -342,6 +355,15 @@ class Registry:
         """The token with this hash, revoked or not."""
         rows = self._rows(sa.select(_T).where(_T.c.token_hash == hashed))
         return FeedToken(**rows[0]._asdict()) if rows else None
+
+    def feed_state(self, hashed: str) -> FeedState | None:
+        """What a feed request needs before its (cached) document, in one query: the token,
+        its plan, the plan's number of changes and whether it has ended."""
+        changes = sa.select(sa.func.count()).where(_H.c.plan_id == _T.c.plan_id).scalar_subquery()
+        ended = sa.exists().where(_H.c.plan_id == _T.c.plan_id, _H.c.kind == "end")
+        rows = self._rows(sa.select(_T.c.id, _T.c.plan_id, _T.c.revoked_at, _T.c.last_fetched_at,
+                                    changes, ended).where(_T.c.token_hash == hashed))
+        return FeedState(*rows[0]) if rows else None
 
     def plan_by_id(self, plan_id: int) -> StoredPlan:
         """A plan by its row id."""

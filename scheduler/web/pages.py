@@ -83,8 +83,7 @@ def feed(request: Request, form: FormData | None) -> Response:
     found = feeds.lookup(registry, request.path_params["token"])
     if found is None:
         return Response(b"Not found\n", 404, media_type="text/plain")
-    document = site.cached_feed((found.stored.id, len(found.changes)),
-                                lambda: feeds.render(found.stored, found.changes))
+    document = site.cached_feed((found.plan_id, found.revision), lambda: feeds.document(registry, found))
     feeds.record_fetch(registry, found, site.now())
     headers = feed_headers(document)
     if _matches(request.headers.get("if-none-match"), document.etag):
