@@ -142,13 +142,15 @@ def _template(reference: str) -> Template:
     return resolve_template(reference)[0]
 
 
-def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions) -> RowResult:
+def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions,
+            overwrite: bool = False) -> RowResult:
     """Expand, render and write one row's files (all or none of them)."""
     try:
         plan = expand(request_for(_template(row.template), row.options, row.key))
         outputs = render(plan, stamp, row.label, options)
         stem = plan_filename(plan.template.id, plan.start, row.key, "")
-        written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()})
+        written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()},
+                              overwrite=overwrite)
     except SchedulerError as error:
         return RowResult(row.line, row.key, error=str(error))
     except Exception as error:  # one row's fault must not stop the cohort: report it, go on
@@ -179,6 +181,7 @@ def run_cohort(
     options: OutputOptions,
     jobs: int | None = None,
     progress: Callable[[RowResult], None] | None = None,
+    overwrite: bool = False,
 ) -> list[RowResult]:
     """Run every row on ``jobs`` processes (default: every core), results by line number."""
     rows = list(rows)
@@ -186,13 +189,13 @@ def run_cohort(
     results: list[RowResult] = []
     if jobs == 1 or len(rows) < 2:
         for row in rows:
-            results.append(run_row(row, outdir, stamp, options))
+            results.append(run_row(row, outdir, stamp, options, overwrite))
             if progress:
                 progress(results[-1])
     else:
         _warm(rows)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_row, row, outdir, stamp, options) for row in rows]
+            futures = [pool.submit(run_row, row, outdir, stamp, options, overwrite) for row in rows]
             for future in as_completed(futures):
                 results.append(future.result())
                 if progress:

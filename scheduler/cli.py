@@ -143,6 +143,10 @@ output_options = _option_set("output", OutputOptions, [
 """How the .ics and the PDF are written (generate, issue, batch)."""
 
 
+force_option = click.option("--force", is_flag=True,
+                            help="Replace output files that already exist (default: refuse).")
+"""``--force``: without it, a command never replaces a file it finds in OUTDIR."""
+
 def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Plan:
     return expand(build_request(template, options, patient))
 
@@ -235,6 +239,7 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
                    "SOURCE_DATE_EPOCH if set, else the current time.")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               metavar="OUTDIR", help="Folder to write into (created if missing).")
+@force_option
 def generate(
     template: str,
     options: PlanOptions,
@@ -242,6 +247,7 @@ def generate(
     output: OutputOptions,
     now: str | None,
     outdir: Path,
+    force: bool,
 ) -> None:
     """Write the plan into OUTDIR as an .ics and a printable PDF calendar.
 
@@ -261,7 +267,8 @@ def generate(
     plan = _plan(template, options, patient)
     stem = plan_filename(plan.template.id, plan.start, patient, "")
     files = render(plan, stamp, patient, output)
-    for path in write_files(outdir, {stem + suffix: data for suffix, data in files.items()}):
+    for path in write_files(outdir, {stem + suffix: data for suffix, data in files.items()},
+                            overwrite=force):
         click.echo(f"Wrote {path} ({len(plan.events)} events, "
                    f"{plan.first_date.isoformat()} to {plan.last_date.isoformat()})")
     for note in plan.notes:
@@ -539,8 +546,9 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None
 @click.option("--jobs", type=click.IntRange(1, 64), metavar="N",
               help="Processes to use. Default: one per CPU core.")
 @now_option
+@force_option
 def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
-          now: str | None) -> None:
+          now: str | None, force: bool) -> None:
     """Write .ics and PDF calendars for a cohort, one per row of PATIENTS.csv.
 
     Columns: key, template, start (required); label, holidays, tz, closed, workday, set,
@@ -562,7 +570,7 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
     with click.progressbar(length=len(cohort.rows), label="Calendars", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
         results = run_cohort(cohort.rows, outdir, stamp, output, jobs=jobs,
-                             progress=lambda _: bar.update(1))
+                             progress=lambda _: bar.update(1), overwrite=force)
     failed = sorted([*cohort.errors, *(r for r in results if r.error)], key=lambda r: r.line)
     for result in failed:
         click.echo(f"Error: {csv_file}:{result.line}: {result.key or '(no key)'}: {result.error}",

@@ -1,80 +1,186 @@
-"""Write output files all or nothing: to temporary files first, then rename into place."""
+"""The tool's one reader and one writer of files.
+
+Reading: :func:`read_file_bytes` is the only way a file the user names is read. It refuses
+anything that is not a regular file (a folder, ``/dev/zero``, a FIFO, a socket) before
+reading a byte, and never reads more than the limit for that kind of file (see README,
+"Limits"), so no input can exhaust memory or hang the command.
+
+Writing: :func:`write_files` writes every output of one command all or nothing: each file is
+written and flushed under a temporary name in the target folder, every target name is
+checked (an existing folder or special file there, or an existing file without
+``overwrite``) before anything is renamed, and only then are the files moved into place. New
+files are created with mode 0666 minus the process's umask, like any other program's.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
-import tempfile
+import secrets
+import stat
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 from scheduler.errors import InputError
 
+MAX_TEMPLATE_BYTES = 1_000_000
+"""A template or site file: the shipped templates are under 10 kB."""
+MAX_CSV_BYTES = 50_000_000
+"""A cohort CSV: 100,000 rows of 500 bytes."""
 
-def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write ``files`` (name -> bytes) into ``directory``, creating it if needed.
 
-    Every file is written and flushed to a temporary name in the same directory before any
-    is renamed, so a failure leaves no half-written output. Raises InputError when the
-    directory cannot be made or written.
-    """
+def read_file_bytes(path: Path, what: str, limit: int = MAX_TEMPLATE_BYTES) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them; InputError naming the file otherwise.
+
+    The file is opened without blocking (a FIFO does not hang the command) and checked with
+    ``fstat`` on the open descriptor, so what is read is what was checked."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such {what}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a {what}") from None
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a socket, or a FIFO-like device
+            raise InputError(f"{path}: not a regular file, not a {what}") from None
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{path}: is a directory, not a {what}")
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{path}: not a regular file (a device, FIFO or socket), not a {what}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise InputError(f"{path}: larger than {limit:,} bytes, the limit for a {what}")
+        return b"".join(chunks)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def read_text_file(path: Path, what: str, limit: int = MAX_CSV_BYTES) -> str:
+    """A UTF-8 text file's content (at most ``limit`` bytes); InputError naming the file
+    for anything else."""
+    raw = read_file_bytes(path, what, limit)
+    if b"\x00" in raw:
+        raise InputError(f"{path}: not a {what} (binary: it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
+
+
+def _create(directory: Path, name: str, content: bytes) -> Path:
+    """Write ``content`` to a new temporary file next to ``name``; mode 0666 minus umask."""
+    while True:
+        temporary = directory / f".{name[:100]}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                         0o666)
+            break
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    return temporary
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    """InputError unless ``target`` is free, or (with ``overwrite``) an existing regular file."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{target}: is a directory; cannot write the file there")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{target}: exists and is not a regular file; cannot write the file there")
+    if not overwrite:
+        raise InputError(f"{target}: already exists; pass --force to replace it")
+
+
+def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = False) -> list[Path]:
+    """Write ``files`` (name -> bytes) into ``directory``, creating it if needed: all of
+    them or none.
+
+    Every file is written and flushed under a temporary name first and every target is
+    checked before any is moved into place; an existing file is replaced only with
+    ``overwrite`` (``--force``). Raises InputError when the folder cannot be made or written,
+    or a target is taken."""
     check_folder(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
-    staged: list[tuple[str, Path]] = []
+    staged: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
     try:
+        for name in files:
+            _check_target(directory / name, overwrite)
         for name, content in files.items():
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-            staged.append((name, Path(temporary)))
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
-                stream.flush()
-                os.fsync(stream.fileno())
-        written = []
-        for name, temporary in staged:
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, directory / name)
-            written.append(directory / name)
-        return written
+            staged.append((_create(directory, name, content), directory / name))
+        for _temporary, target in staged:  # checked again: another process may have been quick
+            _check_target(target, overwrite)
+        for temporary, target in staged:
+            if overwrite:
+                os.replace(temporary, target)
+            else:
+                _link_new(temporary, target)
+            placed.append(target)
+        return placed
     except OSError as error:
+        _remove(placed)
         raise InputError(f"-o {directory}: cannot write ({error.strerror})") from None
+    except BaseException:
+        _remove(placed)
+        raise
     finally:
-        for _, temporary in staged:
-            with contextlib.suppress(FileNotFoundError):
+        for temporary, _ in staged:
+            with contextlib.suppress(OSError):
                 temporary.unlink()
+
+
+def _link_new(temporary: Path, target: Path) -> None:
+    """Move ``temporary`` to ``target`` only if no file is there (never replacing one)."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise InputError(f"{target}: already exists; pass --force to replace it") from None
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        os.replace(temporary, target)  # a file system without hard links; checked just before
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def check_folder(directory: Path) -> None:
     """InputError when the output folder ``directory`` exists and is not a folder."""
     if directory.exists() and not directory.is_dir():
         raise InputError(f"-o {directory}: exists and is not a directory")
-
-
-def read_file_bytes(path: Path, what: str) -> bytes:
-    """A file's bytes; InputError naming the file when it is a folder, missing or unreadable."""
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a {what}")
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such {what}") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
-
-
-def read_text_file(path: Path, what: str, limit: int = 50_000_000) -> str:
-    """A UTF-8 text file's content; InputError naming the file for anything else."""
-    raw = read_file_bytes(path, what)
-    if len(raw) > limit or b"\x00" in raw:
-        raise InputError(f"{path}: not a {what} (binary or larger than {limit} bytes)")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
 
 
 def file_label(text: str) -> str:

@@ -19,11 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from scheduler.errors import InputError, TemplateError
-from scheduler.files import read_file_bytes
+from scheduler.files import MAX_TEMPLATE_BYTES, read_file_bytes
 from scheduler.protocol import Template
-
-MAX_TEMPLATE_BYTES = 1_000_000
-
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser (ten times faster) when PyYAML was built with it, as its wheels are."""
@@ -67,9 +64,7 @@ _Loader.add_implicit_resolver(
 def read_yaml(path: Path, what: str = "file") -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Parse one YAML document; returns the data and a map field path -> line number."""
     source = str(path)
-    raw = read_file_bytes(path, what)
-    if len(raw) > MAX_TEMPLATE_BYTES:
-        raise TemplateError(source, [(None, "", f"larger than {MAX_TEMPLATE_BYTES} bytes")])
+    raw = read_file_bytes(path, what, MAX_TEMPLATE_BYTES)
     if b"\x00" in raw:
         raise TemplateError(source, [(None, "", "not a text file (it contains NUL bytes)")])
     try:

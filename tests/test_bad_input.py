@@ -4,6 +4,7 @@ bad cohort files in tests/data/bad_csv/; command-line cases are listed below."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,121 @@ def test_the_corpus_has_at_least_50_cases():
              + len(list((DATA / "bad_sites").glob("*.yaml")))
              + len(list((DATA / "bad_csv").glob("*.csv"))) + 2)
     assert count >= 50
+
+
+# --- families: each case builds its own inputs in a temporary folder --------------------------
+#
+# A case is (family, name, build); build(tmp) returns the full argument list after
+# `scheduler` and a fragment of the one expected message. tmp/out is the output folder; the
+# assertion is that nothing new appears in it (files a case puts there first stay as they
+# were).
+
+SHIPPED_CSV_HEADER = "key,template,start\n"
+
+
+def _fifo(tmp: Path, name: str) -> Path:
+    path = tmp / name
+    os.mkfifo(path)
+    return path
+
+
+def _write(tmp: Path, name: str, content: str | bytes) -> Path:
+    path = tmp / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return path
+
+
+def _sparse(tmp: Path, name: str, size: int) -> Path:
+    path = tmp / name
+    with open(path, "wb") as stream:
+        stream.truncate(size)
+    return path
+
+
+def _gen(*args: str, out: str = "out") -> list[str]:
+    return ["generate", *args, "-o", out]
+
+
+def _case_pdf_path_is_a_directory(tmp: Path):
+    (tmp / "out" / "nct06478355_2026-01-05.pdf").mkdir(parents=True)
+    return _gen(*GOOD, out=str(tmp / "out")), "nct06478355_2026-01-05.pdf: is a directory"
+
+
+def _case_ics_path_is_a_fifo(tmp: Path):
+    (tmp / "out").mkdir()
+    _fifo(tmp / "out", "nct06478355_2026-01-05.ics")
+    return _gen(*GOOD, out=str(tmp / "out")), "nct06478355_2026-01-05.ics: exists and is not a regular file"
+
+
+def _case_existing_file_without_force(tmp: Path):
+    (tmp / "out").mkdir()
+    (tmp / "out" / "Patient-017_nct06478355_2026-01-05.ics").write_text("first patient")
+    return (_gen(*GOOD, "--patient", "Patient/017", out=str(tmp / "out")),
+            "Patient-017_nct06478355_2026-01-05.ics: already exists; pass --force to replace it")
+
+
+def _case_existing_symlink_at_target(tmp: Path):
+    (tmp / "out").mkdir()
+    (tmp / "out" / "nct06478355_2026-01-05.pdf").symlink_to(tmp / "elsewhere.pdf")
+    return (_gen(*GOOD, "--force", out=str(tmp / "out")),
+            "nct06478355_2026-01-05.pdf: exists and is not a regular file")
+
+
+FAMILY_CASES = [
+    # size and non-regular files: every file the tool reads is a regular file of bounded size
+    ("size", "validate_dev_zero", lambda t: (["validate", "/dev/zero"], "/dev/zero: not a regular file")),
+    ("size", "validate_dev_urandom", lambda t: (["validate", "/dev/urandom"],
+                                                "/dev/urandom: not a regular file")),
+    ("size", "validate_dev_null", lambda t: (["validate", "/dev/null"], "/dev/null: not a regular file")),
+    ("size", "generate_template_dev_zero", lambda t: (_gen("/dev/zero", "--start", "2026-01-05"),
+                                                      "/dev/zero: not a regular file")),
+    ("size", "site_dev_zero", lambda t: (_gen(*GOOD, "--site", "/dev/zero"), "/dev/zero: not a regular file")),
+    ("size", "site_dev_urandom", lambda t: (_gen(*GOOD, "--site", "/dev/urandom"),
+                                            "/dev/urandom: not a regular file")),
+    ("size", "batch_dev_zero", lambda t: (["batch", "/dev/zero", "-o", "out"], "/dev/zero: not a regular file")),
+    ("size", "batch_dev_urandom", lambda t: (["batch", "/dev/urandom", "-o", "out"],
+                                             "/dev/urandom: not a regular file")),
+    ("size", "validate_fifo", lambda t: (["validate", str(_fifo(t, "t.yaml"))], "t.yaml: not a regular file")),
+    ("size", "site_fifo", lambda t: (_gen(*GOOD, "--site", str(_fifo(t, "s.yaml"))), "s.yaml: not a regular file")),
+    ("size", "batch_fifo", lambda t: (["batch", str(_fifo(t, "c.csv")), "-o", "out"], "c.csv: not a regular file")),
+    ("size", "template_over_1mb", lambda t: (["validate", str(_write(t, "big.yaml", "#" * 1_000_001))],
+                                             "big.yaml: larger than 1,000,000 bytes")),
+    ("size", "sparse_template_1gb", lambda t: (["validate", str(_sparse(t, "sparse.yaml", 1 << 30))],
+                                               "sparse.yaml: larger than 1,000,000 bytes")),
+    ("size", "site_over_1mb", lambda t: (_gen(*GOOD, "--site", str(_write(t, "big.yaml", "#" * 1_000_001))),
+                                         "big.yaml: larger than 1,000,000 bytes")),
+    ("size", "csv_over_50mb", lambda t: (["batch", str(_sparse(t, "big.csv", 50_000_001)), "-o", "out"],
+                                         "big.csv: larger than 50,000,000 bytes")),
+    # paths and permissions at the output: checked before anything is moved into place
+    ("paths", "pdf_path_is_a_directory", _case_pdf_path_is_a_directory),
+    ("paths", "ics_path_is_a_fifo", _case_ics_path_is_a_fifo),
+    ("paths", "same_file_name_without_force", _case_existing_file_without_force),
+    ("paths", "symlink_at_target_even_with_force", _case_existing_symlink_at_target),
+]
+
+
+@pytest.mark.parametrize(("family", "name", "build"), FAMILY_CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in FAMILY_CASES])
+def test_family_case(tmp_path, monkeypatch, family, name, build):
+    monkeypatch.chdir(tmp_path)
+    args, fragment = build(tmp_path)
+    out = tmp_path / "out"
+    before = _snapshot(out)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert fragment in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert result.stderr.count("Error") == 1, result.stderr
+    assert _snapshot(out) == before
+
+
+def _snapshot(folder: Path) -> dict[str, bytes | str]:
+    if not folder.is_dir():
+        return {}
+    found: dict[str, bytes | str] = {}
+    for path in folder.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            found[path.name] = "special"
+        else:
+            found[path.name] = path.read_bytes()
+    return found
