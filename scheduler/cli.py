@@ -24,19 +24,23 @@ from scheduler.adjust import Delay, Hold, Stop
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
 from scheduler.export import table
-from scheduler.files import check_folder, plan_filename, read_text_file, write_files
+from scheduler.files import plan_filename, prepare_folder, read_text_file, write_files
 from scheduler.loader import load_template_file, shipped_templates
 from scheduler.options import (
+    MAX_PLAN_KEY,
     PlanOptions,
     build_request,
     parse_assignment,
     parse_date,
     parse_date_range,
     parse_horizon,
+    parse_text,
     resolve_now,
 )
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan
+from scheduler.protocol import MAX_DETAIL
+from scheduler.text import printable
 
 if TYPE_CHECKING:
     from scheduler.registry import Registry
@@ -56,7 +60,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SchedulerError as error:
-            raise _UserError(str(error)) from None
+            raise _UserError(printable(str(error))) from None
+        except click.ClickException as error:  # never echo a control character from the input
+            error.message = printable(error.message)
+            raise
 
 
 def _converted(parse: Callable[..., Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -123,6 +130,7 @@ plan_options = _option_set("options", PlanOptions, [
                  help="If --start is not a working day, start on the next working day "
                       "instead of failing."),
     click.option("--plan-key", metavar="SECRET",
+                 callback=_converted(lambda v: parse_text(v, "--plan-key", MAX_PLAN_KEY)),
                  help="A secret the event UIDs are derived from, so that nobody who guesses "
                       "the template, start and patient label can match them. Keep it to "
                       "re-issue the same UIDs. (Registered patients get a random one.)"),
@@ -231,7 +239,7 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
 @cli.command()
 @click.argument("template")
 @plan_options
-@click.option("--patient", metavar="LABEL",
+@click.option("--patient", metavar="LABEL", callback=_converted(lambda v: parse_text(v, "--patient")),
               help="A label for the calendar name and file name (never put in event UIDs).")
 @output_options
 @click.option("--now", metavar="TIMESTAMP",
@@ -297,11 +305,16 @@ def _registry(db: Path | None, create: bool = False) -> contextlib.AbstractConte
     return opened(db or default_path(), create)
 
 
+def _reason(text: str) -> str:
+    return parse_text(text, "--reason", MAX_DETAIL)
+
+
 def _author(author: str | None) -> str:
     return author or os.environ.get("USER") or getpass.getuser()
 
 
 author_option = click.option("--author", metavar="NAME",
+                             callback=_converted(lambda v: parse_text(v, "--author")),
                              help="Who makes the change (default: your user name).")
 now_option = click.option("--now", metavar="TIMESTAMP",
                           help="The time to record, e.g. 2026-01-01T08:00:00Z. Default: "
@@ -324,7 +337,8 @@ def patient() -> None:
 @click.argument("key")
 @click.argument("template")
 @plan_options
-@click.option("--label", metavar="TEXT", help="Display label for calendars and file names.")
+@click.option("--label", metavar="TEXT", callback=_converted(lambda v: parse_text(v, "--label")),
+              help="Display label for calendars and file names.")
 @db_option
 @now_option
 def patient_add(key: str, template: str, options: PlanOptions, label: str | None,
@@ -363,8 +377,8 @@ def patient_list(db: Path | None) -> None:
     with _registry(db) as registry:
         for stored in registry.plans():
             versions = registry.versions(stored.id)
-            click.echo(f"{stored.patient_key}\t{stored.label or ''}\t{stored.template_id}\t"
-                       f"{stored.start}\tversion {versions[-1].version if versions else '-'}")
+            click.echo(printable(f"{stored.patient_key}\t{stored.label or ''}\t{stored.template_id}\t"
+                                 f"{stored.start}\tversion {versions[-1].version if versions else '-'}"))
 
 
 @patient.command("show")
@@ -385,7 +399,7 @@ def patient_show(key: str, db: Path | None, events: bool) -> None:
         adjustments = registry.adjustments(stored.id)
         versions = registry.versions(stored.id)
         plan = patients.current_plan(registry, key)
-    click.echo(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else ""))
+    click.echo(printable(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else "")))
     click.echo(f"Template {stored.template_id} from {stored.template_path}, "
                f"sha256 {stored.template_sha256[:12]}")
     if patients.template_changed(stored):
@@ -394,7 +408,7 @@ def patient_show(key: str, db: Path | None, events: bool) -> None:
     click.echo(f"Registered {stored.created_at}")
     click.echo("Adjustments:" if adjustments else "Adjustments: none")
     for number, item in enumerate(adjustments, start=1):
-        click.echo(f"  {number}. {item.adjustment.describe()} ({item.author}, {item.created_at})")
+        click.echo(printable(f"  {number}. {item.adjustment.describe()} ({item.author}, {item.created_at})"))
     click.echo("Issued versions:" if versions else "Issued versions: none")
     for version in versions:
         click.echo(f"  version {version.version}, {version.issued_at}: {', '.join(version.files)}")
@@ -430,7 +444,7 @@ def _record(key: str, adjustment: Any, db: Path | None, author: str | None,
 @click.option("--cycle", type=click.IntRange(min=1), required=True, help="The cycle to delay.")
 @click.option("--days", type=click.IntRange(-60, 365), required=True,
               help="Days to delay it by (negative to bring it forward).")
-@click.option("--reason", required=True, help="Why, e.g. 'neutropenia'.")
+@click.option("--reason", required=True, callback=_converted(_reason), help="Why, e.g. 'neutropenia'.")
 @click.option("--regimen", default="", metavar="ID",
               help="The regimen, when the template has more than one.")
 @author_option
@@ -460,7 +474,7 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
               callback=_converted(lambda v: parse_date(v, "--from")), help="First held day.")
 @click.option("--days", type=click.IntRange(1, 366), required=True,
               help="Number of calendar days held.")
-@click.option("--reason", required=True, help="Why, e.g. 'mucositis'.")
+@click.option("--reason", required=True, callback=_converted(_reason), help="Why, e.g. 'mucositis'.")
 @author_option
 @now_option
 @db_option
@@ -485,7 +499,7 @@ def hold(key: str, component: str, start: Any, days: int, reason: str, author: s
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
               callback=_converted(lambda v: parse_date(v, "--from")),
               help="First day with no more treatment.")
-@click.option("--reason", required=True, help="Why, e.g. 'progression'.")
+@click.option("--reason", required=True, callback=_converted(_reason), help="Why, e.g. 'progression'.")
 @author_option
 @now_option
 @db_option
@@ -545,40 +559,53 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, now: str | None
 @output_options
 @click.option("--jobs", type=click.IntRange(1, 64), metavar="N",
               help="Processes to use. Default: one per CPU core.")
+@click.option("--templates", "templates_dir", metavar="FOLDER",
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="A folder of your own templates: the 'template' column may name a .yaml file "
+                   "in it. Without it, only shipped template ids are allowed.")
 @now_option
 @force_option
 def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
-          now: str | None, force: bool) -> None:
+          templates_dir: Path | None, now: str | None, force: bool) -> None:
     """Write .ics and PDF calendars for a cohort, one per row of PATIENTS.csv.
 
     Columns: key, template, start (required); label, holidays, tz, closed, workday, set,
     horizon, shift_start (optional; several dates or NAME=VALUE pairs separated by ';').
     Each row's files are named <key>_<template>_<start>. A row with bad data is reported
     with its line number and the others go on; the exit status is 2 if any row failed.
+    The template column holds shipped ids, or names of files in the --templates FOLDER.
+    Ctrl-C or SIGTERM stops the batch at once; rows finished keep their files.
 
     \b
     Example:
         scheduler batch samples/cohort.csv -o out/cohort/
     """
-    from scheduler.batch import read_cohort, run_cohort
+    from scheduler.batch import BatchStopped, read_cohort, run_cohort
 
     text = read_text_file(csv_file, "CSV file")
     cohort = read_cohort(text)
     stamp = resolve_now(now)
-    check_folder(outdir)  # once, not once per row
+    prepare_folder(outdir)  # once, before any row: an unwritable -o is found at once
     started = time.perf_counter()
+    stopped: BatchStopped | None = None
     with click.progressbar(length=len(cohort.rows), label="Calendars", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:
-        results = run_cohort(cohort.rows, outdir, stamp, output, jobs=jobs,
-                             progress=lambda _: bar.update(1), overwrite=force)
+        try:
+            results = run_cohort(cohort.rows, outdir, stamp, output, jobs=jobs,
+                                 progress=lambda _: bar.update(1), overwrite=force,
+                                 templates=templates_dir)
+        except BatchStopped as error:
+            stopped, results = error, error.results
     failed = sorted([*cohort.errors, *(r for r in results if r.error)], key=lambda r: r.line)
     for result in failed:
-        click.echo(f"Error: {csv_file}:{result.line}: {result.key or '(no key)'}: {result.error}",
-                   err=True)
+        click.echo(printable(f"Error: {csv_file}:{result.line}: {result.key or '(no key)'}: "
+                             f"{result.error}"), err=True)
     done = [r for r in results if not r.error]
     click.echo(f"{len(done) + len(failed)} rows: {len(done)} written to {outdir} "
                f"({sum(len(r.files) for r in done)} files) in "
                f"{time.perf_counter() - started:.1f} s; {len(failed)} failed.")
+    if stopped is not None:
+        raise stopped
     if failed:
         sys.exit(2)
 

@@ -19,8 +19,9 @@ import errno
 import os
 import re
 import secrets
+import signal
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -82,10 +83,23 @@ def read_text_file(path: Path, what: str, limit: int = MAX_CSV_BYTES) -> str:
         raise InputError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
 
 
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.scheduler-tmp$")
+
+
+def remove_temporary_files(directory: Path) -> None:
+    """Remove the temporary files a stopped writer left in ``directory`` (a batch killed
+    mid-row); only names this module makes, ``.<name>.<12 hex digits>.scheduler-tmp``."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(directory):
+            if _TEMPORARY.match(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
 def _create(directory: Path, name: str, content: bytes) -> Path:
     """Write ``content`` to a new temporary file next to ``name``; mode 0666 minus umask."""
     while True:
-        temporary = directory / f".{name[:100]}.{secrets.token_hex(6)}.tmp"
+        temporary = directory / f".{name[:100]}.{secrets.token_hex(6)}.scheduler-tmp"
         try:
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
                          0o666)
@@ -140,12 +154,13 @@ def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = F
             staged.append((_create(directory, name, content), directory / name))
         for _temporary, target in staged:  # checked again: another process may have been quick
             _check_target(target, overwrite)
-        for temporary, target in staged:
-            if overwrite:
-                os.replace(temporary, target)
-            else:
-                _link_new(temporary, target)
-            placed.append(target)
+        with _signals_held():  # a SIGTERM now takes effect once every file is in place
+            for temporary, target in staged:
+                if overwrite:
+                    os.replace(temporary, target)
+                else:
+                    _link_new(temporary, target)
+                placed.append(target)
         return placed
     except OSError as error:
         _remove(placed)
@@ -157,6 +172,21 @@ def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = F
         for temporary, _ in staged:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT (delivered on leaving) where the platform allows it."""
+    held = {signal.SIGTERM, signal.SIGINT}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _link_new(temporary: Path, target: Path) -> None:
@@ -175,6 +205,20 @@ def _remove(paths: list[Path]) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def prepare_folder(directory: Path) -> None:
+    """Make the output folder and prove it writable (a file is created and removed), for a
+    command that writes many files later (batch): an unwritable ``-o`` fails before any work."""
+    check_folder(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
+    try:
+        _create(directory, "probe", b"").unlink()
+    except OSError as error:
+        raise InputError(f"-o {directory}: cannot write ({error.strerror})") from None
 
 
 def check_folder(directory: Path) -> None:

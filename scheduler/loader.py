@@ -21,6 +21,11 @@ from pydantic import ValidationError
 from scheduler.errors import InputError, TemplateError
 from scheduler.files import MAX_TEMPLATE_BYTES, read_file_bytes
 from scheduler.protocol import Template
+from scheduler.text import shown
+
+MAX_YAML_DEPTH = 20
+"""Mappings and lists nested deeper than this are refused before any node is built (the
+shipped templates nest 5 deep)."""
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser (ten times faster) when PyYAML was built with it, as its wheels are."""
@@ -51,8 +56,8 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+_Loader.add_implicit_resolver(  # at most 18 digits: a longer number stays text, refused in words
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$"), list("-+0123456789")
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
@@ -98,13 +103,23 @@ def parse_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], 
 
 def _refuse_aliases(text: str) -> None:
     """Raise at the first alias (``*name``): a template says things once, and alias chains can
-    expand into billions of nodes. A pass over libyaml's events, before any node is built."""
+    expand into billions of nodes; and at nesting deeper than :data:`MAX_YAML_DEPTH`, which
+    would exhaust Python's stack. A pass over libyaml's events, before any node is built."""
+    depth = 0
     for event in yaml.parse(text, Loader=_SAFE_LOADER):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed; use the 'defaults' block instead",
                 event.start_mark,
             )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _record_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
@@ -184,6 +199,8 @@ def parse_template(data: Any, lines: dict[tuple[Any, ...], int], source: str) ->
     """Validate parsed YAML as a :class:`Template`; every problem is reported with its place."""
     if not isinstance(data, dict):
         raise TemplateError(source, [(1, "", "a template is a YAML mapping (id:, name:, components: ...)")])
+    if "id" not in data and "components" not in data:  # not a template: quote none of its content
+        raise TemplateError(source, [(None, "", "not a template (it has neither 'id' nor 'components')")])
     try:
         template = Template.model_validate(data)
     except ValidationError as error:
@@ -249,6 +266,29 @@ def resolve_template(name: str) -> tuple[Template, Path]:
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", name) or not shipped.is_file():
         known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
         raise InputError(
-            f"unknown template '{name}': give a shipped id ({known}) or a path to a .yaml file"
+            f"unknown template {shown(name)}: give a shipped id ({known}) or a path to a .yaml file"
         )
     return load_template_file(shipped), shipped
+
+
+def resolve_listed_template(name: str, folder: Path | None) -> tuple[Template, Path]:
+    """A template a cohort file names: a shipped id, or (with ``folder``, batch's
+    ``--templates``) a ``.yaml`` file in that folder, by name or relative path, that does not
+    lead out of it (no ``..``, no symbolic link elsewhere). A CSV cell never names an
+    arbitrary file: the cohort file may come from someone else."""
+    shipped = templates_dir() / f"{name}.yaml"
+    if re.fullmatch(r"[a-z][a-z0-9_-]*", name) and shipped.is_file():
+        return load_template_file(shipped), shipped
+    known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
+    if folder is None:
+        raise InputError(f"template {shown(name)} is not a shipped id ({known}); to use your own "
+                         "templates, put them in a folder and pass --templates FOLDER")
+    candidate = Path(name if Path(name).suffix in (".yaml", ".yml") else f"{name}.yaml")
+    root = folder.resolve()
+    resolved = (root / candidate).resolve()
+    if candidate.is_absolute() or not resolved.is_relative_to(root):
+        raise InputError(f"template {shown(name)} is outside the --templates folder {folder}")
+    if not resolved.is_file():
+        raise InputError(f"template {shown(name)}: no shipped id ({known}) and no such file in "
+                         f"the --templates folder {folder}")
+    return load_template_file(resolved), resolved

@@ -76,16 +76,34 @@ def test_command_line_case(tmp_path, name, args, fragment):
     assert_refused(generate(args, out), out, fragment)
 
 
+def expected(path: Path) -> str:
+    """A data file's first line may say what its message must contain: ``# expect: ...``."""
+    first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", "replace")
+    return first.removeprefix("# expect: ") if first.startswith("# expect: ") else ""
+
+
 @pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda p: p.stem)
 def test_bad_template_through_generate(tmp_path, path):
     out = tmp_path / "out"
-    assert_refused(generate([str(path), "--start", "2026-01-05"], out), out, str(path))
+    result = generate([str(path), "--start", "2026-01-05"], out)
+    assert_refused(result, out, str(path))
+    assert expected(path) in result.stderr
+    assert len(result.stderr) < 3000, "an error never quotes a whole long value"
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda p: p.stem)
+def test_bad_template_through_validate(tmp_path, path):
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert_refused(result, tmp_path / "out", str(path))
+    assert expected(path) in result.stderr
 
 
 @pytest.mark.parametrize("path", sorted((DATA / "bad_sites").glob("*.yaml")), ids=lambda p: p.stem)
 def test_bad_site_file(tmp_path, path):
     out = tmp_path / "out"
-    assert_refused(generate([*GOOD, "--site", str(path)], out), out, str(path))
+    result = generate([*GOOD, "--site", str(path)], out)
+    assert_refused(result, out, str(path))
+    assert expected(path) in result.stderr
 
 
 @pytest.mark.parametrize("path", sorted((DATA / "bad_csv").glob("*.csv")), ids=lambda p: p.stem)
@@ -210,14 +228,68 @@ FAMILY_CASES = [
 ]
 
 
+# Text options: (option, command prefix) -> each gets the same bad values.
+DB = ["--db", "out/registry.sqlite"]
+TEXT_OPTIONS = [
+    ("--patient", lambda v: _gen(*GOOD, "--patient", v), "--patient"),
+    ("--label", lambda v: ["patient", "add", "P1", *GOOD, "--label", v, *DB], "--label"),
+    ("--author", lambda v: ["delay", "P1", "--cycle", "1", "--days", "7", "--reason", "x",
+                            "--author", v, *DB], "--author"),
+    ("--reason", lambda v: ["hold", "P1", "--component", "rt", "--from", "2026-03-02", "--days",
+                            "2", "--reason", v, *DB], "--reason"),
+    ("--closed", lambda v: _gen(*GOOD, "--closed", f"2026-03-03={v}"), "--closed"),
+    ("--workday", lambda v: _gen(*GOOD, "--workday", f"2026-03-07={v}"), "--workday"),
+    ("--plan-key", lambda v: _gen(*GOOD, "--plan-key", v), "--plan-key"),
+]
+BAD_TEXT = [
+    ("encoding", "invalid_utf8", "a\udcffb", "is not valid UTF-8 (a bad byte at character 2)"),
+    ("control", "escape_sequence", "P\x1b[31m017", "contains the control character U+001B"),
+    ("control", "newline", "P\n017", "contains the control character U+000A"),
+    ("control", "nul", "P\x00017", "contains the control character U+0000"),
+    ("control", "line_separator", "P\u2028017", "contains the control character U+2028"),
+    ("length", "3000_characters", "W" * 3000, "is 3,000 characters long; the limit is"),
+]
+for _option, _build, _shown in TEXT_OPTIONS:
+    for _family, _what, _value, _fragment in BAD_TEXT:
+        if _option == "--plan-key" and _what == "nul":
+            continue  # a NUL cannot be passed on a real command line; covered by the others
+        FAMILY_CASES.append((_family, f"{_option[2:]}_{_what}",
+                             lambda t, b=_build, v=_value, f=_fragment: (b(v), f)))
+
+FAMILY_CASES += [
+    ("control", "escape_in_start_is_not_echoed",
+     lambda t: (_gen("nct06478355", "--start", "\x1b[2J"), "'\\x1b[2J' is not a date")),
+    ("numbers", "set_5000_digits", lambda t: (_gen(*GOOD, "--set", "chemo_cycles=" + "9" * 5000),
+                                              "the number has more than 9 digits")),
+    ("numbers", "set_negative_5000_digits", lambda t: (_gen(*GOOD, "--set", "chemo_cycles=-" + "9" * 5000),
+                                                       "the number has more than 9 digits")),
+    ("numbers", "horizon_5000_digits", lambda t: (_gen(*GOOD, "--horizon", "9" * 5000 + "m"), "is not a span")),
+    ("numbers", "horizon_99999_months", lambda t: (_gen(*GOOD, "--horizon", "99999m"), "longer than")),
+    ("numbers", "delay_cycle_5000_digits", lambda t: (["delay", "P1", "--cycle", "9" * 5000, "--days", "7",
+                                                       "--reason", "x", *DB], "--cycle")),
+    ("numbers", "delay_days_5000_digits", lambda t: (["delay", "P1", "--cycle", "1", "--days", "9" * 5000,
+                                                      "--reason", "x", *DB], "--days")),
+    ("numbers", "now_year_99999", lambda t: (_gen(*GOOD, "--now", "99999-01-01T00:00:00Z"), "--now")),
+    ("numbers", "source_date_epoch_superscript_two",
+     lambda t: (_gen(*GOOD), "SOURCE_DATE_EPOCH: '²' is not a whole number of seconds",
+                {"SOURCE_DATE_EPOCH": "²"})),
+    ("numbers", "source_date_epoch_arabic_digits",
+     lambda t: (_gen(*GOOD), "is not a whole number of seconds", {"SOURCE_DATE_EPOCH": "١٧٠٠٠٠٠٠٠٠"})),
+    ("numbers", "source_date_epoch_5000_digits",
+     lambda t: (_gen(*GOOD), "is not a time between 1970 and 2999", {"SOURCE_DATE_EPOCH": "9" * 5000})),
+    ("numbers", "source_date_epoch_year_33658",
+     lambda t: (_gen(*GOOD), "is not a time between 1970 and 2999", {"SOURCE_DATE_EPOCH": "999999999999"})),
+]
+
+
 @pytest.mark.parametrize(("family", "name", "build"), FAMILY_CASES,
                          ids=[f"{c[0]}-{c[1]}" for c in FAMILY_CASES])
 def test_family_case(tmp_path, monkeypatch, family, name, build):
     monkeypatch.chdir(tmp_path)
-    args, fragment = build(tmp_path)
+    args, fragment, *env = build(tmp_path)
     out = tmp_path / "out"
     before = _snapshot(out)
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, args, env=env[0] if env else None)
     assert result.exit_code == 2, (result.output, result.exception)
     assert fragment in result.stderr, result.stderr
     assert "Traceback" not in result.output
