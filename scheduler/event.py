@@ -58,6 +58,9 @@ class Event(NamedTuple):
     open_ended: bool = False
     window_start: date | None = None
     window_end: date | None = None
+    clock_note: str | None = None
+    """Set when the clock time does not exist or happens twice on that date (a daylight
+    saving change) and says which instant was taken: see :func:`scheduler.expand.wall_time`."""
 
     @property
     def all_day(self) -> bool:

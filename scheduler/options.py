@@ -96,8 +96,17 @@ def parse_horizon(text: str) -> Span:
     return span
 
 
+NOT_CLINIC_ZONES = frozenset({"localtime", "Factory", "posixrules", "posix", "right"})
+"""Names in the zone database that are not places: this machine's setting ('localtime'), a
+placeholder with the abbreviation '-00' ('Factory'), a rules template ('posixrules'), and
+the copies under 'posix/' and 'right/' (the latter counts leap seconds)."""
+
+
 def parse_timezone(name: str) -> ZoneInfo:
     """An IANA zone such as ``Asia/Shanghai`` or ``America/Los_Angeles``."""
+    if name.split("/", 1)[0] in NOT_CLINIC_ZONES:
+        raise InputError(f"--tz: {shown(name)} is not a clinic time zone; use an IANA name like "
+                         "Asia/Shanghai, Europe/Amsterdam or America/New_York")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):

@@ -307,3 +307,149 @@ def _snapshot(folder: Path) -> dict[str, bytes | str]:
         else:
             found[path.name] = path.read_bytes()
     return found
+
+
+# --- batch rows: one bad row fails alone, with its line, and writes nothing -------------------
+# Each case is one CSV row (columns below) between two good rows; the good rows are written.
+
+ROW_HEADER = "key,label,template,start,holidays,tz,closed,workday,set,horizon,shift_start,plan_key\n"
+GOOD_ROW = "{key},,stupp,2026-03-02,none,UTC,,,,,,\n"
+
+
+def _deep(folder: Path) -> None:
+    (folder / "deep.yaml").write_text("id: x\nname: " + "[" * 990 + "]" * 990 + "\n")
+    (folder / "shadow.yaml").write_text("root:$6$salt$hash:19000:0:99999:7:::\ndaemon:*:19000::::::\n")
+    (folder / "binary.yaml").write_bytes(b"\x00\x01\x02")
+    (folder / "big.yaml").write_text("#" * 1_000_001)
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "link.yaml").symlink_to("/etc/passwd")
+
+
+BAD_ROWS = [
+    ("size", "cell_over_131072", "B1,{},stupp,2026-03-02,,,,,,,,\n".format("W" * 140_000),
+     "label: is 140,000 characters long; the limit is 1,000"),
+    ("size", "cell_over_1000", "B1,{},stupp,2026-03-02,,,,,,,,\n".format("W" * 1001),
+     "label: is 1,001 characters long; the limit is 1,000"),
+    ("size", "closed_cell_over_1000", "B1,,stupp,2026-03-02,,,{},,,,,\n".format("2026-03-03;" * 100),
+     "closed: is 1,100 characters long"),
+    ("numbers", "set_5000_digits", "B1,,stupp,2026-03-02,,,,,adjuvant_cycles={},,,\n".format("9" * 5000),
+     "set: is 5,016 characters long"),
+    ("numbers", "set_12_digits", "B1,,stupp,2026-03-02,,,,,adjuvant_cycles=999999999999,,,\n",
+     "the number has more than 9 digits"),
+    ("numbers", "horizon_huge", "B1,,stupp,2026-03-02,,,,,,99999y,,\n", "--horizon"),
+    ("numbers", "start_year_99999", "B1,,stupp,99999-03-02,,,,,,,,\n", "is not a date in the form YYYY-MM-DD"),
+    ("control", "escape_in_label", "B1,P\x1b[31m,stupp,2026-03-02,,,,,,,,\n",
+     "label: contains the control character U+001B"),
+    ("control", "escape_in_key", "B\x1b]0;x\x07,,stupp,2026-03-02,,,,,,,,\n",
+     "contains the control character U+001B"),
+    ("control", "newline_in_quoted_label", 'B1,"P\n017",stupp,2026-03-02,,,,,,,,\n',
+     "label: contains the control character U+000A"),
+    ("control", "nul_in_closed_reason", "B1,,stupp,2026-03-02,,,2026-03-03=a\x7fb,,,,,\n",
+     "contains the control character U+007F"),
+    ("control", "line_separator_in_plan_key", "B1,,stupp,2026-03-02,,,,,,,,a\u2028b\n",
+     "contains the control character U+2028"),
+    ("paths", "template_absolute_path", "B1,,/etc/passwd,2026-03-02,,,,,,,,\n",
+     "template '/etc/passwd' is not a shipped id"),
+    ("paths", "template_shadow_without_folder", "B1,,/etc/shadow,2026-03-02,,,,,,,,\n",
+     "template '/etc/shadow' is not a shipped id"),
+    ("paths", "template_relative_path", "B1,,../templates/stupp.yaml,2026-03-02,,,,,,,,\n",
+     "is not a shipped id"),
+    ("paths", "template_dot_dot_out_of_folder", "B1,,../../etc/passwd,2026-03-02,,,,,,,,\n",
+     "is outside the --templates folder", True),
+    ("paths", "template_absolute_in_folder_mode", "B1,,/etc/passwd,2026-03-02,,,,,,,,\n",
+     "is outside the --templates folder", True),
+    ("paths", "template_symlink_out_of_folder", "B1,,link.yaml,2026-03-02,,,,,,,,\n",
+     "is outside the --templates folder", True),
+    ("paths", "template_missing_in_folder", "B1,,missing,2026-03-02,,,,,,,,\n",
+     "no such file in the --templates folder", True),
+    ("paths", "template_not_a_template_is_not_quoted", "B1,,shadow.yaml,2026-03-02,,,,,,,,\n",
+     "not a template (it has neither 'id' nor 'components')", True),
+    ("paths", "template_fifo_in_folder", "B1,,fifo.yaml,2026-03-02,,,,,,,,\n", "no such file", True),
+    ("depth", "template_nested_990_deep", "B1,,deep,2026-03-02,,,,,,,,\n",
+     "nested more than 20 levels deep", True),
+    ("size", "template_over_1mb", "B1,,big.yaml,2026-03-02,,,,,,,,\n", "larger than 1,000,000 bytes", True),
+    ("encoding", "template_binary", "B1,,binary.yaml,2026-03-02,,,,,,,,\n", "not a text file", True),
+    ("dst", "tz_localtime", "B1,,stupp,2026-03-02,,localtime,,,,,,\n", "'localtime' is not a clinic time zone"),
+    ("dst", "tz_factory", "B1,,stupp,2026-03-02,,Factory,,,,,,\n", "'Factory' is not a clinic time zone"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_ROWS, ids=[f"{c[0]}-{c[1]}" for c in BAD_ROWS])
+def test_bad_batch_row_fails_alone(tmp_path, case):
+    _family, _name, row, fragment, *folder_mode = case
+    templates = tmp_path / "my-templates"
+    templates.mkdir()
+    _deep(templates)
+    path = tmp_path / "cohort.csv"
+    path.write_text(ROW_HEADER + GOOD_ROW.format(key="G1") + row + GOOD_ROW.format(key="G2"))
+    out = tmp_path / "out"
+    args = ["batch", str(path), "-o", str(out), "--jobs", "1", "--now", "2026-01-01T00:00:00Z"]
+    if folder_mode:
+        args += ["--templates", str(templates)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "Traceback" not in result.output
+    [error] = result.stderr.splitlines()
+    line = 4 if "\n" in row.rstrip("\n") else 3  # a quoted line break: the line the row ends on
+    assert error.startswith(f"Error: {path}:{line}: "), error
+    assert fragment in error, error
+    assert len(error) < 600
+    assert "root:" not in error and "$6$" not in error
+    assert "3 rows: 2 written" in result.stdout
+    assert sorted(p.name.split("_")[0] for p in out.iterdir()) == ["G1", "G1", "G2", "G2"]
+
+
+# --- daylight saving: one rule, the same in every output --------------------------------------
+
+DST_TEMPLATE = """id: dst
+name: DST
+source: test
+components:
+  - {kind: daily, id: late, name: Late, code: L, start: {day: 1}, days: 300, time: "02:30", duration: 2h}
+  - {kind: daily, id: early, name: Early, code: E, start: {day: 1}, days: 300, time: "01:30", duration: 1h}
+"""
+
+
+@pytest.fixture
+def dst_plan(tmp_path):
+    path = tmp_path / "dst.yaml"
+    path.write_text(DST_TEMPLATE)
+    return [str(path), "--start", "2026-03-06", "--holidays", "none", "--tz", "America/New_York"]
+
+
+def test_a_time_in_the_spring_gap_is_the_time_after_it_everywhere(tmp_path, dst_plan):
+    import json
+
+    from icalendar import Calendar
+
+    shown = CliRunner().invoke(cli, ["show", *dst_plan, "--json"])
+    by_day = {(e["date"], e["component"]): e for e in json.loads(shown.stdout)}
+    late = by_day[("2026-03-08", "late")]
+    assert (late["start"], late["end"]) == ("2026-03-08T03:30:00-04:00", "2026-03-08T05:30:00-04:00")
+    assert late["clock_note"] == ("02:30 does not exist on 2026-03-08 in America/New_York (the clocks "
+                                  "go forward), so events at 02:30 that day are at 03:30 EDT")
+    early = by_day[("2026-03-08", "early")]
+    assert (early["start"], early["end"]) == ("2026-03-08T01:30:00-05:00", "2026-03-08T03:30:00-04:00")
+    assert early["clock_note"] is None
+    fold = by_day[("2026-11-01", "early")]
+    assert (fold["start"], fold["end"]) == ("2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00")
+    assert "the first, 01:30 EDT (UTC-04:00)" in fold["clock_note"]
+    text = CliRunner().invoke(cli, ["show", *dst_plan]).stdout
+    assert "2026-03-08  Sun  03:30-05:30" in text
+    assert "2026-11-01  Sun  01:30 EDT-01:30 EST" in text
+    assert "Note: Daylight saving: 02:30 does not exist on 2026-03-08" in text
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["generate", *dst_plan, "-o", str(out)]).exit_code == 0
+    calendar = Calendar.from_ical(next(out.glob("*.ics")).read_bytes())
+    starts = {(v.decoded("DTSTART").isoformat(), str(v["SUMMARY"]).split(" –")[0])
+              for v in calendar.walk("VEVENT")}
+    assert ("2026-03-08T03:30:00-04:00", "Late") in starts
+    assert ("2026-11-01T01:30:00-04:00", "Early") in starts
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "posix/Europe/Paris",
+                                  "right/UTC"])
+def test_zones_that_are_not_places_are_refused(tmp_path, zone):
+    out = tmp_path / "out"
+    result = generate([*GOOD, "--tz", zone], out)
+    assert_refused(result, out, f"'{zone}' is not a clinic time zone")

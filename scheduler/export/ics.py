@@ -96,6 +96,8 @@ def describe(event: Event, plan: Plan) -> str:
         lines.append(f"Moved from {event.moved_from.isoformat()} ({event.reason}).")
     if event.note:
         lines.append(event.note)
+    if event.clock_note:
+        lines.append(event.clock_note)
     lines.append(f"Protocol: {plan.template.source}.")
     return "\n".join(lines)
 

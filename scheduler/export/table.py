@@ -17,7 +17,7 @@ JSON_FIELDS = (
     "code", "title", "dose", "regimen", "cycle", "day", "fraction", "fractions_total",
     "fraction_gy", "cumulative_gy", "plan_day", "uid", "moved_from", "reason", "note",
     "open_ended", "window_start", "window_end", "location", "category",
-    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy",
+    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy", "clock_note",
 )
 
 
@@ -60,6 +60,7 @@ def event_record(event: Event) -> dict[str, Any]:
         "discreet_title": event.style.discreet_title,
         "cycle_days": event.cycle_days,
         "total_gy": event.total_gy,
+        "clock_note": event.clock_note,
     }
 
 
@@ -107,6 +108,7 @@ def event_from_record(record: dict[str, Any]) -> Event:
         open_ended=record["open_ended"],
         window_start=day(record["window_start"]),
         window_end=day(record["window_end"]),
+        clock_note=record.get("clock_note"),
     )
 
 
@@ -129,6 +131,8 @@ def to_csv(plan: Plan) -> str:
 def _when(event: Event) -> str:
     if event.start is None or event.end is None:
         return "all day"
+    if event.start.utcoffset() != event.end.utcoffset():  # across a daylight saving change
+        return f"{event.start:%H:%M %Z}-{event.end:%H:%M %Z}"
     return f"{event.start:%H:%M}-{event.end:%H:%M}"
 
 
@@ -142,6 +146,8 @@ def _short_note(event: Event) -> str:
         parts.append("course extended past closures")
     elif event.kind == "visit" and event.note:
         parts.append(event.note)
+    if event.clock_note:
+        parts.append(event.clock_note)
     return "; ".join(parts)
 
 
