@@ -605,7 +605,12 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
                f"({sum(len(r.files) for r in done)} files) in "
                f"{time.perf_counter() - started:.1f} s; {len(failed)} failed.")
     if stopped is not None:
-        raise stopped
+        # The workers are gone and every file is complete or removed: end now, without the
+        # interpreter's teardown (0.4-0.7 s on the development VM), to stop within a second.
+        click.echo(f"Error: {stopped}", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(2)
     if failed:
         sys.exit(2)
 

@@ -118,13 +118,31 @@ def to_json(plan: Plan) -> str:
     return "[\n" + ",\n".join(f"  {row}" for row in rows) + "\n]\n"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+"""A text cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
+(the full-width forms too, in some locales)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a text value that would start a formula gets a
+    leading apostrophe, as OWASP's CSV-injection advice and spreadsheet-safe writers do
+    ("=HYPERLINK(...)" becomes "'=HYPERLINK(...)"). Numbers, dates and times are left alone:
+    they never start with one of :data:`FORMULA_STARTS` (an ISO date or time starts with a
+    digit; negative numbers are not text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(plan: Plan) -> str:
-    """The same records as CSV with a header row."""
+    """The same records as CSV with a header row; text cells are spreadsheet-safe
+    (:func:`spreadsheet_safe`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=JSON_FIELDS, lineterminator="\n")
     writer.writeheader()
     for event in plan.events:
-        writer.writerow({k: ("" if v is None else v) for k, v in event_record(event).items()})
+        writer.writerow({k: ("" if v is None else spreadsheet_safe(v))
+                         for k, v in event_record(event).items()})
     return buffer.getvalue()
 
 

