@@ -130,13 +130,6 @@ def test_unwritable_output_folder(tmp_path):
     assert "-o /proc/scheduler-test-output: cannot" in result.stderr
 
 
-def test_the_corpus_has_at_least_50_cases():
-    count = (len(COMMAND_LINE_CASES) + len(list((DATA / "bad").glob("*.yaml")))
-             + len(list((DATA / "bad_sites").glob("*.yaml")))
-             + len(list((DATA / "bad_csv").glob("*.csv"))) + 2)
-    assert count >= 50
-
-
 # --- families: each case builds its own inputs in a temporary folder --------------------------
 #
 # A case is (family, name, build); build(tmp) returns the full argument list after
@@ -257,6 +250,15 @@ for _option, _build, _shown in TEXT_OPTIONS:
                              lambda t, b=_build, v=_value, f=_fragment: (b(v), f)))
 
 FAMILY_CASES += [
+    ("permissions", "batch_output_under_proc",
+     lambda t: (["batch", str(_write(t, "c.csv", "key,template,start\nP1,stupp,2026-03-02\n")),
+                 "-o", "/proc/scheduler-test-output"], "-o /proc/scheduler-test-output: cannot")),
+    ("permissions", "batch_output_is_a_file",
+     lambda t: (["batch", str(_write(t, "c.csv", "key,template,start\nP1,stupp,2026-03-02\n")),
+                 "-o", str(_write(t, "file", "x"))], "exists and is not a directory")),
+    ("permissions", "templates_folder_missing",
+     lambda t: (["batch", str(_write(t, "c.csv", "key,template,start\nP1,stupp,2026-03-02\n")),
+                 "-o", "out", "--templates", "nowhere"], "'nowhere' does not exist")),
     ("control", "escape_in_start_is_not_echoed",
      lambda t: (_gen("nct06478355", "--start", "\x1b[2J"), "'\\x1b[2J' is not a date")),
     ("numbers", "set_5000_digits", lambda t: (_gen(*GOOD, "--set", "chemo_cycles=" + "9" * 5000),
@@ -453,3 +455,16 @@ def test_zones_that_are_not_places_are_refused(tmp_path, zone):
     out = tmp_path / "out"
     result = generate([*GOOD, "--tz", zone], out)
     assert_refused(result, out, f"'{zone}' is not a clinic time zone")
+
+
+def corpus_size() -> int:
+    """Every case above and below: command lines, data files (templates through both
+    generate and validate), families, batch rows, DST zones, and the two folder cases."""
+    return (len(COMMAND_LINE_CASES) + 2 * len(list((DATA / "bad").glob("*.yaml")))
+            + len(list((DATA / "bad_sites").glob("*.yaml")))
+            + len(list((DATA / "bad_csv").glob("*.csv"))) + 2
+            + len(FAMILY_CASES) + len(BAD_ROWS) + 5)
+
+
+def test_the_corpus_has_more_than_150_cases():
+    assert corpus_size() > 150

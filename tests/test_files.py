@@ -78,3 +78,20 @@ def test_the_reader_refuses_a_fifo_without_blocking(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):
         read_file_bytes(Path(fifo), "template file")
+
+
+def test_issue_with_a_folder_at_the_pdf_path_writes_nothing_and_records_nothing(tmp_path):
+    db = ["--db", str(tmp_path / "registry.sqlite")]
+    runner = CliRunner()
+    added = runner.invoke(cli, ["patient", "add", "P017", "stupp", "--start", "2026-03-02",
+                                "--holidays", "none", "--tz", "UTC", *db])
+    assert added.exit_code == 0, added.output
+    out = tmp_path / "out"
+    (out / "P017_stupp_2026-03-02_v1.pdf").mkdir(parents=True)
+    result = runner.invoke(cli, ["issue", "P017", "-o", str(out), *db])
+    assert result.exit_code == 2
+    pdf = out / "P017_stupp_2026-03-02_v1.pdf"
+    assert result.stderr == f"Error: {pdf}: is a directory; cannot write the file there\n"
+    assert sorted(p.name for p in out.iterdir()) == ["P017_stupp_2026-03-02_v1.pdf"]
+    shown = runner.invoke(cli, ["patient", "show", "P017", *db])
+    assert "Issued versions: none" in shown.output
