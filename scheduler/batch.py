@@ -37,6 +37,7 @@ from scheduler.options import (
     request_for,
 )
 from scheduler.outputs import OutputOptions, render
+from scheduler.plan import DEFAULT_HORIZON
 from scheduler.protocol import Template
 from scheduler.text import text_problem
 
@@ -106,7 +107,7 @@ def _row(line: int, record: dict[str, str]) -> Row:
         timezone=cell("tz") or None,
         shift_start=shift in ("yes", "true"),
         plan_key=parse_text(cell("plan_key"), "plan_key", MAX_PLAN_KEY) or None,
-        **({"horizon": parse_horizon(cell("horizon"))} if cell("horizon") else {}),
+        horizon=parse_horizon(cell("horizon")) if cell("horizon") else DEFAULT_HORIZON,
     )
     return Row(line, parse_text(cell("key"), "key"), parse_text(cell("label"), "label") or None,
                cell("template"), options)

@@ -62,7 +62,7 @@ class _Group(click.Group):
         except SchedulerError as error:
             raise _UserError(printable(str(error))) from None
         except click.ClickException as error:  # never echo a control character from the input
-            error.message = printable(error.message)
+            object.__setattr__(error, "message", printable(error.message))
             raise
 
 

@@ -453,8 +453,8 @@ class _Expansion:
                     f"'{regimen.id}' has cycles more than {MAX_PLAN_YEARS} years after the start"
                 )
             given = len(self.events)
-            for drug, continuation in active:
-                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation, delay)
+            for drug, continuing in active:
+                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuing, delay)
             previous = (day1, max((e.date for e in self.events[given:]), default=day1))
             planned = day1 + timedelta(days=regimen.cycle_days)
 
@@ -522,7 +522,7 @@ class _Expansion:
                 low = nominal - timedelta(days=drug.window_days)
                 high = nominal + timedelta(days=drug.window_days)
                 window = {"window_start": low, "window_end": high}
-                if not low <= when.date <= high:
+                if when.date is not None and not low <= when.date <= high:
                     notes.append(f"Outside its window of ±{drug.window_days} days.")
             if continuation is not None:
                 notes.append(continuation)

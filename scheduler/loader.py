@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from scheduler.errors import InputError, TemplateError
 from scheduler.files import MAX_TEMPLATE_BYTES, read_file_bytes
@@ -44,7 +45,8 @@ class _Loader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
                     None, None, f"duplicate key '{key}'", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -110,13 +112,14 @@ def _refuse_aliases(text: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed; use the 'defaults' block instead",
-                event.start_mark,
+                event.start_mark,  # type: ignore[arg-type]  # libyaml's Mark: the same fields
             )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark,
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    event.start_mark,  # type: ignore[arg-type]  # libyaml's Mark: the same fields
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -174,7 +177,7 @@ def _line_for(path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int |
     return None
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown field"

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pendulum
+from pendulum.tz.local_timezone import get_local_timezone
 
 from scheduler.errors import InputError
 from scheduler.loader import resolve_template
@@ -152,9 +153,10 @@ def _in_range(seconds: float, name: str, text: str) -> datetime:
 
 def _local_zone_name() -> str:
     try:
-        return pendulum.local_timezone().name
+        name = str(get_local_timezone().name)
     except Exception:  # pragma: no cover - depends on the machine
         return "UTC"
+    return "UTC" if name.split("/", 1)[0] in NOT_CLINIC_ZONES else name
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from scheduler.event import Event
 from scheduler.export import ics
 from scheduler.plan import Plan
 from scheduler.reissue import Revision
@@ -33,7 +34,7 @@ def render(
     """File suffix -> bytes for one plan: the .ics and the printable PDF."""
     from scheduler.export.pdf import to_pdf  # reportlab is slow to import; only here
 
-    cancelled: tuple = ()
+    cancelled: tuple[Event, ...] = ()
     changed: frozenset[str] = frozenset()
     if revision is not None:
         changed = revision.changed
