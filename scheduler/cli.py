@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from scheduler.registry import Registry
 
 
+MAX_LINE = 500
+"""Characters of one line of an error message; the rest is cut with an ellipsis."""
+
+
 class _UserError(click.ClickException):
     exit_code = 2
 
@@ -60,9 +64,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SchedulerError as error:
-            raise _UserError(printable(str(error))) from None
+            raise _UserError(printable(str(error), limit=MAX_LINE)) from None
         except click.ClickException as error:  # never echo a control character from the input
-            object.__setattr__(error, "message", printable(error.message))
+            object.__setattr__(error, "message", printable(error.message, limit=MAX_LINE))
             raise
 
 

@@ -57,6 +57,8 @@ def _escape(char: str) -> str:
 
 
 def shown(value: object, limit: int = 40) -> str:
-    """``repr(value)`` for an error message, cut at ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+    """A value quoted in an error message: text in single quotes with control characters and
+    bad bytes escaped (:func:`printable`), anything else as its ``repr``; cut at ``limit``
+    characters."""
+    text = f"'{printable(value)}'" if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 2] + ELLIPSIS + text[-1]
