@@ -269,14 +269,26 @@ def run_cohort(
         else:
             _warm(rows, templates)
             pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
-            futures = [pool.submit(run_row, row, outdir, stamp, options, overwrite, templates)
-                       for row in rows]
+            worker_died = False
+            began = time.time()
+            futures = {pool.submit(run_row, row, outdir, stamp, options, overwrite, templates): row
+                       for row in rows}
             for future in as_completed(futures):
-                results.append(future.result())
+                try:
+                    results.append(future.result())
+                except Exception as error:  # a worker that died (killed, out of memory)
+                    worker_died = True
+                    row = futures[future]
+                    results.append(RowResult(row.line, row.key, error=(
+                        f"internal error ({type(error).__name__}: the worker process ended)")))
                 if progress:
                     progress(results[-1])
             pool.shutdown()
             pool = None
+            if worker_died:  # what a killed worker was writing
+                remove_temporary_files(outdir)
+                _remove_half_pairs([futures[f] for f in futures if f.exception() is not None],
+                                   outdir, templates, began)
     except (KeyboardInterrupt, _Stop) as stop:
         if pool is not None:
             _kill(pool)
@@ -290,6 +302,21 @@ def run_cohort(
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
     return sorted(results, key=lambda r: r.line)
+
+
+def _remove_half_pairs(rows: list[Row], outdir: Path, templates: Path | None,
+                       began: float) -> None:
+    """A worker killed with SIGKILL between moving a row's .ics and its PDF into place leaves
+    one of the two: remove such a lone file when this batch wrote it (a complete pair, or a
+    file older than the batch, is left alone)."""
+    for row in rows:
+        with contextlib.suppress(Exception):
+            stem = plan_filename(_template(row.template, templates).id, row.options.start,
+                                 row.key, "")
+            pair = [outdir / f"{stem}.ics", outdir / f"{stem}.pdf"]
+            present = [p for p in pair if p.is_file()]
+            if len(present) == 1 and present[0].stat().st_mtime >= began - 1:
+                present[0].unlink()
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:

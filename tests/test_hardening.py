@@ -135,3 +135,28 @@ def test_batch_stops_within_a_second(tmp_path, how, jobs):
         assert (out / f"{stem}.ics").read_bytes().rstrip().endswith(b"END:VCALENDAR")
         assert (out / f"{stem}.pdf").read_bytes().rstrip().endswith(b"%%EOF")
     assert len(stems) < 3000
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_worker_killed_with_sigkill_fails_rows_not_the_batch(tmp_path):
+    rows = "".join(f"P{i:04d},stupp,2026-03-02,none,UTC\n" for i in range(400))
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("key,template,start,holidays,tz\n" + rows)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "batch", str(cohort), "-o", str(out), "--jobs", "2",
+         "--now", "2026-01-01T00:00:00Z"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.pdf"))) < 4:
+        time.sleep(0.05)
+    os.kill(min(_children(process.pid)), signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert "Traceback" not in stderr
+    assert "the worker process ended" in stderr
+    assert "400 rows: " in stdout
+    names = [p.name for p in out.iterdir()]
+    assert not [n for n in names if n.startswith(".")], names
+    stems = {n.rsplit(".", 1)[0] for n in names}
+    assert all((out / f"{stem}.ics").is_file() and (out / f"{stem}.pdf").is_file() for stem in stems)
