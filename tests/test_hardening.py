@@ -160,3 +160,24 @@ def test_a_worker_killed_with_sigkill_fails_rows_not_the_batch(tmp_path):
     assert not [n for n in names if n.startswith(".")], names
     stems = {n.rsplit(".", 1)[0] for n in names}
     assert all((out / f"{stem}.ics").is_file() and (out / f"{stem}.pdf").is_file() for stem in stems)
+
+
+def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
+    """Labels are refused at the command line; one already in a registry (an older version,
+    another tool) is shown escaped by `patient list` and `patient show`."""
+    from datetime import UTC, date, datetime
+
+    from scheduler import patients
+    from scheduler.options import PlanOptions
+    from scheduler.registry import opened
+
+    db = tmp_path / "registry.sqlite"
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with opened(db, True) as registry:
+        patients.register(registry, "P1", "Ann\x1b]0;pwned\x07\x1b[2J", "stupp",
+                          PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"), now)
+    for command in (["patient", "list"], ["patient", "show", "P1"]):
+        result = CliRunner().invoke(cli, [*command, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "Ann\\x1b]0;pwned\\x07\\x1b[2J" in result.output
