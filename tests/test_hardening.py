@@ -181,3 +181,49 @@ def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.output and "\x07" not in result.output
         assert "Ann\\x1b]0;pwned\\x07\\x1b[2J" in result.output
+
+
+def _variant(tmp_path: Path, name: str, change) -> Path:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "templates" / f"{name}.yaml").read_text())
+    change(data)
+    path = tmp_path / f"{name}-variant.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def _cross_44_weekly_cycles(data):  # found by the nightly fuzz run: a LayoutError
+    data["components"][0]["cycles"] = 44
+
+
+def _daily_open_ended_doses(data):  # 1,800 continuation dates on one line
+    for component in data["components"]:
+        if component.get("kind") == "cycles":
+            component["cycle_days"] = 1
+            for drug in component["drugs"]:
+                drug["days"] = [1]
+                drug.setdefault("cycles", 2)
+
+
+def _183_day_runs_a_cycle(data):  # every other day of a 365-day cycle: long cycle lines
+    for component in data["components"]:
+        if component.get("kind") == "cycles":
+            component["cycle_days"] = 365
+            for drug in component["drugs"]:
+                drug["days"] = ",".join(str(day) for day in range(1, 366, 2))
+
+
+@pytest.mark.parametrize(("name", "change"), [("cross", _cross_44_weekly_cycles),
+                                              ("nct06478355", _daily_open_ended_doses),
+                                              ("stupp", _183_day_runs_a_cycle)])
+def test_what_validate_accepts_the_pdf_lays_out(tmp_path, name, change):
+    path = _variant(tmp_path, name, change)
+    assert CliRunner().invoke(cli, ["validate", str(path)]).exit_code == 0
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["generate", str(path), "--start", "2026-03-02", "--holidays",
+                                      "none", "--tz", "UTC", "--horizon", "5y", "--lang", "en+zh",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    [pdf] = out.glob("*.pdf")
+    assert len(PdfReader(pdf).pages) > 1

@@ -72,12 +72,18 @@ def _header_rows(ctx: _Context) -> list[tuple[str, str]]:
     return rows
 
 
+ROW_HEIGHT = 240
+"""Points of text in one row of the treatment summary, at most (the frame is about 520 high):
+a longer phase goes on in more rows, since a table row cannot break across pages."""
+
+
 def _phase_table(ctx: _Context, width: float) -> Flowable:
     """The summary as a table: swatches on the left, name and dated lines on the right
     (a sentence instead when the plan has no events, e.g. after every component stopped)."""
     if not ctx.plan.events:
         return _para(ctx.words.t("no_events"))
-    data = []
+    data: list[list[Any]] = []
+    continued: list[int] = []  # rows a phase goes on after: no rule below them
     for phase in _phases(ctx):
         chips: list[Flowable] = []
         for kind, colour, code in phase.swatches:
@@ -85,16 +91,36 @@ def _phase_table(ctx: _Context, width: float) -> Flowable:
         text = [_para(phase.name, "bold"), *(_para(line) for line in phase.lines)]
         if phase.emphasis:
             text.append(_para(phase.emphasis, "bold"))
-        data.append([chips, text])
+        rows = _rows_of(text, width - 58 - 2 - 6)  # the cell less its left and right padding
+        for number, row in enumerate(rows):
+            if number < len(rows) - 1:
+                continued.append(len(data))
+            data.append([chips if number == 0 else [], row])
     table = Table(data, colWidths=[58, width - 58], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, GRID),
+        *([("LINEBELOW", (0, 0), (-1, -1), 0.4, GRID)] if not continued else
+          [("LINEBELOW", (0, r), (-1, r), 0.4, GRID) for r in range(len(data)) if r not in continued]),
     ]))
     return table
+
+
+def _rows_of(text: list[Flowable], width: float) -> list[list[Flowable]]:
+    """A phase's paragraphs in rows of at most :data:`ROW_HEIGHT` points (one row, as
+    before, for every phase that fits: 44 weekly cycles take two)."""
+    rows: list[list[Flowable]] = [[]]
+    height = 0.0
+    for item in text:
+        _, tall = item.wrap(width, 10_000)
+        if rows[-1] and height + tall > ROW_HEIGHT:
+            rows.append([])
+            height = 0.0
+        rows[-1].append(item)
+        height += tall
+    return rows
 
 
 def _overview(ctx: _Context, column: float) -> list[Flowable]:
