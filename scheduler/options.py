@@ -77,7 +77,7 @@ def parse_date_range(text: str, option: str) -> DateRange:
 def parse_assignment(text: str) -> tuple[str, int]:
     """``chemo_cycles=6`` -> ("chemo_cycles", 6)."""
     name, equals, value = text.partition("=")
-    if not equals or not re.fullmatch(r"[a-z][a-z0-9_]*", name.strip()):
+    if not equals or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name.strip()):
         raise InputError(f"--set: {shown(text)} is not NAME=VALUE, like chemo_cycles=6")
     if not re.fullmatch(r"-?[0-9]+", value.strip()):
         raise InputError(f"--set {name.strip()}: {shown(value)} is not a whole number")

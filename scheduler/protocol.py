@@ -67,7 +67,7 @@ def _count(minimum: int) -> PlainValidator:
     """A whole number >= ``minimum`` (and <= 10000), or a ``$parameter`` reference."""
 
     def check(value: Any) -> int | str:
-        if isinstance(value, str) and re.fullmatch(r"\$[a-z][a-z0-9_]*", value):
+        if isinstance(value, str) and re.fullmatch(r"\$[a-z][a-z0-9_]{0,39}", value):
             return value
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"must be a whole number or a parameter like $name (got {shown(value)})")
@@ -403,7 +403,7 @@ class Template(Strict):
     reference: Annotated[str, _text(MAX_REFERENCE)] | None = None
     description: Paragraph | None = None
     calendar: CalendarDefaults = CalendarDefaults()
-    parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Parameter] = {}
+    parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()
     components: list[Component] = Field(min_length=1)
 
