@@ -21,7 +21,8 @@ import re
 import secrets
 import signal
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -140,44 +141,89 @@ def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = F
     checked before any is moved into place; an existing file is replaced only with
     ``overwrite`` (``--force``). Raises InputError when the folder cannot be made or written,
     or a target is taken."""
+    staged = stage_files(directory, files, overwrite)
+    try:
+        return staged.publish()
+    finally:
+        staged.discard()
+
+
+@dataclass
+class Staged:
+    """Files written and flushed under temporary names, not yet in place (a command that
+    must record something between writing and publishing stages first, then publishes)."""
+
+    directory: Path
+    temporaries: dict[str, Path]
+    overwrite: bool = False
+
+    def publish(self, between: Callable[[], None] | None = None) -> list[Path]:
+        """Move every file to its name, after checking every target again (a folder, a
+        special file or, without ``overwrite``, any file there refuses them all); on a
+        failure the files already moved are removed. ``between`` runs after each move. A
+        SIGTERM or SIGINT that arrives while the files are moved takes effect once they all
+        are (when there is no ``between``)."""
+        placed: list[Path] = []
+        try:
+            for name in self.temporaries:
+                _check_target(self.directory / name, self.overwrite)
+            with _signals_held(between is None):
+                for name, temporary in self.temporaries.items():
+                    target = self.directory / name
+                    if self.overwrite:
+                        os.replace(temporary, target)
+                    else:
+                        _link_new(temporary, target)
+                        temporary.unlink()
+                    placed.append(target)
+                    if between is not None:
+                        between()
+            return placed
+        except OSError as error:
+            _remove(placed)
+            raise InputError(f"-o {self.directory}: cannot write ({error.strerror})") from None
+        except BaseException:
+            _remove(placed)
+            raise
+
+    def discard(self) -> None:
+        """Remove whatever is still under a temporary name."""
+        for temporary in self.temporaries.values():
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def stage_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = False) -> Staged:
+    """Write ``files`` under temporary names in ``directory`` (created if needed), flushed
+    to disk, after checking every target (see :meth:`Staged.publish`); nothing is left
+    behind if this fails."""
     check_folder(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
-    staged: list[tuple[Path, Path]] = []
-    placed: list[Path] = []
+    for name in files:
+        _check_target(directory / name, overwrite)
+    staged = Staged(directory, {}, overwrite)
     try:
-        for name in files:
-            _check_target(directory / name, overwrite)
         for name, content in files.items():
-            staged.append((_create(directory, name, content), directory / name))
-        for _temporary, target in staged:  # checked again: another process may have been quick
-            _check_target(target, overwrite)
-        with _signals_held():  # a SIGTERM now takes effect once every file is in place
-            for temporary, target in staged:
-                if overwrite:
-                    os.replace(temporary, target)
-                else:
-                    _link_new(temporary, target)
-                placed.append(target)
-        return placed
+            staged.temporaries[name] = _create(directory, name, content)
     except OSError as error:
-        _remove(placed)
+        staged.discard()
         raise InputError(f"-o {directory}: cannot write ({error.strerror})") from None
     except BaseException:
-        _remove(placed)
+        staged.discard()
         raise
-    finally:
-        for temporary, _ in staged:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+    return staged
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def _signals_held(hold: bool = True) -> Iterator[None]:
     """Hold SIGTERM and SIGINT (delivered on leaving) where the platform allows it."""
     held = {signal.SIGTERM, signal.SIGINT}
+    if not hold:
+        yield
+        return
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
