@@ -140,7 +140,7 @@ def cold_start() -> None:
     scheduler = str(Path(sys.executable).parent / "scheduler")
     with tempfile.TemporaryDirectory() as out:
         tool_command = [scheduler, "generate", "nct06478355", "--start", "2026-01-05",
-                        "--now", "2026-01-01T00:00:00Z", "-o", out]
+                        "--now", "2026-01-01T00:00:00Z", "--force", "-o", out]
         bare_command = [python, "-c", "import icalendar, reportlab, pendulum, click"]
         tool, _ = timed(lambda: subprocess.run(tool_command, check=True, capture_output=True), 7)
         bare, _ = timed(lambda: subprocess.run(bare_command, check=True, capture_output=True), 7)

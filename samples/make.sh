@@ -8,7 +8,7 @@ scheduler="${SCHEDULER:-.venv/bin/scheduler}"
 
 # The seed protocol, cycle 1 day 1 on Monday 5 January 2026, with the template's calendar
 # defaults (holidays CN, Asia/Shanghai): cycle 3 and radiotherapy meet the Spring Festival.
-"$scheduler" generate nct06478355 --start 2026-01-05 --now 2026-01-01T00:00:00Z -o samples/ >/dev/null
+"$scheduler" generate nct06478355 --start 2026-01-05 --now 2026-01-01T00:00:00Z --force -o samples/ >/dev/null
 "$scheduler" show nct06478355 --start 2026-01-05 --json 2>/dev/null > samples/nct06478355_2026-01-05.json
 "$scheduler" show nct06478355 --start 2026-01-05 > samples/nct06478355_2026-01-05.txt
 

@@ -13,6 +13,9 @@ import csv
 import functools
 import io
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -21,23 +24,29 @@ from pathlib import Path
 
 from scheduler.errors import InputError, SchedulerError
 from scheduler.expand import expand
-from scheduler.files import file_label, plan_filename, write_files
-from scheduler.loader import resolve_template
+from scheduler.files import MAX_CSV_BYTES, file_label, plan_filename, remove_temporary_files, write_files
+from scheduler.loader import resolve_listed_template
 from scheduler.options import (
+    MAX_PLAN_KEY,
     PlanOptions,
     parse_assignment,
     parse_date,
     parse_date_range,
     parse_horizon,
+    parse_text,
     request_for,
 )
 from scheduler.outputs import OutputOptions, render
+from scheduler.plan import DEFAULT_HORIZON
 from scheduler.protocol import Template
+from scheduler.text import text_problem
 
 REQUIRED = ("key", "template", "start")
 OPTIONAL = ("label", "holidays", "tz", "closed", "workday", "set", "horizon", "shift_start",
             "plan_key")
 MAX_ROWS = 100_000
+MAX_CELL = 1_000
+"""Characters in one cell (a 'closed' cell of 60 dated reasons fits)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,11 @@ def _row(line: int, record: dict[str, str]) -> Row:
     def cell(name: str) -> str:
         return (record.get(name) or "").strip()
 
+    for name, value in record.items():
+        problem = text_problem(value or "", MAX_CELL)
+        if problem:
+            raise InputError(f"{name}: {problem}")
+
     for name in REQUIRED:
         if not cell(name):
             raise InputError(f"'{name}' is empty")
@@ -92,14 +106,28 @@ def _row(line: int, record: dict[str, str]) -> Row:
         sets=tuple(parse_assignment(v) for v in _split(cell("set"))),
         timezone=cell("tz") or None,
         shift_start=shift in ("yes", "true"),
-        plan_key=cell("plan_key") or None,
-        **({"horizon": parse_horizon(cell("horizon"))} if cell("horizon") else {}),
+        plan_key=parse_text(cell("plan_key"), "plan_key", MAX_PLAN_KEY) or None,
+        horizon=parse_horizon(cell("horizon")) if cell("horizon") else DEFAULT_HORIZON,
     )
-    return Row(line, cell("key"), cell("label") or None, cell("template"), options)
+    return Row(line, parse_text(cell("key"), "key"), parse_text(cell("label"), "label") or None,
+               cell("template"), options)
 
 
 def read_cohort(text: str) -> Cohort:
-    """Parse the CSV text; a bad row becomes an error with its line number."""
+    """Parse the CSV text; a bad row becomes an error with its line number.
+
+    A cell is read whatever its length (up to the file's own limit) and then refused on its
+    own row when it is longer than :data:`MAX_CELL`, so one huge cell fails one row."""
+    previous_limit = csv.field_size_limit(MAX_CSV_BYTES)
+    try:
+        return _read_cohort(text)
+    except csv.Error as error:
+        raise InputError(f"not a CSV file ({error})") from None
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _read_cohort(text: str) -> Cohort:
     reader = csv.DictReader(io.StringIO(text))
     columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in columns]
@@ -137,18 +165,20 @@ def read_cohort(text: str) -> Cohort:
 
 
 @functools.lru_cache(maxsize=32)
-def _template(reference: str) -> Template:
+def _template(reference: str, folder: Path | None) -> Template:
     """Each worker loads and validates a template once, not once per row."""
-    return resolve_template(reference)[0]
+    return resolve_listed_template(reference, folder)[0]
 
 
-def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions) -> RowResult:
+def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions,
+            overwrite: bool = False, templates: Path | None = None) -> RowResult:
     """Expand, render and write one row's files (all or none of them)."""
     try:
-        plan = expand(request_for(_template(row.template), row.options, row.key))
+        plan = expand(request_for(_template(row.template, templates), row.options, row.key))
         outputs = render(plan, stamp, row.label, options)
         stem = plan_filename(plan.template.id, plan.start, row.key, "")
-        written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()})
+        written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()},
+                              overwrite=overwrite)
     except SchedulerError as error:
         return RowResult(row.line, row.key, error=str(error))
     except Exception as error:  # one row's fault must not stop the cohort: report it, go on
@@ -156,7 +186,7 @@ def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions) -> 
     return RowResult(row.line, row.key, tuple(str(p) for p in written), len(plan.events))
 
 
-def _warm(rows: list[Row]) -> None:
+def _warm(rows: list[Row], templates: Path | None) -> None:
     """Load here what every worker needs: the PDF code, each template, and the working-day
     calendars with their holiday tables (one row per template and region is expanded).
     Workers forked from this process (Linux's default before Python 3.14) start with them
@@ -171,8 +201,42 @@ def _warm(rows: list[Row]) -> None:
         key = (row.template, row.options.holidays, str(row.options.site))
         if key not in seen:
             seen.add(key)
-            with contextlib.suppress(SchedulerError):
-                expand(request_for(_template(row.template), row.options, row.key))
+            with contextlib.suppress(Exception):  # the row itself reports it
+                expand(request_for(_template(row.template, templates), row.options, row.key))
+
+
+class BatchStopped(SchedulerError):
+    """The batch was stopped by Ctrl-C (SIGINT) or SIGTERM; ``results`` are the rows finished."""
+
+    def __init__(self, signal_name: str, results: list[RowResult], total: int) -> None:
+        self.signal_name = signal_name
+        self.results = sorted(results, key=lambda r: r.line)
+        done = sum(1 for r in results if not r.error)
+        super().__init__(
+            f"stopped by {signal_name} after {len(results)} of {total} rows ({done} written, "
+            f"their files complete); the other rows wrote nothing"
+        )
+
+
+class _Stop(BaseException):
+    """Raised in the main process by the SIGTERM handler (Ctrl-C raises KeyboardInterrupt)."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+def _worker_init() -> None:
+    """In each worker: Ctrl-C is the main process's to handle (it stops the workers itself,
+    so a row is never cut off between its two files), and the worker dies with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(Exception):  # Linux: SIGTERM when the parent dies, even by kill -9
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # pragma: no cover - the parent died before prctl
+            os._exit(1)
 
 
 def run_cohort(
@@ -182,22 +246,93 @@ def run_cohort(
     options: OutputOptions,
     jobs: int | None = None,
     progress: Callable[[RowResult], None] | None = None,
+    overwrite: bool = False,
+    templates: Path | None = None,
 ) -> list[RowResult]:
-    """Run every row on ``jobs`` processes (default: every core), results by line number."""
+    """Run every row on ``jobs`` processes (default: every core), results by line number.
+
+    Ctrl-C (SIGINT) or SIGTERM stops the batch at once: rows not started are dropped, the
+    workers are terminated (SIGTERM waits for a row's files to be moved into place, see
+    :func:`scheduler.files.write_files`; SIGKILL after half a second), temporary files are
+    removed, and :class:`BatchStopped` reports the rows that were finished."""
     rows = list(rows)
     jobs = jobs or os.cpu_count() or 1
     results: list[RowResult] = []
-    if jobs == 1 or len(rows) < 2:
-        for row in rows:
-            results.append(run_row(row, outdir, stamp, options))
-            if progress:
-                progress(results[-1])
-    else:
-        _warm(rows)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_row, row, outdir, stamp, options) for row in rows]
-            for future in as_completed(futures):
-                results.append(future.result())
+    previous = signal.getsignal(signal.SIGTERM)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGTERM, _raise_stop)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        if jobs == 1 or len(rows) < 2:
+            for row in rows:
+                results.append(run_row(row, outdir, stamp, options, overwrite, templates))
                 if progress:
                     progress(results[-1])
+        else:
+            _warm(rows, templates)
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+            worker_died = False
+            began = time.time()
+            futures = {pool.submit(run_row, row, outdir, stamp, options, overwrite, templates): row
+                       for row in rows}
+            for future in as_completed(futures):
+                try:
+                    results.append(future.result())
+                except Exception as error:  # a worker that died (killed, out of memory)
+                    worker_died = True
+                    row = futures[future]
+                    results.append(RowResult(row.line, row.key, error=(
+                        f"internal error ({type(error).__name__}: the worker process ended)")))
+                if progress:
+                    progress(results[-1])
+            pool.shutdown()
+            pool = None
+            if worker_died:  # what a killed worker was writing
+                remove_temporary_files(outdir)
+                _remove_half_pairs([futures[f] for f in futures if f.exception() is not None],
+                                   outdir, templates, began)
+    except (KeyboardInterrupt, _Stop) as stop:
+        if pool is not None:
+            _kill(pool)
+            pool = None
+        remove_temporary_files(outdir)
+        name = "SIGTERM" if isinstance(stop, _Stop) else "Ctrl-C (SIGINT)"
+        raise BatchStopped(name, results, len(rows)) from None
+    finally:
+        if pool is not None:
+            _kill(pool)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return sorted(results, key=lambda r: r.line)
+
+
+def _remove_half_pairs(rows: list[Row], outdir: Path, templates: Path | None,
+                       began: float) -> None:
+    """A worker killed with SIGKILL between moving a row's .ics and its PDF into place leaves
+    one of the two: remove such a lone file when this batch wrote it (a complete pair, or a
+    file older than the batch, is left alone)."""
+    for row in rows:
+        with contextlib.suppress(Exception):
+            stem = plan_filename(_template(row.template, templates).id, row.options.start,
+                                 row.key, "")
+            pair = [outdir / f"{stem}.ics", outdir / f"{stem}.pdf"]
+            present = [p for p in pair if p.is_file()]
+            if len(present) == 1 and present[0].stat().st_mtime >= began - 1:
+                present[0].unlink()
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Drop the rows not started and end the workers: SIGTERM, then SIGKILL after 0.5 s."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + 0.5
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            with contextlib.suppress(Exception):
+                process.kill()
+            process.join(1)

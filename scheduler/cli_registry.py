@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
-from scheduler.cli import _converted, _UserError, cli, now_option, output_options, plan_options
+from scheduler.cli import _converted, _UserError, cli, force_option, now_option, output_options, plan_options
 from scheduler.export import table
 from scheduler.options import PlanOptions, parse_date, resolve_now
 from scheduler.outputs import OutputOptions
+from scheduler.text import printable
 
 if TYPE_CHECKING:
     from scheduler.patients import Outcome
@@ -119,7 +120,7 @@ def patient_list(db: str | None) -> None:
         rows.append((item.patient_key, item.label or "", item.template_id, item.start,
                      str(item.version or "-"), "ended" if item.ended else "active"))
     for row in rows:
-        click.echo("\t".join(row))
+        click.echo(printable("\t".join(row)))
 
 
 @patient.command("show")
@@ -138,7 +139,7 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     with _registry(db) as registry:
         now = patients.snapshot(registry, key)
     stored, plan = now.stored, now.plan
-    click.echo(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else ""))
+    click.echo(printable(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else "")))
     click.echo(f"Template {stored.template_id} from {stored.template_path}, "
                f"sha256 {stored.template_sha256[:12]}")
     if patients.template_changed(stored):
@@ -151,7 +152,7 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     undone = history.reverted(now.changes)
     for change in now.changes:
         mark = f" [reverted by {undone[change.number]}]" if change.number in undone else ""
-        click.echo(f"  {change.number}. {change.describe()} ({change.author}, {change.at}){mark}")
+        click.echo(printable(f"  {change.number}. {change.describe()} ({change.author}, {change.at}){mark}"))
     click.echo("Issued versions:" if now.versions else "Issued versions: none")
     for version in now.versions:
         by = f" by {version.author}" if version.author else ""
@@ -318,13 +319,14 @@ def revert(key: str, change: int, reason: str, author: str | None, now: str | No
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               metavar="OUTDIR", help="Folder to write into (created if missing).")
 @output_options
+@force_option
 @click.option("--feed-url", metavar="URL",
               help="The patient's feed address (as 'scheduler feed create' printed it): its QR "
                    "code goes on the PDF's first page.")
 @author_option
 @now_option
 @db_option
-def issue_command(key: str, outdir: Path, output: OutputOptions, feed_url: str | None,
+def issue_command(key: str, outdir: Path, output: OutputOptions, force: bool, feed_url: str | None,
                   author: str | None, now: str | None, db: str | None) -> None:
     """Write KEY's plan as its next version (.ics and PDF) and record it.
 
@@ -343,7 +345,7 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, feed_url: str |
     stamp = resolve_now(now)
     with _registry(db) as registry:
         issued = patients.issue(registry, key, outdir, stamp, output, _author(author),
-                                feed_url=feed_url)
+                                feed_url=feed_url, overwrite=force)
     revision = issued.revision
     for path in issued.restored:
         click.echo(f"Restored {path} (an earlier issue was interrupted before writing it)")

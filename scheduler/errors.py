@@ -6,6 +6,9 @@ message on stderr and exit status 2.
 
 from __future__ import annotations
 
+MAX_MESSAGE = 300
+"""Characters of one problem's message; longer ones (quoting a long value) are cut."""
+
 
 class SchedulerError(Exception):
     """A problem with the user's input that they can fix."""
@@ -27,6 +30,8 @@ class TemplateError(SchedulerError):
         self.problems = problems
         lines = []
         for line, field, message in problems:
+            if len(message) > MAX_MESSAGE:  # a message may quote the input: never all of it
+                message = message[: MAX_MESSAGE - 1] + "…"
             where = f"{source}:{line}" if line else source
             lines.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
         if len(lines) == 1:

@@ -7,6 +7,9 @@ from typing import Literal, NamedTuple
 
 EventKind = Literal["drug", "fraction", "daily", "visit"]
 
+Day = date
+"""``date`` under another name, for annotations in a class that has a field called ``date``."""
+
 
 class Style(NamedTuple):
     """How the events of one component look; one instance is shared by all of them."""
@@ -52,12 +55,15 @@ class Event(NamedTuple):
     fraction_gy: str | None = None
     cumulative_gy: str | None = None
     total_gy: str | None = None
-    moved_from: date | None = None
+    moved_from: Day | None = None
     reason: str | None = None
     note: str | None = None
     open_ended: bool = False
-    window_start: date | None = None
-    window_end: date | None = None
+    window_start: Day | None = None
+    window_end: Day | None = None
+    clock_note: str | None = None
+    """Set when the clock time does not exist or happens twice on that date (a daylight
+    saving change) and says which instant was taken: see :func:`scheduler.expand.wall_time`."""
 
     @property
     def all_day(self) -> bool:
@@ -72,7 +78,7 @@ class Event(NamedTuple):
         return not self.window_start <= self.date <= self.window_end
 
     @property
-    def sort_key(self) -> tuple[date, int, datetime | None, int, int, int]:
+    def sort_key(self) -> tuple[Day, int, datetime | None, int, int, int]:
         """Date, all-day first, then time, template order, cycle/fraction, day."""
         timed = 0 if self.start is None else 1
         return (

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from scheduler.adjust import Delay, Hold, Stop
@@ -108,6 +108,7 @@ def expand(request: PlanRequest) -> Plan:
                 f"{expansion.cycles.get(delay.regimen, 0)} cycles"
             )
     events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
+    notes.extend(f"Daylight saving: {note}." for note in expansion.clock_notes)
     if events:
         for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():
             notes.append(
@@ -123,6 +124,43 @@ def expand(request: PlanRequest) -> Plan:
         horizon_end=expansion.horizon_end,
         notes=tuple(notes),
     )
+
+
+def wall_time(day: date, clock: time, zone: tzinfo) -> tuple[datetime, str | None]:
+    """The instant a template's clock time means on ``day`` in the clinic's ``zone``, and a
+    note when a daylight saving change makes that a choice. The one rule, RFC 5545's
+    (3.3.5), used for every event, so the table, JSON, ``.ics`` and PDF agree:
+
+    - a time that does not exist (clocks go forward over it) is read with the UTC offset
+      from before the change, which lands as far past the change as the time was past its
+      start: 02:30 on the US spring-forward day is 03:30 EDT;
+    - a time that happens twice (clocks go back over it) is the first of the two: 01:30 on
+      the US fall-back day is 01:30 EDT (UTC-04:00), not 01:30 EST.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> wall_time(date(2026, 3, 8), time(2, 30), ZoneInfo("America/New_York"))[0].isoformat()
+    '2026-03-08T03:30:00-04:00'
+    """
+    naive = datetime.combine(day, clock)
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first, None
+    actual = first.astimezone(UTC).astimezone(zone)
+    if actual.replace(tzinfo=None) != naive:
+        return actual, (f"{clock:%H:%M} does not exist on {day.isoformat()} in {zone} (the clocks go "
+                        f"forward), so events at {clock:%H:%M} that day are at "
+                        f"{actual:%H:%M} {actual.tzname()}")
+    return first, (f"{clock:%H:%M} happens twice on {day.isoformat()} in {zone} (the clocks go "
+                   f"back), so events at {clock:%H:%M} that day are at the first, "
+                   f"{clock:%H:%M} {first.tzname()} (UTC{_offset(first)})")
+
+
+def _offset(moment: datetime) -> str:
+    delta = moment.utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _check_adjustments(template: Template, adjustments: tuple[Any, ...]) -> None:
@@ -207,6 +245,8 @@ class _Expansion:
     """Drug id -> the dates it is given on (no drug is given twice on one day)."""
     limit: date = date.max
     """No event may fall on or after this date (start + MAX_PLAN_YEARS)."""
+    clock_notes: list[str] = field(default_factory=list)
+    """What :func:`wall_time` said about clock times on daylight saving days, once each."""
 
     def __post_init__(self) -> None:
         self.limit = PLAN_LIMIT.after(self.start)
@@ -313,17 +353,17 @@ class _Expansion:
         style = self.styles.get(component)
         if style is None:
             style = self.styles[component] = _style(display, kind, self.positions[component])
-        clock, finish, minutes = self.clocks.get(component) or self._clock(component, display)
+        clock, _finish, minutes = self.clocks.get(component) or self._clock(component, display)
         start = end = None
+        clock_note = None
         if clock is not None:
-            start = datetime.combine(day, clock, tzinfo=self.request.timezone)
-            end = None
-            if finish is not None:
-                end = datetime.combine(day, finish, tzinfo=self.request.timezone)
-            if end is None or end.utcoffset() != start.utcoffset():
-                # Across midnight or a DST change: real elapsed minutes, in the clinic's zone.
-                end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(
-                    self.request.timezone)
+            start, clock_note = wall_time(day, clock, self.request.timezone)
+            if clock_note and clock_note not in self.clock_notes:
+                self.clock_notes.append(clock_note)
+            # Real elapsed minutes, in the clinic's zone: right across midnight and across a
+            # daylight saving change (a 1-hour dose from 01:30 on the spring-forward day ends
+            # at 03:30 EDT, not at a 02:30 that does not exist).
+            end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(self.request.timezone)
         key = f"{self.request.plan_key}\x00{identity}".encode()
         self.events.append(
             Event(
@@ -340,6 +380,7 @@ class _Expansion:
                 moved_from=when.moved_from,
                 reason=when.reason if when.moved_from else None,
                 note=note,
+                clock_note=clock_note,
                 **extra,
             )
         )
@@ -412,8 +453,8 @@ class _Expansion:
                     f"'{regimen.id}' has cycles more than {MAX_PLAN_YEARS} years after the start"
                 )
             given = len(self.events)
-            for drug, continuation in active:
-                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation, delay)
+            for drug, continuing in active:
+                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuing, delay)
             previous = (day1, max((e.date for e in self.events[given:]), default=day1))
             planned = day1 + timedelta(days=regimen.cycle_days)
 
@@ -481,7 +522,7 @@ class _Expansion:
                 low = nominal - timedelta(days=drug.window_days)
                 high = nominal + timedelta(days=drug.window_days)
                 window = {"window_start": low, "window_end": high}
-                if not low <= when.date <= high:
+                if when.date is not None and not low <= when.date <= high:
                     notes.append(f"Outside its window of ±{drug.window_days} days.")
             if continuation is not None:
                 notes.append(continuation)

@@ -7,30 +7,27 @@ The plan's adjustments are the delays, holds and stops that no later revert undi
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from scheduler.adjust import KINDS, Adjustment, from_record
 from scheduler.errors import InputError
+from scheduler.text import text_problem
 
 REASON_MAX = 500
 """The longest reason a change may give, in characters."""
 
 
 def check_text(value: str, what: str, maximum: int) -> str:
-    """``value`` stripped; InputError unless it is 1 to ``maximum`` printable characters."""
+    """``value`` stripped; InputError unless it is 1 to ``maximum`` characters of valid UTF-8
+    without control characters (the one check of :mod:`scheduler.text`)."""
     text = value.strip()
     if not text:
         raise InputError(f"{what}: give some text")
-    if len(text) > maximum:
-        raise InputError(f"{what}: at most {maximum} characters (this has {len(text)})")
-    for character in text:
-        if character in "\ufffd" or unicodedata.category(character) in ("Cc", "Cf", "Cs", "Co", "Cn",
-                                                                        "Zl", "Zp"):
-            raise InputError(f"{what}: contains a control or unprintable character "
-                             f"(U+{ord(character):04X})")
+    problem = text_problem(text, maximum)
+    if problem:
+        raise InputError(f"{what}: {problem}")
     return text
 
 

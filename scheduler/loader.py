@@ -17,13 +17,16 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from scheduler.errors import InputError, TemplateError
-from scheduler.files import read_file_bytes
+from scheduler.files import MAX_TEMPLATE_BYTES, read_file_bytes
 from scheduler.protocol import Template
+from scheduler.text import shown
 
-MAX_TEMPLATE_BYTES = 1_000_000
-
+MAX_YAML_DEPTH = 20
+"""Mappings and lists nested deeper than this are refused before any node is built (the
+shipped templates nest 5 deep)."""
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser (ten times faster) when PyYAML was built with it, as its wheels are."""
@@ -42,7 +45,8 @@ class _Loader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
                     None, None, f"duplicate key '{key}'", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -54,8 +58,8 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+_Loader.add_implicit_resolver(  # at most 18 digits: a longer number stays text, refused in words
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$"), list("-+0123456789")
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
@@ -67,9 +71,7 @@ _Loader.add_implicit_resolver(
 def read_yaml(path: Path, what: str = "file") -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Parse one YAML document; returns the data and a map field path -> line number."""
     source = str(path)
-    raw = read_file_bytes(path, what)
-    if len(raw) > MAX_TEMPLATE_BYTES:
-        raise TemplateError(source, [(None, "", f"larger than {MAX_TEMPLATE_BYTES} bytes")])
+    raw = read_file_bytes(path, what, MAX_TEMPLATE_BYTES)
     if b"\x00" in raw:
         raise TemplateError(source, [(None, "", "not a text file (it contains NUL bytes)")])
     try:
@@ -103,13 +105,24 @@ def parse_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], 
 
 def _refuse_aliases(text: str) -> None:
     """Raise at the first alias (``*name``): a template says things once, and alias chains can
-    expand into billions of nodes. A pass over libyaml's events, before any node is built."""
+    expand into billions of nodes; and at nesting deeper than :data:`MAX_YAML_DEPTH`, which
+    would exhaust Python's stack. A pass over libyaml's events, before any node is built."""
+    depth = 0
     for event in yaml.parse(text, Loader=_SAFE_LOADER):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed; use the 'defaults' block instead",
-                event.start_mark,
+                event.start_mark,  # type: ignore[arg-type]  # libyaml's Mark: the same fields
             )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    event.start_mark,  # type: ignore[arg-type]  # libyaml's Mark: the same fields
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _record_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
@@ -164,7 +177,7 @@ def _line_for(path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int |
     return None
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown field"
@@ -189,6 +202,8 @@ def parse_template(data: Any, lines: dict[tuple[Any, ...], int], source: str) ->
     """Validate parsed YAML as a :class:`Template`; every problem is reported with its place."""
     if not isinstance(data, dict):
         raise TemplateError(source, [(1, "", "a template is a YAML mapping (id:, name:, components: ...)")])
+    if "id" not in data and "components" not in data:  # not a template: quote none of its content
+        raise TemplateError(source, [(None, "", "not a template (it has neither 'id' nor 'components')")])
     try:
         template = Template.model_validate(data)
     except ValidationError as error:
@@ -254,6 +269,29 @@ def resolve_template(name: str) -> tuple[Template, Path]:
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", name) or not shipped.is_file():
         known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
         raise InputError(
-            f"unknown template '{name}': give a shipped id ({known}) or a path to a .yaml file"
+            f"unknown template {shown(name)}: give a shipped id ({known}) or a path to a .yaml file"
         )
     return load_template_file(shipped), shipped
+
+
+def resolve_listed_template(name: str, folder: Path | None) -> tuple[Template, Path]:
+    """A template a cohort file names: a shipped id, or (with ``folder``, batch's
+    ``--templates``) a ``.yaml`` file in that folder, by name or relative path, that does not
+    lead out of it (no ``..``, no symbolic link elsewhere). A CSV cell never names an
+    arbitrary file: the cohort file may come from someone else."""
+    shipped = templates_dir() / f"{name}.yaml"
+    if re.fullmatch(r"[a-z][a-z0-9_-]*", name) and shipped.is_file():
+        return load_template_file(shipped), shipped
+    known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
+    if folder is None:
+        raise InputError(f"template {shown(name)} is not a shipped id ({known}); to use your own "
+                         "templates, put them in a folder and pass --templates FOLDER")
+    candidate = Path(name if Path(name).suffix in (".yaml", ".yml") else f"{name}.yaml")
+    root = folder.resolve()
+    resolved = (root / candidate).resolve()
+    if candidate.is_absolute() or not resolved.is_relative_to(root):
+        raise InputError(f"template {shown(name)} is outside the --templates folder {folder}")
+    if not resolved.is_file():
+        raise InputError(f"template {shown(name)}: no shipped id ({known}) and no such file in "
+                         f"the --templates folder {folder}")
+    return load_template_file(resolved), resolved

@@ -16,12 +16,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pendulum
+from pendulum.tz.local_timezone import get_local_timezone
 
 from scheduler.errors import InputError
 from scheduler.loader import resolve_template
 from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
-from scheduler.protocol import Template
+from scheduler.protocol import MAX_DETAIL, MAX_LABEL, Template
 from scheduler.site import MAX_RANGE_DAYS, load_site
+from scheduler.text import shown, text_problem
 from scheduler.units import Span, parse_span
 from scheduler.workdays import make_calendar
 
@@ -31,15 +33,26 @@ LATEST_START = date(2099, 12, 31)
 
 DateRange = tuple[date, date, str | None]
 
+MAX_PLAN_KEY = 200
+
+
+def parse_text(text: str, option: str, max_length: int = MAX_LABEL) -> str:
+    """A free-text option (``--patient``, ``--label``, ``--author``, a reason): at most
+    ``max_length`` characters, valid UTF-8, no control characters (:mod:`scheduler.text`)."""
+    problem = text_problem(text, max_length)
+    if problem:
+        raise InputError(f"{option}: {problem}")
+    return text
+
 
 def parse_date(text: str, option: str = "--start") -> date:
     """A strict YYYY-MM-DD date within 1990-2099."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise InputError(f"{option}: '{text}' is not a date in the form YYYY-MM-DD")
+        raise InputError(f"{option}: {shown(text)} is not a date in the form YYYY-MM-DD")
     try:
         value = date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"{option}: '{text}' is not a real date") from None
+        raise InputError(f"{option}: {shown(text)} is not a real date") from None
     if not EARLIEST_START <= value <= LATEST_START:
         raise InputError(f"{option}: {value.isoformat()} is outside 1990-01-01 to 2099-12-31")
     return value
@@ -52,19 +65,24 @@ def parse_date_range(text: str, option: str) -> DateRange:
     first = parse_date(first_text, option)
     last = parse_date(last_text, option) if dots else first
     if last < first:
-        raise InputError(f"{option}: '{spec}' ends before it starts")
+        raise InputError(f"{option}: {shown(spec)} ends before it starts")
     if (last - first).days >= MAX_RANGE_DAYS:
-        raise InputError(f"{option}: '{spec}' spans more than {MAX_RANGE_DAYS} days")
+        raise InputError(f"{option}: {shown(spec)} spans more than {MAX_RANGE_DAYS} days")
+    problem = text_problem(reason.strip(), MAX_DETAIL)
+    if problem:
+        raise InputError(f"{option}: the reason {problem}")
     return first, last, reason.strip() or None
 
 
 def parse_assignment(text: str) -> tuple[str, int]:
     """``chemo_cycles=6`` -> ("chemo_cycles", 6)."""
     name, equals, value = text.partition("=")
-    if not equals or not re.fullmatch(r"[a-z][a-z0-9_]*", name.strip()):
-        raise InputError(f"--set: '{text}' is not NAME=VALUE, like chemo_cycles=6")
-    if not re.fullmatch(r"-?\d+", value.strip()):
-        raise InputError(f"--set {name.strip()}: '{value}' is not a whole number")
+    if not equals or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name.strip()):
+        raise InputError(f"--set: {shown(text)} is not NAME=VALUE, like chemo_cycles=6")
+    if not re.fullmatch(r"-?[0-9]+", value.strip()):
+        raise InputError(f"--set {name.strip()}: {shown(value)} is not a whole number")
+    if len(value.strip().lstrip("-")) > 9:
+        raise InputError(f"--set {name.strip()}: the number has more than 9 digits")
     return name.strip(), int(value)
 
 
@@ -75,12 +93,21 @@ def parse_horizon(text: str) -> Span:
     except ValueError as error:
         raise InputError(f"--horizon: {error}") from None
     if span.months + span.days / 30.44 > MAX_HORIZON_MONTHS:
-        raise InputError(f"--horizon: '{text}' is longer than {MAX_HORIZON_MONTHS // 12} years")
+        raise InputError(f"--horizon: {shown(text)} is longer than {MAX_HORIZON_MONTHS // 12} years")
     return span
+
+
+NOT_CLINIC_ZONES = frozenset({"localtime", "Factory", "posixrules", "posix", "right"})
+"""Names in the zone database that are not places: this machine's setting ('localtime'), a
+placeholder with the abbreviation '-00' ('Factory'), a rules template ('posixrules'), and
+the copies under 'posix/' and 'right/' (the latter counts leap seconds)."""
 
 
 def parse_timezone(name: str) -> ZoneInfo:
     """An IANA zone such as ``Asia/Shanghai`` or ``America/Los_Angeles``."""
+    if name.split("/", 1)[0] in NOT_CLINIC_ZONES:
+        raise InputError(f"--tz: {shown(name)} is not a clinic time zone; use an IANA name like "
+                         "Asia/Shanghai, Europe/Amsterdam or America/New_York")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -94,7 +121,7 @@ def resolve_now(text: str | None) -> datetime:
     """The generation time: ``--now``, else ``SOURCE_DATE_EPOCH``, else the clock (UTC)."""
     if text:
         refused = InputError(
-            f"--now: '{text}' is not an ISO 8601 time with an offset, like 2026-01-01T08:00:00Z"
+            f"--now: {shown(text)} is not an ISO 8601 time with an offset, like 2026-01-01T08:00:00Z"
         )
         if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", text.strip()):
             raise refused
@@ -107,9 +134,9 @@ def resolve_now(text: str | None) -> datetime:
         return _in_range(parsed.timestamp(), "--now", text)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
-        if not epoch.isdigit():
-            raise InputError(f"SOURCE_DATE_EPOCH: '{epoch}' is not a whole number of seconds")
-        return _in_range(int(epoch), "SOURCE_DATE_EPOCH", epoch)
+        if not re.fullmatch(r"[0-9]+", epoch):  # ASCII digits only: int() takes '١٧' too
+            raise InputError(f"SOURCE_DATE_EPOCH: {shown(epoch)} is not a whole number of seconds")
+        return _in_range(int(epoch) if len(epoch) <= 30 else -1, "SOURCE_DATE_EPOCH", epoch)
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -120,15 +147,16 @@ def _in_range(seconds: float, name: str, text: str) -> datetime:
     except (OverflowError, ValueError, OSError):
         moment = None
     if moment is None or not 1970 <= moment.year <= 2999:
-        raise InputError(f"{name}: '{text}' is not a time between 1970 and 2999")
+        raise InputError(f"{name}: {shown(text)} is not a time between 1970 and 2999")
     return moment
 
 
 def _local_zone_name() -> str:
     try:
-        return pendulum.local_timezone().name
+        name = str(get_local_timezone().name)
     except Exception:  # pragma: no cover - depends on the machine
         return "UTC"
+    return "UTC" if name.split("/", 1)[0] in NOT_CLINIC_ZONES else name
 
 
 @dataclass(frozen=True)

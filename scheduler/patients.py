@@ -27,7 +27,7 @@ from scheduler.loader import load_template_text, resolve_template
 from scheduler.options import PlanOptions, request_for
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan, PlanRequest
-from scheduler.protocol import Regimen, Template
+from scheduler.protocol import MAX_LABEL, Regimen, Template
 from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point, token_hash
 from scheduler.reissue import Entry, Revision, revise
 from scheduler.units import parse_span
@@ -47,7 +47,7 @@ def _settings(request: PlanRequest) -> dict[str, Any]:
     }
 
 
-LABEL_MAX = 100
+LABEL_MAX = MAX_LABEL
 AUTHOR_MAX = 64
 
 
@@ -287,6 +287,7 @@ def issue(
     author: str = "scheduler",
     expected_revision: int | None = None,
     feed_url: str | None = None,
+    overwrite: bool = False,
 ) -> Issued:
     """Write the current plan as version N+1 (.ics and PDF) and record it with its files.
 
@@ -323,7 +324,7 @@ def issue(
                 replaces = (previous.version, issued.date())
             rendered = render(plan, now, stored.label, output, revision, number, replaces, feed_url)
             named = {f"{stem}_v{number}{suffix}": data for suffix, data in rendered.items()}
-            staged = stage_files(outdir, named)
+            staged = stage_files(outdir, named, overwrite)
             pause_point("staged")
             folder = outdir.resolve()
             registry.add_version(stored.id, StoredVersion(
@@ -368,5 +369,5 @@ def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersio
 def _remove_strays(outdir: Path, stem: str) -> None:
     """Remove temporary files an interrupted ``issue`` of this plan left in ``outdir``."""
     if outdir.is_dir():
-        for stray in outdir.glob(f".{stem}_v*.tmp"):
+        for stray in outdir.glob(f".{stem}_v*.scheduler-tmp"):
             stray.unlink(missing_ok=True)

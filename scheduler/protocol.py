@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,20 +26,51 @@ from pydantic import (
     model_validator,
 )
 
+from scheduler.text import shown, text_problem
 from scheduler.units import Span, parse_clock, parse_duration, parse_span
 
 # --- field types -----------------------------------------------------------------------
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 
+
+def _text(max_length: int, multiline: bool = False) -> AfterValidator:
+    """A text field of at most ``max_length`` characters, without control characters
+    (:mod:`scheduler.text`); a line break only where ``multiline``."""
+
+    def check(value: str) -> str:
+        problem = text_problem(value, max_length, multiline)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+# Maximum lengths of the template's text (README, "Limits"): the printed calendar is laid out
+# for them, and a test renders a template with every field at its maximum.
+MAX_NAME = 200
+"""A template's name and source."""
+MAX_REFERENCE = 300
+MAX_DESCRIPTION = 2000
+MAX_LABEL = 80
+"""A component's name, category, discreet title; an open-ended course's 'until'."""
+MAX_DETAIL = 200
+"""A dose text, a location."""
+
+Name = Annotated[str, _text(MAX_NAME)]
+Label = Annotated[str, _text(MAX_LABEL)]
+Detail = Annotated[str, _text(MAX_DETAIL)]
+Paragraph = Annotated[str, _text(MAX_DESCRIPTION, multiline=True)]
+
 def _count(minimum: int) -> PlainValidator:
     """A whole number >= ``minimum`` (and <= 10000), or a ``$parameter`` reference."""
 
     def check(value: Any) -> int | str:
-        if isinstance(value, str) and re.fullmatch(r"\$[a-z][a-z0-9_]*", value):
+        if isinstance(value, str) and re.fullmatch(r"\$[a-z][a-z0-9_]{0,39}", value):
             return value
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"must be a whole number or a parameter like $name (got {value!r})")
+            raise ValueError(f"must be a whole number or a parameter like $name (got {shown(value)})")
         if not minimum <= value <= 10_000:
             raise ValueError(f"must be between {minimum} and 10000 (got {value})")
         return value
@@ -72,8 +104,11 @@ def _duration(value: Any) -> int:
         raise ValueError(f"write a unit: '{value}m' or '{value}h'")
     minutes = parse_duration(value)
     if minutes > 24 * 60:
-        raise ValueError(f"duration '{value}' is longer than a day")
+        raise ValueError(f"duration {shown(value)} is longer than a day")
     return minutes
+
+
+MAX_REMINDER_DAYS = 28
 
 
 def _reminder(value: Any) -> int | None:
@@ -81,10 +116,11 @@ def _reminder(value: Any) -> int | None:
         return None
     if not isinstance(value, str):
         raise ValueError("must be like '1d', '2h', '30m' or 'none'")
-    match = re.fullmatch(r"(\d+)\s*d", value.strip())
-    if match:
-        return int(match.group(1)) * 24 * 60
-    return parse_duration(value)
+    match = re.fullmatch(r"([0-9]{1,5})\s*d", value.strip())
+    minutes = int(match.group(1)) * 24 * 60 if match else parse_duration(value)
+    if minutes > MAX_REMINDER_DAYS * 24 * 60:
+        raise ValueError(f"reminder {shown(value)} is more than {MAX_REMINDER_DAYS} days before the event")
+    return minutes
 
 
 def _span(value: Any) -> Span:
@@ -95,16 +131,25 @@ def _span(value: Any) -> Span:
     return parse_span(value)
 
 
+MAX_GRAY = 1000
+
+
 def _gray(value: Any) -> Decimal:
     """Doses in Gy as exact decimals: 1.8 stays 1.8 (23 x 1.8 = 41.4 exactly)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("must be a number of Gy, like 2.0")
     try:
+        if len(str(value)) > 20:
+            raise ArithmeticError
         number = Decimal(str(value))
     except ArithmeticError:
-        raise ValueError(f"'{value}' is not a number of Gy") from None
+        raise ValueError(f"{shown(value)} is not a number of Gy") from None
     if not number.is_finite() or number <= 0:
         raise ValueError("must be a positive number of Gy")
+    if number > MAX_GRAY:
+        raise ValueError(f"must be at most {MAX_GRAY} Gy")
+    if number != number.quantize(Decimal("0.001")):
+        raise ValueError("must be given to at most 3 decimal places")
     return number
 
 
@@ -112,7 +157,7 @@ def _colour(value: Any) -> str:
     from reportlab.lib.colors import getAllNamedColors
 
     if not isinstance(value, str) or value.lower() not in getAllNamedColors():
-        raise ValueError(f"'{value}' is not a CSS colour name (e.g. 'steelblue', 'darkorange')")
+        raise ValueError(f"{shown(value)} is not a CSS colour name (e.g. 'steelblue', 'darkorange')")
     return value.lower()
 
 
@@ -129,9 +174,9 @@ def _days(value: Any) -> tuple[int, ...]:
         if not isinstance(item, str):
             raise ValueError("days are numbers like 1, 8 or ranges like '1-5'")
         for part in item.split(","):
-            match = re.fullmatch(r"\s*d?(\d+)\s*(?:-\s*d?(\d+)\s*)?", part)
+            match = re.fullmatch(r"\s*d?([0-9]{1,9})\s*(?:-\s*d?([0-9]{1,9})\s*)?", part)
             if not match:
-                raise ValueError(f"'{part.strip()}' is not a day like 8 or a range like '1-5'")
+                raise ValueError(f"{shown(part.strip())} is not a day like 8 or a range like '1-5'")
             first, last = int(match.group(1)), int(match.group(2) or match.group(1))
             if last < first:
                 raise ValueError(f"range '{part.strip()}' ends before it starts")
@@ -169,7 +214,7 @@ class Parameter(Strict):
     default: int = Field(strict=True)
     minimum: int = Field(1, strict=True)
     maximum: int = Field(1000, strict=True)
-    description: str = Field(min_length=1)
+    description: Paragraph = Field(min_length=1)
 
     @model_validator(mode="after")
     def _default_in_range(self) -> Parameter:
@@ -209,8 +254,8 @@ class OpenEnded(Strict):
     """Cycles given for at least ``minimum``, then on until an event (e.g. progression)."""
 
     minimum: SpanField
-    until: str = Field(min_length=1)
-    translations: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], str] = {}
+    until: Label = Field(min_length=1)
+    translations: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], Label] = {}
     """``until`` in other languages, for the printed calendar."""
 
 
@@ -224,8 +269,8 @@ CycleCount = Annotated[
 class Translation(Strict):
     """A component's name (and optionally dose text) in another language."""
 
-    name: str = Field(min_length=1, max_length=80)
-    dose: str | None = None
+    name: Label = Field(min_length=1)
+    dose: Detail | None = None
 
 
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
@@ -236,11 +281,11 @@ class Defaults(Strict):
 
     time: ClockTime = None
     duration: Minutes | None = None
-    location: str | None = None
-    category: str | None = None
+    location: Detail | None = None
+    category: Label | None = None
     colour: Colour | None = None
     reminder: Reminder = None
-    discreet_title: str | None = None
+    discreet_title: Label | None = None
 
 
 DISPLAY_DEFAULT_FIELDS = tuple(Defaults.model_fields)
@@ -249,9 +294,9 @@ DISPLAY_DEFAULT_FIELDS = tuple(Defaults.model_fields)
 class Display(Defaults):
     """How a component's events look: title, dose text, time, place, colour, reminder."""
 
-    name: str = Field(min_length=1, max_length=80)
-    code: str = Field(min_length=1, max_length=6, pattern=r"^\S+$")
-    dose: str = ""
+    name: Label = Field(min_length=1)
+    code: Annotated[str, _text(6)] = Field(min_length=1, pattern=r"^\S+$")
+    dose: Detail = ""
     translations: dict[Language, Translation] = {}
 
     @model_validator(mode="after")
@@ -283,7 +328,7 @@ class Regimen(Strict):
 
     kind: Literal["cycles"]
     id: Id
-    name: str = Field(min_length=1)
+    name: Label = Field(min_length=1)
     cycle_days: Annotated[int, Field(strict=True, ge=1, le=365)]
     start: Anchor = Anchor(day=1)
     cycles: CycleCount | None = None
@@ -353,12 +398,12 @@ class Template(Strict):
     """A whole protocol template."""
 
     id: Id
-    name: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    reference: str | None = None
-    description: str | None = None
+    name: Name = Field(min_length=1)
+    source: Name = Field(min_length=1)
+    reference: Annotated[str, _text(MAX_REFERENCE)] | None = None
+    description: Paragraph | None = None
     calendar: CalendarDefaults = CalendarDefaults()
-    parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Parameter] = {}
+    parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()
     components: list[Component] = Field(min_length=1)
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scheduler.errors import TemplateError
 from scheduler.loader import located_problems, read_yaml
+from scheduler.protocol import Detail, Name
 
 MAX_RANGE_DAYS = 366
 
@@ -35,7 +36,8 @@ class DateEntry(BaseModel):
     date_: date | None = Field(None, alias="date")
     from_: date | None = Field(None, alias="from")
     to: date | None = None
-    reason: str | None = None
+    reason: Detail | None = None
+    """At most :data:`~scheduler.protocol.MAX_DETAIL` characters, like ``--closed``'s."""
 
     @model_validator(mode="before")
     @classmethod
@@ -68,12 +70,12 @@ class Site(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str | None = None
+    name: Name | None = None
     holidays: str | None = None
     timezone: str | None = None
     closed: list[DateEntry] = []
     workdays: list[DateEntry] = []
-    location: str | None = None
+    location: Detail | None = None
 
     def closures(self) -> dict[date, str]:
         """Closed date -> reason."""

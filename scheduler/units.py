@@ -14,18 +14,23 @@ from datetime import date, time
 
 import pendulum
 
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_DURATION = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$")
+from scheduler.text import shown
+
+# Numbers have at most 5 digits: longer ones are refused in words, never converted.
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+_DURATION = re.compile(r"^(?:([0-9]{1,5})\s*h)?\s*(?:([0-9]{1,5})\s*m(?:in)?)?$")
 _SPAN = re.compile(
-    r"^(\d+)\s*(d|days?|w|wk|weeks?|m|mo|months?|y|yr|years?)$", re.IGNORECASE
+    r"^([0-9]{1,5})\s*(d|days?|w|wk|weeks?|m|mo|months?|y|yr|years?)$", re.IGNORECASE
 )
+MAX_SPAN_MONTHS = 1200
+"""A span is at most 100 years (a plan itself may reach at most 10 years past its start)."""
 
 
 def parse_clock(text: str) -> time:
     """``"08:30"`` -> ``time(8, 30)``; raises ValueError otherwise."""
     match = _CLOCK.match(text.strip())
     if not match:
-        raise ValueError(f"'{text}' is not a 24-hour clock time like '08:30'")
+        raise ValueError(f"{shown(text)} is not a 24-hour clock time like '08:30'")
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -33,10 +38,10 @@ def parse_duration(text: str) -> int:
     """``"1h30m"`` -> 90 (minutes); raises ValueError for anything else or zero."""
     match = _DURATION.match(text.strip().lower())
     if not text.strip() or not match or not any(match.groups()):
-        raise ValueError(f"'{text}' is not a duration like '45m', '4h' or '1h30m'")
+        raise ValueError(f"{shown(text)} is not a duration like '45m', '4h' or '1h30m'")
     minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
     if minutes <= 0:
-        raise ValueError(f"duration '{text}' must be longer than zero")
+        raise ValueError(f"duration {shown(text)} must be longer than zero")
     return minutes
 
 
@@ -61,10 +66,14 @@ def parse_span(text: str) -> Span:
     """``"6 months"`` -> Span(months=6); raises ValueError for anything else or zero."""
     match = _SPAN.match(str(text).strip())
     if not match:
-        raise ValueError(f"'{text}' is not a span like '6 months', '12m', '26w' or '90d'")
+        raise ValueError(f"{shown(text)} is not a span like '6 months', '12m', '26w' or '90d'")
     number, unit = int(match.group(1)), match.group(2).lower()
     if number <= 0:
-        raise ValueError(f"span '{text}' must be longer than zero")
+        raise ValueError(f"span {shown(text)} must be longer than zero")
+    months = number * (12 if unit.startswith("y") else 1 if unit.startswith("m") else 0)
+    days = number * (7 if unit.startswith("w") else 1 if unit.startswith("d") else 0)
+    if months + days / 30.44 > MAX_SPAN_MONTHS:
+        raise ValueError(f"span {shown(text)} is longer than {MAX_SPAN_MONTHS // 12} years")
     if unit.startswith("d"):
         return Span(days=number, text=f"{number} day{'s' * (number != 1)}")
     if unit.startswith("w"):

@@ -97,11 +97,12 @@ class WorkCalendar:
     def coverage_gaps(self, first: date, last: date) -> dict[int, str]:
         """Years from ``first`` to ``last`` whose public holidays the ``holidays`` package
         knows only in part, with its words."""
-        gaps = {}
+        gaps: dict[int, str] = {}
         for year in range(first.year, last.year + 1):
             self._fill(year)
-            if self._gaps.get(year):
-                gaps[year] = self._gaps[year]
+            gap = self._gaps.get(year)
+            if gap:
+                gaps[year] = gap
         return gaps
 
     def holiday_name(self, day: date) -> str | None:
@@ -122,7 +123,8 @@ class WorkCalendar:
         American English, for China's "Day off (substituted from ...)"); they are given as
         ISO dates instead, like every other date the tool prints."""
         date_format = getattr(self.public, "substituted_date_format", None)
-        return bool(date_format) and self.public.tr(date_format) == "%m/%d/%Y"
+        return self.public is not None and isinstance(date_format, str) and bool(date_format) \
+            and self.public.tr(date_format) == "%m/%d/%Y"
 
     def closed_because(self, day: date) -> str | None:
         """Why ``day`` is not a working day ("Saturday", a holiday, a closure), or None."""
@@ -200,11 +202,15 @@ def _calendar(
     )
 
 
+Day = date
+"""``date`` under another name, for annotations in a class that has a field called ``date``."""
+
+
 class Placement(NamedTuple):
     """Where a date ended up under a non-working-day rule, and why it moved."""
 
-    date: date | None
-    moved_from: date | None = None
+    date: Day | None
+    moved_from: Day | None = None
     reason: str | None = None
 
 

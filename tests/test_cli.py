@@ -135,7 +135,8 @@ def test_generate_writes_a_reproducible_ics(runner, tmp_path):
     assert f"Wrote {path} (59 events, 2026-01-05 to 2026-12-15)" in first.output
     assert f"Wrote {pdf} (59 events, 2026-01-05 to 2026-12-15)" in first.output
     data, printed = path.read_bytes(), pdf.read_bytes()
-    assert runner.invoke(cli, args).exit_code == 0
+    assert runner.invoke(cli, args).exit_code == 2  # never replaces a file without --force
+    assert runner.invoke(cli, [*args, "--force"]).exit_code == 0
     assert path.read_bytes() == data
     assert pdf.read_bytes() == printed
     assert printed.startswith(b"%PDF-")

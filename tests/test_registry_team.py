@@ -299,11 +299,11 @@ def test_a_first_patient_add_on_a_full_disk_leaves_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("reason", "message"),
     [
-        ("x" * 501, "reason: at most 500 characters (this has 501)"),
+        ("x" * 501, "reason: is 501 characters long; the limit is 500"),
         ("  ", "reason: give some text"),
-        ("bad\x1b[31mred", "reason: contains a control or unprintable character (U+001B)"),
-        ("line\u2028break", "reason: contains a control or unprintable character (U+2028)"),
-        ("half \udcff byte", "reason: contains a control or unprintable character (U+DCFF)"),
+        ("bad\x1b[31mred", "reason: contains the control character U+001B at character 4; remove it"),
+        ("line\u2028break", "reason: contains the control character U+2028 at character 5; remove it"),
+        ("half \udcff byte", "reason: is not valid UTF-8 (a bad byte at character 6)"),
     ],
 )
 def test_a_reason_is_checked_when_it_is_recorded(db, reason, message):

@@ -148,7 +148,7 @@ def test_plan_key_makes_uids_unguessable_and_stays_stable(tmp_path):
         out = tmp_path / "-".join(extra or ("plain",))
         result = runner.invoke(cli, ["generate", "stupp", "--start", "2026-03-02", "--holidays",
                                      "none", "--tz", "UTC", "--patient", "CHN-042",
-                                     "--discreet", "-o", str(out), *extra])
+                                     "--discreet", "--force", "-o", str(out), *extra])
         assert result.exit_code == 0, result.output
         if not extra:
             assert "Note: without --plan-key" in result.output

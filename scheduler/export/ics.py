@@ -14,6 +14,7 @@ import functools
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Component, Parameters, Timezone, vDatetime, vDuration
@@ -57,14 +58,15 @@ def _vtimezone(zone_name: str, first_year: int, last_year: int) -> Timezone:
     return zone
 
 
-def _as_list(value: object) -> list:
+def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
 def _written_as_utc(zone: tzinfo) -> bool:
     """True for zones icalendar writes as UTC ('Z'): UTC, GMT, UCT, Zulu... (no VTIMEZONE)."""
     sample = datetime(2026, 1, 1, 12, tzinfo=zone)
-    return vDatetime(sample).to_ical().endswith(b"Z")
+    written: bytes = vDatetime(sample).to_ical()  # type: ignore[no-untyped-call]
+    return written.endswith(b"Z")
 
 
 def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
@@ -96,6 +98,8 @@ def describe(event: Event, plan: Plan) -> str:
         lines.append(f"Moved from {event.moved_from.isoformat()} ({event.reason}).")
     if event.note:
         lines.append(event.note)
+    if event.clock_note:
+        lines.append(event.clock_note)
     lines.append(f"Protocol: {plan.template.source}.")
     return "\n".join(lines)
 
@@ -282,7 +286,8 @@ def _serialize(calendar: Calendar) -> bytes:
         key = (name, id(value))
         data = written.get(key)
         if data is None:
-            line = Contentline.from_parts(name, getattr(value, "params", _NO_PARAMETERS), value)
+            params = cast(Parameters, getattr(value, "params", _NO_PARAMETERS))
+            line = Contentline.from_parts(name, params, value)
             data = line.encode()
             if len(data) >= FOLD_AT:
                 data = line.to_ical()

@@ -17,7 +17,7 @@ JSON_FIELDS = (
     "code", "title", "dose", "regimen", "cycle", "day", "fraction", "fractions_total",
     "fraction_gy", "cumulative_gy", "plan_day", "uid", "moved_from", "reason", "note",
     "open_ended", "window_start", "window_end", "location", "category",
-    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy",
+    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy", "clock_note",
 )
 
 
@@ -60,6 +60,7 @@ def event_record(event: Event) -> dict[str, Any]:
         "discreet_title": event.style.discreet_title,
         "cycle_days": event.cycle_days,
         "total_gy": event.total_gy,
+        "clock_note": event.clock_note,
     }
 
 
@@ -107,6 +108,7 @@ def event_from_record(record: dict[str, Any]) -> Event:
         open_ended=record["open_ended"],
         window_start=day(record["window_start"]),
         window_end=day(record["window_end"]),
+        clock_note=record.get("clock_note"),
     )
 
 
@@ -116,19 +118,39 @@ def to_json(plan: Plan) -> str:
     return "[\n" + ",\n".join(f"  {row}" for row in rows) + "\n]\n"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+"""A text cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
+(the full-width forms too, in some locales)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a text value that would start a formula gets a
+    leading apostrophe, as OWASP's CSV-injection advice and spreadsheet-safe writers do
+    ("=HYPERLINK(...)" becomes "'=HYPERLINK(...)"). Numbers, dates and times are left alone:
+    they never start with one of :data:`FORMULA_STARTS` (an ISO date or time starts with a
+    digit; negative numbers are not text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(plan: Plan) -> str:
-    """The same records as CSV with a header row."""
+    """The same records as CSV with a header row; text cells are spreadsheet-safe
+    (:func:`spreadsheet_safe`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=JSON_FIELDS, lineterminator="\n")
     writer.writeheader()
     for event in plan.events:
-        writer.writerow({k: ("" if v is None else v) for k, v in event_record(event).items()})
+        writer.writerow({k: ("" if v is None else spreadsheet_safe(v))
+                         for k, v in event_record(event).items()})
     return buffer.getvalue()
 
 
 def _when(event: Event) -> str:
     if event.start is None or event.end is None:
         return "all day"
+    if event.start.utcoffset() != event.end.utcoffset():  # across a daylight saving change
+        return f"{event.start:%H:%M %Z}-{event.end:%H:%M %Z}"
     return f"{event.start:%H:%M}-{event.end:%H:%M}"
 
 
@@ -142,6 +164,8 @@ def _short_note(event: Event) -> str:
         parts.append("course extended past closures")
     elif event.kind == "visit" and event.note:
         parts.append(event.note)
+    if event.clock_note:
+        parts.append(event.clock_note)
     return "; ".join(parts)
 
 

@@ -157,6 +157,15 @@ def _version(row: sa.Row[Any]) -> StoredVersion:
                          row.author)
 
 
+# Built once: the feed asks this on every fetch, and building the statement took longer than
+# running it (benchmarks/serve.py; SQLAlchemy caches the compiled form, not the construction).
+_FEED_STATE = sa.select(
+    _T.c.id, _T.c.plan_id, _T.c.revoked_at, _T.c.last_fetched_at,
+    sa.select(sa.func.count()).where(_H.c.plan_id == _T.c.plan_id).scalar_subquery(),
+    sa.exists().where(_H.c.plan_id == _T.c.plan_id, _H.c.kind == "end"),
+).where(_T.c.token_hash == sa.bindparam("hashed"))
+
+
 class Registry:
     """The registry at one location. Reads run in short transactions of their own; changes
     run inside :meth:`transaction`."""
@@ -192,11 +201,11 @@ class Registry:
             finally:
                 self._write = None
 
-    def _rows(self, statement: sa.Executable) -> list[Any]:
+    def _rows(self, statement: sa.Executable, parameters: dict[str, Any] | None = None) -> list[Any]:
         if self._write is not None:
-            return list(self._write.execute(statement).all())
+            return list(self._write.execute(statement, parameters).all())
         with self.engine.connect() as connection:
-            return list(connection.execute(statement).all())
+            return list(connection.execute(statement, parameters).all())
 
     def _execute(self, statement: sa.Executable, rows: list[dict[str, Any]] | None = None
                  ) -> sa.CursorResult[Any]:
@@ -359,10 +368,7 @@ class Registry:
     def feed_state(self, hashed: str) -> FeedState | None:
         """What a feed request needs before its (cached) document, in one query: the token,
         its plan, the plan's number of changes and whether it has ended."""
-        changes = sa.select(sa.func.count()).where(_H.c.plan_id == _T.c.plan_id).scalar_subquery()
-        ended = sa.exists().where(_H.c.plan_id == _T.c.plan_id, _H.c.kind == "end")
-        rows = self._rows(sa.select(_T.c.id, _T.c.plan_id, _T.c.revoked_at, _T.c.last_fetched_at,
-                                    changes, ended).where(_T.c.token_hash == hashed))
+        rows = self._rows(_FEED_STATE, {"hashed": hashed})
         return FeedState(*rows[0]) if rows else None
 
     def plan_by_id(self, plan_id: int) -> StoredPlan:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from scheduler.event import Event
 from scheduler.export.pdf.context import _Context, _moved_pair, _note_pairs
@@ -50,6 +50,15 @@ def _day_runs(events: Sequence[Event], words: _Words) -> list[Pair]:
     return texts
 
 
+MAX_LISTED = 40
+"""Dates or day runs written out on one line of the summary; past it the line ends with an
+ellipsis (the count beside it, and the list pages, give them all), so no line outgrows a page."""
+
+
+def _at_most(items: list[Any], ellipsis: Any) -> list[Any]:
+    return items if len(items) <= MAX_LISTED else [*items[:MAX_LISTED], ellipsis]
+
+
 class _Phase(NamedTuple):
     """One entry of the treatment summary: its codes/shapes, name and lines of dates."""
 
@@ -74,7 +83,7 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         in_cycle = [e for e in events if e.cycle == cycle]
         if all(e.component in open_ids for e in in_cycle):
             continue
-        runs = _join(_day_runs(in_cycle, words), SEMICOLON)
+        runs = _join(_at_most(_day_runs(in_cycle, words), ("…", "…")), SEMICOLON)
         lines.append(words.pick(_cat(words.fmt("cycle", c=cycle), COLON, runs), "\n"))
     phases = []
     if lines:
@@ -96,11 +105,13 @@ def _regimen_phases(regimen: Regimen, ctx: _Context) -> list[_Phase]:
         more = [e.date.isoformat() for e in doses if e.open_ended]
         drug_lines = []
         if planned:
-            drug_lines.append(words.say("planned_doses", n=len(planned), dates=", ".join(planned)))
+            drug_lines.append(words.say("planned_doses", n=len(planned),
+                                        dates=", ".join(_at_most(planned, "…"))))
         stop = _stop_of(ctx.plan, drug.id, regimen.id)
         if more and stop is None:
             drug_lines.append(words.say(
-                "cont_doses", end=ctx.plan.horizon_end.isoformat(), n=len(more), dates=", ".join(more)
+                "cont_doses", end=ctx.plan.horizon_end.isoformat(), n=len(more),
+                dates=", ".join(_at_most(more, "…"))
             ))
         elif more:
             drug_lines.append(words.say("cont_doses_given", n=len(more), dates=", ".join(more)))

@@ -161,7 +161,7 @@ class _Text:
         split into the embedded font's subsets of this document (up to 256 characters each),
         as reportlab's own text object does."""
         if font == CJK:
-            cjk, doc = _cjk_font(), self._canv._doc  # type: ignore[attr-defined]
+            cjk, doc = _cjk_font(), self._canv._doc
             for subset, encoded in cjk.splitString(chunk, doc):
                 name = cjk.getSubsetInternalName(subset, doc)
                 if (name, size) != self._font:
