@@ -20,9 +20,12 @@ import click
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.cli import _converted, _UserError, cli, force_option, now_option, output_options, plan_options
 from scheduler.export import table
-from scheduler.options import PlanOptions, parse_date, resolve_now
+from scheduler.history import REASON_MAX
+from scheduler.options import PlanOptions, parse_date, parse_text, resolve_now
 from scheduler.outputs import OutputOptions
 from scheduler.text import printable
+
+AUTHOR_MAX = 64
 
 if TYPE_CHECKING:
     from scheduler.patients import Outcome
@@ -50,9 +53,13 @@ def _author(author: str | None) -> str:
     return author or os.environ.get("USER") or getpass.getuser()
 
 
+# Text options are checked as they are read (the library checks them again when it records
+# them), so a bad value is refused before the registry is even opened.
 author_option = click.option("--author", metavar="NAME",
+                             callback=_converted(lambda v: parse_text(v, "--author", AUTHOR_MAX)),
                              help="Who makes the change (default: your user name).")
 reason_option = click.option("--reason", required=True,
+                             callback=_converted(lambda v: parse_text(v, "--reason", REASON_MAX)),
                              help="Why (printable text, at most 500 characters).")
 
 
@@ -75,7 +82,8 @@ def patient() -> None:
 @click.argument("key")
 @click.argument("template")
 @plan_options
-@click.option("--label", metavar="TEXT", help="Display label for calendars (at most 100 characters).")
+@click.option("--label", metavar="TEXT", callback=_converted(lambda v: parse_text(v, "--label")),
+              help="Display label for calendars (at most 80 characters).")
 @db_option
 @author_option
 @now_option
