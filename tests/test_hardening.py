@@ -164,18 +164,18 @@ def test_a_worker_killed_with_sigkill_fails_rows_not_the_batch(tmp_path):
 
 def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
     """Labels are refused at the command line; one already in a registry (an older version,
-    another tool) is shown escaped by `patient list` and `patient show`. The label is put
-    there with SQL, as another tool would, so the test does not depend on the registry's API."""
-    import sqlite3
+    another tool) is shown escaped by `patient list` and `patient show`."""
+    from datetime import UTC, date, datetime
+
+    from scheduler import patients
+    from scheduler.options import PlanOptions
+    from scheduler.registry import opened
 
     db = tmp_path / "registry.sqlite"
-    added = CliRunner().invoke(cli, ["patient", "add", "P1", "stupp", "--start", "2026-03-02",
-                                     "--holidays", "none", "--tz", "UTC", "--label", "Ann",
-                                     "--db", str(db)])
-    assert added.exit_code == 0, added.output
-    with sqlite3.connect(db) as connection:
-        connection.execute("UPDATE plans SET label = ? WHERE patient_key = 'P1'",
-                           ("Ann\x1b]0;pwned\x07\x1b[2J",))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with opened(db, True) as registry:
+        patients.register(registry, "P1", "Ann\x1b]0;pwned\x07\x1b[2J", "stupp",
+                          PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"), now)
     for command in (["patient", "list"], ["patient", "show", "P1"]):
         result = CliRunner().invoke(cli, [*command, "--db", str(db)])
         assert result.exit_code == 0, result.output
