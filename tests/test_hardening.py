@@ -230,3 +230,23 @@ def test_what_validate_accepts_the_pdf_lays_out(tmp_path, name, change):
     assert result.exit_code == 0, (result.output, result.exception)
     [pdf] = out.glob("*.pdf")
     assert len(PdfReader(pdf).pages) > 1
+
+
+def test_versions_issued_before_clock_note_existed_are_not_all_changed():
+    """A stored record without 'clock_note' (issued by an earlier version of the tool) is the
+    same as one where it is empty: the first issue after an upgrade changes nothing."""
+    from datetime import UTC, date, datetime
+
+    from scheduler.expand import expand
+    from scheduler.loader import resolve_template
+    from scheduler.options import PlanOptions, request_for
+    from scheduler.reissue import Entry, revise
+
+    plan = expand(request_for(resolve_template("stupp")[0],
+                              PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"), None))
+    first = revise({}, plan, datetime(2026, 3, 1, tzinfo=UTC), False)
+    older = {uid: Entry(e.sequence, e.stamp, e.cancelled,
+                        {k: v for k, v in e.record.items() if k != "clock_note"}, e.discreet)
+             for uid, e in first.entries.items()}
+    again = revise(older, plan, datetime(2026, 4, 1, tzinfo=UTC), False)
+    assert (again.changed, again.added, again.cancelled) == (frozenset(), frozenset(), frozenset())
