@@ -48,14 +48,6 @@ class Entry:
                    value["cancelled"], dict(value["record"]), value.get("discreet", False))
 
 
-def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """True when two event records say the same; a field a record stored by an earlier
-    version does not have (``clock_note``, added later) counts as empty, so the first issue
-    after an upgrade does not call every event changed."""
-    return all(old.get(key) == value for key, value in new.items()) and all(
-        key in new for key in old)
-
-
 @dataclass(frozen=True)
 class Revision:
     """The next version: an entry per UID, and which UIDs changed, appeared or went away."""
@@ -77,7 +69,6 @@ class Revision:
                                        end=event.end.astimezone(zone))
             events.append(event)
         return tuple(events)
-
 
 
 def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
