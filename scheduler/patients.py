@@ -21,7 +21,7 @@ from scheduler import history
 from scheduler.adjust import Adjustment, Delay, to_record
 from scheduler.errors import InputError
 from scheduler.expand import expand
-from scheduler.files import plan_filename, stage_files, write_files
+from scheduler.files import plan_filename, read_file_bytes, stage_files, write_files
 from scheduler.history import Change, check_reason, check_text
 from scheduler.loader import load_template_text, resolve_template
 from scheduler.options import PlanOptions, request_for
@@ -75,7 +75,7 @@ def prepare(patient_key: str, label: str | None, template_ref: str, options: Pla
         label = check_text(label, "label", LABEL_MAX)
     template, path = resolve_template(template_ref)
     path = path.resolve()
-    raw = path.read_bytes()
+    raw = read_file_bytes(path, "template")
     request = request_for(template, options, patient_key)
     if not options.plan_key:  # a random key unless the coordinator gave a secret one
         request = replace(request, plan_key=secrets.token_hex(8))
@@ -177,7 +177,11 @@ def template_changed(stored: StoredPlan) -> bool:
     path = Path(stored.template_path)
     if not path.is_file():
         return False
-    return hashlib.sha256(path.read_bytes()).hexdigest() != stored.template_sha256
+    try:
+        raw = read_file_bytes(path, "template")
+    except InputError:  # too large now, or unreadable: not the registered template
+        return True
+    return hashlib.sha256(raw).hexdigest() != stored.template_sha256
 
 
 def _check_current(now: Snapshot, expected_revision: int | None) -> None:
