@@ -692,11 +692,14 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
               help="Address to listen on. Keep the default unless a reverse proxy with HTTPS is "
                    "in front.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@base_url_option
+@click.option("--base-url", envvar="SCHEDULER_BASE_URL", metavar="URL",
+              help="The address patients' calendars and browsers reach the server at (https://... "
+                   "behind a reverse proxy); feed URLs start with it. Also $SCHEDULER_BASE_URL. "
+                   "Default: http://127.0.0.1:PORT.")
 @click.option("--issue-dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Where versions issued from the web app are written (they are also kept in "
                    "the registry). Default: 'issued' in your user data folder.")
-def serve(db: str | None, host: str, port: int, base_url: str, issue_dir: Path | None) -> None:
+def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir: Path | None) -> None:
     """Start the web app for coordinators and the patients' calendar feeds.
 
     Coordinators log in with a user made by 'scheduler user add'. Patients' calendars fetch
@@ -712,6 +715,7 @@ def serve(db: str | None, host: str, port: int, base_url: str, issue_dir: Path |
     from scheduler.registry import default_location
     from scheduler.web import create_app
 
+    base_url = base_url or f"http://127.0.0.1:{port}"
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Note: listening on {host}: put the server behind HTTPS (a reverse proxy); "
                    f"feed addresses start with --base-url {base_url}.", err=True)
