@@ -3,9 +3,10 @@
 what it meant in YAML's flow syntax: the comma ends the value).
 
 - A block with ``components:`` is a whole template: it must load as one.
+- A block that is a list of drugs is validated inside a regimen holding it.
 - A block that is a list of components is a fragment: it is validated inside a template
-  holding it, the parameters of the README's first template, and a stand-in visit for each
-  id it names but does not define (``after: rt``).
+  holding it, the parameters of the README's first template, and a stand-in regimen for
+  each id it names but does not define (``after: rt``).
 - A block with ``closed:``/``workdays:`` is a site file.
 - Inline ``key: {...}`` snippets parse, and no key of their mapping is left without a value.
 """
@@ -76,9 +77,16 @@ def test_readme_yaml_block_is_valid(index):
         parse_template(data, lines, source)
     elif isinstance(data, dict) and ("closed" in data or "workdays" in data):
         Site.model_validate(data)
+    elif isinstance(data, list) and all(isinstance(d, dict) and "days" in d and "kind" not in d
+                                        for d in data):
+        regimen = {"kind": "cycles", "id": "readme-regimen", "name": "R", "cycle_days": 14,
+                   "cycles": 4, "drugs": data}
+        parse_template({"id": "readme-fragment", "name": "README fragment", "source": "README.md",
+                        "components": [regimen]}, {}, source)
     elif isinstance(data, list) and all(isinstance(c, dict) and "kind" in c for c in data):
         stubs = [
-            {"kind": "visit", "id": ident, "name": ident, "code": "X", "at": {"day": 1}}
+            {"kind": "cycles", "id": ident, "name": ident, "cycle_days": 14, "cycles": 1,
+             "drugs": [{"id": f"{ident}-drug", "name": "X", "code": "X", "days": [1]}]}
             for ident in sorted(_referenced(data) - _defined(data))
         ]
         template = {
