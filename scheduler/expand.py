@@ -399,6 +399,7 @@ class _Expansion:
         return result
 
     def _regimen(self, regimen: Regimen) -> None:
+        calendar = self.calendar.for_resource(regimen.resource)
         counts: dict[str, int | OpenEnded | Capped] = {}
         for drug in regimen.drugs:
             spec = drug.cycles if drug.cycles is not None else regimen.cycles
@@ -443,11 +444,11 @@ class _Expansion:
             if delayed:
                 delay = (planned, "; ".join(f"delayed {d.days} days: {d.reason}" for d in delayed))
                 planned += timedelta(days=sum(d.days for d in delayed))
-            if self.calendar.is_working_day(planned):
+            if calendar.is_working_day(planned):
                 start_of_cycle = Placement(planned)
             else:
                 what = f"{regimen.name}, cycle {cycle} day 1"
-                start_of_cycle = place(planned, regimen.on_non_working_day, self.calendar, what)
+                start_of_cycle = place(planned, regimen.on_non_working_day, calendar, what)
             day1 = start_of_cycle.date
             assert day1 is not None
             self._check_cycle_order(regimen, cycle, day1, previous)
@@ -556,13 +557,14 @@ class _Expansion:
         cycle's day 1."""
         day1 = start_of_cycle.date
         assert day1 is not None
+        calendar = self.calendar.for_resource(drug.resource or regimen.resource)
         for day in drug.days:
             base = (day1 if drug.follows_day1 else planned_day1) + timedelta(days=day - 1)
-            if self.calendar.is_working_day(base):
+            if calendar.is_working_day(base):
                 when = Placement(base)
             else:
                 what = f"{drug.name}, cycle {cycle} day {day}"
-                when = place(base, drug.on_non_working_day, self.calendar, what)
+                when = place(base, drug.on_non_working_day, calendar, what)
             if when.date is None:
                 continue
             taken = self.drug_dates.setdefault(drug.id, {})
@@ -652,6 +654,7 @@ class _Expansion:
         )
 
     def _radiotherapy(self, rt: Radiotherapy) -> None:
+        calendar = self.calendar.for_resource(rt.resource)
         anchor = self.anchor_date(rt.start)
         total = rt.fraction_count
         per_fraction, total_gy = rt.per_fraction_text(), str(rt.total_dose_gy)
@@ -685,9 +688,9 @@ class _Expansion:
                     f"{anchor.isoformat()} and {day.isoformat()} (the course may run at most "
                     f"{RT_SEARCH_DAYS} days past its planned length); check the closures"
                 )
-            if not self.calendar.is_working_day(day):
-                if not self.calendar.is_weekend_only(day):
-                    closed.append((day, self.calendar.closed_because(day) or ""))
+            if not calendar.is_working_day(day):
+                if not calendar.is_weekend_only(day):
+                    closed.append((day, calendar.closed_because(day) or ""))
                 day += one_day
                 continue
             week = (day.toordinal() - 1) // 7  # Monday-to-Sunday weeks
@@ -701,7 +704,7 @@ class _Expansion:
             given += 1
             when = Placement(day)
             if given == 1 and day != anchor:
-                reason = (self.calendar.closed_because(anchor)
+                reason = (calendar.closed_because(anchor)
                           or (closed[0][1] if closed else None)
                           or f"at most {rt.fractions_per_week} fractions a week")
                 when = Placement(day, anchor, reason)
@@ -741,6 +744,7 @@ class _Expansion:
                 )
 
     def _daily(self, daily: Daily) -> None:
+        calendar = self.calendar.for_resource(daily.resource)
         if daily.on_days_of is not None:
             days = self._days_of(daily.on_days_of)
             first = days[0] if days else self.start
@@ -764,7 +768,7 @@ class _Expansion:
                 )
             days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
             if daily.on_non_working_day == "skip":
-                days = [d for d in days if self.calendar.is_working_day(d)]
+                days = [d for d in days if calendar.is_working_day(d)]
         clocks: tuple[time | None, ...] = daily.times or (None,)
         for number, day in enumerate(days, start=1):
             for index, clock in enumerate(clocks):
@@ -840,7 +844,8 @@ class _Expansion:
     def _one_visit(self, visit: Visit, planned: date, identity: str, title: str,
                    **extra: Any) -> None:
         """One visit planned on ``planned``, placed by its rule, with its window."""
-        when = place(planned, visit.on_non_working_day, self.calendar, title)
+        calendar = self.calendar.for_resource(visit.resource)
+        when = place(planned, visit.on_non_working_day, calendar, title)
         assert when.date is not None  # a visit's rule never skips
         window = {}
         note = None

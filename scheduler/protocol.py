@@ -360,6 +360,8 @@ class Regimen(Strict):
     planned day 1, so one moved or delayed dose does not move the next."""
     continue_numbering: Id | None = None
     """The regimen whose cycle numbers this one continues (AC 1-4, then paclitaxel 5-8)."""
+    resource: Id | None = None
+    """The resource its day 1 and its drugs use, unless a drug names its own."""
 
 
 class Radiotherapy(Display):
@@ -709,6 +711,15 @@ class Template(Strict):
                                   f"day {late[0]} is past the end of a {component.cycle_days}-day cycle"))
         if isinstance(component, Radiotherapy):
             found.extend(_radiotherapy_problems(where, component))
+        return found
+
+    def resources(self) -> set[str]:
+        """The resources the components and drugs name (``linac``)."""
+        found: set[str] = set()
+        for component in self.components:
+            found.update({component.resource} if component.resource else set())
+            if isinstance(component, Regimen):
+                found.update(d.resource for d in component.drugs if d.resource)
         return found
 
     def display_of(self, component_id: str) -> Display:

@@ -276,3 +276,76 @@ def test_misuse_exits_2_through_the_cli(name, tmp_path):
 def test_every_shipped_template_file_is_named_after_its_id():
     for path in Path(resolve_template("mfolfox6")[1]).parent.glob("*.yaml"):
         assert load_template_file(path).id == path.stem
+
+
+# --- 9. closures for one resource ----------------------------------------------------------
+
+HN_RT_LINAC_CLOSED = [
+    "2026-05-18", "2026-05-19", "2026-05-20", "2026-05-21", "2026-05-22", "2026-05-27",
+    "2026-05-28", "2026-05-29", "2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04",
+    "2026-06-05", "2026-06-08", "2026-06-09", "2026-06-10", "2026-06-11", "2026-06-12",
+    "2026-06-15", "2026-06-16", "2026-06-17", "2026-06-18", "2026-06-22", "2026-06-23",
+    "2026-06-24", "2026-06-25", "2026-06-26", "2026-06-29", "2026-06-30", "2026-07-01",
+    "2026-07-02", "2026-07-06", "2026-07-07", "2026-07-08", "2026-07-09"]
+
+
+def test_a_linac_service_day_closes_radiotherapy_only_us():
+    plan = make_plan("cisplatin-rt-head-neck", "2026-05-18", holidays="US",
+                     tz="America/New_York", closed=("2026-05-26@linac=Linac service",))
+    assert dates(plan.events, "rt") == HN_RT_LINAC_CLOSED
+    # the infusion unit is open: cisplatin, moved from Memorial Day, is on 26 May
+    assert dates(plan.events, "cisplatin")[:2] == ["2026-05-18", "2026-05-26"]
+    sixth = [e for e in plan.events if e.component == "rt"][5]
+    assert sixth.note.startswith("No radiotherapy on 2026-05-25 to 2026-05-26: Memorial Day; "
+                                 "Linac service.")
+    assert not plan.request.calendar.is_working_day(date(2026, 5, 25))
+    assert plan.request.calendar.is_working_day(date(2026, 5, 26))
+
+
+def test_a_coupled_drug_follows_its_resource_closure():
+    plan = make_plan("capecitabine-rt-rectal", "2026-11-02", holidays="US",
+                     tz="America/New_York", closed=("2026-11-04@linac=Linac service",))
+    rt = dates(plan.events, "rt")
+    assert "2026-11-04" not in rt and len(rt) == 28
+    assert sorted(set(dates(plan.events, "capecitabine"))) == rt
+
+
+def test_resource_closures_from_a_site_file(tmp_path):
+    site = tmp_path / "site.yaml"
+    site.write_text("holidays: US\ntimezone: America/New_York\nclosed:\n"
+                    "  - {date: 2026-05-26, reason: Linac service, resource: linac}\n"
+                    "  - {date: 2026-06-12, reason: Department training}\n")
+    result = CliRunner().invoke(cli, ["show", "cisplatin-rt-head-neck", "--start", "2026-05-18",
+                                      "--site", str(site), "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+    events = json.loads(result.stdout)
+    rt = [e["date"] for e in events if e["component"] == "rt"]
+    assert "2026-05-26" not in rt and "2026-06-12" not in rt
+    assert "2026-05-26" in [e["date"] for e in events if e["component"] == "cisplatin"]
+    assert "Closed for linac only: 2026-05-26 (Linac service)" in CliRunner().invoke(
+        cli, ["show", "cisplatin-rt-head-neck", "--start", "2026-05-18", "--site", str(site)]
+    ).output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--closed", "2026-05-26@ct=CT down"],
+     "--closed ...@ct: no component of template 'cisplatin-rt-head-neck' uses resource 'ct' "
+     "(its resources: linac)"),
+    (["--closed", "2026-05-26@Linac!=x"], "'Linac!' is not a resource name"),
+    (["--workday", "2026-05-23@linac=x"], "an extra working day is for the whole site"),
+])
+def test_resource_closure_misuse(args, message):
+    result = CliRunner().invoke(cli, ["show", "cisplatin-rt-head-neck", "--start", "2026-05-18",
+                                      "--holidays", "US", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_site_workday_may_not_name_a_resource(tmp_path):
+    site = tmp_path / "site.yaml"
+    site.write_text("workdays:\n  - {date: 2026-05-23, resource: linac}\n")
+    result = CliRunner().invoke(cli, ["show", "cross", "--start", "2026-05-18", "--site",
+                                      str(site)])
+    assert result.exit_code == 2
+    assert "only a closure may name a 'resource'" in result.output

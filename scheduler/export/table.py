@@ -163,6 +163,9 @@ def plan_header(plan: Plan) -> list[str]:
         lines.append(f"Parameters: {used}")
     if calendar.closures:
         lines.append("Closed: " + ", ".join(d.isoformat() for d in sorted(calendar.closures)))
+    for resource, days in sorted(calendar.resource_closures.items()):
+        lines.append(f"Closed for {resource} only: "
+                     + ", ".join(f"{d.isoformat()} ({why})" for d, why in sorted(days.items())))
     if calendar.workdays:
         lines.append("Extra working days: "
                      + ", ".join(d.isoformat() for d in sorted(calendar.workdays)))
