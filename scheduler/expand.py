@@ -347,6 +347,8 @@ class _Expansion:
         style = self.styles.get(component)
         if style is None:
             style = self.styles[component] = _style(display, kind, self.positions[component])
+        start: datetime | None
+        end: datetime | None
         if instant is not None or clock is not None:
             minutes = display.duration or 15
             start = instant or datetime.combine(day, clock or time(), tzinfo=self.request.timezone)
@@ -490,8 +492,8 @@ class _Expansion:
                     f"'{regimen.id}' has cycles more than {MAX_PLAN_YEARS} years after the start"
                 )
             given = len(self.events)
-            for drug, continuation in active:
-                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuation, delay)
+            for drug, continued in active:
+                self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continued, delay)
             if len(self.events) > given:
                 self.day1s[regimen.id].append((cycle, day1))
             previous = (day1, max((e.date for e in self.events[given:]), default=day1))
@@ -585,16 +587,18 @@ class _Expansion:
             if when.moved_from is None and when.reason:
                 notes.append(f"On a non-working day ({when.reason}), kept as the template says.")
             nominal = when.moved_from or base
-            window = {}
+            placed = when.date
+            assert placed is not None
+            window: dict[str, Any] = {}
             if drug.window_days:
                 low = nominal - timedelta(days=drug.window_days)
                 high = nominal + timedelta(days=drug.window_days)
                 window = {"window_start": low, "window_end": high}
-                if not low <= when.date <= high:
+                if not low <= placed <= high:
                     notes.append(f"Outside its window of ±{drug.window_days} days.")
             if continuation is not None:
                 notes.append(continuation)
-            ends = self._infusion_end(drug, when.date)
+            ends = self._infusion_end(drug, placed) if drug.time is not None else None
             if ends is not None and (drug.at_end is not None or ends.date() != when.date):
                 notes.append(f"Infusion runs {_minutes_text(drug.duration or 0)}, to "
                              f"{WEEKDAY_NAMES[ends.weekday()]} {ends.date().isoformat()} "
@@ -847,7 +851,7 @@ class _Expansion:
         calendar = self.calendar.for_resource(visit.resource)
         when = place(planned, visit.on_non_working_day, calendar, title)
         assert when.date is not None  # a visit's rule never skips
-        window = {}
+        window: dict[str, Any] = {}
         note = None
         before, after = visit.bounds
         if before or after:
@@ -872,7 +876,7 @@ class _Expansion:
 
 
 def _minimum_ends(
-    counts: Mapping[str, int | OpenEnded], first_day1: date
+    counts: Mapping[str, int | OpenEnded | Capped], first_day1: date
 ) -> dict[str, tuple[date, str]]:
     """For each open-ended drug: the end of its planned minimum, and the continuation note."""
     ends = {}

@@ -297,10 +297,11 @@ class Display(Defaults):
             raise ValueError("a component with a clock 'time' needs a 'duration'")
         if not timed and self.duration is not None:
             raise ValueError("'duration' needs a clock 'time' (all-day events have none)")
-        if (self.duration or 0) > 24 * 60 and not isinstance(self, Drug):
+        minutes = self.duration or 0
+        if minutes > 24 * 60 and not isinstance(self, Drug):
             raise ValueError(
                 "only a drug's infusion may last longer than a day (duration "
-                f"{self.duration // 60}h{self.duration % 60:02d}m)"
+                f"{minutes // 60}h{minutes % 60:02d}m)"
             )
         return self
 
@@ -349,7 +350,7 @@ class Regimen(Strict):
     id: Id
     name: str = Field(min_length=1)
     cycle_days: Annotated[int, Field(strict=True, ge=1, le=365)]
-    start: Anchor = Anchor(day=1)
+    start: Anchor = Anchor.model_validate({"day": 1})
     cycles: CycleCount | None = None
     on_non_working_day: CycleStartRule = "next"
     drugs: list[Drug] = Field(min_length=1)

@@ -129,6 +129,8 @@ def to_csv(plan: Plan) -> str:
 def _when(event: Event) -> str:
     if event.start is None or event.end is None:
         return "all day"
+    if event.end.date() != event.start.date():  # a multi-day infusion: the end's weekday
+        return f"{event.start:%H:%M}-{event.end:%a %H:%M}"
     return f"{event.start:%H:%M}-{event.end:%H:%M}"
 
 
@@ -138,6 +140,8 @@ def _short_note(event: Event) -> str:
         parts.append(f"moved from {event.moved_from.isoformat()}: {event.reason}")
     if event.open_ended:
         parts.append("continuation dose")
+    if event.kind == "drug" and event.end is not None and event.end.date() != event.date:
+        parts.append(f"runs to {event.end.date().isoformat()} {event.end:%H:%M}")
     if event.kind == "fraction" and event.note:
         parts.append("course extended past closures")
     elif event.kind == "visit" and event.note:
