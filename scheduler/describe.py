@@ -157,8 +157,9 @@ def describe(template: Template) -> list[str]:
             window = f"; window −{before}/+{after} days" if before or after else ""
             lines.append(f"  {component.id}: {component.name} ({component.code}) – {when}{window}; "
                          f"non-working day: {component.on_non_working_day}")
-        if component.resource if not isinstance(component, Regimen) else False:
-            lines.append(f"    resource: {component.resource}")
+        if component.resource:
+            lines.append(f"    resource: {component.resource} (closed by --closed DATE@"
+                         f"{component.resource})")
     return lines
 
 

@@ -349,3 +349,41 @@ def test_a_site_workday_may_not_name_a_resource(tmp_path):
                                       str(site)])
     assert result.exit_code == 2
     assert "only a closure may name a 'resource'" in result.output
+
+
+# --- China, across the 2026 Spring Festival -------------------------------------------------
+
+def test_original_grid_across_the_spring_festival_cn():
+    plan = make_plan("pembrolizumab-q6w", "2026-01-05", holidays="CN", tz="Asia/Shanghai")
+    # dose 2 is moved from 16 February (Spring Festival) to 24 February; dose 3 stays on the
+    # grid, 30 March (carried forward it would be 7 April)
+    assert dates(plan.events, "pembrolizumab")[:6] == [
+        "2026-01-05", "2026-02-24", "2026-03-30", "2026-05-11", "2026-06-22", "2026-08-03"]
+    scans = [e for e in plan.events if e.component == "ct-scan"]
+    assert [e.date.isoformat() for e in scans[:4]] == [
+        "2026-03-02", "2026-05-06", "2026-07-06", "2026-09-07"]
+    assert scans[1].moved_from == date(2026, 5, 4)  # Labour Day days off
+
+
+def test_coupled_drug_and_linac_closure_across_the_spring_festival_cn():
+    plan = make_plan("capecitabine-rt-rectal", "2026-02-09", holidays="CN", tz="Asia/Shanghai",
+                     closed=("2026-03-04@linac=Linac service",))
+    rt = dates(plan.events, "rt")
+    assert rt == [
+        "2026-02-09", "2026-02-10", "2026-02-11", "2026-02-12", "2026-02-13", "2026-02-24",
+        "2026-02-25", "2026-02-26", "2026-02-27", "2026-02-28", "2026-03-02", "2026-03-03",
+        "2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12",
+        "2026-03-13", "2026-03-16", "2026-03-17", "2026-03-18", "2026-03-19", "2026-03-20",
+        "2026-03-23", "2026-03-24", "2026-03-25", "2026-03-26"]
+    assert sorted(set(dates(plan.events, "capecitabine"))) == rt
+    assert "2026-02-28" in rt  # the make-up working Saturday
+
+
+def test_cap_across_the_spring_festival_cn():
+    plan = make_plan("nivolumab-q4w", "2026-01-05", holidays="CN", tz="Asia/Shanghai")
+    assert dates(plan.events, "nivolumab") == [
+        "2026-01-05", "2026-02-02", "2026-03-02", "2026-03-30", "2026-04-27", "2026-05-25",
+        "2026-06-22", "2026-07-20", "2026-08-17", "2026-09-14", "2026-10-12", "2026-11-09",
+        "2026-12-07"]
+    assert any("13 cycles planned, the last on 2026-12-07; the 13-cycle limit is reached "
+               "first" in n for n in plan.notes)
