@@ -220,8 +220,10 @@ class _Expansion:
     """Regimen id -> the number of its first cycle (above 1 when it continues another's)."""
     day1s: dict[str, list[tuple[int, date]]] = field(default_factory=dict)
     """Regimen id -> (cycle number, actual day 1) of each cycle with at least one event."""
-    left_out: dict[str, list[Hold | Stop]] = field(default_factory=dict)
-    """Component id -> the holds and stops that leave some of its events out."""
+    left_out: dict[str, list[tuple[Hold | Stop, str | None]]] = field(default_factory=dict)
+    """Component id -> the holds and stops that leave some of its events out, each with the
+    regimen it was recorded for (None: any), since a drug given in two phases (pegfilgrastim)
+    has one id in both and a stop of the first phase must not stop the second."""
     clocks: dict[str, tuple[time | None, time | None, int]] = field(default_factory=dict)
     drug_dates: dict[str, dict[date, str]] = field(default_factory=dict)
     """Drug id -> the dates it is given on (no drug is given twice on one day)."""
@@ -237,14 +239,19 @@ class _Expansion:
             for member in ids:
                 members[member] = [member]
                 self.positions[member] = len(self.positions)
+        regimens = {c.id for c in self.request.template.components if isinstance(c, Regimen)}
         for adjustment in self.request.adjustments:
             if isinstance(adjustment, Hold | Stop):
+                scope = adjustment.component if adjustment.component in regimens else None
                 for member in members[adjustment.component]:
-                    self.left_out.setdefault(member, []).append(adjustment)
+                    self.left_out.setdefault(member, []).append((adjustment, scope))
 
-    def is_left_out(self, component: str, day: date) -> bool:
-        """True when a hold or stop leaves out the component's event on ``day``."""
-        for adjustment in self.left_out.get(component, ()):
+    def is_left_out(self, component: str, day: date, regimen: str | None = None) -> bool:
+        """True when a hold or stop leaves out the component's event on ``day`` (in
+        ``regimen``, for a drug)."""
+        for adjustment, scope in self.left_out.get(component, ()):
+            if scope is not None and scope != regimen:
+                continue
             if isinstance(adjustment, Stop) and day >= adjustment.start:
                 return True
             if isinstance(adjustment, Hold) and adjustment.covers(day):
@@ -342,7 +349,7 @@ class _Expansion:
         gives an exact start (the end of an infusion), its date being the event's."""
         day = when.date
         assert day is not None
-        if component in self.left_out and self.is_left_out(component, day):
+        if component in self.left_out and self.is_left_out(component, day, extra.get("regimen")):
             return False
         style = self.styles.get(component)
         if style is None:
@@ -410,7 +417,10 @@ class _Expansion:
         planned = grid = self.anchor_date(regimen.start)
         offset = 0
         if regimen.continue_numbering is not None:
-            offset = self.cycles.get(regimen.continue_numbering, 0)
+            # after the last cycle given (a stopped regimen's later cycles are not given)
+            given_cycles = self.day1s.get(regimen.continue_numbering)
+            offset = (given_cycles[-1][0] if given_cycles
+                      else self.cycles.get(regimen.continue_numbering, 0))
         self.first_cycle[regimen.id] = offset + 1
         self.day1s[regimen.id] = []
         minimum_ends: dict[str, tuple[date, str]] = {}
@@ -576,7 +586,6 @@ class _Expansion:
                     f"the date of {taken[when.date]} too. For consecutive days, write "
                     "on_non_working_day: keep (taken anyway) or skip (left out)"
                 )
-            taken[when.date] = f"cycle {cycle} day {day}"
             if day == 1 and drug.follows_day1 and start_of_cycle.moved_from:
                 when = Placement(when.date, start_of_cycle.moved_from, start_of_cycle.reason)
             if day == 1 and drug.follows_day1 and delay is not None:
@@ -619,6 +628,8 @@ class _Expansion:
                 open_ended=continuation is not None,
                 **window,
             )
+            if emitted:  # a dose left out by a hold or stop does not take its date
+                taken[placed] = f"cycle {cycle} day {day}"
             if emitted and drug.at_end is not None and ends is not None:
                 self._end_event(drug, drug.at_end, ends, regimen, cycle, day1)
 
@@ -673,8 +684,8 @@ class _Expansion:
         one_day = timedelta(days=1)
         per_week: dict[int, int] = {}
         closed: list[tuple[date, str]] = []
-        stops = [a.start for a in self.left_out.get(rt.id, ()) if isinstance(a, Stop)]
-        holds = [a for a in self.left_out.get(rt.id, ()) if isinstance(a, Hold)]
+        stops = [a.start for a, _ in self.left_out.get(rt.id, ()) if isinstance(a, Stop)]
+        holds = [a for a, _ in self.left_out.get(rt.id, ()) if isinstance(a, Hold)]
         given = 0
         last = anchor
         day = anchor
@@ -829,7 +840,15 @@ class _Expansion:
         step = timedelta(days=self.value(repeat.every_days) if repeat.every_days is not None
                          else 7 * self.value(repeat.every_weeks or 1))
         count = self.value(repeat.count) if repeat.count is not None else None
-        until = self.last_date(repeat.while_on) if repeat.while_on is not None else None
+        until = None
+        if repeat.while_on is not None:
+            if not self._days_of(repeat.while_on):
+                self.notes.append(
+                    f"{visit.name}: none planned, because '{repeat.while_on}', which it repeats "
+                    "while on, has no events in this plan."
+                )
+                return
+            until = self.last_date(repeat.while_on)
         number = 0
         while True:
             planned = first + step * number

@@ -697,6 +697,12 @@ class Template(Strict):
         if isinstance(component, Visit):
             if component.each_cycle is not None:
                 reference(("each_cycle", "of"), component.each_cycle.of, "follow", regimens)
+                of = next((c for c in self.components if isinstance(c, Regimen)
+                           and c.id == component.each_cycle.of), None)
+                if of is not None and component.each_cycle.day > of.cycle_days:
+                    found.append(((*where, "each_cycle", "day"),
+                                  f"day {component.each_cycle.day} is past the end of a "
+                                  f"{of.cycle_days}-day cycle of '{of.id}'"))
             if component.repeat is not None:
                 reference(("repeat", "while_on"), component.repeat.while_on, "repeat while on")
         if isinstance(component, Regimen):

@@ -224,6 +224,8 @@ EXPECTED = {
     "continue_numbering_of_visit.yaml": [":11: components[1].continue_numbering:",
                                          "'v' is not a regimen"],
     "each_cycle_and_at.yaml": [":12: components[1]:", "exactly one of 'at' or 'each_cycle'"],
+    "each_cycle_day_past_the_cycle.yaml": [":12: components[1].each_cycle.day:",
+                                           "day 15 is past the end of a 14-day cycle of 'r'"],
     "each_cycle_of_radiotherapy.yaml": [":6: components[1].each_cycle.of:", "'rt' is not a regimen"],
     "from_last_day1_of_radiotherapy.yaml": [":6: components[1].at.from:",
                                             "'rt' is not a regimen"],
@@ -387,3 +389,26 @@ def test_cap_across_the_spring_festival_cn():
         "2026-12-07"]
     assert any("13 cycles planned, the last on 2026-12-07; the 13-cycle limit is reached "
                "first" in n for n in plan.notes)
+
+
+def test_scans_while_on_a_drug_stopped_before_its_first_dose_are_none_and_noted():
+    base = make_plan("pembrolizumab-q6w", "2026-01-05", holidays="US", tz="America/New_York")
+    plan = expand(replace(base.request, adjustments=(
+        Stop("pembrolizumab", date(2026, 1, 5), "declined"),)))
+    assert dates(plan.events, "ct-scan") == []
+    assert ("CT scan (response assessment): none planned, because 'pembrolizumab', which it "
+            "repeats while on, has no events in this plan.") in plan.notes
+
+
+def test_a_phase_after_a_stopped_regimen_follows_its_last_given_cycle():
+    """Found by the nightly-size property run: AC stopped after its first dose; paclitaxel
+    starts 14 days after the last AC day 1 given and is numbered after it, and a stopped
+    pegfilgrastim dose does not block the date of a later one."""
+    base = make_plan("ddact", "2020-01-01", holidays="none", tz="UTC", sets={"ac_cycles": 2})
+    plan = expand(replace(base.request, adjustments=(Stop("ac", date(2020, 1, 2), "x"),)))
+    assert dates(plan.events, "doxorubicin") == ["2020-01-01"]
+    assert dates(plan.events, "paclitaxel") == [
+        "2020-01-15", "2020-01-29", "2020-02-12", "2020-02-26"]
+    assert [e.cycle for e in plan.events if e.component == "paclitaxel"] == [2, 3, 4, 5]
+    assert dates(plan.events, "pegfilgrastim") == [
+        "2020-01-16", "2020-01-30", "2020-02-13", "2020-02-27"]

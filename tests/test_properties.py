@@ -282,10 +282,15 @@ def library_requests(draw):
 
 
 def _expand_or_refused(request):
-    """A plan, or None when the random delay makes a cycle overtake the next (refused)."""
+    """A plan. Two refusals are by design and skipped: a delay of a cycle the plan does not
+    have, and a phase anchored after a component stopped before it began; every other
+    refusal fails the property."""
     try:
         return expand(request)
-    except PlanError:
+    except PlanError as error:
+        text = str(error)
+        if not (text.startswith("cannot delay cycle") or "stopped before it began" in text):
+            raise
         assume(False)
         return None
 
