@@ -42,14 +42,19 @@ def matches(template: Template, query: str) -> bool:
     return all(word in text for word in query.lower().split())
 
 
+def _num(value: int | str) -> str:
+    """``4`` -> ``4``; ``$cycles`` -> ``<cycles>`` (the parameter's value)."""
+    return f"<{value[1:]}>" if isinstance(value, str) else str(value)
+
+
 def _anchor(anchor: Anchor) -> str:
     if anchor.day is not None:
-        return f"day {anchor.day}"
+        return f"day {_num(anchor.day)}"
     if anchor.week is not None:
-        return f"week {anchor.week}"
+        return f"week {_num(anchor.week)}"
     base = ("the actual day 1 of the last cycle of" if anchor.from_ == "last_day1"
             else "the last event of")
-    return f"{anchor.gap_days} days after {base} '{anchor.after}'"
+    return f"{_num(anchor.gap_days)} days after {base} '{anchor.after}'"
 
 
 def _clock(display: Display) -> str:
@@ -69,11 +74,8 @@ def _count(spec: object) -> str:
     if isinstance(spec, Capped):
         within = f" or {spec.within}, whichever comes first" if spec.within else ""
         until = f" (until {spec.until})" if spec.until else ""
-        up_to = f"parameter {spec.up_to[1:]}" if isinstance(spec.up_to, str) else spec.up_to
-        return f"up to {up_to} cycles{within}{until}"
-    if isinstance(spec, str):
-        return f"as many cycles as parameter {spec[1:]}"
-    return f"{spec} cycles"
+        return f"up to {_num(spec.up_to)} cycles{within}{until}"
+    return f"{_num(spec)} cycles" if isinstance(spec, str | int) else f"{spec} cycles"
 
 
 def _drug(drug: Drug, regimen: Regimen) -> list[str]:
@@ -100,7 +102,7 @@ def describe(template: Template) -> list[str]:
         for name, spec in template.parameters.items():
             lines.append(f"  {name} = {spec.default} ({spec.minimum}–{spec.maximum}): "
                          f"{spec.description.strip()}")
-    lines.append("Components (ids for hold, stop and delay):")
+    lines.append("Components (ids for hold, stop and delay; <name> is a parameter's value):")
     for component in template.components:
         if isinstance(component, Regimen):
             lines.append(f"  {component.id}: {component.name} – regimen of {component.cycle_days}-day "
@@ -128,7 +130,7 @@ def describe(template: Template) -> list[str]:
                 when = f"on the days of '{component.on_days_of}' only"
             else:
                 assert component.start is not None
-                end = (f"for {component.days} days" if component.days is not None
+                end = (f"for {_num(component.days)} days" if component.days is not None
                        else f"through the last event of '{component.through}'")
                 when = f"every day from {_anchor(component.start)} {end}"
             lines.append(f"  {component.id}: {component.name} ({component.code}) – {when}"
@@ -145,11 +147,11 @@ def describe(template: Template) -> list[str]:
                 when = _anchor(component.at)
                 if component.repeat is not None:
                     r = component.repeat
-                    every = (f"{r.every_weeks} weeks" if r.every_weeks is not None
-                             else f"{r.every_days} days")
+                    every = (f"{_num(r.every_weeks)} weeks" if r.every_weeks is not None
+                             else f"{_num(r.every_days or 1)} days")
                     ends = []
                     if r.count is not None:
-                        ends.append(f"{r.count} visits")
+                        ends.append(f"{_num(r.count)} visits")
                     if r.while_on is not None:
                         ends.append(f"up to the first on or after the last event of '{r.while_on}'")
                     when = f"every {every} from {when}, {' or '.join(ends)}"

@@ -13,6 +13,27 @@ Pure and deterministic: no I/O, no clock. Semantics (see README, "Template langu
 - Radiotherapy: from the anchor, one fraction on each working day, at most
   ``fractions_per_week`` per calendar week (Monday to Sunday), until all fractions are given.
 - A ``moved_from`` date is the date a rule pointed to before a non-working day moved it.
+
+Template language 2 (README, same headings):
+
+- ``reschedule: original_grid``: cycle k is planned (k-1) * ``cycle_days`` after cycle 1's
+  planned day 1 instead of after the actual day 1 before it.
+- ``from: last_day1``: an ``after`` anchor counts from the actual day 1 of the regimen's last
+  cycle given; ``continue_numbering`` numbers a regimen's cycles on from the last one given.
+- Dose caps (``up_to``/``within``): at most ``up_to`` cycles, each with day 1 before first
+  day 1 + ``within``.
+- ``at_end``: an event at the exact end of a timed drug's infusion (start + duration, in real
+  time), whatever the day, with a note when that day is closed.
+- ``each_cycle``: a visit on day D of each given cycle from ``from_cycle``, counted from the
+  actual day 1, then placed by the visit's rule. ``repeat``: visit k planned k * interval
+  after the first planned date, until ``count`` or the first on or after ``while_on``'s last
+  event.
+- ``on_days_of``: a daily component on exactly the dates of another's events, once per
+  ``times`` entry.
+- Uneven fractions: cumulative dose total * n / fractions (0.01 Gy), exactly the total at
+  the last; ``min_gap_days`` between fractions.
+- ``resource``: a component is placed on its resource's calendar (site closures plus that
+  resource's own).
 """
 
 from __future__ import annotations

@@ -231,7 +231,7 @@ def test_templates_search_and_show():
                  "rescheduling: carry forward"):
         assert text in out, text
     result = runner.invoke(cli, ["template", "show", "pembrolizumab-q6w"])
-    assert "up to parameter doses cycles or 2 years, whichever comes first" in result.output
+    assert "up to <doses> cycles or 2 years, whichever comes first" in result.output
     assert "rescheduling: original grid" in result.output
     assert "every 9 weeks from week 9, up to the first on or after the last event of " \
            "'pembrolizumab'; window −7/+7 days" in result.output
