@@ -633,22 +633,28 @@ class _Expansion:
                 notes.append(f"Infusion runs {_minutes_text(drug.duration or 0)}, to "
                              f"{WEEKDAY_NAMES[ends.weekday()]} {ends.date().isoformat()} "
                              f"{ends.strftime('%H:%M')}.")
-            emitted = self.emit(
-                drug,
-                identity=f"{drug.id}\x00c{cycle}\x00d{day}",
-                kind="drug",
-                component=drug.id,
-                when=when,
-                title=f"{drug.name} – cycle {cycle}, day {day}",
-                dose=drug.dose,
-                note=" ".join(notes) or None,
-                regimen=regimen.id,
-                cycle=cycle,
-                day=day,
-                cycle_days=regimen.cycle_days,
-                open_ended=continuation is not None,
-                **window,
-            )
+            emitted = False
+            clocks: tuple[time | None, ...] = drug.times or (None,)
+            for index, clock in enumerate(clocks):
+                several = f"\x00t{index}" if drug.times else ""
+                at = f", {clock.strftime('%H:%M')}" if drug.times and clock else ""
+                emitted = self.emit(
+                    drug,
+                    identity=f"{drug.id}\x00c{cycle}\x00d{day}{several}",
+                    kind="drug",
+                    component=drug.id,
+                    when=when,
+                    title=f"{drug.name} – cycle {cycle}, day {day}{at}",
+                    dose=drug.dose,
+                    note=" ".join(notes) or None,
+                    clock=clock,
+                    regimen=regimen.id,
+                    cycle=cycle,
+                    day=day,
+                    cycle_days=regimen.cycle_days,
+                    open_ended=continuation is not None,
+                    **window,
+                ) or emitted
             if emitted:  # a dose left out by a hold or stop does not take its date
                 taken[placed] = f"cycle {cycle} day {day}"
             if emitted and drug.at_end is not None and ends is not None:

@@ -319,8 +319,22 @@ class EndEvent(Display):
         return self
 
 
+ClockList = Annotated[tuple[ClockTime, ...], Field(min_length=1, max_length=6)]
+"""Several clock times a day (``["08:00", "20:00"]``): each is its own event."""
+
+
+def _check_times(times: tuple[time | None, ...], single: time | None) -> None:
+    if times and single is not None:
+        raise ValueError("give 'time' or 'times', not both")
+    if any(t is None for t in times):
+        raise ValueError("'times' are clock times like '08:00'")
+    if len(set(times)) != len(times):
+        raise ValueError("'times' lists one time twice (two doses at one time)")
+
+
 class Drug(Display):
-    """One drug of a regimen, given on ``days`` of each of its ``cycles``."""
+    """One drug of a regimen, given on ``days`` of each of its ``cycles`` (at each of its
+    ``times``, when it has several a day)."""
 
     id: Id
     days: DayList
@@ -330,9 +344,11 @@ class Drug(Display):
     window_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 0
     at_end: EndEvent | None = None
     """An event when the infusion ends (needs a clock ``time`` and ``duration``)."""
+    times: ClockList = ()
 
     @model_validator(mode="after")
     def _end_needs_a_clock(self) -> Drug:
+        _check_times(self.times, self.time)
         if self.at_end is not None and self.time is None:
             raise ValueError("'at_end' needs the drug's clock 'time' and 'duration' (when the "
                              "infusion starts and how long it runs)")
@@ -423,9 +439,6 @@ def _gy_text(value: Decimal) -> str:
     return f"{rounded:f}"
 
 
-ClockList = Annotated[tuple[ClockTime, ...], Field(min_length=1, max_length=6)]
-
-
 class Daily(Display):
     """A medication taken every day from ``start``, for ``days`` days or ``through`` the
     last event of another component; ``skip`` leaves out non-working days. With
@@ -464,12 +477,7 @@ class Daily(Display):
                 raise ValueError("give 'start' (or 'on_days_of')")
             if (self.days is None) == (self.through is None):
                 raise ValueError("give exactly one of 'days' or 'through'")
-        if self.times and self.time is not None:
-            raise ValueError("give 'time' or 'times', not both")
-        if any(t is None for t in self.times):
-            raise ValueError("'times' are clock times like '08:00'")
-        if len(set(self.times)) != len(self.times):
-            raise ValueError("'times' lists one time twice (two doses at one time)")
+        _check_times(self.times, self.time)
         return self
 
 
