@@ -201,6 +201,10 @@ def _count_text(count: int | str | OpenEnded | Capped | None, template: Template
         return f"for at least {count.minimum}, then until {count.until}"
     if isinstance(count, Capped):
         text = f"up to {count.up_to} cycles"
+        if isinstance(count.up_to, str):
+            parameter = template.parameters.get(count.up_to[1:])
+            default = f", template default {parameter.default}" if parameter else ""
+            text += f" (a parameter the protocol leaves open{default})"
         if count.within is not None:
             text += f" or {count.within} from the first day 1, whichever comes first"
         return text + (f", ended sooner by {count.until}" if count.until else "")
@@ -233,8 +237,9 @@ def _cycle_repeat(period: int, count: int | str | OpenEnded | Capped | None) -> 
     if isinstance(count, int):
         repeat["count"] = count
     elif isinstance(count, Capped):
-        repeat["count"] = 1
-        repeat["countMax"] = count.up_to
+        if isinstance(count.up_to, int):  # a parameter: stated in text only
+            repeat["count"] = 1
+            repeat["countMax"] = count.up_to
         bound = _span_duration(count.within) if count.within is not None else None
         if bound is not None:
             repeat["boundsDuration"] = bound
@@ -394,7 +399,7 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
             if drug.duration:
                 repeat["duration"] = drug.duration
                 repeat["durationUnit"] = "min"
-                clock += f" for {drug.duration} minutes"
+                clock += f" for {_minutes_text(drug.duration)}"
         times = _times_text(drug.times)
         window = f"; window ±{drug.window_days} days" if drug.window_days else ""
         ident = fhir_id(f"{prefix}{drug.id}-day{day}")
@@ -415,12 +420,18 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
                 "id": fhir_id(f"{prefix}{end.id}-day{day}"),
                 "title": f"{end.name}, day {day}",
                 "description": f"{end.dose or end.name}; when the {drug.name} infusion of day {day} "
-                               f"ends ({drug.duration} minutes after it starts), in each cycle it "
+                               f"ends ({_minutes_text(drug.duration)} after it starts), in each cycle it "
                                f"is given",
                 "definitionCanonical": canon.versioned(canon.activity(end.id)),
                 "relatedAction": [{"actionId": ident, "relationship": "after-end"}],
             })
     return found
+
+
+def _minutes_text(minutes: int | None) -> str:
+    if minutes is None:
+        return "its duration"
+    return f"{minutes // 60} hours" if minutes % 60 == 0 else f"{minutes} minutes"
 
 
 def _day_offset(regimen: str, day: int) -> Json:
@@ -550,14 +561,18 @@ def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     action["description"] = (f"{dose}; first {_anchor_text(component.at)}, then {every} on the "
                              f"plan's calendar; it ends {' or '.join(ends)}, whichever comes "
                              f"first{_window_text(component)}; {rule}")
-    every_repeat: Json = ({"period": again.every_days, "periodUnit": "d"} if again.every_days is not None
-                    else {"period": again.every_weeks, "periodUnit": "wk"})
-    if again.count is not None and again.while_on is None:
+    period, unit = ((again.every_days, "d") if again.every_days is not None
+                    else (again.every_weeks, "wk"))
+    every_repeat: Json = {}
+    if isinstance(period, int):  # a parameter: stated in text only
+        every_repeat = {"period": period, "periodUnit": unit}
+    if isinstance(again.count, int) and again.while_on is None:
         every_repeat["count"] = again.count
-    elif again.count is not None:
+    elif isinstance(again.count, int):
         every_repeat["count"] = 1
         every_repeat["countMax"] = again.count
-    action["timingTiming"] = {"repeat": every_repeat}
+    if every_repeat:
+        action["timingTiming"] = {"repeat": every_repeat}
     if again.while_on is not None:
         action["relatedAction"] = [{"actionId": _top(template, again.while_on),
                                     "relationship": "concurrent"}]
