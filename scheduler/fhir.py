@@ -322,11 +322,7 @@ def _radiotherapy_definition(component: Radiotherapy) -> Json:
 
 
 def _gap_text(component: Radiotherapy) -> str:
-    text = f", at least {component.min_gap_days} days apart" if component.min_gap_days > 1 else ""
-    if component.planned_weeks is not None:
-        low, high = component.planned_weeks
-        text += f", planned over {low} to {high} weeks"
-    return text
+    return f", at least {component.min_gap_days} days apart" if component.min_gap_days > 1 else ""
 
 
 def _computable(text: str) -> str:
