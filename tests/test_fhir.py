@@ -473,3 +473,13 @@ def test_a_dose_cap_is_a_count_range_and_a_bound():
     text = json.dumps(pembrolizumab, ensure_ascii=False)
     assert "up to $doses cycles (a parameter the protocol leaves open" in text
     assert "countMax" not in text
+
+
+def test_every_shipped_template_registered_is_a_valid_careplan_with_the_plans_dates(db):
+    for number, info in enumerate(shipped_templates()):
+        key = f"T{number:03d}"
+        on(db, "patient", "add", key, info.id, "--start", "2026-01-05", "--now",
+           "2026-01-01T00:00:00Z", "--author", "li.na")
+        snap = snapshot(db, key)
+        bundle = valid(fhir.care_plan_bundle(snap, NOW))
+        assert_same_dates_as_show_json(bundle, snap)
