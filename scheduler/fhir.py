@@ -527,10 +527,11 @@ def _visit_action(action: Json, component: Visit, template: Template) -> Json:
         day = (f"day {each.day}" if each.day >= 1 else
                f"{1 - each.day} day{'s' if each.day < 0 else ''} before day 1")
         start = f", from cycle {each.from_cycle}" if each.from_cycle > 1 else ""
+        cycles = (_count_text(regimen.cycles, template) if regimen.cycles is not None
+                  else "for as long as its cycles run")
         action["description"] = (f"{dose}; {day} of each cycle of {each.of} (counted from the "
                                  f"cycle's actual day 1){start}, "
-                                 f"{_count_text(regimen.cycles, template)}"
-                                 f"{_window_text(component)}; {rule}")
+                                 f"{cycles}{_window_text(component)}; {rule}")
         repeat = _cycle_repeat(regimen.cycle_days, regimen.cycles)
         if isinstance(regimen.cycles, int):
             repeat["count"] = max(regimen.cycles - each.from_cycle + 1, 1)
@@ -555,8 +556,9 @@ def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     if again.while_on is not None:
         ends.append(f"with the first visit on or after the last event of {again.while_on}")
     action["description"] = (f"{dose}; first {_anchor_text(component.at)}, then {every} on the "
-                             f"plan's calendar; it ends {' or '.join(ends)}, whichever comes "
-                             f"first{_window_text(component)}; {rule}")
+                             f"plan's calendar; it ends {' or '.join(ends)}"
+                             f"{', whichever comes first' if len(ends) > 1 else ''}"
+                             f"{_window_text(component)}; {rule}")
     period, unit = ((again.every_days, "d") if again.every_days is not None
                     else (again.every_weeks, "wk"))
     every_repeat: Json = {}
