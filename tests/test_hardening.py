@@ -165,6 +165,7 @@ def test_a_worker_killed_with_sigkill_fails_rows_not_the_batch(tmp_path):
 def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
     """Labels are refused at the command line; one already in a registry (an older version,
     another tool) is shown escaped by `patient list` and `patient show`."""
+    import dataclasses
     from datetime import UTC, date, datetime
 
     from scheduler import patients
@@ -173,9 +174,11 @@ def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
 
     db = tmp_path / "registry.sqlite"
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    with opened(db, True) as registry:
-        patients.register(registry, "P1", "Ann\x1b]0;pwned\x07\x1b[2J", "stupp",
-                          PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"), now)
+    stored, _ = patients.prepare("P1", None, "stupp",
+                                 PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
+                                 now, "tester")
+    with opened(db, True) as registry:  # stored as another tool (or an older version) might have
+        patients.register(registry, dataclasses.replace(stored, label="Ann\x1b]0;pwned\x07\x1b[2J"))
     for command in (["patient", "list"], ["patient", "show", "P1"]):
         result = CliRunner().invoke(cli, [*command, "--db", str(db)])
         assert result.exit_code == 0, result.output
