@@ -72,6 +72,12 @@ class Revision:
 
 
 
+def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """True when two records of one event say the same. A field that an older release did not
+    write (``clock_note``, say) counts as empty, so upgrading does not change every event."""
+    return all(old.get(key) == new.get(key) for key in old.keys() | new.keys())
+
+
 def revise(
     previous: Mapping[str, Entry], plan: Plan, stamp: datetime, discreet: bool = False
 ) -> Revision:
@@ -88,7 +94,7 @@ def revise(
         if old is None:
             entries[event.uid] = Entry(0, stamp, False, record, discreet)
             added.add(event.uid)
-        elif not old.cancelled and old.record == record and old.discreet == discreet:
+        elif not old.cancelled and _same(old.record, record) and old.discreet == discreet:
             entries[event.uid] = old
         else:
             entries[event.uid] = Entry(old.sequence + 1, stamp, False, record, discreet)

@@ -252,7 +252,8 @@ def test_register_previews_then_saves_with_the_user_as_author(logged_in):
     [
         ("start", "2026-02-30", "start: &#39;2026-02-30&#39; is not a real date"),
         ("start", "2026-02-17", "is not a working day"),
-        ("template", "nope", "unknown template &#39;nope&#39;"),
+        ("template", "nope", "template: choose one of the listed protocols (&#39;nope&#39; is not one)"),
+    ("template", "/etc/passwd", "(&#39;/etc/passwd&#39; is not one)"),
         ("parameters", "chemo_cycles=99", "chemo_cycles"),
         ("key", "Wang Li", "use 1 to 64 letters, digits"),
     ],

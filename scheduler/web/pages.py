@@ -202,6 +202,11 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         "horizon", "shift_start")}, "templates": shipped_templates()}
     if form is None or not _field(form, "start"):
         return context
+    if _field(form, "template") not in {t.id for t in context["templates"]}:
+        # Only the listed templates: a path typed into the form must never be read on the server.
+        chosen = _field(form, "template")[:40]
+        context["error"] = f"template: choose one of the listed protocols ({chosen!r} is not one)"
+        return context
     try:
         stored, plan = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
                                         _field(form, "template"), _options(form), site_of(request).now(),
