@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from scheduler import __version__
+from scheduler.describe import describe_template
 from scheduler.errors import SchedulerError
 from scheduler.expand import expand
 from scheduler.export import table
@@ -182,18 +183,44 @@ def cli() -> None:
 
 
 @cli.command()
-def templates() -> None:
+@click.option("--search", metavar="TEXT", help="Only templates whose id, name, source, "
+              "components or drugs contain every word of TEXT.")
+def templates(search: str | None) -> None:
     """List the shipped protocol templates: id, name and source.
 
     \b
     Example:
-        scheduler templates
+        scheduler templates --search rectal
     """
-    infos = shipped_templates()
+    infos = shipped_templates(search)
     width = max(len(i.id) for i in infos)
     source_width = max(len(i.source) for i in infos)
     for info in infos:
         click.echo(f"{info.id.ljust(width)}  {info.source.ljust(source_width)}  {info.name}")
+
+
+@cli.group("template")
+def template_group() -> None:
+    """One shipped template.
+
+    \b
+    Example:
+        scheduler template show mfolfox6
+    """
+
+
+@template_group.command("show")
+@click.argument("template")
+def template_show(template: str) -> None:
+    """Print a template's components, ids, parameters and rules in words.
+
+    TEMPLATE is a shipped id or a path to a YAML file.
+
+    \b
+    Example:
+        scheduler template show mfolfox6
+    """
+    click.echo(describe_template(template))
 
 
 @cli.command()

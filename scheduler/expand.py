@@ -13,6 +13,27 @@ Pure and deterministic: no I/O, no clock. Semantics (see README, "Template langu
 - Radiotherapy: from the anchor, one fraction on each working day, at most
   ``fractions_per_week`` per calendar week (Monday to Sunday), until all fractions are given.
 - A ``moved_from`` date is the date a rule pointed to before a non-working day moved it.
+
+Template language 2 (README, same headings):
+
+- ``reschedule: original_grid``: cycle k is planned (k-1) * ``cycle_days`` after cycle 1's
+  planned day 1 instead of after the actual day 1 before it.
+- ``from: last_day1``: an ``after`` anchor counts from the actual day 1 of the regimen's last
+  cycle given; ``continue_numbering`` numbers a regimen's cycles on from the last one given.
+- Dose caps (``up_to``/``within``): at most ``up_to`` cycles, each with day 1 before first
+  day 1 + ``within``.
+- ``at_end``: an event at the exact end of a timed drug's infusion (start + duration, in real
+  time), whatever the day, with a note when that day is closed.
+- ``each_cycle``: a visit on day D of each given cycle from ``from_cycle``, counted from the
+  actual day 1, then placed by the visit's rule. ``repeat``: visit k planned k * interval
+  after the first planned date, until ``count`` or the first on or after ``while_on``'s last
+  event.
+- ``on_days_of``: a daily component on exactly the dates of another's events, once per
+  ``times`` entry.
+- Uneven fractions: cumulative dose total * n / fractions (0.01 Gy), exactly the total at
+  the last; ``min_gap_days`` between fractions.
+- ``resource``: a component is placed on its resource's calendar (site closures plus that
+  resource's own).
 """
 
 from __future__ import annotations
@@ -21,6 +42,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from scheduler.adjust import Delay, Hold, Stop
@@ -29,8 +51,11 @@ from scheduler.event import Event, EventKind, Style
 from scheduler.plan import ParameterValue, Plan, PlanRequest
 from scheduler.protocol import (
     Anchor,
+    Capped,
     Daily,
     Display,
+    Drug,
+    EndEvent,
     OpenEnded,
     Radiotherapy,
     Regimen,
@@ -99,6 +124,13 @@ def expand(request: PlanRequest) -> Plan:
                 f"({parameter.description.strip()}); override with --set {parameter.name}=N."
             )
     notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments)
+    for resource, days in sorted(request.calendar.resource_closures.items()):
+        listed = ", ".join(f"{d.isoformat()} ({why})" for d, why in sorted(days.items()))
+        notes.append(
+            f"Closed for {resource} only: {listed}. The patient registry does not keep "
+            f"closures for one resource yet: for a registered patient, record each as a hold "
+            f"of the components that use {resource}."
+        )
     for component in _in_dependency_order(template):
         expansion.add(component)
     for delay in request.adjustments:
@@ -168,8 +200,7 @@ def _check_adjustments(template: Template, adjustments: tuple[Any, ...]) -> None
     regimens = {c.id for c in template.components if isinstance(c, Regimen)}
     known = set(regimens)
     for component in template.components:
-        members = component.drugs if isinstance(component, Regimen) else [component]
-        known.update(m.id for m in members)
+        known.update(_member_ids(component))
     for adjustment in adjustments:
         if isinstance(adjustment, Delay):
             if adjustment.regimen not in regimens:
@@ -182,6 +213,19 @@ def _check_adjustments(template: Template, adjustments: tuple[Any, ...]) -> None
                 f"'{adjustment.component}' is not a component of template '{template.id}' "
                 f"(its components: {', '.join(sorted(known))})"
             )
+
+
+def _member_ids(component: Regimen | Radiotherapy | Daily | Visit) -> list[str]:
+    """The ids a hold or stop of ``component`` reaches: a regimen's drugs and their
+    ``at_end`` events, or the component itself."""
+    if not isinstance(component, Regimen):
+        return [component.id]
+    ids = []
+    for drug in component.drugs:
+        ids.append(drug.id)
+        if drug.at_end is not None:
+            ids.append(drug.at_end.id)
+    return ids
 
 
 def _actual_start(request: PlanRequest, notes: list[str]) -> date:
@@ -237,9 +281,15 @@ class _Expansion:
     positions: dict[str, int] = field(default_factory=dict)
     styles: dict[str, Style] = field(default_factory=dict)
     cycles: dict[str, int] = field(default_factory=dict)
-    """Regimen id -> how many cycles it has."""
-    left_out: dict[str, list[Hold | Stop]] = field(default_factory=dict)
-    """Component id -> the holds and stops that leave some of its events out."""
+    """Regimen id -> the number of its last cycle."""
+    first_cycle: dict[str, int] = field(default_factory=dict)
+    """Regimen id -> the number of its first cycle (above 1 when it continues another's)."""
+    day1s: dict[str, list[tuple[int, date]]] = field(default_factory=dict)
+    """Regimen id -> (cycle number, actual day 1) of each cycle with at least one event."""
+    left_out: dict[str, list[tuple[Hold | Stop, str | None]]] = field(default_factory=dict)
+    """Component id -> the holds and stops that leave some of its events out, each with the
+    regimen it was recorded for (None: any), since a drug given in two phases (pegfilgrastim)
+    has one id in both and a stop of the first phase must not stop the second."""
     clocks: dict[str, tuple[time | None, time | None, int]] = field(default_factory=dict)
     drug_dates: dict[str, dict[date, str]] = field(default_factory=dict)
     """Drug id -> the dates it is given on (no drug is given twice on one day)."""
@@ -252,19 +302,24 @@ class _Expansion:
         self.limit = PLAN_LIMIT.after(self.start)
         members: dict[str, list[str]] = {}  # a regimen stands for all its drugs
         for component in self.request.template.components:
-            ids = [d.id for d in component.drugs] if isinstance(component, Regimen) else [component.id]
+            ids = _member_ids(component)
             members[component.id] = ids
             for member in ids:
                 members[member] = [member]
                 self.positions[member] = len(self.positions)
+        regimens = {c.id for c in self.request.template.components if isinstance(c, Regimen)}
         for adjustment in self.request.adjustments:
             if isinstance(adjustment, Hold | Stop):
+                scope = adjustment.component if adjustment.component in regimens else None
                 for member in members[adjustment.component]:
-                    self.left_out.setdefault(member, []).append(adjustment)
+                    self.left_out.setdefault(member, []).append((adjustment, scope))
 
-    def is_left_out(self, component: str, day: date) -> bool:
-        """True when a hold or stop leaves out the component's event on ``day``."""
-        for adjustment in self.left_out.get(component, ()):
+    def is_left_out(self, component: str, day: date, regimen: str | None = None) -> bool:
+        """True when a hold or stop leaves out the component's event on ``day`` (in
+        ``regimen``, for a drug)."""
+        for adjustment, scope in self.left_out.get(component, ()):
+            if scope is not None and scope != regimen:
+                continue
             if isinstance(adjustment, Stop) and day >= adjustment.start:
                 return True
             if isinstance(adjustment, Hold) and adjustment.covers(day):
@@ -295,7 +350,16 @@ class _Expansion:
         if anchor.week is not None:
             return self.start + timedelta(days=7 * (self.value(anchor.week) - 1))
         assert anchor.after is not None
-        return self.last_date(anchor.after) + timedelta(days=self.value(anchor.gap_days, 0))
+        gap = timedelta(days=self.value(anchor.gap_days, 0))
+        if anchor.from_ == "last_day1":
+            day1s = self.day1s.get(anchor.after)
+            if not day1s:
+                raise PlanError(
+                    f"a component starts after the last cycle of '{anchor.after}', which has "
+                    "no cycles in this plan (was it stopped before it began?)"
+                )
+            return day1s[-1][1] + gap
+        return self.last_date(anchor.after) + gap
 
     def last_date(self, component: str) -> date:
         """The date of a component's (or a drug's) last event, for what is anchored after or
@@ -344,18 +408,32 @@ class _Expansion:
         title: str,
         dose: str,
         note: str | None = None,
+        clock: time | None = None,
+        instant: datetime | None = None,
         **extra: Any,
-    ) -> None:
+    ) -> bool:
+        """Add one event unless a hold or stop leaves it out; True when it was added.
+        ``clock`` overrides the component's time (one of several ``times``); ``instant``
+        gives an exact start (the end of an infusion), its date being the event's."""
         day = when.date
         assert day is not None
-        if component in self.left_out and self.is_left_out(component, day):
-            return
+        if component in self.left_out and self.is_left_out(component, day, extra.get("regimen")):
+            return False
         style = self.styles.get(component)
         if style is None:
             style = self.styles[component] = _style(display, kind, self.positions[component])
-        clock, _finish, minutes = self.clocks.get(component) or self._clock(component, display)
-        start = end = None
+        start: datetime | None = None
+        end: datetime | None = None
         clock_note = None
+        if instant is not None:  # an exact start (the end of an infusion)
+            minutes = display.duration or 15
+            start = instant
+            end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(self.request.timezone)
+            clock = None
+        elif clock is not None:  # one of several times a day
+            minutes = display.duration or 15
+        else:
+            clock, _finish, minutes = self.clocks.get(component) or self._clock(component, display)
         if clock is not None:
             start, clock_note = wall_time(day, clock, self.request.timezone)
             if clock_note and clock_note not in self.clock_notes:
@@ -384,6 +462,7 @@ class _Expansion:
                 **extra,
             )
         )
+        return True
 
     def _clock(self, component: str, display: Display) -> tuple[time | None, time | None, int]:
         """Start time, end time (None if it crosses midnight) and minutes of a component."""
@@ -398,29 +477,59 @@ class _Expansion:
         return result
 
     def _regimen(self, regimen: Regimen) -> None:
-        counts: dict[str, int | OpenEnded] = {}
+        calendar = self.calendar.for_resource(regimen.resource)
+        counts: dict[str, int | OpenEnded | Capped] = {}
         for drug in regimen.drugs:
             spec = drug.cycles if drug.cycles is not None else regimen.cycles
             assert spec is not None
-            counts[drug.id] = spec if isinstance(spec, OpenEnded) else self.value(spec)
-        planned = self.anchor_date(regimen.start)
+            counts[drug.id] = spec if isinstance(spec, OpenEnded | Capped) else self.value(spec)
+        planned = grid = self.anchor_date(regimen.start)
+        offset = 0
+        if regimen.continue_numbering is not None:
+            # after the last cycle given (a stopped regimen's later cycles are not given)
+            given_cycles = self.day1s.get(regimen.continue_numbering)
+            offset = (given_cycles[-1][0] if given_cycles
+                      else self.cycles.get(regimen.continue_numbering, 0))
+        self.first_cycle[regimen.id] = offset + 1
+        self.day1s[regimen.id] = []
         minimum_ends: dict[str, tuple[date, str]] = {}
+        cap_ends: dict[str, date | None] = {}
         previous: tuple[date, date] | None = None  # the cycle before: its day 1 and last dose
         delays = [a for a in self.request.adjustments
                   if isinstance(a, Delay) and a.regimen == regimen.id]
-        cycle = 0
+        for delay_ in delays:
+            if delay_.cycle <= offset:
+                raise PlanError(
+                    f"cannot delay cycle {delay_.cycle} of '{regimen.id}': its cycles are "
+                    f"numbered from {offset + 1}"
+                )
+        if regimen.reschedule == "original_grid":
+            self.notes.append(
+                f"{regimen.name}: rescheduling policy 'original_grid': each cycle is planned on "
+                f"the original grid, every {regimen.cycle_days} days from "
+                f"{grid.isoformat()}; a moved or delayed dose does not move the next."
+            )
+        elif "reschedule" in regimen.model_fields_set:
+            self.notes.append(
+                f"{regimen.name}: rescheduling policy 'carry_forward': each cycle is planned "
+                f"{regimen.cycle_days} days after the actual day 1 of the cycle before."
+            )
+        index = 0
         while True:
-            cycle += 1
+            index += 1
+            cycle = offset + index
+            if regimen.reschedule == "original_grid":
+                planned = grid + timedelta(days=regimen.cycle_days * (index - 1))
             delayed = [d for d in delays if d.cycle == cycle]
             delay: tuple[date, str] | None = None
             if delayed:
                 delay = (planned, "; ".join(f"delayed {d.days} days: {d.reason}" for d in delayed))
                 planned += timedelta(days=sum(d.days for d in delayed))
-            if self.calendar.is_working_day(planned):
+            if calendar.is_working_day(planned):
                 start_of_cycle = Placement(planned)
             else:
                 what = f"{regimen.name}, cycle {cycle} day 1"
-                start_of_cycle = place(planned, regimen.on_non_working_day, self.calendar, what)
+                start_of_cycle = place(planned, regimen.on_non_working_day, calendar, what)
             day1 = start_of_cycle.date
             assert day1 is not None
             self._check_cycle_order(regimen, cycle, day1, previous)
@@ -432,8 +541,12 @@ class _Expansion:
                         f"{regimen.cycle_days}, because cycle {cycle} was brought forward "
                         f"({'; '.join(d.reason for d in delayed)})."
                     )
-            if cycle == 1:
+            if index == 1:
                 minimum_ends = _minimum_ends(counts, day1)
+                cap_ends = {
+                    drug_id: spec.within.after(day1) if spec.within is not None else None
+                    for drug_id, spec in counts.items() if isinstance(spec, Capped)
+                }
             active: list[tuple[Any, str | None]] = []
             for drug in regimen.drugs:
                 spec = counts[drug.id]
@@ -443,10 +556,15 @@ class _Expansion:
                         active.append((drug, None))
                     elif day1 < self.horizon_end:
                         active.append((drug, continuation))
-                elif cycle <= spec:
+                elif isinstance(spec, Capped):
+                    cap_end = cap_ends[drug.id]
+                    if index <= self.value(spec.up_to) and (cap_end is None or day1 < cap_end):
+                        active.append((drug, None))
+                elif index <= spec:
                     active.append((drug, None))
             if not active:
                 self.cycles[regimen.id] = cycle - 1
+                self._cap_notes(regimen, counts, cap_ends)
                 return
             if day1.year >= self.start.year + MAX_PLAN_YEARS:
                 raise PlanError(
@@ -455,8 +573,38 @@ class _Expansion:
             given = len(self.events)
             for drug, continuing in active:
                 self._drug_days(regimen, drug, cycle, planned, start_of_cycle, continuing, delay)
+            if len(self.events) > given:
+                self.day1s[regimen.id].append((cycle, day1))
             previous = (day1, max((e.date for e in self.events[given:]), default=day1))
             planned = day1 + timedelta(days=regimen.cycle_days)
+
+    def _cap_notes(
+        self, regimen: Regimen, counts: Mapping[str, int | OpenEnded | Capped],
+        cap_ends: Mapping[str, date | None],
+    ) -> None:
+        """A plan note per capped drug: the cap, how many doses it allows, which limit ends it."""
+        for drug in regimen.drugs:
+            spec = counts[drug.id]
+            if not isinstance(spec, Capped):
+                continue
+            doses = [e for e in self.events if e.component == drug.id]
+            cycles = sorted({e.cycle for e in doses if e.cycle is not None})
+            up_to = self.value(spec.up_to)
+            cap_end = cap_ends[drug.id]
+            if len(cycles) >= up_to:
+                reached = f"the {up_to}-cycle limit is reached first"
+            elif cap_end is not None:
+                reached = (f"the {spec.within} limit is reached first (no cycle may start on "
+                           f"or after {cap_end.isoformat()})")
+            else:  # pragma: no cover - a stop ends it early
+                reached = "the plan ends it earlier"
+            last = f", the last on {doses[-1].date.isoformat()}" if doses else ""
+            until = f"; given until {spec.until}" if spec.until else ""
+            within = f" or {spec.within}, whichever comes first" if spec.within else ""
+            self.notes.append(
+                f"{drug.name}: up to {up_to} cycles{within}{until}: "
+                f"{len(cycles)} cycles planned{last}; {reached}."
+            )
 
     def _check_cycle_order(
         self, regimen: Regimen, cycle: int, day1: date, previous: tuple[date, date] | None
@@ -490,13 +638,14 @@ class _Expansion:
         cycle's day 1."""
         day1 = start_of_cycle.date
         assert day1 is not None
+        calendar = self.calendar.for_resource(drug.resource or regimen.resource)
         for day in drug.days:
             base = (day1 if drug.follows_day1 else planned_day1) + timedelta(days=day - 1)
-            if self.calendar.is_working_day(base):
+            if calendar.is_working_day(base):
                 when = Placement(base)
             else:
                 what = f"{drug.name}, cycle {cycle} day {day}"
-                when = place(base, drug.on_non_working_day, self.calendar, what)
+                when = place(base, drug.on_non_working_day, calendar, what)
             if when.date is None:
                 continue
             taken = self.drug_dates.setdefault(drug.id, {})
@@ -506,7 +655,6 @@ class _Expansion:
                     f"the date of {taken[when.date]} too. For consecutive days, write "
                     "on_non_working_day: keep (taken anyway) or skip (left out)"
                 )
-            taken[when.date] = f"cycle {cycle} day {day}"
             if day == 1 and drug.follows_day1 and start_of_cycle.moved_from:
                 when = Placement(when.date, start_of_cycle.moved_from, start_of_cycle.reason)
             if day == 1 and drug.follows_day1 and delay is not None:
@@ -517,43 +665,102 @@ class _Expansion:
             if when.moved_from is None and when.reason:
                 notes.append(f"On a non-working day ({when.reason}), kept as the template says.")
             nominal = when.moved_from or base
-            window = {}
+            placed = when.date
+            assert placed is not None
+            window: dict[str, Any] = {}
             if drug.window_days:
                 low = nominal - timedelta(days=drug.window_days)
                 high = nominal + timedelta(days=drug.window_days)
                 window = {"window_start": low, "window_end": high}
-                if when.date is not None and not low <= when.date <= high:
+                if not low <= placed <= high:
                     notes.append(f"Outside its window of ±{drug.window_days} days.")
             if continuation is not None:
                 notes.append(continuation)
-            self.emit(
-                drug,
-                identity=f"{drug.id}\x00c{cycle}\x00d{day}",
-                kind="drug",
-                component=drug.id,
-                when=when,
-                title=f"{drug.name} – cycle {cycle}, day {day}",
-                dose=drug.dose,
-                note=" ".join(notes) or None,
-                regimen=regimen.id,
-                cycle=cycle,
-                day=day,
-                cycle_days=regimen.cycle_days,
-                open_ended=continuation is not None,
-                **window,
-            )
+            ends = self._infusion_end(drug, placed) if drug.time is not None else None
+            if ends is not None and (drug.at_end is not None or ends.date() != when.date):
+                notes.append(f"Infusion runs {_minutes_text(drug.duration or 0)}, to "
+                             f"{WEEKDAY_NAMES[ends.weekday()]} {ends.date().isoformat()} "
+                             f"{ends.strftime('%H:%M')}.")
+            emitted = False
+            clocks: tuple[time | None, ...] = drug.times or (None,)
+            for index, clock in enumerate(clocks):
+                several = f"\x00t{index}" if drug.times else ""
+                at = f", {clock.strftime('%H:%M')}" if drug.times and clock else ""
+                emitted = self.emit(
+                    drug,
+                    identity=f"{drug.id}\x00c{cycle}\x00d{day}{several}",
+                    kind="drug",
+                    component=drug.id,
+                    when=when,
+                    title=f"{drug.name} – cycle {cycle}, day {day}{at}",
+                    dose=drug.dose,
+                    note=" ".join(notes) or None,
+                    clock=clock,
+                    regimen=regimen.id,
+                    cycle=cycle,
+                    day=day,
+                    cycle_days=regimen.cycle_days,
+                    open_ended=continuation is not None,
+                    **window,
+                ) or emitted
+            if emitted:  # a dose left out by a hold or stop does not take its date
+                taken[placed] = f"cycle {cycle} day {day}"
+            if emitted and drug.at_end is not None and ends is not None:
+                self._end_event(drug, drug.at_end, ends, regimen, cycle, day1)
+
+    def _infusion_end(self, drug: Drug, day: date) -> datetime | None:
+        """When a timed drug's infusion ends (its start plus its duration, in real time)."""
+        if drug.time is None or drug.duration is None:
+            return None
+        start = datetime.combine(day, drug.time, tzinfo=self.request.timezone)
+        return (start.astimezone(UTC) + timedelta(minutes=drug.duration)).astimezone(
+            self.request.timezone)
+
+    def _end_event(
+        self, drug: Drug, end: EndEvent, instant: datetime, regimen: Regimen, cycle: int,
+        day1: date,
+    ) -> None:
+        """The event at the end of an infusion (a pump disconnection), at its exact time. It
+        does not wait for a working day; when it falls on a closed day the note says so."""
+        day = instant.date()
+        note = None
+        reason = self.calendar.closed_because(day)
+        if reason is not None:
+            note = (f"On a non-working day ({reason}): the infusion ends then whatever the "
+                    "day; plan a home-nurse or ward visit, or move the cycle.")
+        self.emit(
+            end,
+            identity=f"{end.id}\x00c{cycle}",
+            kind="visit",
+            component=end.id,
+            when=Placement(day, reason=reason),
+            title=f"{end.name} – cycle {cycle}",
+            dose=end.dose or f"end of {drug.name} ({_minutes_text(drug.duration or 0)})",
+            note=note,
+            instant=instant,
+            regimen=regimen.id,
+            cycle=cycle,
+            day=(day - day1).days + 1,
+        )
 
     def _radiotherapy(self, rt: Radiotherapy) -> None:
+        calendar = self.calendar.for_resource(rt.resource)
         anchor = self.anchor_date(rt.start)
         total = rt.fraction_count
-        per_fraction, total_gy = str(rt.dose_per_fraction_gy), str(rt.total_dose_gy)
-        nominal_days = -(-total // rt.fractions_per_week) * 7
+        per_fraction, total_gy = rt.per_fraction_text(), str(rt.total_dose_gy)
+        nominal_days = max(-(-total // rt.fractions_per_week) * 7, total * rt.min_gap_days)
+        if rt.dose_per_fraction_gy is None and rt.total_dose_gy / total != Decimal(per_fraction):
+            self.notes.append(
+                f"{rt.name}: {total_gy} Gy in {total} fractions does not divide evenly; the dose "
+                f"per fraction is shown rounded ({per_fraction} Gy) and the cumulative dose at "
+                f"fraction {total} is exactly {total_gy} Gy."
+            )
         dose = rt.dose or f"{per_fraction} Gy"
         one_day = timedelta(days=1)
         per_week: dict[int, int] = {}
         closed: list[tuple[date, str]] = []
-        stops = [a.start for a in self.left_out.get(rt.id, ()) if isinstance(a, Stop)]
-        holds = [a for a in self.left_out.get(rt.id, ()) if isinstance(a, Hold)]
+        stops = [a.start for a, _ in self.left_out.get(rt.id, ()) if isinstance(a, Stop)]
+        holds = [a for a, _ in self.left_out.get(rt.id, ()) if isinstance(a, Hold)]
         given = 0
         last = anchor
         day = anchor
@@ -571,20 +778,23 @@ class _Expansion:
                     f"{anchor.isoformat()} and {day.isoformat()} (the course may run at most "
                     f"{RT_SEARCH_DAYS} days past its planned length); check the closures"
                 )
-            if not self.calendar.is_working_day(day):
-                if not self.calendar.is_weekend_only(day):
-                    closed.append((day, self.calendar.closed_because(day) or ""))
+            if not calendar.is_working_day(day):
+                if not calendar.is_weekend_only(day):
+                    closed.append((day, calendar.closed_because(day) or ""))
                 day += one_day
                 continue
             week = (day.toordinal() - 1) // 7  # Monday-to-Sunday weeks
             if per_week.get(week, 0) >= rt.fractions_per_week:
                 day += one_day
                 continue
+            if given and (day - last).days < rt.min_gap_days:
+                day += one_day
+                continue
             per_week[week] = per_week.get(week, 0) + 1
             given += 1
             when = Placement(day)
             if given == 1 and day != anchor:
-                reason = (self.calendar.closed_because(anchor)
+                reason = (calendar.closed_because(anchor)
                           or (closed[0][1] if closed else None)
                           or f"at most {rt.fractions_per_week} fractions a week")
                 when = Placement(day, anchor, reason)
@@ -608,7 +818,7 @@ class _Expansion:
                 fraction=given,
                 fractions_total=total,
                 fraction_gy=per_fraction,
-                cumulative_gy=str(rt.dose_per_fraction_gy * given),
+                cumulative_gy=rt.cumulative_gy(given),
                 total_gy=total_gy,
             )
             last = day
@@ -624,65 +834,143 @@ class _Expansion:
                 )
 
     def _daily(self, daily: Daily) -> None:
-        first = self.anchor_date(daily.start)
-        if daily.days is not None:
-            last = first + timedelta(days=self.value(daily.days) - 1)
+        calendar = self.calendar.for_resource(daily.resource)
+        if daily.on_days_of is not None:
+            days = self._days_of(daily.on_days_of)
+            first = days[0] if days else self.start
         else:
-            assert daily.through is not None
-            last = self.last_date(daily.through)
-        if last < first:
-            raise PlanError(
-                f"'{daily.id}' would end ({last.isoformat()}) before it starts "
-                f"({first.isoformat()}); check 'start' and 'through'"
-            )
-        if last >= self.limit:
-            raise PlanError(
-                f"'{daily.id}' runs past {self.limit.isoformat()}, more than {MAX_PLAN_YEARS} "
-                "years after the start: check its 'days'"
-            )
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        if daily.on_non_working_day == "skip":
-            days = [d for d in days if self.calendar.is_working_day(d)]
+            assert daily.start is not None
+            first = self.anchor_date(daily.start)
+            if daily.days is not None:
+                last = first + timedelta(days=self.value(daily.days) - 1)
+            else:
+                assert daily.through is not None
+                last = self.last_date(daily.through)
+            if last < first:
+                raise PlanError(
+                    f"'{daily.id}' would end ({last.isoformat()}) before it starts "
+                    f"({first.isoformat()}); check 'start' and 'through'"
+                )
+            if last >= self.limit:
+                raise PlanError(
+                    f"'{daily.id}' runs past {self.limit.isoformat()}, more than {MAX_PLAN_YEARS} "
+                    "years after the start: check its 'days'"
+                )
+            days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+            if daily.on_non_working_day == "skip":
+                days = [d for d in days if calendar.is_working_day(d)]
+        clocks: tuple[time | None, ...] = daily.times or (None,)
         for number, day in enumerate(days, start=1):
-            self.emit(
-                daily,
-                identity=f"{daily.id}\x00d{(day - first).days + 1}",
-                kind="daily",
-                component=daily.id,
-                when=Placement(day),
-                title=f"{daily.name} – day {number} of {len(days)}",
-                dose=daily.dose,
-            )
+            for index, clock in enumerate(clocks):
+                suffix = f", {clock.strftime('%H:%M')}" if daily.times and clock else ""
+                self.emit(
+                    daily,
+                    identity=f"{daily.id}\x00d{(day - first).days + 1}"
+                             + (f"\x00t{index}" if daily.times else ""),
+                    kind="daily",
+                    component=daily.id,
+                    when=Placement(day),
+                    title=f"{daily.name} – day {number} of {len(days)}{suffix}",
+                    dose=daily.dose,
+                    clock=clock,
+                    note=(f"On the days of {self._name_of(daily.on_days_of)} only."
+                          if daily.on_days_of is not None and number == 1 else None),
+                )
+
+    def _days_of(self, component: str) -> list[date]:
+        """The dates of a component's (or drug's, or a regimen's drugs') events, in order."""
+        members = {component}
+        for c in self.request.template.components:
+            if c.id == component:
+                members = set(_member_ids(c))
+        return sorted({e.date for e in self.events if e.component in members})
+
+    def _name_of(self, component: str) -> str:
+        for c in self.request.template.components:
+            if c.id == component:
+                return c.name
+        try:
+            return self.request.template.display_of(component).name
+        except KeyError:  # pragma: no cover - the template checks its references
+            return component
 
     def _visit(self, visit: Visit) -> None:
-        planned = self.anchor_date(visit.at)
-        when = place(planned, visit.on_non_working_day, self.calendar, visit.name)
-        if when.date is None:
+        if visit.each_cycle is not None:
+            each = visit.each_cycle
+            for cycle, day1 in self.day1s.get(each.of, []):
+                if cycle < each.from_cycle:
+                    continue
+                planned = day1 + timedelta(days=each.day - 1)
+                where = ("before cycle" if each.day < 1 else "cycle")
+                title = (f"{visit.name} – {where} {cycle}" if each.day < 1
+                         else f"{visit.name} – cycle {cycle}, day {each.day}")
+                self._one_visit(visit, planned, f"{visit.id}\x00c{cycle}", title, cycle=cycle)
             return
-        window = {}
+        assert visit.at is not None
+        first = self.anchor_date(visit.at)
+        if visit.repeat is None:
+            self._one_visit(visit, first, visit.id, visit.name)
+            return
+        repeat = visit.repeat
+        step = timedelta(days=self.value(repeat.every_days) if repeat.every_days is not None
+                         else 7 * self.value(repeat.every_weeks or 1))
+        count = self.value(repeat.count) if repeat.count is not None else None
+        until = None
+        if repeat.while_on is not None:
+            if not self._days_of(repeat.while_on):
+                self.notes.append(
+                    f"{visit.name}: none planned, because '{repeat.while_on}', which it repeats "
+                    "while on, has no events in this plan."
+                )
+                return
+            until = self.last_date(repeat.while_on)
+        number = 0
+        while True:
+            planned = first + step * number
+            number += 1
+            if planned >= self.limit:
+                raise PlanError(f"'{visit.id}' repeats past {self.limit.isoformat()}, more than "
+                                f"{MAX_PLAN_YEARS} years after the start: check its 'repeat'")
+            total = f" of {count}" if count is not None and until is None else ""
+            self._one_visit(visit, planned, f"{visit.id}\x00n{number}",
+                            f"{visit.name} – {number}{total}", cycle=number)
+            if count is not None and number >= count:
+                return
+            if until is not None and planned >= until:
+                return
+
+    def _one_visit(self, visit: Visit, planned: date, identity: str, title: str,
+                   **extra: Any) -> None:
+        """One visit planned on ``planned``, placed by its rule, with its window."""
+        calendar = self.calendar.for_resource(visit.resource)
+        when = place(planned, visit.on_non_working_day, calendar, title)
+        assert when.date is not None  # a visit's rule never skips
+        window: dict[str, Any] = {}
         note = None
-        if visit.window_days:
-            low = planned - timedelta(days=visit.window_days)
-            high = planned + timedelta(days=visit.window_days)
+        before, after = visit.bounds
+        if before or after:
+            low = planned - timedelta(days=before)
+            high = planned + timedelta(days=after)
             window = {"window_start": low, "window_end": high}
             note = f"Window: {low.isoformat()} to {high.isoformat()}."
             if not low <= when.date <= high:
                 note += " The visit is outside its window."
         self.emit(
             visit,
-            identity=f"{visit.id}",
+            identity=identity,
             kind="visit",
             component=visit.id,
             when=when,
-            title=visit.name,
+            title=title,
             dose=visit.dose,
             note=note,
             **window,
+            **extra,
         )
 
 
 def _minimum_ends(
-    counts: Mapping[str, int | OpenEnded], first_day1: date
+    counts: Mapping[str, int | OpenEnded | Capped], first_day1: date
 ) -> dict[str, tuple[date, str]]:
     """For each open-ended drug: the end of its planned minimum, and the continuation note."""
     ends = {}
@@ -692,6 +980,14 @@ def _minimum_ends(
             ends[drug_id] = (end, f"Continuation dose: given until {spec.until}; the planned "
                                   f"minimum ({spec.minimum}) ends {end.isoformat()}.")
     return ends
+
+
+def _minutes_text(minutes: int) -> str:
+    """``2760`` -> ``46h``; ``90`` -> ``1h30m``; ``45`` -> ``45m``."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h" + (f"{rest:02d}m" if rest else "")
 
 
 def _style(display: Display, kind: EventKind, order: int) -> Style:

@@ -13,6 +13,16 @@ invalid shape is a bug found here, never a file written.
   Activities guide. A top action anchored on a plan day has ``timingDuration``: the offset from
   the plan's start (cycle 1 day 1). Counts the protocol leaves open (parameters, open-ended
   cycles) are stated in text, never given a number.
+
+  The constructs of template language 2 are exported the same way: a prescription of a total
+  dose in a number of fractions that do not divide evenly keeps the total and the count, and
+  states the rounded dose per fraction in text only (no ``doseQuantity``); a dose cap ("up to
+  18 doses or 2 years") is ``count`` 1 to ``countMax`` N and a ``boundsDuration``; a visit in
+  each cycle repeats with the cycle's period from its offset in the cycle; a repeated visit is
+  ``timingTiming`` (its first date in text); a medication on the days of another component is
+  ``concurrent`` with it; the end event of a multi-day infusion (a pump disconnection) is its
+  own ActivityDefinition and child action, ``after-end`` of the infusion, whose ``duration`` is
+  given; a regimen that continues another's cycle numbers says so.
 - **Registered plan -> CarePlans** (:func:`care_plan_bundle`): one CarePlan per issued version,
   plus one for the current plan when a change was made after the last issue; each
   ``replaces`` the one before, which is ``revoked``. An activity per event with its exact
@@ -31,7 +41,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +50,19 @@ from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.event import Event
 from scheduler.expand import expand
 from scheduler.export.table import event_from_record
-from scheduler.protocol import Anchor, Daily, Drug, OpenEnded, Radiotherapy, Regimen, Template, Visit
+from scheduler.protocol import (
+    Anchor,
+    Capped,
+    Daily,
+    Drug,
+    EndEvent,
+    OpenEnded,
+    Radiotherapy,
+    Regimen,
+    Template,
+    Visit,
+)
+from scheduler.units import Span
 
 if TYPE_CHECKING:
     from scheduler.history import Change
@@ -48,6 +70,8 @@ if TYPE_CHECKING:
     from scheduler.registry import StoredPlan
 
 Json = dict[str, Any]
+Definable = Drug | Radiotherapy | Daily | Visit | EndEvent
+"""What has an ActivityDefinition: a drug, the end event of its infusion, or a component."""
 
 DEFAULT_BASE = "http://scheduler.invalid/fhir"
 """Canonical base of the exported definitions; ``.invalid`` until a site gives its own."""
@@ -131,7 +155,7 @@ def _ingredient(name: str) -> tuple[str, str] | None:
     return RXNORM_INGREDIENTS.get(key)
 
 
-def _concept(component: Drug | Radiotherapy | Daily | Visit) -> Json:
+def _concept(component: Definable) -> Json:
     """The coded concept of a component: RxNorm or SNOMED CT when certain, else text."""
     concept: Json = {"text": component.name}
     if isinstance(component, Radiotherapy):
@@ -144,16 +168,18 @@ def _concept(component: Drug | Radiotherapy | Daily | Visit) -> Json:
     return concept
 
 
-def _kind(component: Drug | Radiotherapy | Daily | Visit) -> str:
+def _kind(component: Definable) -> str:
     if isinstance(component, Drug | Daily):
         return "MedicationRequest"
-    if isinstance(component, Radiotherapy):
-        return "ServiceRequest"
+    if isinstance(component, Radiotherapy | EndEvent):
+        return "ServiceRequest"  # radiotherapy; the end of an infusion (a pump disconnection)
     return "Appointment"
 
 
 def _anchor_text(anchor: Anchor) -> str:
     if anchor.after is not None:
+        if anchor.from_ == "last_day1":
+            return f"{anchor.gap_days} days after the actual day 1 of the last cycle of {anchor.after}"
         return f"{anchor.gap_days} days after the last event of {anchor.after}"
     if anchor.week is not None:
         return f"week {anchor.week}"
@@ -170,9 +196,18 @@ RULE_TEXT = {
 """What happens to a date that is not a working day (README, "Non-working days")."""
 
 
-def _count_text(count: int | str | OpenEnded | None, template: Template) -> str:
+def _count_text(count: int | str | OpenEnded | Capped | None, template: Template) -> str:
     if isinstance(count, OpenEnded):
         return f"for at least {count.minimum}, then until {count.until}"
+    if isinstance(count, Capped):
+        text = f"up to {count.up_to} cycles"
+        if isinstance(count.up_to, str):
+            parameter = template.parameters.get(count.up_to[1:])
+            default = f", template default {parameter.default}" if parameter else ""
+            text += f" (a parameter the protocol leaves open{default})"
+        if count.within is not None:
+            text += f" or {count.within} from the first day 1, whichever comes first"
+        return text + (f", ended sooner by {count.until}" if count.until else "")
     if isinstance(count, str):
         name = count[1:]
         parameter = template.parameters.get(name)
@@ -184,7 +219,44 @@ def _count_text(count: int | str | OpenEnded | None, template: Template) -> str:
 # --- template -> PlanDefinition -------------------------------------------------------------------
 
 
-def _activity_definition(canon: Canon, component: Drug | Radiotherapy | Daily | Visit) -> Json:
+def _span_duration(span: Span) -> Json | None:
+    """A span as a Duration when it is whole years, months or days; None when mixed."""
+    if span.months and not span.days:
+        if span.months % 12 == 0:
+            return {"value": span.months // 12, "unit": "years", "system": UCUM, "code": "a"}
+        return {"value": span.months, "unit": "months", "system": UCUM, "code": "mo"}
+    if span.days and not span.months:
+        return _days(span.days)
+    return None
+
+
+def _cycle_repeat(period: int, count: int | str | OpenEnded | Capped | None) -> Json:
+    """A cycle's ``repeat``: its period, with the count only where the protocol gives one
+    (a cap: at least one, at most N, within its bound)."""
+    repeat: Json = {"period": period, "periodUnit": "d"}
+    if isinstance(count, int):
+        repeat["count"] = count
+    elif isinstance(count, Capped):
+        if isinstance(count.up_to, int):  # a parameter: stated in text only
+            repeat["count"] = 1
+            repeat["countMax"] = count.up_to
+        bound = _span_duration(count.within) if count.within is not None else None
+        if bound is not None:
+            repeat["boundsDuration"] = bound
+    return repeat
+
+
+def _clock(value: time | None) -> str:
+    """A clock time as FHIR ``time`` (``times`` never holds None: the protocol checks it)."""
+    assert value is not None
+    return value.strftime("%H:%M:%S")
+
+
+def _times_text(times: tuple[time | None, ...]) -> str:
+    return ", at " + ", ".join(_clock(t)[:5] for t in times) if times else ""
+
+
+def _activity_definition(canon: Canon, component: Definable) -> Json:
     resource: Json = {
         "resourceType": "ActivityDefinition",
         "id": canon.activity_id(component.id),
@@ -201,28 +273,56 @@ def _activity_definition(canon: Canon, component: Drug | Radiotherapy | Daily | 
     if isinstance(component, Drug | Daily):
         resource["productCodeableConcept"] = _concept(component)
         dosage: Json = {"text": component.dose or component.name}
+        if isinstance(component, Daily) and component.on_days_of is not None:
+            dosage["text"] += f" (on the days of {component.on_days_of} only)"
         if isinstance(component, Daily) and component.on_non_working_day == "keep":
-            repeat: Json = {"frequency": 1, "period": 1, "periodUnit": "d"}
+            repeat: Json = {"frequency": len(component.times) or 1, "period": 1, "periodUnit": "d"}
             if isinstance(component.days, int):
-                repeat["count"] = component.days
+                repeat["count"] = component.days * (len(component.times) or 1)
             dosage["timing"] = {"repeat": repeat}  # every day; 'skip' leaves out holidays: text
+        if component.times:  # several doses a day, at these clock times
+            timing = dosage.setdefault("timing", {})
+            timing.setdefault("repeat", {})["timeOfDay"] = [_clock(t) for t in component.times]
         resource["dosage"] = [dosage]
     if isinstance(component, Radiotherapy):
-        fractions = component.fraction_count
-        resource["description"] = (
-            f"{_number(component.total_dose_gy)} Gy in {fractions} fractions of "
-            f"{_number(component.dose_per_fraction_gy)} Gy, at most "
-            f"{component.fractions_per_week} a week, on working days")
-        resource["extension"] = [{"url": CODEXRT_FRACTIONS, "valuePositiveInt": fractions}]
-        resource["dosage"] = [{
-            "text": f"{_number(component.dose_per_fraction_gy)} Gy per fraction, "
-                    f"{fractions} fractions, total {_number(component.total_dose_gy)} Gy",
-            "timing": {"repeat": {"count": fractions, "frequency": component.fractions_per_week,
-                                  "period": 1, "periodUnit": "wk"}},
-            "doseAndRate": [{"doseQuantity": _gray(component.dose_per_fraction_gy)}],
-            "maxDosePerLifetime": _gray(component.total_dose_gy),
-        }]
+        resource.update(_radiotherapy_definition(component))
     return resource
+
+
+def _per_fraction(component: Radiotherapy) -> str:
+    """The dose per fraction in words: as prescribed, or total / fractions rounded."""
+    if component.dose_per_fraction_gy is not None:
+        return f"fractions of {_number(component.dose_per_fraction_gy)} Gy"
+    return (f"fractions of about {component.per_fraction_text()} Gy (the prescription is the "
+            f"total and the number of fractions; the dose per fraction is not given exactly)")
+
+
+def _radiotherapy_definition(component: Radiotherapy) -> Json:
+    fractions = component.fraction_count
+    total = _number(component.total_dose_gy)
+    dosage: Json = {
+        "timing": {"repeat": {"count": fractions, "frequency": component.fractions_per_week,
+                              "period": 1, "periodUnit": "wk"}},
+        "maxDosePerLifetime": _gray(component.total_dose_gy),
+    }
+    if component.dose_per_fraction_gy is not None:
+        per = _number(component.dose_per_fraction_gy)
+        dosage["text"] = f"{per} Gy per fraction, {fractions} fractions, total {total} Gy"
+        dosage["doseAndRate"] = [{"doseQuantity": _gray(component.dose_per_fraction_gy)}]
+    else:
+        dosage["text"] = (f"{total} Gy in {fractions} fractions (about "
+                          f"{component.per_fraction_text()} Gy per fraction, rounded)")
+    return {
+        "description": f"{total} Gy in {fractions} {_per_fraction(component)}, at most "
+                       f"{component.fractions_per_week} a week, on working days"
+                       + _gap_text(component),
+        "extension": [{"url": CODEXRT_FRACTIONS, "valuePositiveInt": fractions}],
+        "dosage": [dosage],
+    }
+
+
+def _gap_text(component: Radiotherapy) -> str:
+    return f", at least {component.min_gap_days} days apart" if component.min_gap_days > 1 else ""
 
 
 def _computable(text: str) -> str:
@@ -231,63 +331,147 @@ def _computable(text: str) -> str:
     return name if name[:1].isalpha() else f"T{name}"
 
 
-def _anchored(action: Json, anchor: Anchor, window: int = 0) -> Json:
-    """Place a top action: an offset from the plan's start, or after another action."""
+def _top(template: Template, ident: str) -> str:
+    """The id of the top action of a component, or of the regimen a drug (or its end event)
+    belongs to."""
+    for component in template.components:
+        if isinstance(component, Regimen) and any(
+                ident in (d.id, d.at_end.id if d.at_end else None) for d in component.drugs):
+            return fhir_id(component.id)
+    return fhir_id(ident)
+
+
+def _anchored(action: Json, anchor: Anchor, template: Template, window: tuple[int, int] = (0, 0),
+              timing: bool = True) -> Json:
+    """Place a top action: an offset from the plan's start (unless ``timing`` is False: the
+    action has a ``timingTiming`` of its own, the first offset is then in its text), or after
+    another action."""
+    before, after = window
     if anchor.after is not None:
         gap = int(anchor.gap_days) if isinstance(anchor.gap_days, int) else None
-        related: Json = {"actionId": fhir_id(anchor.after), "relationship": "after-end"}
-        if gap is None:
-            pass  # a parameter: stated in the description only
-        elif window:
-            related["offsetRange"] = {"low": _days(max(gap - window, 0)), "high": _days(gap + window)}
+        related: Json = {"actionId": _top(template, anchor.after),
+                         "relationship": "after-start" if anchor.from_ == "last_day1" else "after-end"}
+        if gap is None or anchor.from_ == "last_day1":
+            pass  # a parameter, or counted from the last cycle's day 1: stated in the text only
+        elif before or after:
+            related["offsetRange"] = {"low": _days(max(gap - before, 0)), "high": _days(gap + after)}
         else:
             related["offsetDuration"] = _days(gap)
-        action["relatedAction"] = [related]
+        action.setdefault("relatedAction", []).append(related)
         return action
     day: int | None = None
     if isinstance(anchor.week, int):
         day = 7 * (anchor.week - 1) + 1
     elif isinstance(anchor.day, int):
         day = anchor.day
-    if day is not None and window:
-        action["timingRange"] = {"low": _days(max(day - 1 - window, 0)), "high": _days(day - 1 + window)}
-    elif day is not None:
+    if day is None or not timing:
+        return action
+    if before or after:
+        action["timingRange"] = {"low": _days(max(day - 1 - before, 0)), "high": _days(day - 1 + after)}
+    else:
         action["timingDuration"] = _days(day - 1)
     return action
 
 
+def _in_phases(template: Template) -> set[str]:
+    """Drug ids written in more than one regimen (a drug in two phases of one numbering)."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for component in template.components:
+        if isinstance(component, Regimen):
+            for drug in component.drugs:
+                (twice if drug.id in seen else seen).add(drug.id)
+    return twice
+
+
+def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> list[Json]:
+    count = drug.cycles if drug.cycles is not None else regimen.cycles
+    found: list[Json] = []
+    for day in drug.days:
+        repeat = _cycle_repeat(regimen.cycle_days, count)
+        clock = ""
+        if drug.at_end is not None and drug.time is not None:  # a (multi-day) infusion's length
+            clock = f", from {drug.time.strftime('%H:%M')}"
+            if drug.duration:
+                repeat["duration"] = drug.duration
+                repeat["durationUnit"] = "min"
+                clock += f" for {_minutes_text(drug.duration)}"
+        times = _times_text(drug.times)
+        window = f"; window ±{drug.window_days} days" if drug.window_days else ""
+        ident = fhir_id(f"{prefix}{drug.id}-day{day}")
+        found.append({
+            "id": ident,
+            "title": f"{drug.name}, day {day}",
+            "description": f"{drug.dose or drug.name}; day {day} of each "
+                           f"{regimen.cycle_days}-day cycle{clock}{times}, "
+                           f"{_count_text(count, canon.template)}{window}; "
+                           f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}",
+            "definitionCanonical": canon.versioned(canon.activity(drug.id)),
+            "timingTiming": {"repeat": repeat},
+            "relatedAction": [_day_offset(regimen.id, day)],
+        })
+        if drug.at_end is not None:
+            end = drug.at_end
+            found.append({
+                "id": fhir_id(f"{prefix}{end.id}-day{day}"),
+                "title": f"{end.name}, day {day}",
+                "description": f"{end.dose or end.name}; when the {drug.name} infusion of day {day} "
+                               f"ends ({_minutes_text(drug.duration)} after it starts), in each cycle it "
+                               f"is given",
+                "definitionCanonical": canon.versioned(canon.activity(end.id)),
+                "relatedAction": [{"actionId": ident, "relationship": "after-end"}],
+            })
+    return found
+
+
+def _minutes_text(minutes: int | None) -> str:
+    if minutes is None:
+        return "its duration"
+    return f"{minutes // 60} hours" if minutes % 60 == 0 else f"{minutes} minutes"
+
+
+def _day_offset(regimen: str, day: int) -> Json:
+    """Day ``day`` of a cycle of ``regimen``: after its start, or before it (day 0 is the
+    day before day 1)."""
+    if day >= 1:
+        return {"actionId": fhir_id(regimen), "relationship": "after-start",
+                "offsetDuration": _days(day - 1)}
+    return {"actionId": fhir_id(regimen), "relationship": "before-start",
+            "offsetDuration": _days(1 - day)}
+
+
 def _regimen_action(canon: Canon, regimen: Regimen) -> Json:
+    twice = _in_phases(canon.template)
     children: list[Json] = []
     for drug in regimen.drugs:
-        count = drug.cycles if drug.cycles is not None else regimen.cycles
-        for day in drug.days:
-            repeat: Json = {"period": regimen.cycle_days, "periodUnit": "d"}
-            if isinstance(count, int):
-                repeat["count"] = count
-            children.append({
-                "id": fhir_id(f"{drug.id}-day{day}"),
-                "title": f"{drug.name}, day {day}",
-                "description": f"{drug.dose or drug.name}; day {day} of each "
-                               f"{regimen.cycle_days}-day cycle, {_count_text(count, canon.template)}; "
-                               f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}",
-                "definitionCanonical": canon.versioned(canon.activity(drug.id)),
-                "timingTiming": {"repeat": repeat},
-                "relatedAction": [{"actionId": fhir_id(regimen.id), "relationship": "after-start",
-                                   "offsetDuration": _days(day - 1)}],
-            })
+        prefix = f"{regimen.id}-" if drug.id in twice else ""
+        children.extend(_drug_actions(canon, regimen, drug, prefix))
+    if regimen.reschedule == "original_grid":
+        grid = (f"cycle k is planned (k-1) x {regimen.cycle_days} days after cycle 1's planned "
+                f"day 1, so a moved day 1 does not move the next")
+    else:
+        grid = f"a cycle starts {regimen.cycle_days} days after the actual day 1 of the one before"
+    numbering = ""
+    if regimen.continue_numbering is not None:
+        numbering = (f"; its cycles are numbered on from those of {regimen.continue_numbering} "
+                     f"(its first cycle has the number after their last)")
     action: Json = {
         "id": fhir_id(regimen.id),
         "title": regimen.name,
-        "description": f"{regimen.cycle_days}-day cycles from {_anchor_text(regimen.start)}; a cycle "
-                       f"starts {regimen.cycle_days} days after the actual day 1 of the one before; "
-                       f"a day 1 on a non-working day {RULE_TEXT[regimen.on_non_working_day]}",
+        "description": f"{regimen.cycle_days}-day cycles from {_anchor_text(regimen.start)}; {grid}; "
+                       f"a day 1 on a non-working day {RULE_TEXT[regimen.on_non_working_day]}"
+                       f"{numbering}",
         "groupingBehavior": "logical-group",
         "action": children,
     }
-    return _anchored(action, regimen.start)
+    if regimen.continue_numbering is not None and regimen.start.after != regimen.continue_numbering:
+        action["relatedAction"] = [{"actionId": fhir_id(regimen.continue_numbering),
+                                    "relationship": "after"}]
+    return _anchored(action, regimen.start, canon.template)
 
 
 def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit) -> Json:
+    template = canon.template
     action: Json = {
         "id": fhir_id(component.id),
         "title": component.name,
@@ -295,33 +479,118 @@ def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit) -> Jso
     }
     if isinstance(component, Radiotherapy):
         action["description"] = (
-            f"{_number(component.total_dose_gy)} Gy in {component.fraction_count} fractions of "
-            f"{_number(component.dose_per_fraction_gy)} Gy, at most {component.fractions_per_week} "
-            f"a week on working days, from {_anchor_text(component.start)}")
-        return _anchored(action, component.start)
+            f"{_number(component.total_dose_gy)} Gy in {component.fraction_count} "
+            f"{_per_fraction(component)}, at most {component.fractions_per_week} "
+            f"a week on working days{_gap_text(component)}, from {_anchor_text(component.start)}")
+        return _anchored(action, component.start, template)
     if isinstance(component, Daily):
-        until = (f"for {component.days} days" if component.days is not None
-                 else f"through the last event of {component.through}")
-        action["description"] = (f"{component.dose or component.name}; daily from "
-                                 f"{_anchor_text(component.start)}, {until}; a non-working day "
-                                 f"{RULE_TEXT[component.on_non_working_day]}")
-        _anchored(action, component.start)
-        if component.through is not None:
-            action.setdefault("relatedAction", []).append(
-                {"actionId": fhir_id(component.through), "relationship": "concurrent-with-end"})
+        return _daily_action(action, component, template)
+    return _visit_action(action, component, template)
+
+
+def _daily_action(action: Json, component: Daily, template: Template) -> Json:
+    times = _times_text(component.times)
+    if component.on_days_of is not None:
+        action["description"] = (f"{component.dose or component.name}; on each date of "
+                                 f"{component.on_days_of} only{times} (a day without "
+                                 f"{component.on_days_of} is a day without it)")
+        action["relatedAction"] = [{"actionId": _top(template, component.on_days_of),
+                                    "relationship": "concurrent"}]
         return action
-    window = f", window ±{component.window_days} days" if component.window_days else ""
-    action["description"] = (f"{component.dose or component.name}; {_anchor_text(component.at)}"
-                             f"{window}; a date on a non-working day "
+    assert component.start is not None  # the protocol's check: 'start' or 'on_days_of'
+    until = (f"for {component.days} days" if component.days is not None
+             else f"through the last event of {component.through}")
+    action["description"] = (f"{component.dose or component.name}; daily from "
+                             f"{_anchor_text(component.start)}, {until}{times}; a non-working day "
                              f"{RULE_TEXT[component.on_non_working_day]}")
-    return _anchored(action, component.at, component.window_days)
+    _anchored(action, component.start, template)
+    if component.through is not None:
+        action.setdefault("relatedAction", []).append(
+            {"actionId": _top(template, component.through), "relationship": "concurrent-with-end"})
+    return action
 
 
-def _definitions(template: Template) -> list[Drug | Radiotherapy | Daily | Visit]:
-    found: list[Drug | Radiotherapy | Daily | Visit] = []
+def _window_text(component: Visit) -> str:
+    before, after = component.bounds
+    if before == after:
+        return f", window ±{before} days" if before else ""
+    return f", window {before} days before to {after} days after"
+
+
+def _visit_action(action: Json, component: Visit, template: Template) -> Json:
+    rule = f"a date on a non-working day {RULE_TEXT[component.on_non_working_day]}"
+    dose = component.dose or component.name
+    if component.each_cycle is not None:
+        each = component.each_cycle
+        regimen = next(c for c in template.components
+                       if isinstance(c, Regimen) and c.id == each.of)
+        day = (f"day {each.day}" if each.day >= 1 else
+               f"{1 - each.day} day{'s' if each.day < 0 else ''} before day 1")
+        start = f", from cycle {each.from_cycle}" if each.from_cycle > 1 else ""
+        cycles = (_count_text(regimen.cycles, template) if regimen.cycles is not None
+                  else "for as long as its cycles run")
+        action["description"] = (f"{dose}; {day} of each cycle of {each.of} (counted from the "
+                                 f"cycle's actual day 1){start}, "
+                                 f"{cycles}{_window_text(component)}; {rule}")
+        repeat = _cycle_repeat(regimen.cycle_days, regimen.cycles)
+        if isinstance(regimen.cycles, int):
+            repeat["count"] = max(regimen.cycles - each.from_cycle + 1, 1)
+        elif each.from_cycle > 1:
+            repeat.pop("count", None)  # a cap counts from cycle 1: stated in text
+            repeat.pop("countMax", None)
+        action["timingTiming"] = {"repeat": repeat}
+        related = _day_offset(each.of, each.day + (each.from_cycle - 1) * regimen.cycle_days)
+        action["relatedAction"] = [related]
+        return action
+    assert component.at is not None  # the protocol's check: 'at' or 'each_cycle'
+    if component.repeat is None:
+        action["description"] = (f"{dose}; {_anchor_text(component.at)}"
+                                 f"{_window_text(component)}; {rule}")
+        return _anchored(action, component.at, template, component.bounds)
+    again = component.repeat
+    every = (f"every {again.every_days} days" if again.every_days is not None
+             else f"every {again.every_weeks} weeks")
+    ends = []
+    if again.count is not None:
+        ends.append(f"after {again.count} visits")
+    if again.while_on is not None:
+        ends.append(f"with the first visit on or after the last event of {again.while_on}")
+    action["description"] = (f"{dose}; first {_anchor_text(component.at)}, then {every} on the "
+                             f"plan's calendar; it ends {' or '.join(ends)}"
+                             f"{', whichever comes first' if len(ends) > 1 else ''}"
+                             f"{_window_text(component)}; {rule}")
+    period, unit = ((again.every_days, "d") if again.every_days is not None
+                    else (again.every_weeks, "wk"))
+    every_repeat: Json = {}
+    if isinstance(period, int):  # a parameter: stated in text only
+        every_repeat = {"period": period, "periodUnit": unit}
+    if isinstance(again.count, int) and again.while_on is None:
+        every_repeat["count"] = again.count
+    elif isinstance(again.count, int):
+        every_repeat["count"] = 1
+        every_repeat["countMax"] = again.count
+    if every_repeat:
+        action["timingTiming"] = {"repeat": every_repeat}
+    if again.while_on is not None:
+        action["relatedAction"] = [{"actionId": _top(template, again.while_on),
+                                    "relationship": "concurrent"}]
+    return _anchored(action, component.at, template, component.bounds, timing=False)
+
+
+def _definitions(template: Template) -> list[Definable]:
+    """Each drug (once, when it is written in two phases), its end event, and each other
+    component."""
+    found: list[Definable] = []
+    seen: set[str] = set()
     for component in template.components:
         if isinstance(component, Regimen):
-            found.extend(component.drugs)
+            for drug in component.drugs:
+                if drug.id in seen:
+                    continue
+                seen.add(drug.id)
+                found.append(drug)
+                if drug.at_end is not None:
+                    found.append(drug.at_end)
         else:
             found.append(component)
     return found
@@ -437,7 +706,7 @@ def _period(event: Event) -> Json:
 def _activity(canon: Canon, activity: Activity) -> Json:
     event = activity.event
     component = canon.template.display_of(event.component)
-    assert isinstance(component, Drug | Radiotherapy | Daily | Visit)
+    assert isinstance(component, Drug | Radiotherapy | Daily | Visit | EndEvent)
     lines = [event.title]
     if event.dose:
         lines.append(event.dose)

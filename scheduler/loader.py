@@ -250,12 +250,18 @@ class TemplateInfo:
     path: Path
 
 
-def shipped_templates() -> list[TemplateInfo]:
-    """Every shipped template, sorted by id."""
+def shipped_templates(search: str | None = None) -> list[TemplateInfo]:
+    """Every shipped template, sorted by id; with ``search``, those whose id, name, source,
+    components or drugs contain every word of it (InputError when none does)."""
+    from scheduler.describe import matches
+
     infos = []
     for path in sorted(templates_dir().glob("*.yaml")):
         template = load_template_file(path)
-        infos.append(TemplateInfo(template.id, template.name, template.source, path))
+        if search is None or matches(template, search):
+            infos.append(TemplateInfo(template.id, template.name, template.source, path))
+    if not infos:
+        raise InputError(f"--search: no shipped template matches '{search}'")
     return infos
 
 

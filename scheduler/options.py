@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pendulum
@@ -31,7 +32,17 @@ MAX_HORIZON_MONTHS = 60
 EARLIEST_START = date(1990, 1, 1)
 LATEST_START = date(2099, 12, 31)
 
-DateRange = tuple[date, date, str | None]
+RESOURCE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
+class DateRange(NamedTuple):
+    """A day or range from ``--closed``/``--workday``, with its reason, and for a closure
+    the resource it is scoped to (``2026-03-04@linac=Linac service``)."""
+
+    first: date
+    last: date
+    reason: str | None
+    resource: str | None = None
 
 MAX_PLAN_KEY = 200
 
@@ -59,8 +70,17 @@ def parse_date(text: str, option: str = "--start") -> date:
 
 
 def parse_date_range(text: str, option: str) -> DateRange:
-    """``2026-03-02``, ``2026-03-02..2026-03-04``, either with ``=reason``."""
+    """``2026-03-02``, ``2026-03-02..2026-03-04``, either with ``=reason``; a closure may be
+    scoped to one resource: ``2026-03-04@linac=Linac service``."""
     spec, _, reason = text.partition("=")
+    spec, at, resource = spec.partition("@")
+    if at:
+        if "workday" in option:
+            raise InputError(f"{option}: '{text}': an extra working day is for the whole site; "
+                             "only a closure may name a resource")
+        if not RESOURCE.fullmatch(resource.strip()):
+            raise InputError(f"{option}: '{text}': '{resource}' is not a resource name like "
+                             "linac (lower case, digits, - or _)")
     first_text, dots, last_text = spec.partition("..")
     first = parse_date(first_text, option)
     last = parse_date(last_text, option) if dots else first
@@ -71,7 +91,7 @@ def parse_date_range(text: str, option: str) -> DateRange:
     problem = text_problem(reason.strip(), MAX_DETAIL)
     if problem:
         raise InputError(f"{option}: the reason {problem}")
-    return first, last, reason.strip() or None
+    return DateRange(first, last, reason.strip() or None, resource.strip() if at else None)
 
 
 def parse_assignment(text: str) -> tuple[str, int]:
@@ -175,12 +195,35 @@ class PlanOptions:
     plan_key: str | None = None
 
 
-def _expand_ranges(ranges: tuple[DateRange, ...], default_reason: str) -> dict[date, str]:
+def _expand_ranges(
+    ranges: tuple[DateRange, ...], default_reason: str, resource: str | None = None
+) -> dict[date, str]:
+    """The days of the ranges scoped to ``resource`` (None: the whole site) -> reason."""
     days: dict[date, str] = {}
-    for first, last, reason in ranges:
+    for first, last, reason, scope in ranges:
+        if scope != resource:
+            continue
         for offset in range((last - first).days + 1):
             days[first + timedelta(days=offset)] = reason or default_reason
     return days
+
+
+def _resource_closures(
+    template: Template, ranges: tuple[DateRange, ...], site_closures: dict[str, dict[date, str]]
+) -> dict[str, dict[date, str]]:
+    """Resource -> closed day -> reason, from the site file and the command line (which
+    wins). A command-line closure naming a resource no component uses is an error."""
+    used = template.resources()
+    scoped = {name: dict(days) for name, days in site_closures.items()}
+    for resource in sorted({r.resource for r in ranges if r.resource is not None}):
+        if resource not in used:
+            raise InputError(
+                f"--closed ...@{resource}: no component of template '{template.id}' uses "
+                f"resource '{resource}' (its resources: {', '.join(sorted(used)) or 'none'})"
+            )
+        scoped.setdefault(resource, {}).update(
+            _expand_ranges(ranges, f"{resource} closed", resource))
+    return scoped
 
 
 def build_request(template_ref: str, options: PlanOptions, patient: str | None) -> PlanRequest:
@@ -192,6 +235,8 @@ def build_request(template_ref: str, options: PlanOptions, patient: str | None) 
 def request_for(template: Template, options: PlanOptions, patient: str | None) -> PlanRequest:
     """Assemble the request for a loaded template (reads the site file, if any)."""
     site = load_site(options.site) if options.site else None
+    scoped = _resource_closures(template, options.closed,
+                                site.resource_closures() if site else {})
     closures = site.closures() if site else {}
     workdays = site.extra_workdays() if site else {}
     cli_closed = _expand_ranges(options.closed, "Site closure")
@@ -217,7 +262,7 @@ def request_for(template: Template, options: PlanOptions, patient: str | None) -
     return PlanRequest(
         template=template,
         start=options.start,
-        calendar=make_calendar(region, closures, workdays),
+        calendar=make_calendar(region, closures, workdays, scoped),
         timezone=parse_timezone(zone),
         plan_key=plan_key(template.id, options.start, patient, options.plan_key),
         parameters=seen,

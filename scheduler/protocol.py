@@ -97,14 +97,18 @@ def _clock_or_all_day(value: Any) -> time | None:
     return parse_clock(value)
 
 
+MAX_INFUSION_MINUTES = 7 * 24 * 60
+"""The longest a drug's infusion may run (a pump connected for several days)."""
+
+
 def _duration(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError("must be a duration like '45m', '4h' or '1h30m'")
     if isinstance(value, int):
         raise ValueError(f"write a unit: '{value}m' or '{value}h'")
     minutes = parse_duration(value)
-    if minutes > 24 * 60:
-        raise ValueError(f"duration {shown(value)} is longer than a day")
+    if minutes > MAX_INFUSION_MINUTES:
+        raise ValueError(f"duration {shown(value)} is longer than 7 days")
     return minutes
 
 
@@ -232,13 +236,19 @@ class Anchor(Strict):
 
     Day 1 is the start date (cycle 1 day 1); week N starts on day 7*(N-1)+1, so week 7 is
     day 43. ``after: rt`` with ``gap_days: 28`` is the date 28 days after the last event of
-    component ``rt``.
+    component ``rt``. With ``from: last_day1`` (``after`` must then name a regimen) it is
+    counted from the actual day 1 of the regimen's last cycle instead: ``{after: ac,
+    gap_days: 14, from: last_day1}`` is the end of AC's last 14-day cycle, whatever drug of
+    AC comes last (a day-2 pegfilgrastim does not shift it).
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     day: PositiveCount | None = None
     week: PositiveCount | None = None
     after: Id | None = None
     gap_days: Offset = 0
+    from_: Literal["last_event", "last_day1"] = Field("last_event", alias="from")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Anchor:
@@ -247,6 +257,8 @@ class Anchor(Strict):
             raise ValueError("give exactly one of 'day', 'week' or 'after'")
         if self.after is None and self.gap_days != 0:
             raise ValueError("'gap_days' goes with 'after'")
+        if self.after is None and self.from_ != "last_event":
+            raise ValueError("'from' goes with 'after'")
         return self
 
 
@@ -259,11 +271,31 @@ class OpenEnded(Strict):
     """``until`` in other languages, for the printed calendar."""
 
 
+class Capped(Strict):
+    """A dose cap: at most ``up_to`` cycles, and only cycles whose day 1 falls within
+    ``within`` of the first day 1, whichever comes first ("up to 18 doses or 2 years")."""
+
+    up_to: PositiveCount
+    within: SpanField | None = None
+    until: str | None = Field(None, min_length=1)
+    """What ends treatment before the cap (e.g. progression), printed with each dose."""
+    translations: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], str] = {}
+
+
+def _count_kind(value: Any) -> str:
+    if isinstance(value, Capped) or (isinstance(value, dict) and "up_to" in value):
+        return "capped"
+    return "open-ended" if isinstance(value, dict | OpenEnded) else "number"
+
+
 CycleCount = Annotated[
-    Annotated[int | str, _count(1), Tag("number")] | Annotated[OpenEnded, Tag("open-ended")],
-    Discriminator(lambda v: "open-ended" if isinstance(v, dict | OpenEnded) else "number"),
+    Annotated[int | str, _count(1), Tag("number")]
+    | Annotated[OpenEnded, Tag("open-ended")]
+    | Annotated[Capped, Tag("capped")],
+    Discriminator(_count_kind),
 ]
-"""``4``, ``$chemo_cycles``, or ``{minimum: 6 months, until: progression}``."""
+"""``4``, ``$chemo_cycles``, ``{minimum: 6 months, until: progression}`` or
+``{up_to: 18, within: 2 years}``."""
 
 
 class Translation(Strict):
@@ -298,18 +330,56 @@ class Display(Defaults):
     code: Annotated[str, _text(6)] = Field(min_length=1, pattern=r"^\S+$")
     dose: Detail = ""
     translations: dict[Language, Translation] = {}
+    resource: Id | None = None
+    """The resource the component uses (e.g. ``linac``): a closure scoped to it closes this
+    component only (``--closed 2026-03-04@linac=Linac service``)."""
 
     @model_validator(mode="after")
     def _timed_needs_duration(self) -> Display:
-        if self.time is not None and self.duration is None:
+        timed = (self.time is not None or bool(getattr(self, "times", ()))
+                 or isinstance(self, EndEvent))
+        if timed and self.duration is None and not isinstance(self, EndEvent):
             raise ValueError("a component with a clock 'time' needs a 'duration'")
-        if self.time is None and self.duration is not None:
+        if not timed and self.duration is not None:
             raise ValueError("'duration' needs a clock 'time' (all-day events have none)")
+        minutes = self.duration or 0
+        if minutes > 24 * 60 and not isinstance(self, Drug):
+            raise ValueError(
+                "only a drug's infusion may last longer than a day (duration "
+                f"{minutes // 60}h{minutes % 60:02d}m)"
+            )
         return self
 
 
+class EndEvent(Display):
+    """An event at the moment a drug's infusion ends, e.g. the pump disconnection of a 46-hour
+    5-FU infusion; its ``time`` is the infusion's end, so it sets none of its own."""
+
+    id: Id
+
+    @model_validator(mode="after")
+    def _no_own_time(self) -> EndEvent:
+        if self.time is not None:
+            raise ValueError("an 'at_end' event starts when the infusion ends: give no 'time'")
+        return self
+
+
+ClockList = Annotated[tuple[ClockTime, ...], Field(min_length=1, max_length=6)]
+"""Several clock times a day (``["08:00", "20:00"]``): each is its own event."""
+
+
+def _check_times(times: tuple[time | None, ...], single: time | None) -> None:
+    if times and single is not None:
+        raise ValueError("give 'time' or 'times', not both")
+    if any(t is None for t in times):
+        raise ValueError("'times' are clock times like '08:00'")
+    if len(set(times)) != len(times):
+        raise ValueError("'times' lists one time twice (two doses at one time)")
+
+
 class Drug(Display):
-    """One drug of a regimen, given on ``days`` of each of its ``cycles``."""
+    """One drug of a regimen, given on ``days`` of each of its ``cycles`` (at each of its
+    ``times``, when it has several a day)."""
 
     id: Id
     days: DayList
@@ -317,6 +387,17 @@ class Drug(Display):
     on_non_working_day: Rule = "next"
     follows_day1: bool = Field(True, strict=True)
     window_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 0
+    at_end: EndEvent | None = None
+    """An event when the infusion ends (needs a clock ``time`` and ``duration``)."""
+    times: ClockList = ()
+
+    @model_validator(mode="after")
+    def _end_needs_a_clock(self) -> Drug:
+        _check_times(self.times, self.time)
+        if self.at_end is not None and self.time is None:
+            raise ValueError("'at_end' needs the drug's clock 'time' and 'duration' (when the "
+                             "infusion starts and how long it runs)")
+        return self
 
 
 # --- components ----------------------------------------------------------------------------
@@ -330,58 +411,190 @@ class Regimen(Strict):
     id: Id
     name: Label = Field(min_length=1)
     cycle_days: Annotated[int, Field(strict=True, ge=1, le=365)]
-    start: Anchor = Anchor(day=1)
+    start: Anchor = Anchor.model_validate({"day": 1})
     cycles: CycleCount | None = None
     on_non_working_day: CycleStartRule = "next"
     drugs: list[Drug] = Field(min_length=1)
     translations: dict[Language, Translation] = {}
+    reschedule: Literal["carry_forward", "original_grid"] = "carry_forward"
+    """``carry_forward``: cycle k+1 is planned ``cycle_days`` after the actual day 1 of
+    cycle k. ``original_grid``: cycle k is planned ``(k-1) * cycle_days`` after cycle 1's
+    planned day 1, so one moved or delayed dose does not move the next."""
+    continue_numbering: Id | None = None
+    """The regimen whose cycle numbers this one continues (AC 1-4, then paclitaxel 5-8)."""
+    resource: Id | None = None
+    """The resource its day 1 and its drugs use, unless a drug names its own."""
 
 
 class Radiotherapy(Display):
-    """A course of ``total_dose_gy`` in fractions of ``dose_per_fraction_gy``, on working
-    days only, at most ``fractions_per_week`` in any calendar week (Monday to Sunday)."""
+    """A course of ``total_dose_gy`` in fractions of ``dose_per_fraction_gy`` (or in
+    ``fractions`` fractions, which need not divide evenly), on working days only, at most
+    ``fractions_per_week`` in any calendar week (Monday to Sunday) and at least
+    ``min_gap_days`` apart."""
 
     kind: Literal["radiotherapy"]
     id: Id
     start: Anchor
     total_dose_gy: Gray
-    dose_per_fraction_gy: Gray
+    dose_per_fraction_gy: Gray | None = None
     fractions: Annotated[int, Field(strict=True, ge=1, le=100)] | None = None
     fractions_per_week: Annotated[int, Field(strict=True, ge=1, le=7)] = 5
+    min_gap_days: Annotated[int, Field(strict=True, ge=1, le=14)] = 1
     planned_weeks: tuple[PositiveCount, PositiveCount] | None = None
+
+    @model_validator(mode="after")
+    def _a_prescription(self) -> Radiotherapy:
+        if self.dose_per_fraction_gy is None and self.fractions is None:
+            raise ValueError("give 'fractions' (the number prescribed), "
+                             "'dose_per_fraction_gy', or both")
+        return self
 
     @property
     def fraction_count(self) -> int:
-        """Total fractions: total dose / dose per fraction (checked to be whole)."""
+        """Total fractions: as prescribed, else total dose / dose per fraction (checked to
+        be whole)."""
+        if self.fractions is not None:
+            return self.fractions
+        assert self.dose_per_fraction_gy is not None
         return int(self.total_dose_gy / self.dose_per_fraction_gy)
+
+    def cumulative_gy(self, fraction: int) -> str:
+        """The dose after ``fraction``: exact with a written dose per fraction; otherwise
+        total x fraction / fractions (rounded to 0.01 Gy where it does not come out even),
+        and exactly the total at the last fraction."""
+        if self.dose_per_fraction_gy is not None:
+            return str(self.dose_per_fraction_gy * fraction)
+        if fraction == self.fraction_count:
+            return str(self.total_dose_gy)
+        return _gy_text(self.total_dose_gy * fraction / self.fraction_count)
+
+    def per_fraction_text(self) -> str:
+        """The dose per fraction as shown: as written, or total / fractions rounded to
+        0.01 Gy (40 Gy in 15: "2.67")."""
+        if self.dose_per_fraction_gy is not None:
+            return str(self.dose_per_fraction_gy)
+        return _gy_text(self.total_dose_gy / self.fraction_count)
+
+
+def _gy_text(value: Decimal) -> str:
+    """A dose in Gy: exact when it has at most two decimals (5.2), else rounded (2.67)."""
+    rounded = value.quantize(Decimal("0.01"))
+    if rounded == value:
+        return f"{value.normalize():f}"
+    return f"{rounded:f}"
 
 
 class Daily(Display):
     """A medication taken every day from ``start``, for ``days`` days or ``through`` the
-    last event of another component; ``skip`` leaves out non-working days."""
+    last event of another component; ``skip`` leaves out non-working days. With
+    ``on_days_of: rt`` instead, it is taken exactly on the dates of component ``rt`` (a
+    hold or stop of ``rt`` holds or stops it too). ``times`` gives several doses a day."""
 
     kind: Literal["daily"]
     id: Id
-    start: Anchor
+    start: Anchor | None = None
     days: PositiveCount | None = None
     through: Id | None = None
+    on_days_of: Id | None = None
+    times: ClockList = ()
     on_non_working_day: Literal["keep", "skip"] = "keep"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _working_days_of_another(cls, data: Any) -> Any:
+        """Dates taken from another component are its (working) days: ``skip``."""
+        if isinstance(data, dict) and data.get("on_days_of") is not None:
+            if data.get("on_non_working_day", "skip") != "skip":
+                raise ValueError(f"'on_days_of' takes the dates of '{data['on_days_of']}'; "
+                                 "give no 'on_non_working_day'")
+            return {**data, "on_non_working_day": "skip"}
+        return data
 
     @model_validator(mode="after")
     def _one_end(self) -> Daily:
-        if (self.days is None) == (self.through is None):
-            raise ValueError("give exactly one of 'days' or 'through'")
+        if self.on_days_of is not None:
+            extra = [n for n in ("start", "days", "through") if getattr(self, n) is not None]
+            if extra:
+                raise ValueError(f"'on_days_of' takes its dates from '{self.on_days_of}': "
+                                 f"give no '{extra[0]}'")
+        else:
+            if self.start is None:
+                raise ValueError("give 'start' (or 'on_days_of')")
+            if (self.days is None) == (self.through is None):
+                raise ValueError("give exactly one of 'days' or 'through'")
+        _check_times(self.times, self.time)
+        return self
+
+
+WindowDays = Annotated[int, Field(strict=True, ge=0, le=60)]
+
+
+class Window(Strict):
+    """An uneven window: ``before`` days before and ``after`` days after the planned date."""
+
+    before: WindowDays
+    after: WindowDays
+
+
+class EachCycle(Strict):
+    """A visit in every cycle of regimen ``of``: ``day`` is counted from each cycle's
+    *actual* day 1 (0 is the day before it, -2 two days before), from cycle ``from_cycle``."""
+
+    of: Id
+    day: Annotated[int, Field(strict=True, ge=-60, le=365)]
+    from_cycle: Annotated[int, Field(strict=True, ge=1, le=1000)] = 1
+
+
+class Repeat(Strict):
+    """A visit repeated every ``every_days`` (or ``every_weeks``) from its ``at`` date, on
+    the plan's calendar (start + offset, not from the previous, possibly moved, visit).
+    It ends after ``count`` visits, or with the first visit planned on or after the last
+    event of ``while_on`` (a drug or component), whichever comes first."""
+
+    every_days: PositiveCount | None = None
+    every_weeks: PositiveCount | None = None
+    count: PositiveCount | None = None
+    while_on: Id | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Repeat:
+        if (self.every_days is None) == (self.every_weeks is None):
+            raise ValueError("give exactly one of 'every_days' or 'every_weeks'")
+        if self.count is None and self.while_on is None:
+            raise ValueError("give 'count', 'while_on', or both: a repeat must end")
         return self
 
 
 class Visit(Display):
-    """A single visit at an anchor, with an optional window of plus or minus ``window_days``."""
+    """A visit at an anchor (``at``), repeated (``repeat``) or in every cycle of a regimen
+    (``each_cycle``), with an optional window of plus or minus ``window_days`` or an uneven
+    ``window``. A visit is never skipped: a date that cannot be placed is an error."""
 
     kind: Literal["visit"]
     id: Id
-    at: Anchor
-    window_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 0
-    on_non_working_day: Rule = "next"
+    at: Anchor | None = None
+    each_cycle: EachCycle | None = None
+    repeat: Repeat | None = None
+    window_days: WindowDays = 0
+    window: Window | None = None
+    on_non_working_day: Literal["next", "previous", "keep", "error"] = "next"
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> Visit:
+        if (self.at is None) == (self.each_cycle is None):
+            raise ValueError("give exactly one of 'at' or 'each_cycle'")
+        if self.repeat is not None and self.at is None:
+            raise ValueError("'repeat' goes with 'at' (the first visit)")
+        if self.window is not None and self.window_days:
+            raise ValueError("give 'window_days' or 'window', not both")
+        return self
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """Days before and after the planned date the window allows."""
+        if self.window is not None:
+            return self.window.before, self.window.after
+        return self.window_days, self.window_days
 
 
 Component = Annotated[Regimen | Radiotherapy | Daily | Visit, Field(discriminator="kind")]
@@ -439,8 +652,12 @@ class Template(Strict):
         found: list[tuple[tuple[str | int, ...], str]] = []
         seen: dict[str, tuple[str | int, ...]] = {}
         for where, ident in self._ids():
-            if ident in seen:
-                found.append(((*where, "id"), f"id '{ident}' is used twice"))
+            if ident in seen and not self._same_drug_in_phases(seen[ident], where):
+                hint = ""
+                if "drugs" in where and "drugs" in seen[ident]:
+                    hint = (" (one drug may be written in two regimens only with the same "
+                            "fields, in a regimen that continues the other's cycle numbers)")
+                found.append(((*where, "id"), f"id '{ident}' is used twice{hint}"))
             seen[ident] = where
         for where, ref in self._param_refs():
             if ref[1:] not in self.parameters:
@@ -454,12 +671,32 @@ class Template(Strict):
                           + " -> ".join(cycle)))
         return found
 
+    def _same_drug_in_phases(
+        self, first: tuple[str | int, ...], second: tuple[str | int, ...]
+    ) -> bool:
+        """True when an id names the same drug (every field equal) in two regimens, the
+        second continuing the first's cycle numbers: pegfilgrastim on day 2 of AC cycles 1-4
+        and of paclitaxel cycles 5-8. Each dose keeps its own cycle number."""
+        if first[-1:] == ("at_end",) and second[-1:] == ("at_end",):
+            first, second = first[:-1], second[:-1]  # the same drug's end event
+        if len(first) != 4 or len(second) != 4 or first[2] != "drugs" or second[2] != "drugs":
+            return False
+        one, two = self.components[int(first[1])], self.components[int(second[1])]
+        if not isinstance(one, Regimen) or not isinstance(two, Regimen) or one is two:
+            return False
+        if one.drugs[int(first[3])] != two.drugs[int(second[3])]:
+            return False
+        return two.continue_numbering == one.id or one.continue_numbering == two.id
+
     def _ids(self) -> list[tuple[tuple[str | int, ...], str]]:
         ids: list[tuple[tuple[str | int, ...], str]] = []
         for i, component in enumerate(self.components):
             ids.append((("components", i), component.id))
             if isinstance(component, Regimen):
-                ids.extend((("components", i, "drugs", j), d.id) for j, d in enumerate(component.drugs))
+                for j, drug in enumerate(component.drugs):
+                    ids.append((("components", i, "drugs", j), drug.id))
+                    if drug.at_end is not None:
+                        ids.append((("components", i, "drugs", j, "at_end"), drug.at_end.id))
         return ids
 
     def _param_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
@@ -483,19 +720,47 @@ class Template(Strict):
     ) -> list[tuple[tuple[str | int, ...], str]]:
         where: tuple[str | int, ...] = ("components", index)
         found: list[tuple[tuple[str | int, ...], str]] = []
+        regimens = {c.id for c in self.components if isinstance(c, Regimen)}
         anchor_field = "at" if isinstance(component, Visit) else "start"
         anchor = getattr(component, anchor_field)
-        if anchor.after is not None:
+        if anchor is not None and anchor.after is not None:
             if anchor.after not in ids:
                 found.append(((*where, anchor_field, "after"), f"no component with id '{anchor.after}'"))
             elif anchor.after == component.id:
                 found.append(((*where, anchor_field, "after"), "a component cannot start after itself"))
-        if isinstance(component, Daily) and component.through is not None:
-            if component.through not in ids:
-                found.append(((*where, "through"), f"no component with id '{component.through}'"))
-            elif component.through == component.id:
-                found.append(((*where, "through"), "a component cannot run through itself"))
+            elif anchor.from_ == "last_day1" and anchor.after not in regimens:
+                found.append(((*where, anchor_field, "from"),
+                              f"'from: last_day1' counts from a regimen's last cycle; "
+                              f"'{anchor.after}' is not a regimen (kind: cycles)"))
+
+        def reference(field: tuple[str, ...], target: str | None, what: str,
+                      allowed: set[str] | None = None) -> None:
+            if target is None:
+                return
+            if target not in ids:
+                found.append(((*where, *field), f"no component with id '{target}'"))
+            elif target == component.id:
+                found.append(((*where, *field), f"a component cannot {what} itself"))
+            elif allowed is not None and target not in allowed:
+                found.append(((*where, *field), f"'{target}' is not a regimen (kind: cycles)"))
+
+        if isinstance(component, Daily):
+            reference(("through",), component.through, "run through")
+            reference(("on_days_of",), component.on_days_of, "be given on the days of")
+        if isinstance(component, Visit):
+            if component.each_cycle is not None:
+                reference(("each_cycle", "of"), component.each_cycle.of, "follow", regimens)
+                of = next((c for c in self.components if isinstance(c, Regimen)
+                           and c.id == component.each_cycle.of), None)
+                if of is not None and component.each_cycle.day > of.cycle_days:
+                    found.append(((*where, "each_cycle", "day"),
+                                  f"day {component.each_cycle.day} is past the end of a "
+                                  f"{of.cycle_days}-day cycle of '{of.id}'"))
+            if component.repeat is not None:
+                reference(("repeat", "while_on"), component.repeat.while_on, "repeat while on")
         if isinstance(component, Regimen):
+            reference(("continue_numbering",), component.continue_numbering,
+                      "continue the numbering of", regimens)
             for j, drug in enumerate(component.drugs):
                 if drug.cycles is None and component.cycles is None:
                     found.append(((*where, "drugs", j, "cycles"),
@@ -508,6 +773,15 @@ class Template(Strict):
             found.extend(_radiotherapy_problems(where, component))
         return found
 
+    def resources(self) -> set[str]:
+        """The resources the components and drugs name (``linac``)."""
+        found: set[str] = set()
+        for component in self.components:
+            found.update({component.resource} if component.resource else set())
+            if isinstance(component, Regimen):
+                found.update(d.resource for d in component.drugs if d.resource)
+        return found
+
     def display_of(self, component_id: str) -> Display:
         """The display fields of a component or drug, by id (KeyError if there is none)."""
         for component in self.components:
@@ -515,6 +789,8 @@ class Template(Strict):
                 for drug in component.drugs:
                     if drug.id == component_id:
                         return drug
+                    if drug.at_end is not None and drug.at_end.id == component_id:
+                        return drug.at_end
             elif component.id == component_id:
                 return component
         raise KeyError(component_id)
@@ -525,12 +801,20 @@ class Template(Strict):
         for c in self.components:
             if isinstance(c, Regimen):
                 owner.update({d.id: c.id for d in c.drugs})
+                owner.update({d.at_end.id: c.id for d in c.drugs if d.at_end is not None})
         needs: dict[str, set[str]] = {}
         for c in self.components:
             anchor = c.at if isinstance(c, Visit) else c.start
-            refs = {anchor.after} if anchor.after else set()
-            if isinstance(c, Daily) and c.through:
-                refs.add(c.through)
+            refs = {anchor.after} if anchor is not None and anchor.after else set()
+            if isinstance(c, Daily):
+                refs.update(r for r in (c.through, c.on_days_of) if r)
+            if isinstance(c, Visit):
+                if c.each_cycle is not None:
+                    refs.add(c.each_cycle.of)
+                if c.repeat is not None and c.repeat.while_on:
+                    refs.add(c.repeat.while_on)
+            if isinstance(c, Regimen) and c.continue_numbering:
+                refs.add(c.continue_numbering)
             needs[c.id] = {owner[r] for r in refs if r in owner}
         return needs
 
@@ -565,11 +849,19 @@ def _radiotherapy_problems(
     where: tuple[str | int, ...], rt: Radiotherapy
 ) -> list[tuple[tuple[str | int, ...], str]]:
     found: list[tuple[tuple[str | int, ...], str]] = []
-    count = rt.total_dose_gy / rt.dose_per_fraction_gy
-    if count != count.to_integral_value():
+    if rt.dose_per_fraction_gy is None:
+        if rt.fraction_count > 100:
+            found.append(((*where, "fractions"), f"{rt.fraction_count} fractions is more than 100"))
+        count = Decimal(rt.fraction_count)
+    else:
+        count = rt.total_dose_gy / rt.dose_per_fraction_gy
+    if rt.dose_per_fraction_gy is None:
+        pass
+    elif count != count.to_integral_value():
         found.append(((*where, "dose_per_fraction_gy"),
                       f"{rt.total_dose_gy} Gy is not a whole number of {rt.dose_per_fraction_gy} Gy "
-                      f"fractions ({count.normalize():f})"))
+                      f"fractions ({count.normalize():f}); for a prescription that does not "
+                      "divide evenly, give the number of 'fractions' and leave this out"))
     elif rt.fractions is not None and rt.fractions != int(count):
         found.append(((*where, "fractions"),
                       f"{rt.fractions} fractions of {rt.dose_per_fraction_gy} Gy do not make "

@@ -38,6 +38,8 @@ class DateEntry(BaseModel):
     to: date | None = None
     reason: Detail | None = None
     """At most :data:`~scheduler.protocol.MAX_DETAIL` characters, like ``--closed``'s."""
+    resource: str | None = Field(None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    """A closure of one resource only (``linac``): see README, "Closures for one resource"."""
 
     @model_validator(mode="before")
     @classmethod
@@ -77,9 +79,26 @@ class Site(BaseModel):
     workdays: list[DateEntry] = []
     location: Detail | None = None
 
+    @model_validator(mode="after")
+    def _workdays_are_site_wide(self) -> Site:
+        if any(e.resource is not None for e in self.workdays):
+            raise ValueError("an extra working day is for the whole site; only a closure "
+                             "may name a 'resource'")
+        return self
+
     def closures(self) -> dict[date, str]:
-        """Closed date -> reason."""
-        return {d: e.reason or "Site closure" for e in self.closed for d in e.days()}
+        """Closed date -> reason (closures of the whole site)."""
+        return {d: e.reason or "Site closure" for e in self.closed if e.resource is None
+                for d in e.days()}
+
+    def resource_closures(self) -> dict[str, dict[date, str]]:
+        """Resource -> closed date -> reason (closures of one resource)."""
+        scoped: dict[str, dict[date, str]] = {}
+        for entry in self.closed:
+            if entry.resource is not None:
+                days = scoped.setdefault(entry.resource, {})
+                days.update({d: entry.reason or f"{entry.resource} closed" for d in entry.days()})
+        return scoped
 
     def extra_workdays(self) -> dict[date, str]:
         """Extra working date -> reason."""

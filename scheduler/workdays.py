@@ -50,6 +50,9 @@ class WorkCalendar:
     public: holidays_lib.HolidayBase | None = None
     closures: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
     workdays: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
+    resource_closures: Mapping[str, Mapping[date, str]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    """Closures of one resource (``linac``): closed only for the components that name it."""
     _memo: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
     _names: dict[date, str | None] = field(default_factory=dict, compare=False, repr=False)
     _gaps: dict[int, str | None] = field(default_factory=dict, compare=False, repr=False)
@@ -58,6 +61,16 @@ class WorkCalendar:
     def weekend(self) -> frozenset[int]:
         """Weekday numbers (Monday 0) that are weekend days in this region."""
         return frozenset(self.public.weekend) if self.public is not None else frozenset({5, 6})
+
+    def for_resource(self, resource: str | None) -> WorkCalendar:
+        """The calendar of the components that use ``resource``: this one, plus the
+        resource's own closures (which win over extra working days, like any closure)."""
+        scoped = self.resource_closures.get(resource or "")
+        if not scoped:
+            return self
+        closures = {**self.closures, **{d: r for d, r in scoped.items() if d not in self.closures}}
+        workdays = {d: r for d, r in self.workdays.items() if d not in scoped}
+        return make_calendar(self.region, closures, workdays)
 
     def is_working_day(self, day: date) -> bool:
         """True when the clinic works on ``day`` (memoised: the answer never changes)."""
@@ -147,17 +160,39 @@ def make_calendar(
     region: str | None,
     closures: Mapping[date, str] | None = None,
     workdays: Mapping[date, str] | None = None,
+    resource_closures: Mapping[str, Mapping[date, str]] | None = None,
 ) -> WorkCalendar:
     """Build a calendar for ``"CN"``, ``"US-CA"`` or ``"none"`` plus site changes.
 
     Raises InputError for an unknown country or subdivision, or a date given both as a
     closure and as a working day. Calendars are cached by their arguments: a cohort of
-    patients at one site shares one (and its filled holiday tables).
+    patients at one site shares one (and its filled holiday tables). ``resource_closures``
+    (resource -> date -> reason) close a day for the components using that resource only.
     """
-    return _calendar(
-        region,
-        tuple(sorted((closures or {}).items())),
-        tuple(sorted((workdays or {}).items())),
+    closure_items = tuple(sorted((closures or {}).items()))
+    workday_items = tuple(sorted((workdays or {}).items()))
+    scoped = tuple(sorted((name, tuple(sorted(days.items())))
+                          for name, days in (resource_closures or {}).items() if days))
+    if not scoped:
+        return _calendar(region, closure_items, workday_items)
+    return _scoped(region, closure_items, workday_items, scoped)
+
+
+@functools.lru_cache(maxsize=64)
+def _scoped(
+    region: str | None,
+    closure_items: tuple[tuple[date, str], ...],
+    workday_items: tuple[tuple[date, str], ...],
+    scoped: tuple[tuple[str, tuple[tuple[date, str], ...]], ...],
+) -> WorkCalendar:
+    calendar = _calendar(region, closure_items, workday_items)
+    return WorkCalendar(
+        region=calendar.region,
+        public=calendar.public,
+        closures=calendar.closures,
+        workdays=calendar.workdays,
+        resource_closures=MappingProxyType(
+            {name: MappingProxyType(dict(days)) for name, days in scoped}),
     )
 
 

@@ -384,3 +384,102 @@ def test_samples_are_what_the_current_code_makes(tmp_path):
     for name in made:
         assert (copy / name).read_bytes() == (ROOT / "samples" / "fhir" / name).read_bytes(), name
         valid(json.loads((copy / name).read_text()))
+
+
+# --- template language 2 --------------------------------------------------------------------------
+
+
+def careplan_of(db: str, key: str, template: str, *options: str) -> dict[str, Any]:
+    on(db, "patient", "add", key, template, "--start", "2026-01-05", "--now",
+       "2026-01-01T00:00:00Z", "--author", "li.na", *options)
+    snap = snapshot(db, key)
+    bundle = valid(fhir.care_plan_bundle(snap, NOW))
+    assert_same_dates_as_show_json(bundle, snap)
+    return bundle
+
+
+def test_a_mfolfox6_careplan_has_the_infusion_and_the_pump_disconnection_as_activities(db):
+    bundle = careplan_of(db, "P101", "mfolfox6")
+    snap = snapshot(db, "P101")
+    by_uid = {a["id"]: a["detail"] for a in scheduled(current(bundle))}
+    assert len(by_uid) == len(snap.plan.events)
+    for event in snap.plan.events:  # the activity's dates are the plan's, event by event
+        assert by_uid[event.uid]["scheduledPeriod"] == (
+            {"start": event.start.isoformat(), "end": event.end.isoformat()}
+            if event.start is not None and event.end is not None
+            else {"start": event.date.isoformat(), "end": event.date.isoformat()})
+    disconnect = [d for d in by_uid.values()
+                  if d["instantiatesCanonical"][0].split("|")[0].endswith("mfolfox6-pump-disconnect")]
+    infusions = [d for d in by_uid.values() if d["instantiatesCanonical"][0].split("|")[0]
+                 .endswith("mfolfox6-fluorouracil-infusion")]
+    assert len(disconnect) == len(infusions) == 12 and disconnect[0]["kind"] == "ServiceRequest"
+    assert [d["scheduledPeriod"]["start"] for d in disconnect] == \
+        [i["scheduledPeriod"]["end"] for i in infusions]  # disconnected when the 46 hours end
+    labs = [d for d in by_uid.values() if d["instantiatesCanonical"][0].split("|")[0]
+            .endswith("mfolfox6-labs")]
+    assert len(labs) == 11  # before each cycle from cycle 2
+    definitions = {r["id"] for r in resources(bundle, "ActivityDefinition")}
+    assert "mfolfox6-pump-disconnect" in definitions
+    [plan] = resources(bundle, "PlanDefinition")
+    children = {a["id"]: a for a in plan["action"][0]["action"]}
+    assert children["pump-disconnect-day1"]["relatedAction"] == [
+        {"actionId": "fluorouracil-infusion-day1", "relationship": "after-end"}]
+    assert children["fluorouracil-infusion-day1"]["timingTiming"]["repeat"]["duration"] == 46 * 60
+    labs_action = next(a for a in plan["action"] if a["id"] == "labs")
+    assert labs_action["relatedAction"] == [{"actionId": "mfolfox6", "relationship": "after-start",
+                                             "offsetDuration": {"value": 13, "unit": "days",
+                                                                "system": fhir.UCUM, "code": "d"}}]
+
+
+def test_a_capecitabine_rt_careplan_gives_capecitabine_on_the_radiotherapy_days(db):
+    bundle = careplan_of(db, "P102", "capecitabine-rt-rectal")
+    snap = snapshot(db, "P102")
+    activities = scheduled(current(bundle))
+    assert [a["id"] for a in activities] == [e.uid for e in snap.plan.events]
+    for activity, event in zip(activities, snap.plan.events, strict=True):
+        assert activity["detail"]["scheduledPeriod"]["start"].startswith(event.date.isoformat())
+    days = {kind: {a["detail"]["scheduledPeriod"]["start"][:10] for a in activities
+                   if a["detail"]["instantiatesCanonical"][0].split("|")[0].endswith(kind)}
+            for kind in ("-rt", "-capecitabine")}
+    assert len(days["-rt"]) == 28 and days["-capecitabine"] == days["-rt"]
+    capecitabine = [a for a in activities
+                    if a["detail"]["instantiatesCanonical"][0].split("|")[0].endswith("-capecitabine")]
+    assert len(capecitabine) == 56  # twice a day
+    [plan] = resources(bundle, "PlanDefinition")
+    action = next(a for a in plan["action"] if a["id"] == "capecitabine")
+    assert action["relatedAction"] == [{"actionId": "rt", "relationship": "concurrent"}]
+
+
+def test_uneven_fractions_state_the_prescription_and_invent_no_dose_per_fraction():
+    bundle = plan_definition_of("breast-40-15")
+    [rt] = [r for r in resources(bundle, "ActivityDefinition") if "extension" in r]
+    [dosage] = rt["dosage"]
+    assert "doseAndRate" not in dosage  # 40 / 15 is not a dose anyone prescribed
+    assert dosage["maxDosePerLifetime"]["value"] == 40
+    assert dosage["timing"]["repeat"]["count"] == 15
+    assert "about 2.67 Gy" in dosage["text"] and "about 2.67 Gy" in rt["description"]
+
+
+def test_a_dose_cap_is_a_count_range_and_a_bound():
+    template, path = resolve_template(str(ROOT / "tests/data/templates/capped_and_repeated.yaml"))
+    bundle = valid(fhir.plan_definition_bundle(template, fhir.template_version(path.read_bytes())))
+    [plan] = resources(bundle, "PlanDefinition")
+    capped = [c["timingTiming"]["repeat"] for a in plan["action"] for c in a.get("action", [])
+              if "countMax" in c["timingTiming"]["repeat"]]
+    assert capped and all(r["count"] == 1 and r["countMax"] == 10 for r in capped)
+    assert all(r["boundsDuration"] == {"value": 3, "unit": "months", "system": fhir.UCUM,
+                                       "code": "mo"} for r in capped)
+    pembrolizumab = plan_definition_of("pembrolizumab-q6w")  # a cap set per patient: text
+    text = json.dumps(pembrolizumab, ensure_ascii=False)
+    assert "up to $doses cycles (a parameter the protocol leaves open" in text
+    assert "countMax" not in text
+
+
+def test_every_shipped_template_registered_is_a_valid_careplan_with_the_plans_dates(db):
+    for number, info in enumerate(shipped_templates()):
+        key = f"T{number:03d}"
+        on(db, "patient", "add", key, info.id, "--start", "2026-01-05", "--now",
+           "2026-01-01T00:00:00Z", "--author", "li.na")
+        snap = snapshot(db, key)
+        bundle = valid(fhir.care_plan_bundle(snap, NOW))
+        assert_same_dates_as_show_json(bundle, snap)

@@ -118,13 +118,14 @@ def test_defaults_are_inherited_and_overridden():
 
 def test_shipped_templates_are_valid_and_named_after_their_id():
     infos = shipped_templates()
-    assert [i.id for i in infos] == ["cross", "nct06478355", "stupp"]
+    ids = [i.id for i in infos]
+    assert ids == sorted(ids) and {"cross", "nct06478355", "stupp"} <= set(ids)
     for info in infos:
         assert info.path.stem == info.id
 
 
 def test_unknown_template_id_lists_the_shipped_ones():
-    with pytest.raises(InputError, match=r"unknown template 'folfox'.*cross, nct06478355, stupp"):
+    with pytest.raises(InputError, match=r"unknown template 'folfox'.*cross, .*nct06478355, .*stupp"):
         resolve_template("folfox")
 
 

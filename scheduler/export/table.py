@@ -149,6 +149,8 @@ def to_csv(plan: Plan) -> str:
 def _when(event: Event) -> str:
     if event.start is None or event.end is None:
         return "all day"
+    if event.end.date() != event.start.date():  # a multi-day infusion: the end's weekday
+        return f"{event.start:%H:%M}-{event.end:%a %H:%M}"
     if event.start.utcoffset() != event.end.utcoffset():  # across a daylight saving change
         return f"{event.start:%H:%M %Z}-{event.end:%H:%M %Z}"
     return f"{event.start:%H:%M}-{event.end:%H:%M}"
@@ -160,6 +162,8 @@ def _short_note(event: Event) -> str:
         parts.append(f"moved from {event.moved_from.isoformat()}: {event.reason}")
     if event.open_ended:
         parts.append("continuation dose")
+    if event.kind == "drug" and event.end is not None and event.end.date() != event.date:
+        parts.append(f"runs to {event.end.date().isoformat()} {event.end:%H:%M}")
     if event.kind == "fraction" and event.note:
         parts.append("course extended past closures")
     elif event.kind == "visit" and event.note:
@@ -187,6 +191,9 @@ def plan_header(plan: Plan) -> list[str]:
         lines.append(f"Parameters: {used}")
     if calendar.closures:
         lines.append("Closed: " + ", ".join(d.isoformat() for d in sorted(calendar.closures)))
+    for resource, days in sorted(calendar.resource_closures.items()):
+        lines.append(f"Closed for {resource} only: "
+                     + ", ".join(f"{d.isoformat()} ({why})" for d, why in sorted(days.items())))
     if calendar.workdays:
         lines.append("Extra working days: "
                      + ", ".join(d.isoformat() for d in sorted(calendar.workdays)))

@@ -97,11 +97,17 @@ def to_pdf(
 
 
 def _template_components(plan: Plan) -> list[tuple[str, EventKind]]:
-    """Every component of the template (each drug of a regimen) with its kind, in order."""
+    """Every component of the template (each drug of a regimen, once when it is written in two
+    phases, and the event at the end of its infusion, a visit) with its kind, in order."""
     components: list[tuple[str, EventKind]] = []
     for component in plan.template.components:
         if isinstance(component, Regimen):
-            components += [(drug.id, "drug") for drug in component.drugs]
+            for drug in component.drugs:
+                if (drug.id, "drug") in components:
+                    continue  # the same drug in a phase that continues the numbering
+                components.append((drug.id, "drug"))
+                if drug.at_end is not None:  # e.g. a pump disconnection: an event of kind visit
+                    components.append((drug.at_end.id, "visit"))
         elif isinstance(component, Radiotherapy):
             components.append((component.id, "fraction"))
         elif isinstance(component, Daily):
