@@ -77,12 +77,6 @@ def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return all(old.get(key) == new.get(key) for key in old.keys() | new.keys())
 
 
-def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """True when two records of one event say the same. A field that an older release did not
-    write (``clock_note``, say) counts as empty, so upgrading does not change every event."""
-    return all(old.get(key) == new.get(key) for key in old.keys() | new.keys())
-
-
 def revise(
     previous: Mapping[str, Entry], plan: Plan, stamp: datetime, discreet: bool = False
 ) -> Revision:
