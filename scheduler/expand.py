@@ -126,11 +126,7 @@ def expand(request: PlanRequest) -> Plan:
     notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments)
     for resource, days in sorted(request.calendar.resource_closures.items()):
         listed = ", ".join(f"{d.isoformat()} ({why})" for d, why in sorted(days.items()))
-        notes.append(
-            f"Closed for {resource} only: {listed}. The patient registry does not keep "
-            f"closures for one resource yet: for a registered patient, record each as a hold "
-            f"of the components that use {resource}."
-        )
+        notes.append(f"Closed for {resource} only: {listed}.")
     for component in _in_dependency_order(template):
         expansion.add(component)
     for delay in request.adjustments:

@@ -40,6 +40,8 @@ def _settings(request: PlanRequest) -> dict[str, Any]:
         "holidays": calendar.region,
         "closed": {d.isoformat(): r for d, r in sorted(calendar.closures.items())},
         "workdays": {d.isoformat(): r for d, r in sorted(calendar.workdays.items())},
+        "resource_closed": {resource: {d.isoformat(): r for d, r in sorted(days.items())}
+                            for resource, days in sorted(calendar.resource_closures.items())},
         "timezone": request.timezone.key,
         "parameters": dict(request.parameters),
         "horizon": str(request.horizon),
@@ -127,6 +129,8 @@ def request_of(stored: StoredPlan, adjustments: tuple[Adjustment, ...]) -> PlanR
             settings["holidays"],
             {date.fromisoformat(d): r for d, r in settings["closed"].items()},
             {date.fromisoformat(d): r for d, r in settings["workdays"].items()},
+            {resource: {date.fromisoformat(d): r for d, r in days.items()}
+             for resource, days in settings.get("resource_closed", {}).items()},
         ),
         timezone=ZoneInfo(settings["timezone"]),
         plan_key=stored.plan_key,

@@ -654,3 +654,21 @@ def test_issue_puts_the_feed_qr_code_on_the_pdf_only_for_the_live_address(db, tm
     assert rotated != url
     stale = run(db, "issue", "P017", "-o", str(out), "--feed-url", url)
     assert stale.exit_code == 2
+
+
+def test_a_closure_for_one_resource_is_kept_with_the_registered_plan(db):
+    """breast-40-15's radiotherapy uses the linac: a linac service day moves the fractions after
+    it, now and after every later change (the registry keeps the scoped closure)."""
+    added = run(db, "patient", "add", "B1", "breast-40-15", "--start", "2026-03-02", "--holidays", "none",
+                "--tz", "UTC", "--closed", "2026-03-04@linac=Linac service")
+    assert added.exit_code == 0, added.output
+    assert "Closed for linac only: 2026-03-04 (Linac service)." in added.output
+    shown = run(db, "patient", "show", "B1", "--events").output
+    fractions = [line.split()[0] for line in shown.splitlines() if "fraction " in line and line[:2] == "20"]
+    assert fractions[:4] == ["2026-03-02", "2026-03-03", "2026-03-05", "2026-03-06"]
+    assert run(db, "hold", "B1", "--component", "rt", "--from", "2026-03-10", "--days", "1",
+               "--reason", "skin reaction").exit_code == 0
+    shown = run(db, "patient", "show", "B1", "--events").output
+    fractions = [line.split()[0] for line in shown.splitlines() if "fraction " in line and line[:2] == "20"]
+    assert "2026-03-04" not in fractions and "2026-03-10" not in fractions
+    assert len(fractions) == 15
