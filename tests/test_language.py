@@ -300,9 +300,7 @@ def test_a_linac_service_day_closes_radiotherapy_only_us():
     sixth = [e for e in plan.events if e.component == "rt"][5]
     assert sixth.note.startswith("No radiotherapy on 2026-05-25 to 2026-05-26: Memorial Day; "
                                  "Linac service.")
-    assert ("Closed for linac only: 2026-05-26 (Linac service). The patient registry does not "
-            "keep closures for one resource yet: for a registered patient, record each as a "
-            "hold of the components that use linac.") in plan.notes
+    assert "Closed for linac only: 2026-05-26 (Linac service)." in plan.notes  # kept by the registry too
     assert not plan.request.calendar.is_working_day(date(2026, 5, 25))
     assert plan.request.calendar.is_working_day(date(2026, 5, 26))
 
