@@ -235,7 +235,8 @@ def validate(file: Path) -> None:
         scheduler validate templates/nct06478355.yaml
     """
     template = load_template_file(file)
-    click.echo(f"{file}: valid template '{template.id}' ({len(template.components)} components)")
+    count = len(template.components)
+    click.echo(f"{file}: valid template '{template.id}' ({count} component{'' if count == 1 else 's'})")
 
 
 @cli.command()

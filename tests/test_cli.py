@@ -283,3 +283,13 @@ def test_discreet_generate_keeps_details_in_the_pdf_only(runner, tmp_path):
     pdf_text = " ".join(p.extract_text()
                         for p in PdfReader(tmp_path / "nct06478355_2026-01-05.pdf").pages)
     assert "Cisplatin" in pdf_text and "60 Gy" in pdf_text
+
+
+def test_validate_counts_components_in_words(tmp_path):
+    one = tmp_path / "one.yaml"
+    one.write_text("id: one\nname: One visit\nsource: test\ncomponents:\n  - kind: visit\n    id: v\n"
+                   "    name: Visit\n    code: V\n    at: {day: 1}\n")
+    shown = CliRunner().invoke(cli, ["validate", str(one)]).output
+    assert shown == f"{one}: valid template 'one' (1 component)\n"
+    seed = CliRunner().invoke(cli, ["validate", "templates/nct06478355.yaml"]).output
+    assert seed == "templates/nct06478355.yaml: valid template 'nct06478355' (2 components)\n"
