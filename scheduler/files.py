@@ -162,23 +162,33 @@ class Staged:
         special file or, without ``overwrite``, any file there refuses them all); on a
         failure the files already moved are removed. ``between`` runs after each move. A
         SIGTERM or SIGINT that arrives while the files are moved takes effect once they all
-        are (when there is no ``between``)."""
+        are (when there is no ``between``).
+
+        A target that already holds exactly these bytes counts as written, not as taken: two
+        writers of the same file (``issue`` putting a version's files in place while another
+        ``issue`` restores them from the registry) both succeed."""
         placed: list[Path] = []
+        written: list[Path] = []
         try:
-            for name in self.temporaries:
-                _check_target(self.directory / name, self.overwrite)
+            for name, temporary in self.temporaries.items():
+                if not _holds(self.directory / name, temporary):
+                    _check_target(self.directory / name, self.overwrite)
             with _signals_held(between is None):
                 for name, temporary in self.temporaries.items():
                     target = self.directory / name
-                    if self.overwrite:
+                    if _holds(target, temporary):
+                        temporary.unlink()
+                    elif self.overwrite:
                         os.replace(temporary, target)
+                        placed.append(target)
                     else:
                         _link_new(temporary, target)
                         temporary.unlink()
-                    placed.append(target)
+                        placed.append(target)
+                    written.append(target)
                     if between is not None:
                         between()
-            return placed
+            return written
         except OSError as error:
             _remove(placed)
             raise InputError(f"-o {self.directory}: cannot write ({error.strerror})") from None
@@ -235,11 +245,26 @@ def _signals_held(hold: bool = True) -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _holds(target: Path, temporary: Path) -> bool:
+    """True when ``target`` is a regular file with exactly the bytes of ``temporary``."""
+    try:
+        if not stat.S_ISREG(os.lstat(target).st_mode):
+            return False
+        if target.stat().st_size != temporary.stat().st_size:
+            return False
+        return target.read_bytes() == temporary.read_bytes()
+    except OSError:
+        return False
+
+
 def _link_new(temporary: Path, target: Path) -> None:
-    """Move ``temporary`` to ``target`` only if no file is there (never replacing one)."""
+    """Move ``temporary`` to ``target`` only if no file is there (never replacing one), or
+    the one there just now holds the same bytes."""
     try:
         os.link(temporary, target)
     except FileExistsError:
+        if _holds(target, temporary):
+            return
         raise InputError(f"{target}: already exists; pass --force to replace it") from None
     except OSError as error:
         if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):

@@ -370,6 +370,8 @@ def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersio
         contents = registry.version_files(stored.id, version.version)
         for path in missing:
             if path.name in contents:
+                # The issue that recorded this version may be putting it in place right now
+                # (between its commit and its renames): the same bytes, so either write wins.
                 restored += write_files(path.parent, {path.name: contents[path.name]})
     return restored
 

@@ -672,3 +672,19 @@ def test_a_closure_for_one_resource_is_kept_with_the_registered_plan(db):
     fractions = [line.split()[0] for line in shown.splitlines() if "fraction " in line and line[:2] == "20"]
     assert "2026-03-04" not in fractions and "2026-03-10" not in fractions
     assert len(fractions) == 15
+
+
+def test_a_file_already_holding_the_same_bytes_counts_as_written(tmp_path):
+    """Found by the 20-coordinator test in CI: an issue restored the files of a version that
+    another issue had just committed and was about to rename into place; the second writer
+    then found 'already exists'. The same bytes now count as written; other bytes never do."""
+    from scheduler.files import stage_files, write_files
+
+    first = stage_files(tmp_path, {"v1.pdf": b"%PDF-same"})
+    assert write_files(tmp_path, {"v1.pdf": b"%PDF-same"}) == [tmp_path / "v1.pdf"]  # the restorer
+    assert first.publish() == [tmp_path / "v1.pdf"]  # the issuer, second: fine, nothing changed
+    assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.pdf"]  # no temporary file left
+    with pytest.raises(SchedulerError, match="already exists; pass --force to replace it"):
+        write_files(tmp_path, {"v1.pdf": b"%PDF-other"})
+    assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
