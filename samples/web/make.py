@@ -45,7 +45,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = create_app(db, base_url=base, issue_dir=folder / "issued",
-                     clock=lambda: datetime(2026, 4, 1, 9, tzinfo=UTC))
+                     clock=lambda: datetime(2026, 3, 20, 9, tzinfo=UTC))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -68,7 +68,7 @@ def main() -> None:
             page.fill("input[name=key]", "P017")
             page.fill("input[name=label]", "Patient 017")
             page.select_option("select[name=template]", "nct06478355")
-            page.fill("input[name=start]", "2026-01-05")
+            page.fill("input[name=start]", "2026-03-02")
             page.click("button[value=preview]")
             shot("03-register-preview")
             page.click("button[value=save]")
