@@ -212,8 +212,9 @@ def stage_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = F
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
-    for name in files:
-        _check_target(directory / name, overwrite)
+    for name, content in files.items():
+        if not _holds_bytes(directory / name, content):
+            _check_target(directory / name, overwrite)
     staged = Staged(directory, {}, overwrite)
     try:
         for name, content in files.items():
@@ -248,11 +249,17 @@ def _signals_held(hold: bool = True) -> Iterator[None]:
 def _holds(target: Path, temporary: Path) -> bool:
     """True when ``target`` is a regular file with exactly the bytes of ``temporary``."""
     try:
-        if not stat.S_ISREG(os.lstat(target).st_mode):
+        return _holds_bytes(target, temporary.read_bytes())
+    except OSError:
+        return False
+
+
+def _holds_bytes(target: Path, content: bytes) -> bool:
+    """True when ``target`` is a regular file holding exactly ``content``."""
+    try:
+        if not stat.S_ISREG(os.lstat(target).st_mode) or os.lstat(target).st_size != len(content):
             return False
-        if target.stat().st_size != temporary.stat().st_size:
-            return False
-        return target.read_bytes() == temporary.read_bytes()
+        return target.read_bytes() == content
     except OSError:
         return False
 

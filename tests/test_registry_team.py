@@ -683,6 +683,8 @@ def test_a_file_already_holding_the_same_bytes_counts_as_written(tmp_path):
     first = stage_files(tmp_path, {"v1.pdf": b"%PDF-same"})
     assert write_files(tmp_path, {"v1.pdf": b"%PDF-same"}) == [tmp_path / "v1.pdf"]  # the restorer
     assert first.publish() == [tmp_path / "v1.pdf"]  # the issuer, second: fine, nothing changed
+    # and the other way round: the file lands before the restorer even stages its copy
+    assert write_files(tmp_path, {"v1.pdf": b"%PDF-same"}) == [tmp_path / "v1.pdf"]
     assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.pdf"]  # no temporary file left
     with pytest.raises(SchedulerError, match="already exists; pass --force to replace it"):
