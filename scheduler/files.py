@@ -133,7 +133,8 @@ def _check_target(target: Path, overwrite: bool) -> None:
         raise InputError(f"{target}: already exists; pass --force to replace it")
 
 
-def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = False) -> list[Path]:
+def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = False,
+                idempotent: bool = False) -> list[Path]:
     """Write ``files`` (name -> bytes) into ``directory``, creating it if needed: all of
     them or none.
 
@@ -141,7 +142,7 @@ def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = F
     checked before any is moved into place; an existing file is replaced only with
     ``overwrite`` (``--force``). Raises InputError when the folder cannot be made or written,
     or a target is taken."""
-    staged = stage_files(directory, files, overwrite)
+    staged = stage_files(directory, files, overwrite, idempotent)
     try:
         return staged.publish()
     finally:
@@ -156,6 +157,8 @@ class Staged:
     directory: Path
     temporaries: dict[str, Path]
     overwrite: bool = False
+    idempotent: bool = False
+    """A target that already holds exactly these bytes counts as written (see publish)."""
 
     def publish(self, between: Callable[[], None] | None = None) -> list[Path]:
         """Move every file to its name, after checking every target again (a folder, a
@@ -164,25 +167,26 @@ class Staged:
         SIGTERM or SIGINT that arrives while the files are moved takes effect once they all
         are (when there is no ``between``).
 
-        A target that already holds exactly these bytes counts as written, not as taken: two
-        writers of the same file (``issue`` putting a version's files in place while another
-        ``issue`` restores them from the registry) both succeed."""
+        With ``idempotent``, a target that already holds exactly these bytes counts as
+        written, not as taken: two writers of the same file (``issue`` putting a version's
+        files in place while another ``issue`` restores them from the registry) both
+        succeed. Without it (``generate``, ``batch``), any existing file needs ``overwrite``."""
         placed: list[Path] = []
         written: list[Path] = []
         try:
             for name, temporary in self.temporaries.items():
-                if not _holds(self.directory / name, temporary):
+                if not (self.idempotent and _holds(self.directory / name, temporary)):
                     _check_target(self.directory / name, self.overwrite)
             with _signals_held(between is None):
                 for name, temporary in self.temporaries.items():
                     target = self.directory / name
-                    if _holds(target, temporary):
+                    if self.idempotent and _holds(target, temporary):
                         temporary.unlink()
                     elif self.overwrite:
                         os.replace(temporary, target)
                         placed.append(target)
                     else:
-                        _link_new(temporary, target)
+                        _link_new(temporary, target, self.idempotent)
                         temporary.unlink()
                         placed.append(target)
                     written.append(target)
@@ -203,7 +207,8 @@ class Staged:
                 temporary.unlink()
 
 
-def stage_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = False) -> Staged:
+def stage_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = False,
+                idempotent: bool = False) -> Staged:
     """Write ``files`` under temporary names in ``directory`` (created if needed), flushed
     to disk, after checking every target (see :meth:`Staged.publish`); nothing is left
     behind if this fails."""
@@ -213,9 +218,9 @@ def stage_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = F
     except OSError as error:
         raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
     for name, content in files.items():
-        if not _holds_bytes(directory / name, content):
+        if not (idempotent and _holds_bytes(directory / name, content)):
             _check_target(directory / name, overwrite)
-    staged = Staged(directory, {}, overwrite)
+    staged = Staged(directory, {}, overwrite, idempotent)
     try:
         for name, content in files.items():
             staged.temporaries[name] = _create(directory, name, content)
@@ -264,13 +269,13 @@ def _holds_bytes(target: Path, content: bytes) -> bool:
         return False
 
 
-def _link_new(temporary: Path, target: Path) -> None:
-    """Move ``temporary`` to ``target`` only if no file is there (never replacing one), or
-    the one there just now holds the same bytes."""
+def _link_new(temporary: Path, target: Path, idempotent: bool = False) -> None:
+    """Move ``temporary`` to ``target`` only if no file is there (never replacing one), or,
+    ``idempotent``, the one there just now holds the same bytes."""
     try:
         os.link(temporary, target)
     except FileExistsError:
-        if _holds(target, temporary):
+        if idempotent and _holds(target, temporary):
             return
         raise InputError(f"{target}: already exists; pass --force to replace it") from None
     except OSError as error:

@@ -332,7 +332,7 @@ def issue(
                 replaces = (previous.version, issued.date())
             rendered = render(plan, now, stored.label, output, revision, number, replaces, feed_url)
             named = {f"{stem}_v{number}{suffix}": data for suffix, data in rendered.items()}
-            staged = stage_files(outdir, named, overwrite)
+            staged = stage_files(outdir, named, overwrite, idempotent=True)
             pause_point("staged")
             folder = outdir.resolve()
             registry.add_version(stored.id, StoredVersion(
@@ -372,7 +372,7 @@ def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersio
             if path.name in contents:
                 # The issue that recorded this version may be putting it in place right now
                 # (between its commit and its renames): the same bytes, so either write wins.
-                restored += write_files(path.parent, {path.name: contents[path.name]})
+                restored += write_files(path.parent, {path.name: contents[path.name]}, idempotent=True)
     return restored
 
 

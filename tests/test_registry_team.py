@@ -680,13 +680,16 @@ def test_a_file_already_holding_the_same_bytes_counts_as_written(tmp_path):
     then found 'already exists'. The same bytes now count as written; other bytes never do."""
     from scheduler.files import stage_files, write_files
 
-    first = stage_files(tmp_path, {"v1.pdf": b"%PDF-same"})
-    assert write_files(tmp_path, {"v1.pdf": b"%PDF-same"}) == [tmp_path / "v1.pdf"]  # the restorer
+    first = stage_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True)
+    restorer = write_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True)
+    assert restorer == [tmp_path / "v1.pdf"]
     assert first.publish() == [tmp_path / "v1.pdf"]  # the issuer, second: fine, nothing changed
     # and the other way round: the file lands before the restorer even stages its copy
-    assert write_files(tmp_path, {"v1.pdf": b"%PDF-same"}) == [tmp_path / "v1.pdf"]
+    assert write_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True) == [tmp_path / "v1.pdf"]
+    with pytest.raises(SchedulerError, match="already exists"):  # generate and batch: never
+        write_files(tmp_path, {"v1.pdf": b"%PDF-same"})
     assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.pdf"]  # no temporary file left
     with pytest.raises(SchedulerError, match="already exists; pass --force to replace it"):
-        write_files(tmp_path, {"v1.pdf": b"%PDF-other"})
+        write_files(tmp_path, {"v1.pdf": b"%PDF-other"}, idempotent=True)
     assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
