@@ -17,7 +17,7 @@ makes (in this process, output built but not printed) against a bare script that
 writes the same rows with the driver alone (sqlite3 or psycopg), run alternately so that
 the machine's drift hits both alike, and the ratio tool / bare:
 
-- ``patient list``: ``Registry.plans()``, ``last_versions()`` and ``histories()`` and the
+- ``patient list``: ``Registry.listing()`` (one query of the printed columns) and the
   listing's rows, against one SELECT of the printed columns of ``plans`` joined with each
   plan's last version and whether it has ended;
 - ``patient show``: :func:`scheduler.patients.snapshot` (which expands the plan) and the
@@ -57,7 +57,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from scheduler import history, patients
+from scheduler import patients
 from scheduler.adjust import Delay
 from scheduler.options import PlanOptions
 from scheduler.outputs import OutputOptions
@@ -205,16 +205,11 @@ def _fresh(plans: int) -> Iterator[int]:
 
 
 def tool_list(registry: Registry) -> list[str]:
-    """What ``patient list`` calls and builds (not printed)."""
-    plans = registry.plans()
-    last = registry.last_versions()
-    histories = registry.histories()
+    """What ``patient list`` calls and builds (not printed): one query of the printed columns."""
     lines = ["\t".join(("KEY", "LABEL", "TEMPLATE", "START", "VERSION", "STATUS"))]
-    for stored in plans:
-        ended = history.ended(histories.get(stored.id, []))
-        lines.append("\t".join((stored.patient_key, stored.label or "", stored.template_id,
-                                stored.start, str(last.get(stored.id, "-")),
-                                "ended" if ended else "active")))
+    for item in registry.listing():
+        lines.append("\t".join((item.patient_key, item.label or "", item.template_id, item.start,
+                                str(item.version or "-"), "ended" if item.ended else "active")))
     return lines
 
 
@@ -453,9 +448,10 @@ def list_breakdown(place: Populated) -> None:
                 "bare SELECT * FROM plans (every column, template_text too)": median_of(bare_all),
                 "SQLAlchemy select(plans).all() on one connection": core,
                 "Registry.plans() (rows -> StoredPlan: Row._asdict, json.loads)": median_of(registry.plans),
-                "Registry.last_versions()": median_of(registry.last_versions),
+                "Registry.listing() (what `patient list` reads since these figures)": median_of(
+                    registry.listing),
                 "Registry.histories()": median_of(registry.histories),
-                "the three calls and the rows, as `patient list`": median_of(lambda: tool_list(registry)),
+                "listing() and the rows, as `patient list`": median_of(lambda: tool_list(registry)),
             }
     finally:
         connection.close()

@@ -256,11 +256,6 @@ class Registry:
                           .outerjoin(last, last.c.plan_id == _P.c.id).order_by(_P.c.patient_key))
         return [Listed(*row) for row in rows]
 
-    def last_versions(self) -> dict[int, int]:
-        """Plan id -> its last issued version number, for every plan with one (one query)."""
-        rows = self._rows(sa.select(_V.c.plan_id, sa.func.max(_V.c.version)).group_by(_V.c.plan_id))
-        return {plan_id: version for plan_id, version in rows}
-
     # --- history -------------------------------------------------------------------------
 
     def add_change(self, plan_id: int, kind: str, fields: Mapping[str, Any], author: str,
@@ -359,11 +354,6 @@ class Registry:
         """Revoke the plan's live token(s); how many were revoked."""
         return self._execute(sa.update(_T).where(_T.c.plan_id == plan_id, _T.c.revoked_at.is_(None))
                              .values(revoked_at=at.isoformat(), revoked_by=author)).rowcount
-
-    def token(self, hashed: str) -> FeedToken | None:
-        """The token with this hash, revoked or not."""
-        rows = self._rows(sa.select(_T).where(_T.c.token_hash == hashed))
-        return FeedToken(**rows[0]._asdict()) if rows else None
 
     def feed_state(self, hashed: str) -> FeedState | None:
         """What a feed request needs before its (cached) document, in one query: the token,

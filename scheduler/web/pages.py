@@ -23,7 +23,6 @@ from scheduler import history, patients
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.diff import compare
 from scheduler.errors import InputError, SchedulerError
-from scheduler.expand import expand
 from scheduler.loader import load_template_text, shipped_templates
 from scheduler.options import PlanOptions, parse_assignment, parse_date, parse_date_range, parse_horizon
 from scheduler.outputs import OutputOptions
@@ -161,20 +160,19 @@ def patient_list(request: Request, form: FormData | None) -> Response:
         page_number = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         page_number = 1
-    plans = [p for p in registry.plans() if not query or query.lower() in
+    # The list's own columns for every plan (one query); the plan itself, its history and
+    # its next event only for the page shown.
+    plans = [p for p in registry.listing() if not query or query.lower() in
              " ".join([p.patient_key, p.label or "", p.template_id]).lower()]
     shown = plans[(page_number - 1) * PAGE_SIZE: page_number * PAGE_SIZE]
-    last = registry.last_versions()
-    histories = registry.histories()
     tokens = registry.live_tokens()
     today = site.clock().date()
     rows = []
-    for stored in shown:
-        changes = histories.get(stored.id, [])
-        plan = expand(patients.request_of(stored, history.adjustments(changes)))
-        rows.append(Row(stored.patient_key, stored.label or "", stored.template_id, stored.start,
-                        next_event(plan, today), last.get(stored.id), tokens.get(stored.id),
-                        history.ended(changes) is not None))
+    for item in shown:
+        now = patients.snapshot(registry, item.patient_key)
+        rows.append(Row(item.patient_key, item.label or "", item.template_id, item.start,
+                        None if item.ended else next_event(now.plan, today), item.version,
+                        tokens.get(now.stored.id), item.ended))
     pages = max(1, -(-len(plans) // PAGE_SIZE))
     return page(request, "patients.html", {"rows": rows, "q": query, "page": page_number,
                                            "pages": pages, "total": len(plans)})
