@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from scheduler.feed import Feed
 from scheduler.registry import Location, Registry
 from scheduler.registry.database import engine_for
+from scheduler.registry.feedreads import FeedStates
 from scheduler.web.security import Lockout, csrf_token
 
 HERE = Path(__file__).parent
@@ -30,6 +31,7 @@ class Site:
                  clock: Callable[[], datetime]) -> None:
         self.location = location
         self.engine = engine_for(location)
+        self.feed_states = FeedStates(location)
         self.base_url = base_url.rstrip("/")
         self.issue_dir = issue_dir
         self.clock = clock
@@ -52,20 +54,21 @@ class Site:
         user = self.registry().user(name)
         return user is not None and user.active
 
-    def cached_feed(self, key: tuple[int, int], make: Callable[[], Feed]) -> Feed:
-        """The feed of a plan at a revision, made once (a plan's feed changes only with its
-        history, so the plan id and the number of changes identify it)."""
+    def cached_feed(self, key: tuple[int, int]) -> Feed | None:
+        """The feed of a plan at a revision, if it was made (a plan's feed changes only with
+        its history, so the plan id and the number of changes identify it)."""
         with self.feeds_lock:
             found = self.feeds.get(key)
             if found is not None:
                 self.feeds.move_to_end(key)
-                return found
-        made = make()
+            return found
+
+    def keep_feed(self, key: tuple[int, int], made: Feed) -> None:
+        """Keep a feed made for :meth:`cached_feed` (the :data:`FEED_CACHE_SIZE` latest)."""
         with self.feeds_lock:
             self.feeds[key] = made
             while len(self.feeds) > FEED_CACHE_SIZE:
                 self.feeds.popitem(last=False)
-        return made
 
 
 def site_of(request: Request) -> Site:
