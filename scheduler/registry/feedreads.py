@@ -35,8 +35,6 @@ class FeedStates:
         self._compiled = compiled
         self._errors: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         self._local = threading.local()
-        self.is_local = location.is_sqlite
-        """True for a SQLite file: a read that never waits on a network."""
 
     def _parameters(self, hashed: str) -> Any:
         values = self._compiled.construct_params({"hashed": hashed})
