@@ -38,7 +38,7 @@ class Clock:
 class Web:
     """A test client with a registry, a clock and a logged-in coordinator."""
 
-    def __init__(self, db: str, tmp_path: Path) -> None:
+    def __init__(self, db: str, tmp_path: Path, templates_folder: Path | None = None) -> None:
         self.db = db
         self.clock = Clock()
         result = CliRunner().invoke(
@@ -52,6 +52,7 @@ class Web:
             clock=self.clock,
             secret="test-secret",
             https_only=False,
+            templates_folder=templates_folder,
         )
         self.client = TestClient(self.app, base_url="http://testserver")
 
@@ -442,6 +443,44 @@ def test_templates_and_validate(logged_in):
     good = (Path(__file__).parent.parent / "templates" / "stupp.yaml").read_text()
     ok = logged_in.client.post("/validate", data={"csrf": logged_in.csrf("/validate"), "text": good})
     assert ok.status_code == 200 and "pasted text: a valid template <code>stupp</code>" in ok.text
+
+
+def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path):
+    shipped = (Path(__file__).parent.parent / "templates" / "tc.yaml").read_text()
+    own = shipped.replace("id: tc\n", "id: tc-clinic\n").replace("name: TC", "name: Clinic TC")
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "tc-clinic.yaml").write_text(own)
+    (folder / "copy.yaml").write_text(shipped)
+    (folder / "broken.yaml").write_text("id: broken\nname: Broken\n")
+    (folder / "notes.txt").write_text("not a template")
+    web = Web(str(tmp_path / "registry.sqlite3"), tmp_path, templates_folder=folder)
+    web.login()
+    listing = web.client.get("/templates").text
+    assert ("Clinic TC (docetaxel + cyclophosphamide) every 21 days "
+            "<span class=\"badge\">your clinic's") in listing
+    assert ("<code>copy.yaml</code>: <pre class=\"problem\">its id &#39;tc&#39; is a shipped "
+            "template&#39;s; give it an id of its own</pre>") in listing
+    assert ("<code>broken.yaml</code>: <pre class=\"problem\">broken.yaml: 2 problems\n"
+            "  broken.yaml:1: source: missing (required)\n") in listing
+    assert "notes.txt" not in listing and str(tmp_path) not in listing
+    form = web.client.get("/patients/new").text
+    assert '<option value="tc-clinic">' in form and '<option value="tc">' in form
+    saved = web.post("/patients/new", {"key": "P020", "template": "tc-clinic", "start": "2026-03-02",
+                                       "action": "save"})
+    assert saved.status_code == 303, saved.text
+    with opened(web.db) as registry:
+        stored = registry.plan("P020")
+    assert stored.template_id == "tc-clinic"
+    assert stored.template_path == str((folder / "tc-clinic.yaml").resolve())
+    assert stored.template_text == own
+    typed = web.post("/patients/new", {"key": "P021", "template": str(folder / "tc-clinic.yaml"),
+                                       "start": "2026-03-02", "action": "save"})
+    assert typed.status_code == 400 and "choose one of the listed protocols" in typed.text
+    (folder / "tc-clinic-2.yaml").write_text(own)  # read anew: a second file with the same id
+    listing = web.client.get("/templates").text
+    assert "id &#39;tc-clinic&#39; is used by tc-clinic-2.yaml, tc-clinic.yaml" in listing
+    assert '<option value="tc-clinic">' not in web.client.get("/patients/new").text
 
 
 def test_unknown_patients_and_pages_are_404(logged_in):

@@ -23,7 +23,7 @@ from scheduler import history, patients
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.diff import compare
 from scheduler.errors import InputError, SchedulerError
-from scheduler.loader import load_template_text, shipped_templates
+from scheduler.loader import load_template_text
 from scheduler.options import PlanOptions, parse_assignment, parse_date, parse_date_range, parse_horizon
 from scheduler.outputs import OutputOptions
 from scheduler.protocol import Regimen
@@ -209,18 +209,21 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     """The form's values and, when they make a plan, its preview."""
     context: dict[str, Any] = {"form": {k: _field(form, k) for k in (
         "key", "label", "template", "start", "holidays", "tz", "closed", "workdays", "parameters",
-        "horizon", "shift_start")}, "templates": shipped_templates()}
+        "horizon", "shift_start")}}
+    offered, _ = site_of(request).offered_templates()
+    context["templates"] = [info for info, _ in offered]
     if form is None or not _field(form, "start"):
         return context
-    if _field(form, "template") not in {t.id for t in context["templates"]}:
-        # Only the listed templates: a path typed into the form must never be read on the server.
-        chosen = _field(form, "template")[:40]
-        context["error"] = f"template: choose one of the listed protocols ({chosen!r} is not one)"
+    # Only the listed templates, by id: a path typed into the form is never read on the server.
+    chosen = {info.id: str(info.path) if own else info.id for info, own in offered}.get(
+        _field(form, "template"))
+    if chosen is None:
+        context["error"] = (f"template: choose one of the listed protocols "
+                            f"({_field(form, 'template')[:40]!r} is not one)")
         return context
     try:
         stored, plan = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
-                                        _field(form, "template"), _options(form), site_of(request).now(),
-                                        _user(request))
+                                        chosen, _options(form), site_of(request).now(), _user(request))
     except SchedulerError as error:
         context["error"] = str(error)
         return context
@@ -493,11 +496,14 @@ def feed_detail(request: Request, form: FormData | None) -> Response:
 
 @_route
 def template_list(request: Request, form: FormData | None) -> Response:
-    """The shipped templates with their components' ids (what hold and stop name)."""
+    """The shipped and the clinic's templates with their components' ids (what hold and stop
+    name), and the clinic's files that are not valid templates, with their problems."""
     from scheduler.loader import load_template_file
 
-    items = [(info, load_template_file(info.path)) for info in shipped_templates()]
-    return page(request, "templates.html", {"items": items, "Regimen": Regimen})
+    offered, folder = site_of(request).offered_templates()
+    items = [(info, load_template_file(info.path), own) for info, own in offered]
+    return page(request, "templates.html", {"items": items, "folder": folder,
+                                            "Regimen": Regimen})
 
 
 @_route

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from scheduler.feed import Feed
+from scheduler.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
 from scheduler.registry import Location, Registry
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
@@ -28,8 +29,10 @@ class Site:
     """What every route shares: the registry's engine, the settings, the clock, caches."""
 
     def __init__(self, location: Location, base_url: str, issue_dir: Path,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], templates_folder: Path | None = None) -> None:
         self.location = location
+        self.templates_folder = templates_folder
+        """A clinic's own templates, offered beside the shipped ones (``serve --templates``)."""
         self.engine = engine_for(location)
         self.feed_states = FeedStates(location)
         self.base_url = base_url.rstrip("/")
@@ -40,6 +43,15 @@ class Site:
         self.feeds_lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["today"] = lambda: self.clock().date()
+
+    def offered_templates(self) -> tuple[list[tuple[TemplateInfo, bool]], FolderTemplates | None]:
+        """The templates a plan may be registered with, each with True for the clinic's own,
+        and the clinic's folder as read now (its files may change while the server runs)."""
+        offered = [(info, False) for info in shipped_templates()]
+        if self.templates_folder is None:
+            return offered, None
+        folder = folder_templates(self.templates_folder)
+        return offered + [(info, True) for info in folder.valid], folder
 
     def registry(self) -> Registry:
         """The registry, for one request."""
