@@ -45,13 +45,14 @@ class Site:
         self.templates.env.globals["today"] = lambda: self.clock().date()
 
     def offered_templates(self) -> tuple[list[tuple[TemplateInfo, bool]], FolderTemplates | None]:
-        """The templates a plan may be registered with, each with True for the clinic's own,
-        and the clinic's folder as read now (its files may change while the server runs)."""
-        offered = [(info, False) for info in shipped_templates()]
+        """The templates a plan may be registered with, the clinic's own first (each with
+        True), and the clinic's folder as read now (its files may change while the server
+        runs)."""
+        shipped = [(info, False) for info in shipped_templates()]
         if self.templates_folder is None:
-            return offered, None
+            return shipped, None
         folder = folder_templates(self.templates_folder)
-        return offered + [(info, True) for info in folder.valid], folder
+        return [(info, True) for info in folder.valid] + shipped, folder
 
     def registry(self) -> Registry:
         """The registry, for one request."""
