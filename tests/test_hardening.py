@@ -174,9 +174,9 @@ def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
 
     db = tmp_path / "registry.sqlite"
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    stored, _ = patients.prepare("P1", None, "stupp",
-                                 PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
-                                 now, "tester")
+    stored = patients.prepare("P1", None, "stupp",
+                              PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
+                              now, "tester").stored
     with opened(db, True) as registry:  # stored as another tool (or an older version) might have
         patients.register(registry, dataclasses.replace(stored, label="Ann\x1b]0;pwned\x07\x1b[2J"))
     for command in (["patient", "list"], ["patient", "show", "P1"]):
@@ -243,7 +243,8 @@ def test_versions_issued_before_clock_note_existed_are_not_all_changed():
     from scheduler.reissue import Entry, revise
 
     plan = expand(request_for(resolve_template("stupp")[0],
-                              PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"), None))
+                              PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
+                              None).request)
     first = revise({}, plan, datetime(2026, 3, 1, tzinfo=UTC), False)
     older = {uid: Entry(e.sequence, e.stamp, e.cancelled,
                         {k: v for k, v in e.record.items() if k != "clock_note"}, e.discreet)

@@ -314,14 +314,14 @@ def test_a_delay_is_previewed_then_recorded(logged_in):
 
 def test_a_visit_pushed_out_of_its_window_is_shown_in_the_preview(logged_in, data_dir):
     with opened(logged_in.db) as registry:
-        stored, _ = patients.prepare(
+        stored = patients.prepare(
             "W1",
             None,
             str(data_dir / "templates" / "windowed.yaml"),
             patients.PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
             datetime(2026, 3, 1, tzinfo=UTC),
             "li.na",
-        )
+        ).stored
         patients.register(registry, stored)
     preview = logged_in.post(
         "/patients/W1/change",
