@@ -213,7 +213,7 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         context["error"] = str(error)
         return context
     context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
-                   defaults=prepared.defaults.notes("Public holidays", "Time zone"))
+                   defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field"))
     return context
 
 
