@@ -11,6 +11,7 @@ the next working day, public holidays the ``holidays`` package only estimates, d
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import functools
@@ -317,6 +318,7 @@ def run_cohort(
     rows = list(rows)
     jobs = jobs or os.cpu_count() or 1
     results: list[RowResult] = []
+    began = time.time()
     previous = signal.getsignal(signal.SIGTERM)
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -332,7 +334,6 @@ def run_cohort(
             _warm(rows, templates)
             pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
             worker_died = False
-            began = time.time()
             futures = {pool.submit(run_row, row, outdir, stamp, options, overwrite, templates): row
                        for row in rows}
             for future in as_completed(futures):
@@ -356,6 +357,8 @@ def run_cohort(
             _kill(pool)
             pool = None
         remove_temporary_files(outdir)
+        reported = {r.line for r in results}
+        results += _landed([r for r in rows if r.line not in reported], outdir, templates, began)
         name = "SIGTERM" if isinstance(stop, _Stop) else "Ctrl-C (SIGINT)"
         raise BatchStopped(name, results, len(rows)) from None
     finally:
@@ -364,6 +367,37 @@ def run_cohort(
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
     return sorted(results, key=lambda r: r.line)
+
+
+def _landed(rows: list[Row], outdir: Path, templates: Path | None,
+            began: float) -> list[RowResult]:
+    """The rows of a stopped batch whose files a worker put in place (it finishes moving a
+    row's files before it ends) but never reported: their results, made again from the row."""
+    fresh: list[str] = []
+    with contextlib.suppress(OSError):
+        fresh = sorted(entry.name for entry in os.scandir(outdir)
+                       if entry.is_file(follow_symlinks=False)
+                       and entry.stat(follow_symlinks=False).st_mtime >= began - 1)
+    written = set(fresh)
+    landed = []
+    for row in rows:
+        with contextlib.suppress(Exception):
+            prefix = plan_filename(_template(row.template, templates).id, row.options.start,
+                                   row.key, "").rsplit("_", 1)[0] + "_"
+            found = bisect.bisect_left(fresh, prefix)
+            if found == len(fresh) or not fresh[found].startswith(prefix):
+                continue
+            resolved = request_for(_template(row.template, templates), row.options, row.key)
+            plan = expand(resolved.request)
+            stem = plan_filename(plan.template.id, plan.start, row.key, "")
+            names = [f"{stem}.ics", f"{stem}.pdf"]
+            if set(names) <= written:
+                landed.append(RowResult(
+                    row.line, row.key, row.options.start.isoformat(),
+                    tuple(str(outdir / n) for n in names), len(plan.events),
+                    start_used=plan.start, moved_from=_moved_from(plan),
+                    incomplete=_incomplete(plan), defaults=resolved.defaults))
+    return landed
 
 
 def _remove_half_pairs(rows: list[Row], outdir: Path, templates: Path | None,

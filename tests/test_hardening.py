@@ -130,11 +130,20 @@ def test_batch_stops_within_a_second(tmp_path, how, jobs):
     assert not [pid for pid in workers if _alive(pid)], "workers outlived the batch"
     names = sorted(p.name for p in out.iterdir())
     assert not [n for n in names if n.startswith(".")], names  # no temporary files
-    stems = {n.rsplit(".", 1)[0] for n in names}
+    assert "report.csv" in names  # the rows finished, and those not run
+    stems = {n.rsplit(".", 1)[0] for n in names if n != "report.csv"}
     for stem in stems:  # every row's files are complete: both, and readable
         assert (out / f"{stem}.ics").read_bytes().rstrip().endswith(b"END:VCALENDAR")
         assert (out / f"{stem}.pdf").read_bytes().rstrip().endswith(b"%%EOF")
     assert len(stems) < 3000
+    with (out / "report.csv").open(newline="") as stream:
+        report = list(csv.DictReader(stream))
+    assert len(report) == 3000
+    assert {r["key"][1:] for r in report if r["status"] == "ok"} == {s.split("_")[0][1:] for s in stems}
+    not_run = [r["notes"] for r in report if r["status"] == "error"]
+    assert len(not_run) == 3000 - len(stems)
+    assert set(not_run) == {"not run: the batch was stopped by "
+                            + ("Ctrl-C (SIGINT)" if how == "sigint-to-group" else "SIGTERM")}
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -158,7 +167,7 @@ def test_a_worker_killed_with_sigkill_fails_rows_not_the_batch(tmp_path):
     assert "400 rows: " in stdout
     names = [p.name for p in out.iterdir()]
     assert not [n for n in names if n.startswith(".")], names
-    stems = {n.rsplit(".", 1)[0] for n in names}
+    stems = {n.rsplit(".", 1)[0] for n in names if n != "report.csv"}
     assert all((out / f"{stem}.ics").is_file() and (out / f"{stem}.pdf").is_file() for stem in stems)
 
 
