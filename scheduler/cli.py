@@ -29,6 +29,7 @@ from scheduler.options import (
     Defaults,
     PlanOptions,
     build_request,
+    load_default_site,
     parse_assignment,
     parse_date,
     parse_date_range,
@@ -38,7 +39,6 @@ from scheduler.options import (
 )
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan
-from scheduler.site import default_site_file, load_site
 from scheduler.text import printable
 
 MAX_LINE = 500
@@ -378,9 +378,7 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
     text = read_text_file(csv_file, "CSV file")
     cohort = read_cohort(text)
     stamp = resolve_now(now)
-    default_site = default_site_file()  # once, before any row: a bad SCHEDULER_SITE is one error
-    if default_site is not None:
-        load_site(default_site.path)
+    load_default_site()  # once, before any row: a bad default site file is one error
     prepare_folder(outdir)  # once, before any row: an unwritable -o is found at once
     check_target(outdir / REPORT, overwrite=True)  # not a folder or a device
     if not force and (outdir / REPORT).exists():

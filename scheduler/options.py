@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pendulum
 from pendulum.tz.local_timezone import get_local_timezone
 
-from scheduler.errors import InputError
+from scheduler.errors import InputError, SchedulerError
 from scheduler.loader import resolve_template
 from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
 from scheduler.protocol import MAX_DETAIL, MAX_LABEL, Template
-from scheduler.site import MAX_RANGE_DAYS, DefaultSite, default_site_file, load_site
+from scheduler.site import MAX_RANGE_DAYS, DefaultSite, Site, default_site_file, load_site
 from scheduler.text import shown, text_problem
 from scheduler.units import Span, parse_span
 from scheduler.workdays import make_calendar
@@ -227,6 +227,18 @@ def _resource_closures(
     return scoped
 
 
+def load_default_site() -> tuple[DefaultSite | None, Site | None]:
+    """The default site file and what it says, or (None, None) when there is none; its
+    errors say that it is the default site file (a coordinator may not know it is read)."""
+    default = default_site_file()
+    if default is None:
+        return None, None
+    try:
+        return default, load_site(default.path)
+    except SchedulerError as error:
+        raise InputError(f"the default site file (from {default.origin}): {error}") from None
+
+
 @dataclass(frozen=True)
 class Defaults:
     """What a plan took by default because nothing named it: the default site file read, no
@@ -269,9 +281,7 @@ def build_request(template_ref: str, options: PlanOptions, patient: str | None) 
 def request_for(template: Template, options: PlanOptions, patient: str | None) -> Resolved:
     """Assemble the request for a loaded template: reads the ``--site`` file, else the
     default site file if there is one; says in :class:`Defaults` what nothing named."""
-    default_site = None if options.site else default_site_file()
-    site_path = options.site or (default_site.path if default_site else None)
-    site = load_site(site_path) if site_path else None
+    default_site, site = (None, load_site(options.site)) if options.site else load_default_site()
     scoped = _resource_closures(template, options.closed,
                                 site.resource_closures() if site else {})
     closures = site.closures() if site else {}

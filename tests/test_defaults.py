@@ -120,6 +120,15 @@ def test_a_missing_scheduler_site_file_is_an_error_in_words(tmp_path, monkeypatc
                              "SCHEDULER_SITE to use no default site file)\n")
 
 
+def test_a_bad_default_site_file_is_named_as_the_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    site = site_file(tmp_path / "config" / "scheduler", "holidays: US\nbogus: 1\n")
+    result = show("cross", "--start", "2026-11-02")
+    assert result.exit_code == 2
+    assert result.output == ("Error: the default site file (from the user config folder): "
+                             f"{site}:2: bogus: unknown field\n")
+
+
 def test_a_missing_user_config_file_is_not_used(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty"))
     assert show("cross", "--start", "2026-11-02").stderr == HOLIDAYS + ZONE
