@@ -183,8 +183,8 @@ def make_registry(db: str) -> str:
                    input=PASSWORD + "\n", text=True, check=True, capture_output=True)
     now = datetime(2026, 1, 2, 9, tzinfo=UTC)
     with opened(db) as registry:
-        stored, _ = patients.prepare(PATIENT, "Benchmark patient", SEED, PlanOptions(start=START),
-                                     now, USER)
+        stored = patients.prepare(PATIENT, "Benchmark patient", SEED, PlanOptions(start=START),
+                                  now, USER).stored
         patients.register(registry, stored)
         patients.adjust(registry, PATIENT, Delay("", 3, 7, "neutropenia"), USER, now)
         return feeds.create(registry, PATIENT, USER, now)

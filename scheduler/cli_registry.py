@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
-from scheduler.cli import _converted, _UserError, cli, force_option, now_option, output_options, plan_options
+from scheduler.cli import (
+    _converted,
+    _UserError,
+    cli,
+    force_option,
+    now_option,
+    output_options,
+    plan_options,
+    say_defaults,
+)
 from scheduler.export import table
 from scheduler.history import REASON_MAX
 from scheduler.options import PlanOptions, parse_date, parse_text, resolve_now
@@ -101,9 +110,11 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     """
     from scheduler import patients
 
-    stored, plan = patients.prepare(key, label, template, options, resolve_now(now), _author(author))
+    prepared = patients.prepare(key, label, template, options, resolve_now(now), _author(author))
+    say_defaults(prepared.defaults)
+    plan = prepared.plan
     with _registry(db, create=True) as registry:
-        patients.register(registry, stored)
+        patients.register(registry, prepared.stored)
     click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}")

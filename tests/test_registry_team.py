@@ -422,7 +422,7 @@ def test_every_accepted_sequence_of_changes_can_be_issued(tmp_path_factory, chan
     every later issue for good)."""
     folder = tmp_path_factory.mktemp("property")
     db = str(folder / "registry.sqlite3")
-    stored, _ = patients.prepare("P1", None, "nct06478355", PlanOptions(start=date(2026, 1, 5)), NOW, "t")
+    stored = patients.prepare("P1", None, "nct06478355", PlanOptions(start=date(2026, 1, 5)), NOW, "t").stored
     with opened(db, create=True) as registry:
         patients.register(registry, stored)
         for change in changes:
@@ -578,9 +578,9 @@ def test_twenty_coordinators_at_once(pg_db, tmp_path):
     version numbers have no gap and no duplicate."""
     with opened(pg_db, create=True) as registry:
         for key in ["SHARED", *(f"OWN{n}" for n in range(10))]:
-            stored, _ = patients.prepare(
+            stored = patients.prepare(
                 key, None, "nct06478355", PlanOptions(start=date(2026, 1, 5)), NOW, "setup"
-            )
+            ).stored
             patients.register(registry, stored)
     recorded: list[tuple[str, str]] = []
     refused: list[str] = []

@@ -248,6 +248,17 @@ def test_register_previews_then_saves_with_the_user_as_author(logged_in):
     assert "2026-02-24" in page and "moved from 2026-02-16: Chinese New Year&#39;s Eve" in page
 
 
+def test_register_preview_says_which_defaults_the_plan_uses(logged_in):
+    form = {"key": "P018", "template": "cross", "start": "2026-11-02", "tz": "America/New_York"}
+    preview = logged_in.post("/patients/new/preview", form)
+    assert preview.status_code == 200
+    assert re.findall(r'<p class="note">(Note: [^<]*)</p>', preview.text) == [
+        "Note: no holidays region given (the Public holidays field, a site file or the "
+        "template&#39;s calendar:); only weekends are days off."]
+    named = logged_in.post("/patients/new/preview", {**form, "holidays": "US"})
+    assert named.status_code == 200 and "Note: no holidays region" not in named.text
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -315,14 +326,14 @@ def test_a_delay_is_previewed_then_recorded(logged_in):
 
 def test_a_visit_pushed_out_of_its_window_is_shown_in_the_preview(logged_in, data_dir):
     with opened(logged_in.db) as registry:
-        stored, _ = patients.prepare(
+        stored = patients.prepare(
             "W1",
             None,
             str(data_dir / "templates" / "windowed.yaml"),
             patients.PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
             datetime(2026, 3, 1, tzinfo=UTC),
             "li.na",
-        )
+        ).stored
         patients.register(registry, stored)
     preview = logged_in.post(
         "/patients/W1/change",

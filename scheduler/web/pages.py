@@ -222,12 +222,13 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
                             f"({_field(form, 'template')[:40]!r} is not one)")
         return context
     try:
-        stored, plan = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
-                                        chosen, _options(form), site_of(request).now(), _user(request))
+        prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
+                                    chosen, _options(form), site_of(request).now(), _user(request))
     except SchedulerError as error:
         context["error"] = str(error)
         return context
-    context.update(plan=plan, stored=stored, months=months(plan, count=3))
+    context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
+                   defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field"))
     return context
 
 
