@@ -263,7 +263,9 @@ def test_register_preview_says_which_defaults_the_plan_uses(logged_in):
     ("field", "value", "message"),
     [
         ("start", "2026-02-30", "start: &#39;2026-02-30&#39; is not a real date"),
-        ("start", "2026-02-17", "is not a working day"),
+        ("start", "2026-02-17", "is not a working day: Chinese New Year (Spring Festival). Choose a "
+                                "working day, or tick &#34;If the start is not a working day, start on "
+                                "the next one&#34; to start on the next one, 2026-02-24 (Tuesday)."),
         ("template", "nope", "template: choose one of the listed protocols (&#39;nope&#39; is not one)"),
     ("template", "/etc/passwd", "(&#39;/etc/passwd&#39; is not one)"),
         ("parameters", "chemo_cycles=99", "chemo_cycles"),

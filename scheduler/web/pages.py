@@ -224,8 +224,9 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     try:
         prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
                                     chosen, _options(form), site_of(request).now(), _user(request))
-    except SchedulerError as error:
-        context["error"] = str(error)
+    except SchedulerError as error:  # the core names the command line's flag; here it is a box
+        context["error"] = str(error).replace(
+            "pass --shift-start", "tick \"If the start is not a working day, start on the next one\"")
         return context
     context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
                    defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field"))
