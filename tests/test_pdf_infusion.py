@@ -126,3 +126,13 @@ def test_the_plans_last_page_reaches_the_last_day_an_infusion_runs():
                 "Mon 2 Feb LI infusion running (until Mon 10:30) LI Long infusion ON Overnight infusion"]
     positions = [listed.index(part) for part in expected]
     assert positions == sorted(positions) and "Tue 3 Feb" not in listed
+
+
+@pytest.mark.parametrize("lang, cycle", [("en", "Cycle 2"), ("zh", "第2周期")])
+def test_a_visit_of_each_cycle_names_its_cycle_alone(lang, cycle):
+    """The blood tests before each mFOLFOX6 cycle belong to a cycle but to none of its days:
+    the list says "Cycle 2", not "Cycle 2, day None"."""
+    texts = pages(mfolfox6_monday(), lang=lang)
+    listing = " ".join(t for t in texts if t.startswith(("All events", "全部日程")))
+    assert "None" not in listing
+    assert re.search(rf"2026-03-13 \S+ (all day|全天) LAB Blood tests {cycle} full blood count", listing)

@@ -172,8 +172,11 @@ def _clock(event: Event, words: _Words) -> str:
 
 
 def _position(event: Event, ctx: _Context) -> str:
-    """Cycle and day, fraction n of N with the cumulative dose, or day n of N of a daily span."""
+    """Cycle and day (the cycle alone for a visit of each cycle), fraction n of N with the
+    cumulative dose, or day n of N of a daily span."""
     words = ctx.words
+    if event.cycle is not None and event.day is None:  # a visit of each cycle (blood tests)
+        return words.say("cycle", c=event.cycle)
     if event.cycle is not None:
         return words.say("cycle_day", c=event.cycle, d=event.day)
     if event.fraction is not None:
