@@ -262,13 +262,13 @@ def _ids_written(component: Any) -> frozenset[str]:
     """The ids a component (valid or not) declares: its own, its drugs', their end events'."""
     if not isinstance(component, dict):
         return frozenset()
-    ids = {component.get("id")}
-    for drug in component.get("drugs") or []:
+    written: list[Any] = [component.get("id")]
+    drugs = component.get("drugs")
+    for drug in drugs if isinstance(drugs, list) else []:
         if isinstance(drug, dict):
-            ids.add(drug.get("id"))
             end = drug.get("at_end")
-            ids.add(end.get("id") if isinstance(end, dict) else None)
-    return frozenset(i for i in ids if isinstance(i, str))
+            written += [drug.get("id"), end.get("id") if isinstance(end, dict) else None]
+    return frozenset(i for i in written if isinstance(i, str))
 
 
 _COMPONENT: TypeAdapter[Any] = TypeAdapter(Component)

@@ -183,3 +183,20 @@ def test_unknown_template_id_lists_the_shipped_ones():
 def test_a_directory_is_not_a_template(tmp_path):
     with pytest.raises(SchedulerError, match="is a directory"):
         resolve_template(str(tmp_path))
+
+
+def test_an_invalid_component_with_ids_of_any_shape_is_reported_with_the_others(tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text(
+        "id: x\nname: X\nsource: t\ncomponents:\n"
+        "  - {kind: cycles, id: r, name: R, cycle_days: 7, cycles: 2,\n"
+        "     drugs: [{id: [], name: D, code: D, days: [1]}, {id: d2, name: D2, code: D2, days: 'x'}]}\n"
+        "  - {kind: visit, id: v, name: V, code: V, at: {after: nowhere}}\n"
+    )
+    with pytest.raises(TemplateError) as caught:
+        load_template_file(path)
+    assert [line.split(": ", 1)[1] for line in caught.value.located] == [
+        "components[0].drugs[0].id: must be text (got a list)",
+        "components[0].drugs[1].days: 'x' is not a day like 8 or a range like '1-5'",
+        "components[1].at.after: no component with id 'nowhere'",
+    ]
