@@ -19,7 +19,7 @@ import click
 
 from scheduler import __version__
 from scheduler.describe import describe_template
-from scheduler.errors import SchedulerError
+from scheduler.errors import SchedulerError, TemplateError
 from scheduler.expand import expand
 from scheduler.export import table
 from scheduler.files import check_target, plan_filename, prepare_folder, read_text_file, write_files
@@ -245,13 +245,20 @@ def template_show(template: str) -> None:
 def validate(file: Path) -> None:
     """Check a template file; problems name file, line and field.
 
-    Exit status 0 when the template is valid, 2 when it is not.
+    Every problem is listed, by line, then how many there are. Exit status 0 when the
+    template is valid, 2 when it is not.
 
     \b
     Example:
         scheduler validate templates/nct06478355.yaml
     """
-    template = load_template_file(file)
+    try:
+        template = load_template_file(file)
+    except TemplateError as error:
+        total = len(error.located)
+        report = [*error.located, f"{total} problem{'' if total == 1 else 's'}"]
+        click.echo(printable("\n".join(report), limit=MAX_LINE), err=True)
+        raise click.exceptions.Exit(2) from None
     count = len(template.components)
     click.echo(f"{file}: valid template '{template.id}' ({count} component{'' if count == 1 else 's'})")
 

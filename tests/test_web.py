@@ -452,7 +452,8 @@ def test_templates_and_validate(logged_in):
         files={"file": ("mine.yaml", bad.encode(), "text/yaml")},
     )
     assert response.status_code == 400
-    assert "mine.yaml:9: components[0].at.day" in response.text
+    assert ("<li><code>mine.yaml:9: components[0].at.day: must be between 1 and 10000 (got 0)</code></li>"
+            in response.text)
     good = (Path(__file__).parent.parent / "templates" / "stupp.yaml").read_text()
     ok = logged_in.client.post("/validate", data={"csrf": logged_in.csrf("/validate"), "text": good})
     assert ok.status_code == 200 and "pasted text: a valid template <code>stupp</code>" in ok.text
@@ -475,7 +476,8 @@ def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path)
     assert ("<code>copy.yaml</code>: <pre class=\"problem\">its id &#39;tc&#39; is a shipped "
             "template&#39;s; give it an id of its own</pre>") in listing
     assert ("<code>broken.yaml</code>: <pre class=\"problem\">broken.yaml: 2 problems\n"
-            "  broken.yaml:1: source: missing (required)\n") in listing
+            "  broken.yaml:1: components: missing (required)\n"
+            "  broken.yaml:1: source: missing (required)</pre>") in listing
     assert "notes.txt" not in listing and str(tmp_path) not in listing
     form = web.client.get("/patients/new").text
     assert '<option value="tc-clinic">' in form and '<option value="tc">' in form

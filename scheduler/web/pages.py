@@ -22,7 +22,7 @@ from scheduler import feed as feeds
 from scheduler import history, patients
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.diff import compare
-from scheduler.errors import InputError, SchedulerError
+from scheduler.errors import InputError, SchedulerError, TemplateError
 from scheduler.loader import load_template_text
 from scheduler.options import PlanOptions, parse_assignment, parse_date, parse_date_range, parse_horizon
 from scheduler.outputs import OutputOptions
@@ -533,7 +533,8 @@ def validate(request: Request, form: FormData | None) -> Response:
     try:
         template = load_template_text(text, name)
     except SchedulerError as error:
-        context["problems"] = str(error).splitlines()
+        context["problems"] = (error.located if isinstance(error, TemplateError)
+                               else str(error).splitlines())
         return page(request, "validate.html", context, 400)
     context["valid"] = template
     context["name"] = name
