@@ -19,15 +19,16 @@ import click
 
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.cli import _converted, _UserError, cli, force_option, now_option, output_options, plan_options
-from scheduler.export import table
 from scheduler.history import REASON_MAX
-from scheduler.options import PlanOptions, parse_date, parse_text, resolve_now
-from scheduler.outputs import OutputOptions
 from scheduler.text import printable
 
 AUTHOR_MAX = 64
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from scheduler.options import PlanOptions
+    from scheduler.outputs import OutputOptions
     from scheduler.patients import Outcome
     from scheduler.registry import Registry
 
@@ -49,6 +50,13 @@ def _registry(db: str | None, create: bool = False) -> Iterator[Registry]:
         yield registry
 
 
+def _now(now: str | None) -> datetime:
+    """``--now`` read by :func:`scheduler.options.resolve_now` (imported when a command runs)."""
+    from scheduler.options import resolve_now
+
+    return resolve_now(now)
+
+
 def _author(author: str | None) -> str:
     return author or os.environ.get("USER") or getpass.getuser()
 
@@ -56,10 +64,12 @@ def _author(author: str | None) -> str:
 # Text options are checked as they are read (the library checks them again when it records
 # them), so a bad value is refused before the registry is even opened.
 author_option = click.option("--author", metavar="NAME",
-                             callback=_converted(lambda v: parse_text(v, "--author", AUTHOR_MAX)),
+                             callback=_converted(
+                                 lambda options, v: options.parse_text(v, "--author", AUTHOR_MAX)),
                              help="Who makes the change (default: your user name).")
 reason_option = click.option("--reason", required=True,
-                             callback=_converted(lambda v: parse_text(v, "--reason", REASON_MAX)),
+                             callback=_converted(
+                                 lambda options, v: options.parse_text(v, "--reason", REASON_MAX)),
                              help="Why (printable text, at most 500 characters).")
 
 
@@ -82,7 +92,8 @@ def patient() -> None:
 @click.argument("key")
 @click.argument("template")
 @plan_options
-@click.option("--label", metavar="TEXT", callback=_converted(lambda v: parse_text(v, "--label")),
+@click.option("--label", metavar="TEXT",
+              callback=_converted(lambda options, v: options.parse_text(v, "--label")),
               help="Display label for calendars (at most 80 characters).")
 @db_option
 @author_option
@@ -101,7 +112,7 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     """
     from scheduler import patients
 
-    stored, plan = patients.prepare(key, label, template, options, resolve_now(now), _author(author))
+    stored, plan = patients.prepare(key, label, template, options, _now(now), _author(author))
     with _registry(db, create=True) as registry:
         patients.register(registry, stored)
     click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
@@ -143,6 +154,7 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
         scheduler patient show P017 --events
     """
     from scheduler import history, patients
+    from scheduler.export import table
 
     with _registry(db) as registry:
         now = patients.snapshot(registry, key)
@@ -188,7 +200,7 @@ def patient_end(key: str, reason: str, author: str | None, now: str | None, db: 
     from scheduler import patients
 
     with _registry(db) as registry:
-        change = patients.end(registry, key, reason, _author(author), resolve_now(now))
+        change = patients.end(registry, key, reason, _author(author), _now(now))
     click.echo(f"Recorded for {key}: {change.describe()}")
 
 
@@ -216,7 +228,7 @@ def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None
             now: str | None) -> None:
     from scheduler import patients
 
-    stamp = resolve_now(now)
+    stamp = _now(now)
     with _registry(db) as registry:
         outcome = patients.adjust(registry, key, adjustment, _author(author), stamp)
     _print_outcome(key, outcome)
@@ -254,7 +266,7 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
 @click.argument("key")
 @click.option("--component", required=True, metavar="ID", help="Component to hold, e.g. rt.")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda v: parse_date(v, "--from")), help="First held day.")
+              callback=_converted(lambda options, v: options.parse_date(v, "--from")), help="First held day.")
 @click.option("--days", type=click.IntRange(1, 366), required=True,
               help="Number of calendar days held.")
 @reason_option
@@ -280,7 +292,7 @@ def hold(key: str, component: str, start: Any, days: int, reason: str, author: s
 @click.option("--component", required=True, metavar="ID",
               help="Component (or regimen) to stop, e.g. pd1.")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda v: parse_date(v, "--from")),
+              callback=_converted(lambda options, v: options.parse_date(v, "--from")),
               help="First day with no more treatment.")
 @reason_option
 @author_option
@@ -318,7 +330,7 @@ def revert(key: str, change: int, reason: str, author: str | None, now: str | No
     from scheduler import patients
 
     with _registry(db) as registry:
-        outcome = patients.revert(registry, key, change, reason, _author(author), resolve_now(now))
+        outcome = patients.revert(registry, key, change, reason, _author(author), _now(now))
     _print_outcome(key, outcome)
 
 
@@ -350,7 +362,7 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, force: bool, fe
     """
     from scheduler import patients
 
-    stamp = resolve_now(now)
+    stamp = _now(now)
     with _registry(db) as registry:
         issued = patients.issue(registry, key, outdir, stamp, output, _author(author),
                                 feed_url=feed_url, overwrite=force)
@@ -529,7 +541,7 @@ def user_add(name: str, admin: bool, password_stdin: bool, author: str | None, n
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    record = users.new_user(name, password, admin, _author(author), resolve_now(now))
+    record = users.new_user(name, password, admin, _author(author), _now(now))
     with _registry(db, create=True) as registry, registry.transaction():
         registry.add_user(record)
     click.echo(f"Added {'admin' if admin else 'coordinator'} {name}")
@@ -565,7 +577,7 @@ def user_disable(name: str, now: str | None, db: str | None) -> None:
         scheduler user disable wang.fang
     """
     with _registry(db) as registry, registry.transaction():
-        registry.disable_user(name, resolve_now(now))
+        registry.disable_user(name, _now(now))
     click.echo(f"Disabled {name}")
 
 
@@ -615,7 +627,7 @@ def feed_create(key: str, base_url: str, author: str | None, now: str | None, db
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        token = feeds.create(registry, key, _author(author), resolve_now(now))
+        token = feeds.create(registry, key, _author(author), _now(now))
     click.echo(_feed_url(base_url, token))
 
 
@@ -635,7 +647,7 @@ def feed_rotate(key: str, base_url: str, author: str | None, now: str | None, db
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        token = feeds.create(registry, key, _author(author), resolve_now(now), rotate=True)
+        token = feeds.create(registry, key, _author(author), _now(now), rotate=True)
     click.echo(_feed_url(base_url, token))
 
 
@@ -654,7 +666,7 @@ def feed_revoke(key: str, author: str | None, now: str | None, db: str | None) -
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        feeds.revoke(registry, key, _author(author), resolve_now(now))
+        feeds.revoke(registry, key, _author(author), _now(now))
     click.echo(f"Revoked the feed of {key}")
 
 
@@ -679,7 +691,7 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        change = feeds.set_detail(registry, key, state == "on", reason, _author(author), resolve_now(now))
+        change = feeds.set_detail(registry, key, state == "on", reason, _author(author), _now(now))
     click.echo(f"Recorded for {key}: {change.describe()}")
 
 
