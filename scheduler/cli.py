@@ -41,7 +41,17 @@ class _UserError(click.ClickException):
 
 
 class _Group(click.Group):
-    """Maps the library's errors to exit status 2 for every command."""
+    """Maps the library's errors to exit status 2 for every command, and adds the registry's
+    commands when one of them, or the list of all, is asked for."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _add_registry_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _add_registry_commands()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -417,6 +427,8 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
         sys.exit(2)
 
 
-# The registry's commands (patient, delay, hold, stop, revert, issue, registry, user, feed,
-# serve) live in their own module; importing it adds them to this group.
-from scheduler import cli_export, cli_registry  # noqa: E402, F401
+def _add_registry_commands() -> None:
+    """The registry's commands (patient, delay, hold, stop, revert, issue, registry, user, feed,
+    serve) and export live in their own modules; importing them adds them to :func:`cli`.
+    Only --help and those commands import them (show, generate and --version start faster)."""
+    from scheduler import cli_export, cli_registry  # noqa: F401

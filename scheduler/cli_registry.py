@@ -7,8 +7,6 @@ function of :mod:`scheduler.patients` (or the registry), and prints. Imported by
 from __future__ import annotations
 
 import contextlib
-import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.cli import _converted, _UserError, cli, force_option, now_option, output_options, plan_options
-from scheduler.history import REASON_MAX
 from scheduler.text import printable
 
 AUTHOR_MAX = 64
@@ -27,6 +23,7 @@ AUTHOR_MAX = 64
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from scheduler.adjust import Adjustment
     from scheduler.options import PlanOptions
     from scheduler.outputs import OutputOptions
     from scheduler.patients import Outcome
@@ -58,7 +55,16 @@ def _now(now: str | None) -> datetime:
 
 
 def _author(author: str | None) -> str:
+    import getpass
+
     return author or os.environ.get("USER") or getpass.getuser()
+
+
+def _reason(text: str) -> str:
+    from scheduler.history import REASON_MAX
+    from scheduler.options import parse_text
+
+    return parse_text(text, "--reason", REASON_MAX)
 
 
 # Text options are checked as they are read (the library checks them again when it records
@@ -69,7 +75,7 @@ author_option = click.option("--author", metavar="NAME",
                              help="Who makes the change (default: your user name).")
 reason_option = click.option("--reason", required=True,
                              callback=_converted(
-                                 lambda options, v: options.parse_text(v, "--reason", REASON_MAX)),
+                                 lambda _, v: _reason(v)),
                              help="Why (printable text, at most 500 characters).")
 
 
@@ -257,6 +263,8 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
     Example:
         scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia"
     """
+    from scheduler.adjust import Delay
+
     if days == 0:
         raise _UserError("--days: a delay of 0 days changes nothing")
     _record(key, Delay(regimen, cycle, days, reason), db, author, now)
@@ -284,6 +292,8 @@ def hold(key: str, component: str, start: Any, days: int, reason: str, author: s
     Example:
         scheduler hold P017 --component rt --from 2026-04-20 --days 2 --reason "mucositis"
     """
+    from scheduler.adjust import Hold
+
     _record(key, Hold(component, start, days, reason), db, author, now)
 
 
@@ -306,6 +316,8 @@ def stop(key: str, component: str, start: Any, reason: str, author: str | None,
     Example:
         scheduler stop P017 --component pd1 --from 2026-09-01 --reason "progression"
     """
+    from scheduler.adjust import Stop
+
     _record(key, Stop(component, start, reason), db, author, now)
 
 
@@ -494,6 +506,8 @@ def registry_export(db: str | None) -> None:
     Example:
         scheduler registry export > registry-2026-11-30.jsonl
     """
+    import json
+
     from scheduler.registry.check import export_records
 
     with _registry(db) as registry:
