@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pendulum
-from pendulum.tz.local_timezone import get_local_timezone
-
 from scheduler.errors import InputError
 from scheduler.loader import resolve_template
 from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
@@ -145,6 +142,8 @@ def resolve_now(text: str | None) -> datetime:
         )
         if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", text.strip()):
             raise refused
+        import pendulum  # here, not at the top: only --now needs it (15-25 ms of every start)
+
         try:
             parsed = pendulum.parse(text, strict=True)
         except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
@@ -172,6 +171,8 @@ def _in_range(seconds: float, name: str, text: str) -> datetime:
 
 
 def _local_zone_name() -> str:
+    from pendulum.tz.local_timezone import get_local_timezone
+
     try:
         name = str(get_local_timezone().name)
     except Exception:  # pragma: no cover - depends on the machine
