@@ -23,7 +23,7 @@ from scheduler.text import printable
 
 # Only click and these light modules are imported for `scheduler --help` and `--version`: each
 # command imports what it needs (the template schema, holidays, icalendar, reportlab, the
-# registry) when it runs. tests/test_cli.py checks it; benchmarks/coldstart.py measures it.
+# registry) when it runs. tests/test_coldstart.py checks it; benchmarks/coldstart.py times it.
 if TYPE_CHECKING:
     from scheduler.options import PlanOptions
     from scheduler.outputs import OutputOptions
