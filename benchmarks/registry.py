@@ -128,8 +128,8 @@ class Seed:
 
 def populate(db: str, plans: int, outdir: Path) -> Seed:
     """Fill an empty registry (see the module docstring)."""
-    stored, _ = patients.prepare(key_of(0), "Bench patient", TEMPLATE,
-                                 PlanOptions(start=date(2026, 1, 5)), NOW, AUTHOR)
+    stored = patients.prepare(key_of(0), "Bench patient", TEMPLATE,
+                              PlanOptions(start=date(2026, 1, 5)), NOW, AUTHOR).stored
     with opened(db, create=True) as registry:
         patients.register(registry, stored)
         patients.adjust(registry, key_of(0), Delay("", 3, 7, "neutropenia"), AUTHOR, NOW)

@@ -183,8 +183,8 @@ def make_registry(db: str) -> str:
                    input=PASSWORD + "\n", text=True, check=True, capture_output=True)
     now = datetime(2026, 1, 2, 9, tzinfo=UTC)
     with opened(db) as registry:
-        stored, _ = patients.prepare(PATIENT, "Benchmark patient", SEED, PlanOptions(start=START),
-                                     now, USER)
+        stored = patients.prepare(PATIENT, "Benchmark patient", SEED, PlanOptions(start=START),
+                                  now, USER).stored
         patients.register(registry, stored)
         patients.adjust(registry, PATIENT, Delay("", 3, 7, "neutropenia"), USER, now)
         return feeds.create(registry, PATIENT, USER, now)
@@ -490,6 +490,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter cells")
     parser.add_argument("--postgres", help="PostgreSQL URL whose role may create databases")
     parser.add_argument("--profile-seconds", type=float, default=0.0)
+    parser.add_argument("--rounds", type=int, help="rounds of tool-then-bare, best of each kept "
+                        "(default 2, 1 with --quick): more on a machine whose load changes")
     parser.add_argument("--server", choices=["tool", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -500,9 +502,9 @@ def main() -> None:
         server_main(arguments)
         return
     if arguments.quick:
-        settings = Settings(1.5, 0.3, 20_000, 1, arguments.profile_seconds)
+        settings = Settings(1.5, 0.3, 20_000, arguments.rounds or 1, arguments.profile_seconds)
     else:
-        settings = Settings(3.0, 0.5, 60_000, 2, arguments.profile_seconds)
+        settings = Settings(3.0, 0.5, 60_000, arguments.rounds or 2, arguments.profile_seconds)
     postgres = arguments.postgres or os.environ.get("SCHEDULER_TEST_POSTGRES")
     import uvicorn
 

@@ -3,11 +3,15 @@
 Columns: ``key``, ``template``, ``start`` (required); ``label``, ``holidays``, ``tz``,
 ``closed`` and ``workday`` (dates or ranges separated by ``;``), ``set`` (``NAME=VALUE``
 separated by ``;``), ``horizon``, ``shift_start`` (``yes``/``no``) (optional). A row with
-bad data is reported with its line number; the other rows go on.
+bad data is reported with its line number; the other rows go on. :func:`report_csv` tells,
+row by row, what was written and what was changed or assumed on the way (a start moved to
+the next working day, public holidays the ``holidays`` package only estimates, defaults);
+:func:`summary` counts it.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import functools
@@ -16,18 +20,21 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from scheduler.errors import InputError, SchedulerError
 from scheduler.expand import expand
+from scheduler.export.table import spreadsheet_safe
 from scheduler.files import MAX_CSV_BYTES, file_label, plan_filename, remove_temporary_files, write_files
 from scheduler.loader import resolve_listed_template
 from scheduler.options import (
     MAX_PLAN_KEY,
+    Defaults,
     PlanOptions,
     parse_assignment,
     parse_date,
@@ -37,7 +44,7 @@ from scheduler.options import (
     request_for,
 )
 from scheduler.outputs import OutputOptions, render
-from scheduler.plan import DEFAULT_HORIZON
+from scheduler.plan import DEFAULT_HORIZON, Plan
 from scheduler.protocol import Template
 from scheduler.text import text_problem
 
@@ -47,6 +54,9 @@ OPTIONAL = ("label", "holidays", "tz", "closed", "workday", "set", "horizon", "s
 MAX_ROWS = 100_000
 MAX_CELL = 1_000
 """Characters in one cell (a 'closed' cell of 60 dated reasons fits)."""
+REPORT = "report.csv"
+"""The report of a batch, written into its output folder."""
+REPORT_COLUMNS = ("line", "key", "status", "files", "events", "start_asked", "start_used", "notes")
 
 
 @dataclass(frozen=True)
@@ -62,13 +72,41 @@ class Row:
 
 @dataclass(frozen=True)
 class RowResult:
-    """What became of one row: the files written, or the error."""
+    """What became of one row: the files written and what the plan changed or assumed on
+    the way, or the error."""
 
     line: int
     key: str
+    start: str = ""
+    """The start as the row gives it."""
     files: tuple[str, ...] = ()
     events: int = 0
     error: str | None = None
+    start_used: date | None = None
+    moved_from: str | None = None
+    """Why the start asked was not a working day, when ``shift_start`` moved it."""
+    incomplete: tuple[tuple[str, int, str], ...] = ()
+    """(region, year, why) for each year of the plan whose public holidays the ``holidays``
+    package knows only in part (China's days off after its last published arrangement)."""
+    defaults: Defaults = field(default_factory=Defaults)
+
+    def notes(self) -> tuple[str, ...]:
+        """What a coordinator should know about the row, in words (its error, if it failed)."""
+        if self.error:
+            return (self.error,)
+        notes = []
+        if self.moved_from is not None and self.start_used is not None:
+            notes.append(f"Start moved from {self.start} ({self.moved_from}) to "
+                         f"{self.start_used.isoformat()}, the next working day (shift_start).")
+        notes.extend(f"Public holidays for {region} in {year} are incomplete ({why.rstrip('.')}); "
+                     f"check the dates in {year} against the clinic's own calendar."
+                     for region, year, why in self.incomplete)
+        notes.extend(note[0].upper() + note[1:] for note in self.defaults.notes(*DEFAULT_NAMES))
+        return tuple(notes)
+
+
+DEFAULT_NAMES = ("the holidays column", "the tz column")
+"""How notes about defaults name the options a batch row gives in its columns."""
 
 
 @dataclass
@@ -156,7 +194,8 @@ def _read_cohort(text: str) -> Cohort:
                                  f"{other_line}")
             row = _row(line, record)
         except SchedulerError as error:
-            cohort.errors.append(RowResult(line, key, error=str(error)))
+            start = (record.get("start") or "").strip()
+            cohort.errors.append(RowResult(line, key, start, error=str(error)))
             continue
         seen[key] = line
         names[name] = (key, line)
@@ -173,17 +212,38 @@ def _template(reference: str, folder: Path | None) -> Template:
 def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions,
             overwrite: bool = False, templates: Path | None = None) -> RowResult:
     """Expand, render and write one row's files (all or none of them)."""
+    asked = row.options.start.isoformat()
     try:
-        plan = expand(request_for(_template(row.template, templates), row.options, row.key))
+        resolved = request_for(_template(row.template, templates), row.options, row.key)
+        plan = expand(resolved.request)
         outputs = render(plan, stamp, row.label, options)
         stem = plan_filename(plan.template.id, plan.start, row.key, "")
         written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()},
                               overwrite=overwrite)
     except SchedulerError as error:
-        return RowResult(row.line, row.key, error=str(error))
+        return RowResult(row.line, row.key, asked, error=str(error))
     except Exception as error:  # one row's fault must not stop the cohort: report it, go on
-        return RowResult(row.line, row.key, error=f"internal error ({type(error).__name__}: {error})")
-    return RowResult(row.line, row.key, tuple(str(p) for p in written), len(plan.events))
+        return RowResult(row.line, row.key, asked,
+                         error=f"internal error ({type(error).__name__}: {error})")
+    return RowResult(row.line, row.key, asked, tuple(str(p) for p in written), len(plan.events),
+                     start_used=plan.start, moved_from=_moved_from(plan),
+                     incomplete=_incomplete(plan), defaults=resolved.defaults)
+
+
+def _moved_from(plan: Plan) -> str | None:
+    """Why the start asked is not a working day, when the plan starts later (shift_start)."""
+    asked = plan.request.start
+    return plan.request.calendar.closed_because(asked) if plan.start != asked else None
+
+
+def _incomplete(plan: Plan) -> tuple[tuple[str, int, str], ...]:
+    """(region, year, why) for the plan's years whose public holidays are known only in part
+    (the same years the plan's notes name)."""
+    if not plan.events:
+        return ()
+    calendar = plan.request.calendar
+    gaps = calendar.coverage_gaps(plan.first_date, plan.last_date)
+    return tuple((calendar.region, year, why) for year, why in sorted(gaps.items()))
 
 
 def _warm(rows: list[Row], templates: Path | None) -> None:
@@ -202,7 +262,7 @@ def _warm(rows: list[Row], templates: Path | None) -> None:
         if key not in seen:
             seen.add(key)
             with contextlib.suppress(Exception):  # the row itself reports it
-                expand(request_for(_template(row.template, templates), row.options, row.key))
+                expand(request_for(_template(row.template, templates), row.options, row.key).request)
 
 
 class BatchStopped(SchedulerError):
@@ -258,6 +318,7 @@ def run_cohort(
     rows = list(rows)
     jobs = jobs or os.cpu_count() or 1
     results: list[RowResult] = []
+    began = time.time()
     previous = signal.getsignal(signal.SIGTERM)
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -273,7 +334,6 @@ def run_cohort(
             _warm(rows, templates)
             pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
             worker_died = False
-            began = time.time()
             futures = {pool.submit(run_row, row, outdir, stamp, options, overwrite, templates): row
                        for row in rows}
             for future in as_completed(futures):
@@ -282,7 +342,7 @@ def run_cohort(
                 except Exception as error:  # a worker that died (killed, out of memory)
                     worker_died = True
                     row = futures[future]
-                    results.append(RowResult(row.line, row.key, error=(
+                    results.append(RowResult(row.line, row.key, row.options.start.isoformat(), error=(
                         f"internal error ({type(error).__name__}: the worker process ended)")))
                 if progress:
                     progress(results[-1])
@@ -297,6 +357,8 @@ def run_cohort(
             _kill(pool)
             pool = None
         remove_temporary_files(outdir)
+        reported = {r.line for r in results}
+        results += _landed([r for r in rows if r.line not in reported], outdir, templates, began)
         name = "SIGTERM" if isinstance(stop, _Stop) else "Ctrl-C (SIGINT)"
         raise BatchStopped(name, results, len(rows)) from None
     finally:
@@ -305,6 +367,37 @@ def run_cohort(
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
     return sorted(results, key=lambda r: r.line)
+
+
+def _landed(rows: list[Row], outdir: Path, templates: Path | None,
+            began: float) -> list[RowResult]:
+    """The rows of a stopped batch whose files a worker put in place (it finishes moving a
+    row's files before it ends) but never reported: their results, made again from the row."""
+    fresh: list[str] = []
+    with contextlib.suppress(OSError):
+        fresh = sorted(entry.name for entry in os.scandir(outdir)
+                       if entry.is_file(follow_symlinks=False)
+                       and entry.stat(follow_symlinks=False).st_mtime >= began - 1)
+    written = set(fresh)
+    landed = []
+    for row in rows:
+        with contextlib.suppress(Exception):
+            prefix = plan_filename(_template(row.template, templates).id, row.options.start,
+                                   row.key, "").rsplit("_", 1)[0] + "_"
+            found = bisect.bisect_left(fresh, prefix)
+            if found == len(fresh) or not fresh[found].startswith(prefix):
+                continue
+            resolved = request_for(_template(row.template, templates), row.options, row.key)
+            plan = expand(resolved.request)
+            stem = plan_filename(plan.template.id, plan.start, row.key, "")
+            names = [f"{stem}.ics", f"{stem}.pdf"]
+            if set(names) <= written:
+                landed.append(RowResult(
+                    row.line, row.key, row.options.start.isoformat(),
+                    tuple(str(outdir / n) for n in names), len(plan.events),
+                    start_used=plan.start, moved_from=_moved_from(plan),
+                    incomplete=_incomplete(plan), defaults=resolved.defaults))
+    return landed
 
 
 def _remove_half_pairs(rows: list[Row], outdir: Path, templates: Path | None,
@@ -336,3 +429,56 @@ def _kill(pool: ProcessPoolExecutor) -> None:
             with contextlib.suppress(Exception):
                 process.kill()
             process.join(1)
+
+
+def report_csv(results: Iterable[RowResult]) -> bytes:
+    """The batch's report: one CSV row per input row, by line (:data:`REPORT_COLUMNS`);
+    files by name, notes as sentences; text cells are spreadsheet-safe (a key or error
+    starting with '=' is shown as text, see :func:`~scheduler.export.table.spreadsheet_safe`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    for result in sorted(results, key=lambda r: r.line):
+        ok = result.error is None
+        writer.writerow([result.line, *(spreadsheet_safe(cell) for cell in (
+            result.key,
+            "ok" if ok else "error",
+            "; ".join(Path(f).name for f in result.files),
+        )), result.events if ok else "", *(spreadsheet_safe(cell) for cell in (
+            result.start,
+            result.start_used.isoformat() if result.start_used else "",
+            " ".join(result.notes()),
+        ))])
+    return buffer.getvalue().encode("utf-8")
+
+
+def summary(results: list[RowResult], report: Path, seconds: float) -> str:
+    """One line: rows, written and failed (which add up), files, starts moved, plans with
+    incomplete public holidays (by region and year), and where the report is."""
+    written = [r for r in results if r.error is None]
+    failed = len(results) - len(written)
+    parts = [f"{len(results)} rows: {len(written)} written "
+             f"({sum(len(r.files) for r in written)} files, {seconds:.1f} s), {failed} failed"]
+    moved = sum(1 for r in written if r.moved_from is not None)
+    if moved:
+        parts.append(f"{moved} start{'' if moved == 1 else 's'} moved to the next working day")
+    incomplete = [r for r in written if r.incomplete]
+    if incomplete:
+        years = sorted({f"{region} {year}" for r in incomplete for region, year, _ in r.incomplete})
+        parts.append(f"{len(incomplete)} plan{'' if len(incomplete) == 1 else 's'} use"
+                     f"{'s' if len(incomplete) == 1 else ''} incomplete public holidays "
+                     f"({', '.join(years)})")
+    parts.append(f"details in {report}")
+    return "; ".join(parts)
+
+
+def default_notes(results: list[RowResult]) -> list[str]:
+    """The defaults rows were made with, each once, with how many rows (the default site
+    file once: it is the same for every row)."""
+    site = next((r.defaults.site_file for r in results if r.defaults.site_file), None)
+    counted = Counter(note for r in results
+                      for note in Defaults(None, r.defaults.no_holidays,
+                                           r.defaults.machine_zone).notes(*DEFAULT_NAMES))
+    notes = list(Defaults(site).notes()) if site else []
+    notes.extend(f"{count} of {len(results)} plans: {note}" for note, count in counted.items())
+    return notes

@@ -25,7 +25,7 @@ from scheduler.text import printable
 # command imports what it needs (the template schema, holidays, icalendar, reportlab, the
 # registry) when it runs. tests/test_coldstart.py checks it; benchmarks/coldstart.py times it.
 if TYPE_CHECKING:
-    from scheduler.options import PlanOptions
+    from scheduler.options import Defaults, PlanOptions
     from scheduler.outputs import OutputOptions
     from scheduler.plan import Plan
 
@@ -130,7 +130,7 @@ plan_options = _option_set("options", _plan_options, [
     click.option("--holidays", metavar="CC[-SUB]|none",
                  help="Public holidays by ISO country and subdivision, e.g. CN, US-CA, GB; "
                       "'none' for weekends only. Default: the site file's, else the "
-                      "template's, else none."),
+                      "template's, else none (said on stderr)."),
     click.option("--closed", multiple=True, metavar="DATE[..DATE][=REASON]",
                  callback=_converted(lambda options, v: options.parse_date_range(v, "--closed")),
                  help="A day (or range) the clinic is closed. Repeatable."),
@@ -138,7 +138,12 @@ plan_options = _option_set("options", _plan_options, [
                  callback=_converted(lambda options, v: options.parse_date_range(v, "--workday")),
                  help="An extra working day, e.g. a Saturday clinic. Repeatable."),
     click.option("--site", type=click.Path(path_type=Path), metavar="FILE",
-                 help="A site file (YAML) with holidays, time zone, closures, workdays."),
+                 help="A site file (YAML) with holidays, time zone, closures, workdays. "
+                      "Default: the file SCHEDULER_SITE names, else site.yaml in the user "
+                      "config folder if there is one: ~/.config/scheduler/site.yaml on Linux "
+                      "($XDG_CONFIG_HOME/scheduler/ if set), ~/Library/Application "
+                      "Support/scheduler/site.yaml on macOS, "
+                      "%LOCALAPPDATA%\\scheduler\\scheduler\\site.yaml on Windows."),
     click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                  callback=_converted(lambda options, v: options.parse_assignment(v)),
                  help="Override a template parameter, e.g. chemo_cycles=6. Repeatable."),
@@ -148,7 +153,7 @@ plan_options = _option_set("options", _plan_options, [
                       "(continuation doses), e.g. 6m, 18m, 2y. Never cuts planned doses."),
     click.option("--tz", "timezone", metavar="ZONE",
                  help="IANA time zone of the clinic, e.g. Asia/Shanghai. Default: the "
-                      "site file's, else the template's, else this machine's."),
+                      "site file's, else the template's, else this machine's (said on stderr)."),
     click.option("--shift-start", is_flag=True,
                  help="If --start is not a working day, start on the next working day "
                       "instead of failing."),
@@ -188,10 +193,20 @@ force_option = click.option("--force", is_flag=True,
 
 
 def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Plan:
+    """The plan; first, on stderr, a note for each default it was made with."""
     from scheduler.expand import expand
     from scheduler.options import build_request
 
-    return expand(build_request(template, options, patient))
+    resolved = build_request(template, options, patient)
+    plan = expand(resolved.request)
+    say_defaults(resolved.defaults)
+    return plan
+
+
+def say_defaults(defaults: Defaults) -> None:
+    """One line on stderr for each default a plan was made with (nothing is silent)."""
+    for note in defaults.notes():
+        click.echo(f"Note: {note}", err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
@@ -390,14 +405,29 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
     Example:
         scheduler batch samples/cohort.csv -o out/cohort/
     """
-    from scheduler.batch import BatchStopped, read_cohort, run_cohort
-    from scheduler.files import prepare_folder, read_text_file
-    from scheduler.options import resolve_now
+    from scheduler.batch import (
+        REPORT,
+        BatchStopped,
+        RowResult,
+        default_notes,
+        read_cohort,
+        report_csv,
+        run_cohort,
+        summary,
+    )
+    from scheduler.files import check_target, prepare_folder, read_text_file, write_files
+    from scheduler.options import load_default_site, resolve_now
 
     text = read_text_file(csv_file, "CSV file")
     cohort = read_cohort(text)
     stamp = resolve_now(now)
+    load_default_site()  # once, before any row: a bad default site file is one error
     prepare_folder(outdir)  # once, before any row: an unwritable -o is found at once
+    check_target(outdir / REPORT, overwrite=True)  # not a folder or a device
+    if not force and (outdir / REPORT).exists():
+        raise _UserError(f"{outdir / REPORT}: already exists, from an earlier batch into this "
+                         "folder; pass --force to replace it and the calendars, or write to "
+                         "another folder")
     started = time.perf_counter()
     stopped: BatchStopped | None = None
     with click.progressbar(length=len(cohort.rows), label="Calendars", file=sys.stderr,
@@ -408,14 +438,20 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
                                  templates=templates_dir)
         except BatchStopped as error:
             stopped, results = error, error.results
-    failed = sorted([*cohort.errors, *(r for r in results if r.error)], key=lambda r: r.line)
-    for result in failed:
-        click.echo(printable(f"Error: {csv_file}:{result.line}: {result.key or '(no key)'}: "
-                             f"{result.error}"), err=True)
-    done = [r for r in results if not r.error]
-    click.echo(f"{len(done) + len(failed)} rows: {len(done)} written to {outdir} "
-               f"({sum(len(r.files) for r in done)} files) in "
-               f"{time.perf_counter() - started:.1f} s; {len(failed)} failed.")
+    for result in sorted([*cohort.errors, *results], key=lambda r: r.line):
+        if result.error:
+            click.echo(printable(f"Error: {csv_file}:{result.line}: {result.key or '(no key)'}: "
+                                 f"{result.error}"), err=True)
+    finished = {r.line for r in results}
+    not_run = [] if stopped is None else [
+        RowResult(row.line, row.key, row.options.start.isoformat(),
+                  error=f"not run: the batch was stopped by {stopped.signal_name}")
+        for row in cohort.rows if row.line not in finished]
+    every = sorted([*cohort.errors, *results, *not_run], key=lambda r: r.line)
+    for note in default_notes([r for r in every if not r.error]):
+        click.echo(f"Note: {note}", err=True)
+    write_files(outdir, {REPORT: report_csv(every)}, overwrite=force)
+    click.echo(summary(every, outdir / REPORT, time.perf_counter() - started))
     if stopped is not None:
         # The workers are gone and every file is complete or removed: end now, without the
         # interpreter's teardown (0.4-0.7 s on the development VM), to stop within a second.
@@ -423,7 +459,7 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(2)
-    if failed:
+    if any(r.error for r in every):
         sys.exit(2)
 
 

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.cli import _converted, _UserError, cli, force_option, now_option, output_options, plan_options
+from scheduler.cli import (
+    _converted,
+    _UserError,
+    cli,
+    force_option,
+    now_option,
+    output_options,
+    plan_options,
+    say_defaults,
+)
 from scheduler.text import printable
 
 AUTHOR_MAX = 64
@@ -118,9 +127,11 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     """
     from scheduler import patients
 
-    stored, plan = patients.prepare(key, label, template, options, _now(now), _author(author))
+    prepared = patients.prepare(key, label, template, options, _now(now), _author(author))
+    say_defaults(prepared.defaults)
+    plan = prepared.plan
     with _registry(db, create=True) as registry:
-        patients.register(registry, stored)
+        patients.register(registry, prepared.stored)
     click.echo(f"Registered {key}: {plan.template.id} from {plan.start.isoformat()}, "
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}")
@@ -725,7 +736,15 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
 @click.option("--issue-dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Where versions issued from the web app are written (they are also kept in "
                    "the registry). Default: 'issued' in your user data folder.")
-def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir: Path | None) -> None:
+@click.option("--templates", "templates_folder", metavar="FOLDER",
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              envvar="SCHEDULER_TEMPLATES",
+              help="A folder of your clinic's own templates (.yaml), offered beside the shipped "
+                   "ones; each needs an id of its own. Files in it that are not valid templates "
+                   "are listed, with their problems, on the Templates page. Also "
+                   "$SCHEDULER_TEMPLATES.")
+def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir: Path | None,
+          templates_folder: Path | None) -> None:
     """Start the web app for coordinators and the patients' calendar feeds.
 
     Coordinators log in with a user made by 'scheduler user add'. Patients' calendars fetch
@@ -745,6 +764,7 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Note: listening on {host}: put the server behind HTTPS (a reverse proxy); "
                    f"feed addresses start with --base-url {base_url}.", err=True)
-    app = create_app(db or default_location(), base_url=base_url, issue_dir=issue_dir)
+    app = create_app(db or default_location(), base_url=base_url, issue_dir=issue_dir,
+                     templates_folder=templates_folder)
     click.echo(f"Serving {base_url} (listening on {host}:{port}); Ctrl-C to stop.", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

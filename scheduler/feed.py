@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -138,12 +139,14 @@ def set_detail(registry: Registry, patient_key: str, detail: bool, reason: str, 
     return Change(len(current.changes) + 1, "feed-detail", fields, author, now.isoformat())
 
 
-def lookup(registry: Registry, token: str) -> FeedState | None:
-    """The live feed of a plan that has not ended, by its token (one query); None for anything
-    else (unknown, revoked, malformed, ended), so that a caller cannot tell which."""
+def lookup(read: Callable[[str], FeedState | None], token: str) -> FeedState | None:
+    """The live feed of a plan that has not ended, by its token; None for anything else
+    (unknown, revoked, malformed, ended), so that a caller cannot tell which. ``read`` is
+    :meth:`Registry.feed_state` or the server's faster
+    :meth:`~scheduler.registry.feedreads.FeedStates.read` (one query by the token's hash)."""
     if not TOKEN_PATTERN.fullmatch(token):
         return None
-    found = registry.feed_state(token_hash(token))
+    found = read(token_hash(token))
     if found is None or found.revoked_at is not None or found.ended:
         return None
     return found
@@ -155,9 +158,13 @@ def document(registry: Registry, found: FeedState) -> Feed:
     return render(stored, registry.history(stored.id)[:found.revision])
 
 
+def fetch_to_record(found: FeedState, now: datetime) -> bool:
+    """True when this fetch should be recorded (at most every :data:`FETCH_RECORD_EVERY`)."""
+    return found.last_fetched_at is None or (
+        now - datetime.fromisoformat(found.last_fetched_at) >= FETCH_RECORD_EVERY)
+
+
 def record_fetch(registry: Registry, found: FeedState, now: datetime) -> None:
-    """Note that the feed was fetched (at most every :data:`FETCH_RECORD_EVERY`)."""
-    if found.last_fetched_at is None or (
-            now - datetime.fromisoformat(found.last_fetched_at) >= FETCH_RECORD_EVERY):
-        with registry.transaction():
-            registry.touch_token(found.token_id, now)
+    """Note that the feed was fetched (``last_fetched_at``, which the coordinator sees)."""
+    with registry.transaction():
+        registry.touch_token(found.token_id, now)

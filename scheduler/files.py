@@ -119,7 +119,7 @@ def _create(directory: Path, name: str, content: bytes) -> Path:
     return temporary
 
 
-def _check_target(target: Path, overwrite: bool) -> None:
+def check_target(target: Path, overwrite: bool) -> None:
     """InputError unless ``target`` is free, or (with ``overwrite``) an existing regular file."""
     try:
         mode = os.lstat(target).st_mode
@@ -176,7 +176,7 @@ class Staged:
         try:
             for name, temporary in self.temporaries.items():
                 if not (self.idempotent and _holds(self.directory / name, temporary)):
-                    _check_target(self.directory / name, self.overwrite)
+                    check_target(self.directory / name, self.overwrite)
             with _signals_held(between is None):
                 for name, temporary in self.temporaries.items():
                     target = self.directory / name
@@ -219,7 +219,7 @@ def stage_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = F
         raise InputError(f"-o {directory}: cannot create the folder ({error.strerror})") from None
     for name, content in files.items():
         if not (idempotent and _holds_bytes(directory / name, content)):
-            _check_target(directory / name, overwrite)
+            check_target(directory / name, overwrite)
     staged = Staged(directory, {}, overwrite, idempotent)
     try:
         for name, content in files.items():

@@ -9,6 +9,7 @@ are errors.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -19,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from scheduler.errors import InputError, TemplateError
+from scheduler.errors import InputError, SchedulerError, TemplateError
 from scheduler.files import MAX_TEMPLATE_BYTES, read_file_bytes
 from scheduler.protocol import Template
 from scheduler.text import shown
@@ -301,3 +302,45 @@ def resolve_listed_template(name: str, folder: Path | None) -> tuple[Template, P
         raise InputError(f"template {shown(name)}: no shipped id ({known}) and no such file in "
                          f"the --templates folder {folder}")
     return load_template_file(resolved), resolved
+
+
+# --- a clinic's own templates --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FolderTemplates:
+    """The templates of a clinic's folder (``serve --templates``): the valid ones, sorted by
+    id, and every other ``.yaml`` file with what is wrong with it, in words."""
+
+    valid: list[TemplateInfo]
+    problems: list[tuple[str, str]]
+    """(file name, problem) for the files that cannot be offered."""
+
+
+def folder_templates(folder: Path) -> FolderTemplates:
+    """Every ``.yaml``/``.yml`` file directly in ``folder`` that is a valid template whose id
+    no shipped template and no other file of the folder has (an id must name one protocol)."""
+    shipped = {path.stem for path in templates_dir().glob("*.yaml")}
+    loaded: dict[str, list[TemplateInfo]] = {}
+    problems = []
+    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        try:
+            template = load_template_file(path)
+        except SchedulerError as error:  # named by file name: the folder is the server's
+            problems.append((path.name, str(error).replace(f"{path.parent}{os.sep}", "")))
+            continue
+        if template.id in shipped:
+            problems.append((path.name, f"its id {template.id!r} is a shipped template's; give it "
+                                        "an id of its own"))
+            continue
+        loaded.setdefault(template.id, []).append(
+            TemplateInfo(template.id, template.name, template.source, path))
+    valid = []
+    for template_id, infos in sorted(loaded.items()):
+        if len(infos) > 1:
+            names = ", ".join(info.path.name for info in infos)
+            problems.extend((info.path.name, f"id {template_id!r} is used by {names}; an id must "
+                                             "name one protocol") for info in infos)
+        else:
+            valid.extend(infos)
+    return FolderTemplates(valid, sorted(problems))

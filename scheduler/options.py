@@ -2,8 +2,9 @@
 
 The shell around the pure core: it reads template and site files and the clock, and
 decides precedence. For the working-day calendar and the time zone, the command line wins
-over a ``--site`` file, which wins over the template's ``calendar:`` defaults; the zone
-falls back to this machine's local zone.
+over a ``--site`` file (else the default site file, :func:`~scheduler.site.default_site_file`),
+which wins over the template's ``calendar:`` defaults; the zone falls back to this machine's
+local zone. What was taken by default is returned as :class:`Defaults`, for the user to see.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.errors import InputError
+from scheduler.errors import InputError, SchedulerError
 from scheduler.loader import resolve_template
 from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
 from scheduler.protocol import MAX_DETAIL, MAX_LABEL, Template
-from scheduler.site import MAX_RANGE_DAYS, load_site
+from scheduler.site import MAX_RANGE_DAYS, DefaultSite, Site, default_site_file, load_site
 from scheduler.text import shown, text_problem
 from scheduler.units import Span, parse_span
 from scheduler.workdays import make_calendar
@@ -227,15 +228,61 @@ def _resource_closures(
     return scoped
 
 
-def build_request(template_ref: str, options: PlanOptions, patient: str | None) -> PlanRequest:
+def load_default_site() -> tuple[DefaultSite | None, Site | None]:
+    """The default site file and what it says, or (None, None) when there is none; its
+    errors say that it is the default site file (a coordinator may not know it is read)."""
+    default = default_site_file()
+    if default is None:
+        return None, None
+    try:
+        return default, load_site(default.path)
+    except SchedulerError as error:
+        raise InputError(f"the default site file (from {default.origin}): {error}") from None
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a plan took by default because nothing named it: the default site file read, no
+    holidays region (weekends only), this machine's zone. :meth:`notes` says so in words."""
+
+    site_file: DefaultSite | None = None
+    no_holidays: bool = False
+    machine_zone: str | None = None
+
+    def notes(self, holidays_option: str = "--holidays", zone_option: str = "--tz") -> tuple[str, ...]:
+        """One sentence for each default; the options are named as the user gives them
+        (``--holidays`` on the command line, ``the holidays column`` in a batch CSV)."""
+        notes = []
+        if self.site_file is not None:
+            notes.append(f"using the default site file {self.site_file.path} "
+                         f"(from {self.site_file.origin}).")
+        if self.no_holidays:
+            notes.append(f"no holidays region given ({holidays_option}, a site file or the "
+                         "template's calendar:); only weekends are days off.")
+        if self.machine_zone is not None:
+            notes.append(f"no time zone given ({zone_option}, a site file or the template's "
+                         f"calendar:); times are in this machine's zone, {self.machine_zone}.")
+        return tuple(notes)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The request the expansion takes, and the defaults it was assembled with."""
+
+    request: PlanRequest
+    defaults: Defaults
+
+
+def build_request(template_ref: str, options: PlanOptions, patient: str | None) -> Resolved:
     """Load the template (and site file) and assemble the request the expansion takes."""
     template, _ = resolve_template(template_ref)
     return request_for(template, options, patient)
 
 
-def request_for(template: Template, options: PlanOptions, patient: str | None) -> PlanRequest:
-    """Assemble the request for a loaded template (reads the site file, if any)."""
-    site = load_site(options.site) if options.site else None
+def request_for(template: Template, options: PlanOptions, patient: str | None) -> Resolved:
+    """Assemble the request for a loaded template: reads the ``--site`` file, else the
+    default site file if there is one; says in :class:`Defaults` what nothing named."""
+    default_site, site = (None, load_site(options.site)) if options.site else load_default_site()
     scoped = _resource_closures(template, options.closed,
                                 site.resource_closures() if site else {})
     closures = site.closures() if site else {}
@@ -249,18 +296,14 @@ def request_for(template: Template, options: PlanOptions, patient: str | None) -
     closures.update(cli_closed)
     workdays.update(cli_workdays)
     region = options.holidays or (site.holidays if site else None) or template.calendar.holidays
-    zone = (
-        options.timezone
-        or (site.timezone if site else None)
-        or template.calendar.timezone
-        or _local_zone_name()
-    )
+    named_zone = options.timezone or (site.timezone if site else None) or template.calendar.timezone
+    zone = named_zone or _local_zone_name()
     seen: dict[str, int] = {}
     for name, value in options.sets:
         if name in seen:
             raise InputError(f"--set {name} is given twice")
         seen[name] = value
-    return PlanRequest(
+    request = PlanRequest(
         template=template,
         start=options.start,
         calendar=make_calendar(region, closures, workdays, scoped),
@@ -270,3 +313,5 @@ def request_for(template: Template, options: PlanOptions, patient: str | None) -
         horizon=options.horizon,
         shift_start=options.shift_start,
     )
+    return Resolved(request, Defaults(default_site, region is None,
+                                      None if named_zone else zone))

@@ -24,7 +24,7 @@ from scheduler.expand import expand
 from scheduler.files import plan_filename, read_file_bytes, stage_files, write_files
 from scheduler.history import Change, check_reason, check_text
 from scheduler.loader import load_template_text, resolve_template
-from scheduler.options import PlanOptions, request_for
+from scheduler.options import Defaults, PlanOptions, request_for
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import Plan, PlanRequest
 from scheduler.protocol import MAX_LABEL, Regimen, Template
@@ -68,8 +68,17 @@ def check_author(author: str) -> str:
     return check_text(author, "author", AUTHOR_MAX)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What :func:`prepare` makes: the row to store, its plan, and the defaults it used."""
+
+    stored: StoredPlan
+    plan: Plan
+    defaults: Defaults
+
+
 def prepare(patient_key: str, label: str | None, template_ref: str, options: PlanOptions,
-            now: datetime, author: str) -> tuple[StoredPlan, Plan]:
+            now: datetime, author: str) -> Prepared:
     """The row and the plan that :func:`register` would store; the plan is expanded here, so a
     bad one is refused before anything is written (the web app previews with this)."""
     check_key(patient_key)
@@ -78,7 +87,8 @@ def prepare(patient_key: str, label: str | None, template_ref: str, options: Pla
     template, path = resolve_template(template_ref)
     path = path.resolve()
     raw = read_file_bytes(path, "template")
-    request = request_for(template, options, patient_key)
+    resolved = request_for(template, options, patient_key)
+    request = resolved.request
     if not options.plan_key:  # a random key unless the coordinator gave a secret one
         request = replace(request, plan_key=secrets.token_hex(8))
     plan = expand(request)
@@ -96,7 +106,7 @@ def prepare(patient_key: str, label: str | None, template_ref: str, options: Pla
         created_at=now.isoformat(),
         created_by=check_author(author),
     )
-    return stored, plan
+    return Prepared(stored, plan, resolved.defaults)
 
 
 def register(registry: Registry, stored: StoredPlan) -> None:

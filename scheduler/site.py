@@ -11,17 +11,25 @@ closed:
 workdays:
   - 2026-03-07
 ```
+
+A clinic that always uses the same file sets it once as the *default site file*:
+``SCHEDULER_SITE`` (a path), else ``site.yaml`` in the user config folder (see
+:func:`default_site_file`). It is used when no ``--site`` is given.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scheduler.errors import TemplateError
+from scheduler.errors import InputError, TemplateError
 from scheduler.loader import located_problems, read_yaml
 from scheduler.protocol import Detail, Name
 
@@ -116,3 +124,39 @@ def load_site(path: Path) -> Site:
         return Site.model_validate(data)
     except ValidationError as error:
         raise TemplateError(str(path), located_problems(error, data, lines)) from None
+
+
+SITE_VARIABLE = "SCHEDULER_SITE"
+SITE_FILE_NAME = "site.yaml"
+
+
+@dataclass(frozen=True)
+class DefaultSite:
+    """The default site file found, and where it was named (for the note that says so)."""
+
+    path: Path
+    origin: str
+    """``SCHEDULER_SITE`` or ``the user config folder``."""
+
+
+def user_site_path() -> Path:
+    """``site.yaml`` in the user config folder: ``~/.config/scheduler/`` on Linux (or
+    ``$XDG_CONFIG_HOME/scheduler/``), ``~/Library/Application Support/scheduler/`` on macOS,
+    ``%LOCALAPPDATA%\\scheduler\\scheduler\\`` on Windows."""
+    return platformdirs.user_config_path("scheduler") / SITE_FILE_NAME
+
+
+def default_site_file(environ: Mapping[str, str] | None = None) -> DefaultSite | None:
+    """The default site file: ``SCHEDULER_SITE`` if set (InputError when that file does not
+    exist), else the user config folder's ``site.yaml`` if there is one, else None."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(SITE_VARIABLE, "").strip()
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            problem = "is a folder, not a site file" if path.is_dir() else "no such site file"
+            raise InputError(f"{SITE_VARIABLE}={named}: {problem} (unset {SITE_VARIABLE} to "
+                             "use no default site file)")
+        return DefaultSite(path, SITE_VARIABLE)
+    path = user_site_path()
+    return DefaultSite(path, "the user config folder") if path.is_file() else None

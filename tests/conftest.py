@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def make_plan(
         shift_start=shift_start,
         **({"horizon": parse_horizon(horizon)} if horizon else {}),
     )
-    return expand(build_request(template, options, patient))
+    return expand(build_request(template, options, patient).request)
 
 
 def dates(events: list[Event] | tuple[Event, ...], component: str, **match: object) -> list[str]:
@@ -52,6 +53,18 @@ def dates(events: list[Event] | tuple[Event, ...], component: str, **match: obje
         for e in events
         if e.component == component and all(getattr(e, k) == v for k, v in match.items())
     ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_default_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No default site file from the machine running the tests: SCHEDULER_SITE unset and an
+    empty user config folder (XDG_CONFIG_HOME, which Linux's user config folder follows).
+    Yields that folder."""
+    config = tmp_path_factory.mktemp("config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SCHEDULER_SITE", raising=False)
+        patch.setenv("XDG_CONFIG_HOME", str(config))
+        yield config
 
 
 @pytest.fixture

@@ -398,7 +398,7 @@ def test_bad_batch_row_fails_alone(tmp_path, case):
     assert len(error) < 600
     assert "root:" not in error and "$6$" not in error
     assert "3 rows: 2 written" in result.stdout
-    assert sorted(p.name.split("_")[0] for p in out.iterdir()) == ["G1", "G1", "G2", "G2"]
+    assert sorted(p.name.split("_")[0] for p in out.iterdir()) == ["G1", "G1", "G2", "G2", "report.csv"]
 
 
 # --- daylight saving: one rule, the same in every output --------------------------------------

@@ -94,7 +94,7 @@ def _render(template: Template) -> None:
 
     try:
         plan = expand(request_for(template, PlanOptions(start=date(2026, 3, 2), holidays="none",
-                                                         timezone="UTC"), None))
+                                                         timezone="UTC"), None).request)
     except SchedulerError as error:
         _contract(error)
         return

@@ -130,11 +130,20 @@ def test_batch_stops_within_a_second(tmp_path, how, jobs):
     assert not [pid for pid in workers if _alive(pid)], "workers outlived the batch"
     names = sorted(p.name for p in out.iterdir())
     assert not [n for n in names if n.startswith(".")], names  # no temporary files
-    stems = {n.rsplit(".", 1)[0] for n in names}
+    assert "report.csv" in names  # the rows finished, and those not run
+    stems = {n.rsplit(".", 1)[0] for n in names if n != "report.csv"}
     for stem in stems:  # every row's files are complete: both, and readable
         assert (out / f"{stem}.ics").read_bytes().rstrip().endswith(b"END:VCALENDAR")
         assert (out / f"{stem}.pdf").read_bytes().rstrip().endswith(b"%%EOF")
     assert len(stems) < 3000
+    with (out / "report.csv").open(newline="") as stream:
+        report = list(csv.DictReader(stream))
+    assert len(report) == 3000
+    assert {r["key"][1:] for r in report if r["status"] == "ok"} == {s.split("_")[0][1:] for s in stems}
+    not_run = [r["notes"] for r in report if r["status"] == "error"]
+    assert len(not_run) == 3000 - len(stems)
+    assert set(not_run) == {"not run: the batch was stopped by "
+                            + ("Ctrl-C (SIGINT)" if how == "sigint-to-group" else "SIGTERM")}
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -158,7 +167,7 @@ def test_a_worker_killed_with_sigkill_fails_rows_not_the_batch(tmp_path):
     assert "400 rows: " in stdout
     names = [p.name for p in out.iterdir()]
     assert not [n for n in names if n.startswith(".")], names
-    stems = {n.rsplit(".", 1)[0] for n in names}
+    stems = {n.rsplit(".", 1)[0] for n in names if n != "report.csv"}
     assert all((out / f"{stem}.ics").is_file() and (out / f"{stem}.pdf").is_file() for stem in stems)
 
 
@@ -174,9 +183,9 @@ def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
 
     db = tmp_path / "registry.sqlite"
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    stored, _ = patients.prepare("P1", None, "stupp",
-                                 PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
-                                 now, "tester")
+    stored = patients.prepare("P1", None, "stupp",
+                              PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
+                              now, "tester").stored
     with opened(db, True) as registry:  # stored as another tool (or an older version) might have
         patients.register(registry, dataclasses.replace(stored, label="Ann\x1b]0;pwned\x07\x1b[2J"))
     for command in (["patient", "list"], ["patient", "show", "P1"]):
@@ -243,7 +252,8 @@ def test_versions_issued_before_clock_note_existed_are_not_all_changed():
     from scheduler.reissue import Entry, revise
 
     plan = expand(request_for(resolve_template("stupp")[0],
-                              PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"), None))
+                              PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
+                              None).request)
     first = revise({}, plan, datetime(2026, 3, 1, tzinfo=UTC), False)
     older = {uid: Entry(e.sequence, e.stamp, e.cancelled,
                         {k: v for k, v in e.record.items() if k != "clock_note"}, e.discreet)

@@ -422,7 +422,7 @@ def test_every_accepted_sequence_of_changes_can_be_issued(tmp_path_factory, chan
     every later issue for good)."""
     folder = tmp_path_factory.mktemp("property")
     db = str(folder / "registry.sqlite3")
-    stored, _ = patients.prepare("P1", None, "nct06478355", PlanOptions(start=date(2026, 1, 5)), NOW, "t")
+    stored = patients.prepare("P1", None, "nct06478355", PlanOptions(start=date(2026, 1, 5)), NOW, "t").stored
     with opened(db, create=True) as registry:
         patients.register(registry, stored)
         for change in changes:
@@ -578,9 +578,9 @@ def test_twenty_coordinators_at_once(pg_db, tmp_path):
     version numbers have no gap and no duplicate."""
     with opened(pg_db, create=True) as registry:
         for key in ["SHARED", *(f"OWN{n}" for n in range(10))]:
-            stored, _ = patients.prepare(
+            stored = patients.prepare(
                 key, None, "nct06478355", PlanOptions(start=date(2026, 1, 5)), NOW, "setup"
-            )
+            ).stored
             patients.register(registry, stored)
     recorded: list[tuple[str, str]] = []
     refused: list[str] = []
@@ -693,3 +693,51 @@ def test_a_file_already_holding_the_same_bytes_counts_as_written(tmp_path):
     with pytest.raises(SchedulerError, match="already exists; pass --force to replace it"):
         write_files(tmp_path, {"v1.pdf": b"%PDF-other"}, idempotent=True)
     assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
+
+
+def test_the_feeds_own_read_equals_the_registrys_and_sees_every_commit_at_once(db):
+    """The server reads a token's state below SQLAlchemy (scheduler.registry.feedreads): the
+    same row as Registry.feed_state, on a connection kept open that holds no transaction, so
+    a change committed by another process is in the very next read; a connection that was
+    dropped (a server restart) is replaced on the next read."""
+    from scheduler.feed import lookup
+    from scheduler.registry import locate, token_hash
+    from scheduler.registry.feedreads import FeedStates
+
+    register(db)
+    url = run(db, "feed", "create", "P017", "--base-url", "https://c.example.org").output.strip()
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    hashed = token_hash(token)
+    reader = FeedStates(locate(db))
+
+    def state():
+        with opened(db) as registry:
+            expected = registry.feed_state(hashed)
+        assert reader.read(hashed) == expected
+        return expected
+
+    try:
+        first = state()
+        assert (first.revision, first.revoked_at, first.last_fetched_at) == (0, None, None)
+        assert first.ended is False
+        if "://" in db:
+            idle = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state = 'idle in transaction'")
+            assert scalar(db, idle) == 0
+        run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "neutropenia")
+        assert state().revision == 1
+        if "://" in db:
+            scalar(db, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        else:
+            reader._local.connection.driver_connection.close()
+        run(db, "hold", "P017", "--component", "rt", "--from", "2026-04-20", "--days", "2",
+            "--reason", "machine maintenance")
+        assert state().revision == 2
+        assert lookup(reader.read, token) is not None
+        run(db, "feed", "revoke", "P017")
+        assert state().revoked_at is not None
+        assert lookup(reader.read, token) is None
+        assert reader.read(token_hash("A" * 32)) is None
+    finally:
+        reader.close()

@@ -38,7 +38,7 @@ class Clock:
 class Web:
     """A test client with a registry, a clock and a logged-in coordinator."""
 
-    def __init__(self, db: str, tmp_path: Path) -> None:
+    def __init__(self, db: str, tmp_path: Path, templates_folder: Path | None = None) -> None:
         self.db = db
         self.clock = Clock()
         result = CliRunner().invoke(
@@ -52,6 +52,7 @@ class Web:
             clock=self.clock,
             secret="test-secret",
             https_only=False,
+            templates_folder=templates_folder,
         )
         self.client = TestClient(self.app, base_url="http://testserver")
 
@@ -247,6 +248,17 @@ def test_register_previews_then_saves_with_the_user_as_author(logged_in):
     assert "2026-02-24" in page and "moved from 2026-02-16: Chinese New Year&#39;s Eve" in page
 
 
+def test_register_preview_says_which_defaults_the_plan_uses(logged_in):
+    form = {"key": "P018", "template": "cross", "start": "2026-11-02", "tz": "America/New_York"}
+    preview = logged_in.post("/patients/new/preview", form)
+    assert preview.status_code == 200
+    assert re.findall(r'<p class="note">(Note: [^<]*)</p>', preview.text) == [
+        "Note: no holidays region given (the Public holidays field, a site file or the "
+        "template&#39;s calendar:); only weekends are days off."]
+    named = logged_in.post("/patients/new/preview", {**form, "holidays": "US"})
+    assert named.status_code == 200 and "Note: no holidays region" not in named.text
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -314,14 +326,14 @@ def test_a_delay_is_previewed_then_recorded(logged_in):
 
 def test_a_visit_pushed_out_of_its_window_is_shown_in_the_preview(logged_in, data_dir):
     with opened(logged_in.db) as registry:
-        stored, _ = patients.prepare(
+        stored = patients.prepare(
             "W1",
             None,
             str(data_dir / "templates" / "windowed.yaml"),
             patients.PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),
             datetime(2026, 3, 1, tzinfo=UTC),
             "li.na",
-        )
+        ).stored
         patients.register(registry, stored)
     preview = logged_in.post(
         "/patients/W1/change",
@@ -444,6 +456,44 @@ def test_templates_and_validate(logged_in):
     assert ok.status_code == 200 and "pasted text: a valid template <code>stupp</code>" in ok.text
 
 
+def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path):
+    shipped = (Path(__file__).parent.parent / "templates" / "tc.yaml").read_text()
+    own = shipped.replace("id: tc\n", "id: tc-clinic\n").replace("name: TC", "name: Clinic TC")
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "tc-clinic.yaml").write_text(own)
+    (folder / "copy.yaml").write_text(shipped)
+    (folder / "broken.yaml").write_text("id: broken\nname: Broken\n")
+    (folder / "notes.txt").write_text("not a template")
+    web = Web(str(tmp_path / "registry.sqlite3"), tmp_path, templates_folder=folder)
+    web.login()
+    listing = web.client.get("/templates").text
+    assert ("Clinic TC (docetaxel + cyclophosphamide) every 21 days "
+            "<span class=\"badge\">your clinic's") in listing
+    assert ("<code>copy.yaml</code>: <pre class=\"problem\">its id &#39;tc&#39; is a shipped "
+            "template&#39;s; give it an id of its own</pre>") in listing
+    assert ("<code>broken.yaml</code>: <pre class=\"problem\">broken.yaml: 2 problems\n"
+            "  broken.yaml:1: source: missing (required)\n") in listing
+    assert "notes.txt" not in listing and str(tmp_path) not in listing
+    form = web.client.get("/patients/new").text
+    assert '<option value="tc-clinic">' in form and '<option value="tc">' in form
+    saved = web.post("/patients/new", {"key": "P020", "template": "tc-clinic", "start": "2026-03-02",
+                                       "action": "save"})
+    assert saved.status_code == 303, saved.text
+    with opened(web.db) as registry:
+        stored = registry.plan("P020")
+    assert stored.template_id == "tc-clinic"
+    assert stored.template_path == str((folder / "tc-clinic.yaml").resolve())
+    assert stored.template_text == own
+    typed = web.post("/patients/new", {"key": "P021", "template": str(folder / "tc-clinic.yaml"),
+                                       "start": "2026-03-02", "action": "save"})
+    assert typed.status_code == 400 and "choose one of the listed protocols" in typed.text
+    (folder / "tc-clinic-2.yaml").write_text(own)  # read anew: a second file with the same id
+    listing = web.client.get("/templates").text
+    assert "id &#39;tc-clinic&#39; is used by tc-clinic-2.yaml, tc-clinic.yaml" in listing
+    assert '<option value="tc-clinic">' not in web.client.get("/patients/new").text
+
+
 def test_unknown_patients_and_pages_are_404(logged_in):
     assert logged_in.client.get("/patients/NOPE").status_code == 404
     assert logged_in.client.get("/nowhere").status_code == 404
@@ -461,7 +511,8 @@ def vevents(body: bytes) -> dict[str, object]:
     return {str(v["UID"]): v for v in Calendar.from_ical(body).walk("VEVENT")}
 
 
-def test_the_feed_answers_without_a_session_with_the_calendar_headers(web):
+def test_the_feed_answers_without_a_session_with_the_calendar_headers(db, tmp_path):
+    web = Web(db, tmp_path)  # on SQLite and PostgreSQL: the feed's read differs (feedreads)
     web.login()
     web.register()
     token = web.feed_token()
@@ -479,7 +530,8 @@ def test_the_feed_answers_without_a_session_with_the_calendar_headers(web):
     assert "content-encoding" not in gzip.headers and gzip.content == body
 
 
-def test_the_feed_answers_304_and_head(web):
+def test_the_feed_answers_304_and_head(db, tmp_path):
+    web = Web(db, tmp_path)  # on SQLite and PostgreSQL: the feed's read differs (feedreads)
     web.login()
     web.register()
     token = web.feed_token()
@@ -495,7 +547,8 @@ def test_the_feed_answers_304_and_head(web):
     assert head.headers["etag"] == etag
 
 
-def test_unknown_revoked_and_malformed_tokens_get_the_same_404(web):
+def test_unknown_revoked_and_malformed_tokens_get_the_same_404(db, tmp_path):
+    web = Web(db, tmp_path)  # on SQLite and PostgreSQL: the feed's read differs (feedreads)
     web.login()
     web.register()
     token = web.feed_token()
@@ -522,7 +575,8 @@ def test_rotating_kills_the_old_address(logged_in):
     assert new not in page and "Last fetched 2026-03-01 09:00 UTC" in page
 
 
-def test_a_delay_is_in_the_feed_at_once_without_an_issue(web):
+def test_a_delay_is_in_the_feed_at_once_without_an_issue(db, tmp_path):
+    web = Web(db, tmp_path)  # on SQLite and PostgreSQL: the feed's read differs (feedreads)
     web.login()
     web.register()
     token = web.feed_token()

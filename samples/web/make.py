@@ -1,7 +1,8 @@
 """Screenshots of every page of the web app, from a demo registry, in headless Chromium.
 
 Run from the repository root: ``.venv/bin/python samples/web/make.py``. It makes a registry in
-a temporary folder (one coordinator, the seed protocol for patient P017 with a delay), serves
+a temporary folder (one coordinator, the seed protocol for patient P017 with a delay, a folder of
+the clinic's own templates with one valid and one draft), serves
 it on a free port of 127.0.0.1, drives Debian's Chromium through Playwright (nothing is
 downloaded) and writes one PNG per page into this folder.
 """
@@ -44,8 +45,15 @@ def main() -> None:
            input="correct horse battery\n")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    clinic = folder / "clinic-templates"  # the clinic's own templates (serve --templates)
+    clinic.mkdir()
+    tc = (Path("templates") / "tc.yaml").read_text()
+    (clinic / "tc-6.yaml").write_text(
+        tc.replace("id: tc\n", "id: tc-6\n").replace("name: TC", "name: Clinic TC, 6 cycles")
+        .replace("default: 4", "default: 6"))
+    (clinic / "draft.yaml").write_text("id: draft\nname: A draft\ncomponents: []\n")
     app = create_app(db, base_url=base, issue_dir=folder / "issued",
-                     clock=lambda: datetime(2026, 3, 20, 9, tzinfo=UTC))
+                     clock=lambda: datetime(2026, 3, 20, 9, tzinfo=UTC), templates_folder=clinic)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

@@ -87,13 +87,15 @@ def locate(value: str | os.PathLike[str]) -> Location:
                      "postgresql://USER@HOST/DBNAME")
 
 
-def engine_for(location: Location) -> Engine:
-    """An engine with the registry's connection settings (see the module docstring)."""
+def engine_for(location: Location, **options: Any) -> Engine:
+    """An engine with the registry's connection settings (see the module docstring);
+    ``options`` go to :func:`sqlalchemy.create_engine`. (SQLAlchemy opens SQLite files with
+    ``check_same_thread=False``: a connection may be closed by another thread.)"""
     if location.path is None:
-        return sa.create_engine(location.url, pool_pre_ping=True)
+        return sa.create_engine(location.url, pool_pre_ping=True, **options)
     # A pool (SQLAlchemy's default for a file) keeps connections open between reads: opening
     # one and reading the schema again cost about 2.5 ms a read (benchmarks/registry.py).
-    engine = sa.create_engine(location.url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    engine = sa.create_engine(location.url, connect_args={"timeout": BUSY_TIMEOUT_S}, **options)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

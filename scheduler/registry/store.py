@@ -157,9 +157,10 @@ def _version(row: sa.Row[Any]) -> StoredVersion:
                          row.author)
 
 
-# Built once: the feed asks this on every fetch, and building the statement took longer than
-# running it (benchmarks/serve.py; SQLAlchemy caches the compiled form, not the construction).
-_FEED_STATE = sa.select(
+# The feed asks this on every fetch: built and compiled once (building the statement took
+# longer than running it), and run on the driver's cursor by
+# :class:`scheduler.registry.feedreads.FeedStates` (benchmarks/serve.py).
+FEED_STATE = sa.select(
     _T.c.id, _T.c.plan_id, _T.c.revoked_at, _T.c.last_fetched_at,
     sa.select(sa.func.count()).where(_H.c.plan_id == _T.c.plan_id).scalar_subquery(),
     sa.exists().where(_H.c.plan_id == _T.c.plan_id, _H.c.kind == "end"),
@@ -358,7 +359,7 @@ class Registry:
     def feed_state(self, hashed: str) -> FeedState | None:
         """What a feed request needs before its (cached) document, in one query: the token,
         its plan, the plan's number of changes and whether it has ended."""
-        rows = self._rows(_FEED_STATE, {"hashed": hashed})
+        rows = self._rows(FEED_STATE, {"hashed": hashed})
         return FeedState(*rows[0]) if rows else None
 
     def plan_by_id(self, plan_id: int) -> StoredPlan:

@@ -35,12 +35,14 @@ def _utc_now() -> datetime:
 
 def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path | None = None,
                clock: Callable[[], datetime] = _utc_now, secret: str | None = None,
-               https_only: bool | None = None) -> Starlette:
+               https_only: bool | None = None, templates_folder: Path | None = None) -> Starlette:
     """The web app over the registry at ``db``, which must exist and be current.
 
     ``secret`` signs the session cookies (default: ``$SCHEDULER_SECRET``, else a random one
     per start, which logs everyone out when the server restarts). Cookies are marked Secure
-    when ``base_url`` is https (or ``https_only``).
+    when ``base_url`` is https (or ``https_only``). ``templates_folder`` holds the clinic's own
+    templates, offered beside the shipped ones (read anew on each page, so a file added or
+    fixed there is offered without a restart).
     """
     import os
 
@@ -54,7 +56,9 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         import platformdirs
 
         issue_dir = platformdirs.user_data_path("scheduler") / "issued"
-    site = Site(location, base_url, issue_dir, clock)
+    if templates_folder is not None and not templates_folder.is_dir():
+        raise InputError(f"--templates {templates_folder}: not a folder")
+    site = Site(location, base_url, issue_dir, clock, templates_folder)
     secure = base_url.startswith("https://") if https_only is None else https_only
     middleware = [
         Middleware(SessionMiddleware, secret_key=secret or os.environ.get("SCHEDULER_SECRET")

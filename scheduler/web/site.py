@@ -15,8 +15,10 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from scheduler.feed import Feed
+from scheduler.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
 from scheduler.registry import Location, Registry
 from scheduler.registry.database import engine_for
+from scheduler.registry.feedreads import FeedStates
 from scheduler.web.security import Lockout, csrf_token
 
 HERE = Path(__file__).parent
@@ -27,9 +29,12 @@ class Site:
     """What every route shares: the registry's engine, the settings, the clock, caches."""
 
     def __init__(self, location: Location, base_url: str, issue_dir: Path,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], templates_folder: Path | None = None) -> None:
         self.location = location
+        self.templates_folder = templates_folder
+        """A clinic's own templates, offered beside the shipped ones (``serve --templates``)."""
         self.engine = engine_for(location)
+        self.feed_states = FeedStates(location)
         self.base_url = base_url.rstrip("/")
         self.issue_dir = issue_dir
         self.clock = clock
@@ -38,6 +43,16 @@ class Site:
         self.feeds_lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["today"] = lambda: self.clock().date()
+
+    def offered_templates(self) -> tuple[list[tuple[TemplateInfo, bool]], FolderTemplates | None]:
+        """The templates a plan may be registered with, the clinic's own first (each with
+        True), and the clinic's folder as read now (its files may change while the server
+        runs)."""
+        shipped = [(info, False) for info in shipped_templates()]
+        if self.templates_folder is None:
+            return shipped, None
+        folder = folder_templates(self.templates_folder)
+        return [(info, True) for info in folder.valid] + shipped, folder
 
     def registry(self) -> Registry:
         """The registry, for one request."""
@@ -52,20 +67,21 @@ class Site:
         user = self.registry().user(name)
         return user is not None and user.active
 
-    def cached_feed(self, key: tuple[int, int], make: Callable[[], Feed]) -> Feed:
-        """The feed of a plan at a revision, made once (a plan's feed changes only with its
-        history, so the plan id and the number of changes identify it)."""
+    def cached_feed(self, key: tuple[int, int]) -> Feed | None:
+        """The feed of a plan at a revision, if it was made (a plan's feed changes only with
+        its history, so the plan id and the number of changes identify it)."""
         with self.feeds_lock:
             found = self.feeds.get(key)
             if found is not None:
                 self.feeds.move_to_end(key)
-                return found
-        made = make()
+            return found
+
+    def keep_feed(self, key: tuple[int, int], made: Feed) -> None:
+        """Keep a feed made for :meth:`cached_feed` (the :data:`FEED_CACHE_SIZE` latest)."""
         with self.feeds_lock:
             self.feeds[key] = made
             while len(self.feeds) > FEED_CACHE_SIZE:
                 self.feeds.popitem(last=False)
-        return made
 
 
 def site_of(request: Request) -> Site:
