@@ -83,8 +83,7 @@ author_option = click.option("--author", metavar="NAME",
                                  lambda options, v: options.parse_text(v, "--author", AUTHOR_MAX)),
                              help="Who makes the change (default: your user name).")
 reason_option = click.option("--reason", required=True,
-                             callback=_converted(
-                                 lambda _, v: _reason(v)),
+                             callback=_converted(lambda _, v: _reason(v)),
                              help="Why (printable text, at most 500 characters).")
 
 
