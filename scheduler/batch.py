@@ -221,7 +221,9 @@ def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions,
         written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()},
                               overwrite=overwrite)
     except SchedulerError as error:
-        return RowResult(row.line, row.key, asked, error=str(error))
+        # The core names the command line's flag; in a cohort file it is the row's column.
+        message = str(error).replace("pass --shift-start", "put yes in this row's shift_start column")
+        return RowResult(row.line, row.key, asked, error=message)
     except Exception as error:  # one row's fault must not stop the cohort: report it, go on
         return RowResult(row.line, row.key, asked,
                          error=f"internal error ({type(error).__name__}: {error})")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scheduler import __version__
-from scheduler.errors import SchedulerError
+from scheduler.errors import SchedulerError, TemplateError
 from scheduler.text import printable
 
 # Only click and these light modules are imported for `scheduler --help` and `--version`: each
@@ -277,7 +277,8 @@ def template_show(template: str) -> None:
 def validate(file: Path) -> None:
     """Check a template file; problems name file, line and field.
 
-    Exit status 0 when the template is valid, 2 when it is not.
+    Every problem is listed, by line, then how many there are. Exit status 0 when the
+    template is valid, 2 when it is not.
 
     \b
     Example:
@@ -285,7 +286,13 @@ def validate(file: Path) -> None:
     """
     from scheduler.loader import load_template_file
 
-    template = load_template_file(file)
+    try:
+        template = load_template_file(file)
+    except TemplateError as error:
+        total = len(error.located)
+        report = [*error.located, f"{total} problem{'' if total == 1 else 's'}"]
+        click.echo(printable("\n".join(report), limit=MAX_LINE), err=True)
+        raise click.exceptions.Exit(2) from None
     count = len(template.components)
     click.echo(f"{file}: valid template '{template.id}' ({count} component{'' if count == 1 else 's'})")
 

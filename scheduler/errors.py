@@ -28,14 +28,17 @@ class TemplateError(SchedulerError):
     def __init__(self, source: str, problems: list[tuple[int | None, str, str]]) -> None:
         self.source = source
         self.problems = problems
-        lines = []
-        for line, field, message in problems:
-            if len(message) > MAX_MESSAGE:  # a message may quote the input: never all of it
-                message = message[: MAX_MESSAGE - 1] + "…"
-            where = f"{source}:{line}" if line else source
-            lines.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
-        if len(lines) == 1:
-            text = lines[0]
+        self.located = [_located(source, *problem) for problem in problems]
+        """Each problem as ``FILE:LINE: FIELD: message``, in the order given (by line)."""
+        if len(self.located) == 1:
+            text = self.located[0]
         else:
-            text = f"{source}: {len(lines)} problems\n" + "\n".join(f"  {x}" for x in lines)
+            text = f"{source}: {len(self.located)} problems\n" + "\n".join(f"  {x}" for x in self.located)
         super().__init__(text)
+
+
+def _located(source: str, line: int | None, field: str, message: str) -> str:
+    if len(message) > MAX_MESSAGE:  # a message may quote the input: never all of it
+        message = message[: MAX_MESSAGE - 1] + "…"
+    where = f"{source}:{line}" if line else source
+    return f"{where}: {field}: {message}" if field else f"{where}: {message}"

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import TypeAdapter, ValidationError
 
 from scheduler.errors import InputError, SchedulerError, TemplateError
 from scheduler.files import MAX_TEMPLATE_BYTES, read_file_bytes
-from scheduler.protocol import Template
+from scheduler.protocol import Component, Template, with_defaults
+from scheduler.schema_words import in_words
 from scheduler.text import shown
 
 MAX_YAML_DEPTH = 20
@@ -69,8 +69,12 @@ _Loader.add_implicit_resolver(
 )
 
 
-def read_yaml(path: Path, what: str = "file") -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Parse one YAML document; returns the data and a map field path -> line number."""
+Positions = dict[tuple[Any, ...], tuple[int, int]]
+"""Field path -> (line, column) where it is written, both counted from 1."""
+
+
+def read_yaml(path: Path, what: str = "file") -> tuple[Any, Positions]:
+    """Parse one YAML document; returns the data and where each field is written."""
     source = str(path)
     raw = read_file_bytes(path, what, MAX_TEMPLATE_BYTES)
     if b"\x00" in raw:
@@ -84,8 +88,8 @@ def read_yaml(path: Path, what: str = "file") -> tuple[Any, dict[tuple[Any, ...]
     return parse_yaml_text(text, source)
 
 
-def parse_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Parse YAML text; returns the data and a map field path -> line number."""
+def parse_yaml_text(text: str, source: str) -> tuple[Any, Positions]:
+    """Parse YAML text; returns the data and where each field is written."""
     loader = _Loader(text)
     try:
         _refuse_aliases(text)
@@ -98,10 +102,10 @@ def parse_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], 
         raise TemplateError(source, [(line, "", f"not valid YAML: {problem}")]) from None
     finally:
         loader.dispose()
-    lines: dict[tuple[Any, ...], int] = {}
+    positions: Positions = {}
     if node is not None:
-        _record_lines(node, (), lines)
-    return data, lines
+        _record_positions(node, (), positions)
+    return data, positions
 
 
 def _refuse_aliases(text: str) -> None:
@@ -126,16 +130,20 @@ def _refuse_aliases(text: str) -> None:
             depth -= 1
 
 
-def _record_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
-    lines[path] = node.start_mark.line + 1
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _record_positions(node: yaml.Node, path: tuple[Any, ...], positions: Positions) -> None:
+    positions[path] = _position(node)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*path, key_node.value)
-            _record_lines(value_node, child, lines)
-            lines[child] = key_node.start_mark.line + 1
+            _record_positions(value_node, child, positions)
+            positions[child] = _position(key_node)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines)
+            _record_positions(item, (*path, index), positions)
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
@@ -146,15 +154,15 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _data_path(data: Any, loc: tuple[Any, ...], missing: bool = False) -> tuple[Any, ...]:
-    """The part of a pydantic location that exists in the data (drops union tags).
-
-    For a missing field (``missing``), its name is kept at the end: the line is its parent's.
-    """
+def _walk(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
+    """The part of a pydantic location that exists in the data (without union tags), and
+    whether its last part is a field the data does not hold (a value the schema added)."""
     path: list[Any] = []
     current = data
     tag_may_follow = False
+    absent = False
     for part in loc:
+        absent = False
         if tag_may_follow and isinstance(current, dict) and part == current.get("kind"):
             tag_may_follow = False
             continue  # the tag of a discriminated union, e.g. 'radiotherapy'
@@ -166,41 +174,110 @@ def _data_path(data: Any, loc: tuple[Any, ...], missing: bool = False) -> tuple[
         elif isinstance(current, dict) and part in current:
             current = current[part]
             path.append(part)
+        else:
+            absent = isinstance(current, dict) and part != "[key]"
+    return tuple(path), absent
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], missing: bool = False) -> tuple[Any, ...]:
+    """The part of a pydantic location that exists in the data (drops union tags).
+
+    For a missing field (``missing``), its name is kept at the end: the line is its parent's.
+    """
+    path, _ = _walk(data, loc)
     if missing and loc and loc[-1] not in path[-1:]:
-        path.append(loc[-1])
-    return tuple(path)
+        path = (*path, loc[-1])
+    return path
 
 
-def _line_for(path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
+def _position_of(path: tuple[Any, ...], positions: Positions) -> tuple[int, int] | None:
     for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
+        if path[:end] in positions:
+            return positions[path[:end]]
     return None
 
 
-def _message(error: ErrorDetails) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "missing (required)"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+Located = tuple[tuple[int, int] | None, str, str]
+"""A problem with its (line, column), field path and message."""
+
+
+def _in_order(found: list[Located]) -> list[tuple[int | None, str, str]]:
+    """Problems sorted by line, then column (those of the whole file first), without repeats;
+    as a TemplateError takes them."""
+    ordered = sorted(set(found), key=lambda p: (p[0] or (0, 0), p[1], p[2]))
+    return [(where[0] if where else None, field, message) for where, field, message in ordered]
+
+
+def _located_schema_problems(error: ValidationError, data: Any, positions: Positions) -> list[Located]:
+    found = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        path, absent = _walk(data, loc)
+        if item["type"] == "missing":
+            path = _data_path(data, loc, missing=True)
+        elif absent:
+            continue  # a value copied from 'defaults': reported where 'defaults' sets it
+        found.append((_position_of(path, positions), field_path(path), in_words(item)))
+    return found
 
 
 def located_problems(
-    error: ValidationError, data: Any, lines: dict[tuple[Any, ...], int]
+    error: ValidationError, data: Any, positions: Positions
 ) -> list[tuple[int | None, str, str]]:
-    """Each schema problem as (line, field path, message), for a TemplateError."""
-    problems = []
-    for item in error.errors():
-        path = _data_path(data, tuple(item["loc"]), missing=item["type"] == "missing")
-        problems.append((_line_for(path, lines), field_path(path), _message(item)))
-    return problems
+    """Each schema problem as (line, field path, message) in words, sorted by line and
+    column, for a TemplateError."""
+    return _in_order(_located_schema_problems(error, data, positions))
 
 
-def parse_template(data: Any, lines: dict[tuple[Any, ...], int], source: str) -> Template:
-    """Validate parsed YAML as a :class:`Template`; every problem is reported with its place."""
+def _problems_beside(error: ValidationError, data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """The template's cross-field checks (:meth:`Template.problems`) on the components that
+    are valid on their own, when others are not: one run reports every problem. References
+    to a component that is itself invalid are not judged."""
+    components = data.get("components")
+    parameters = data.get("parameters", {})
+    if not isinstance(components, list) or not isinstance(parameters, dict):
+        return []
+    broken = {loc[1] for loc in (tuple(e["loc"]) for e in error.errors())
+              if loc[:1] == ("components",) and len(loc) > 1}
+    merged = with_defaults(data)["components"]
+    kept: list[int] = []
+    valid = []
+    for index, item in enumerate(merged):
+        if index not in broken:
+            try:
+                valid.append(_COMPONENT.validate_python(item))
+            except ValidationError:
+                continue
+            kept.append(index)
+    partial = Template.model_construct(parameters=dict.fromkeys(parameters), components=valid)
+    unjudged = frozenset(_ids_written(components[i]) for i in range(len(components)) if i not in kept)
+    found = []
+    for loc, message in partial.problems(unjudged=frozenset().union(*unjudged)):
+        if loc[:1] == ("components",) and len(loc) > 1 and isinstance(loc[1], int):
+            loc = ("components", kept[loc[1]], *loc[2:])
+        found.append((loc, message))
+    return found
+
+
+def _ids_written(component: Any) -> frozenset[str]:
+    """The ids a component (valid or not) declares: its own, its drugs', their end events'."""
+    if not isinstance(component, dict):
+        return frozenset()
+    written: list[Any] = [component.get("id")]
+    drugs = component.get("drugs")
+    for drug in drugs if isinstance(drugs, list) else []:
+        if isinstance(drug, dict):
+            end = drug.get("at_end")
+            written += [drug.get("id"), end.get("id") if isinstance(end, dict) else None]
+    return frozenset(i for i in written if isinstance(i, str))
+
+
+_COMPONENT: TypeAdapter[Any] = TypeAdapter(Component)
+
+
+def parse_template(data: Any, positions: Positions, source: str) -> Template:
+    """Validate parsed YAML as a :class:`Template`; every problem is reported with its place,
+    sorted by line."""
     if not isinstance(data, dict):
         raise TemplateError(source, [(1, "", "a template is a YAML mapping (id:, name:, components: ...)")])
     if "id" not in data and "components" not in data:  # not a template: quote none of its content
@@ -208,26 +285,27 @@ def parse_template(data: Any, lines: dict[tuple[Any, ...], int], source: str) ->
     try:
         template = Template.model_validate(data)
     except ValidationError as error:
-        raise TemplateError(source, located_problems(error, data, lines)) from None
-    located = template.problems()
-    if located:
-        raise TemplateError(
-            source,
-            [(_line_for(_data_path(data, loc), lines), field_path(loc), msg) for loc, msg in located],
-        )
+        found = _located_schema_problems(error, data, positions)
+        beside = _problems_beside(error, data)
+    else:
+        found, beside = [], template.problems()
+    found += [(_position_of(_data_path(data, loc), positions), field_path(loc), message)
+              for loc, message in beside]
+    if found:
+        raise TemplateError(source, _in_order(found))
     return template
 
 
 def load_template_file(path: Path) -> Template:
     """Read and validate one template file."""
-    data, lines = read_yaml(path, "template file")
-    return parse_template(data, lines, str(path))
+    data, positions = read_yaml(path, "template file")
+    return parse_template(data, positions, str(path))
 
 
 def load_template_text(text: str, source: str) -> Template:
     """Validate template text kept elsewhere (e.g. the copy stored with a registered plan)."""
-    data, lines = parse_yaml_text(text, source)
-    return parse_template(data, lines, source)
+    data, positions = parse_yaml_text(text, source)
+    return parse_template(data, positions, source)
 
 
 # --- shipped templates ---------------------------------------------------------------------

@@ -606,6 +606,31 @@ class CalendarDefaults(Strict):
     timezone: str | None = None
 
 
+def with_defaults(data: Any) -> Any:
+    """Template data with its ``defaults`` copied into every displayed component that does
+    not set the field."""
+    if not isinstance(data, dict) or not isinstance(data.get("defaults"), dict):
+        return data
+    inherited = {k: v for k, v in data["defaults"].items() if k in DISPLAY_DEFAULT_FIELDS}
+    components = data.get("components")
+    if not inherited or not isinstance(components, list):
+        return data
+
+    def merged(item: Any) -> Any:
+        return {**inherited, **item} if isinstance(item, dict) else item
+
+    new_components = []
+    for item in components:
+        if isinstance(item, dict) and item.get("kind") == "cycles":
+            drugs = item.get("drugs")
+            if isinstance(drugs, list):
+                item = {**item, "drugs": [merged(d) for d in drugs]}
+            new_components.append(item)
+        else:
+            new_components.append(merged(item))
+    return {**data, "components": new_components}
+
+
 class Template(Strict):
     """A whole protocol template."""
 
@@ -622,32 +647,14 @@ class Template(Strict):
     @model_validator(mode="before")
     @classmethod
     def _inherit_defaults(cls, data: Any) -> Any:
-        """Copy ``defaults`` into every displayed component that does not set the field."""
-        if not isinstance(data, dict) or not isinstance(data.get("defaults"), dict):
-            return data
-        inherited = {k: v for k, v in data["defaults"].items() if k in DISPLAY_DEFAULT_FIELDS}
-        components = data.get("components")
-        if not inherited or not isinstance(components, list):
-            return data
-
-        def merged(item: Any) -> Any:
-            return {**inherited, **item} if isinstance(item, dict) else item
-
-        new_components = []
-        for item in components:
-            if isinstance(item, dict) and item.get("kind") == "cycles":
-                drugs = item.get("drugs")
-                if isinstance(drugs, list):
-                    item = {**item, "drugs": [merged(d) for d in drugs]}
-                new_components.append(item)
-            else:
-                new_components.append(merged(item))
-        return {**data, "components": new_components}
+        return with_defaults(data)
 
     # --- cross-field checks, each located by a field path -----------------------------------
 
-    def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
-        """Checks that span fields: ids, references, ranges. Empty when the template is sound."""
+    def problems(self, unjudged: frozenset[str] = frozenset()) -> list[tuple[tuple[str | int, ...], str]]:
+        """Checks that span fields: ids, references, ranges. Empty when the template is sound.
+        References to the ``unjudged`` ids (of components left out because they are invalid
+        themselves) are not checked."""
         found: list[tuple[tuple[str | int, ...], str]] = []
         seen: dict[str, tuple[str | int, ...]] = {}
         for where, ident in self._ids():
@@ -663,7 +670,7 @@ class Template(Strict):
                 known = ", ".join(f"${n}" for n in self.parameters) or "none"
                 found.append((where, f"unknown parameter '{ref}' (defined: {known})"))
         for index, component in enumerate(self.components):
-            found.extend(self._component_problems(index, component, seen))
+            found.extend(self._component_problems(index, component, seen, unjudged))
         cycle = self._dependency_cycle()
         if cycle:
             found.append((("components",), "components depend on each other in a loop: "
@@ -715,14 +722,14 @@ class Template(Strict):
         return refs
 
     def _component_problems(
-        self, index: int, component: Any, ids: dict[str, tuple[str | int, ...]]
+        self, index: int, component: Any, ids: dict[str, tuple[str | int, ...]], unjudged: frozenset[str]
     ) -> list[tuple[tuple[str | int, ...], str]]:
         where: tuple[str | int, ...] = ("components", index)
         found: list[tuple[tuple[str | int, ...], str]] = []
         regimens = {c.id for c in self.components if isinstance(c, Regimen)}
         anchor_field = "at" if isinstance(component, Visit) else "start"
         anchor = getattr(component, anchor_field)
-        if anchor is not None and anchor.after is not None:
+        if anchor is not None and anchor.after is not None and anchor.after not in unjudged:
             if anchor.after not in ids:
                 found.append(((*where, anchor_field, "after"), f"no component with id '{anchor.after}'"))
             elif anchor.after == component.id:
@@ -734,7 +741,7 @@ class Template(Strict):
 
         def reference(field: tuple[str, ...], target: str | None, what: str,
                       allowed: set[str] | None = None) -> None:
-            if target is None:
+            if target is None or target in unjudged:
                 return
             if target not in ids:
                 found.append(((*where, *field), f"no component with id '{target}'"))

@@ -93,8 +93,15 @@ def test_bad_template_through_generate(tmp_path, path):
 
 @pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda p: p.stem)
 def test_bad_template_through_validate(tmp_path, path):
+    """validate lists every problem, one a line, each starting with the file and its line,
+    then how many; nothing on stdout."""
     result = CliRunner().invoke(cli, ["validate", str(path)])
-    assert_refused(result, tmp_path / "out", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    *problems, count = result.stderr.splitlines()
+    assert count == (f"{len(problems)} problems" if len(problems) > 1 else "1 problem")
+    assert problems and all(line.startswith(f"{path}") for line in problems), result.stderr
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr
     assert expected(path) in result.stderr
 
 

@@ -155,8 +155,8 @@ def test_the_report_tells_row_by_row_what_was_written_and_changed(tmp_path):
         {"line": "6", "key": "P005", "status": "error", "files": "", "events": "",
          "start_asked": "2026-02-17", "start_used": "",
          "notes": "start date 2026-02-17 (Tuesday) is not a working day: Chinese New Year (Spring "
-                  "Festival). Choose a working day, or pass --shift-start to start on the next "
-                  "one, 2026-02-24 (Tuesday)."},
+                  "Festival). Choose a working day, or put yes in this row's shift_start column to "
+                  "start on the next one, 2026-02-24 (Tuesday)."},
     ]
     assert timeless(result.stdout) == (
         "5 rows: 3 written (6 files, T s), 2 failed; 1 start moved to the next working day; "

@@ -218,7 +218,8 @@ EXPECTED = {
     "at_end_with_own_time.yaml": [":17: components[0].drugs[0].at_end:", "give no 'time'"],
     "at_end_without_time.yaml": [":11: components[0].drugs[0]:",
                                  "'at_end' needs the drug's clock 'time' and 'duration'"],
-    "bad_reschedule.yaml": [":10: components[0].reschedule:", "'carry_forward' or 'original_grid'"],
+    "bad_reschedule.yaml": [":10: components[0].reschedule: must be 'carry_forward' or 'original_grid' "
+                            "(got 'grid')"],
     "cap_bad_span.yaml": [":10: components[0].drugs[0].cycles.within:", "'two years' is not a span"],
     "cap_of_zero.yaml": [":10: components[0].drugs[0].cycles.up_to:", "between 1 and 10000"],
     "continue_numbering_of_visit.yaml": [":11: components[1].continue_numbering:",
@@ -232,7 +233,7 @@ EXPECTED = {
     "from_without_after.yaml": [":5: components[0].at:", "'from' goes with 'after'"],
     "infusion_longer_than_a_week.yaml": [":11: components[0].drugs[0].duration:",
                                          "'200h' is longer than 7 days"],
-    "min_gap_zero.yaml": [":5: components[0].min_gap_days:", "greater than or equal to 1"],
+    "min_gap_zero.yaml": [":5: components[0].min_gap_days: must be at least 1 (got 0)"],
     "on_days_of_unknown.yaml": [":5: components[0].on_days_of:", "no component with id 'rt'"],
     "on_days_of_with_start.yaml": [":6: components[1]:", "give no 'start'"],
     "repeat_while_on_unknown.yaml": [":5: components[0].repeat.while_on:",
@@ -247,8 +248,8 @@ EXPECTED = {
     "times_without_duration.yaml": [":6: components[1]:", "needs a 'duration'"],
     "visit_longer_than_a_day.yaml": [":5: components[0]:",
                                      "only a drug's infusion may last longer than a day"],
-    "visit_skip.yaml": [":5: components[0].on_non_working_day:", "'next', 'previous', 'keep' or "
-                        "'error'"],
+    "visit_skip.yaml": [":5: components[0].on_non_working_day: must be one of 'next', 'previous', "
+                        "'keep' or 'error' (got 'skip')"],
     "window_and_window_days.yaml": [":5: components[0]:", "give 'window_days' or 'window'"],
 }
 

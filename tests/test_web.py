@@ -263,7 +263,9 @@ def test_register_preview_says_which_defaults_the_plan_uses(logged_in):
     ("field", "value", "message"),
     [
         ("start", "2026-02-30", "start: &#39;2026-02-30&#39; is not a real date"),
-        ("start", "2026-02-17", "is not a working day"),
+        ("start", "2026-02-17", "is not a working day: Chinese New Year (Spring Festival). Choose a "
+                                "working day, or tick &#34;If the start is not a working day, start on "
+                                "the next one&#34; to start on the next one, 2026-02-24 (Tuesday)."),
         ("template", "nope", "template: choose one of the listed protocols (&#39;nope&#39; is not one)"),
     ("template", "/etc/passwd", "(&#39;/etc/passwd&#39; is not one)"),
         ("parameters", "chemo_cycles=99", "chemo_cycles"),
@@ -450,7 +452,8 @@ def test_templates_and_validate(logged_in):
         files={"file": ("mine.yaml", bad.encode(), "text/yaml")},
     )
     assert response.status_code == 400
-    assert "mine.yaml:9: components[0].at.day" in response.text
+    assert ("<li><code>mine.yaml:9: components[0].at.day: must be between 1 and 10000 (got 0)</code></li>"
+            in response.text)
     good = (Path(__file__).parent.parent / "templates" / "stupp.yaml").read_text()
     ok = logged_in.client.post("/validate", data={"csrf": logged_in.csrf("/validate"), "text": good})
     assert ok.status_code == 200 and "pasted text: a valid template <code>stupp</code>" in ok.text
@@ -473,7 +476,8 @@ def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path)
     assert ("<code>copy.yaml</code>: <pre class=\"problem\">its id &#39;tc&#39; is a shipped "
             "template&#39;s; give it an id of its own</pre>") in listing
     assert ("<code>broken.yaml</code>: <pre class=\"problem\">broken.yaml: 2 problems\n"
-            "  broken.yaml:1: source: missing (required)\n") in listing
+            "  broken.yaml:1: components: missing (required)\n"
+            "  broken.yaml:1: source: missing (required)</pre>") in listing
     assert "notes.txt" not in listing and str(tmp_path) not in listing
     form = web.client.get("/patients/new").text
     assert '<option value="tc-clinic">' in form and '<option value="tc">' in form

@@ -22,7 +22,7 @@ from scheduler import feed as feeds
 from scheduler import history, patients
 from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.diff import compare
-from scheduler.errors import InputError, SchedulerError
+from scheduler.errors import InputError, SchedulerError, TemplateError
 from scheduler.loader import load_template_text
 from scheduler.options import PlanOptions, parse_assignment, parse_date, parse_date_range, parse_horizon
 from scheduler.outputs import OutputOptions
@@ -224,8 +224,9 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     try:
         prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
                                     chosen, _options(form), site_of(request).now(), _user(request))
-    except SchedulerError as error:
-        context["error"] = str(error)
+    except SchedulerError as error:  # the core names the command line's flag; here it is a box
+        context["error"] = str(error).replace(
+            "pass --shift-start", "tick \"If the start is not a working day, start on the next one\"")
         return context
     context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
                    defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field"))
@@ -532,7 +533,8 @@ def validate(request: Request, form: FormData | None) -> Response:
     try:
         template = load_template_text(text, name)
     except SchedulerError as error:
-        context["problems"] = str(error).splitlines()
+        context["problems"] = (error.located if isinstance(error, TemplateError)
+                               else str(error).splitlines())
         return page(request, "validate.html", context, 400)
     context["valid"] = template
     context["name"] = name

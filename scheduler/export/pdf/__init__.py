@@ -9,10 +9,13 @@ Pages, all landscape (A4 or Letter):
 1. Overview: patient, protocol, start, time zone, version; a summary of every phase with its
    dates, holds and stops; notes in words for the patient (see :mod:`.notes`: the plan's own
    notes are the coordinator's and are not printed); a legend of codes, shapes and colours.
-2. One month grid per month from the first to the last event: each day lists its events in
-   short form ("08:30 IO+nP+DDP C3D1", "14:00 RT 12/30", "TMZ daily").
+2. One month grid per month from the first to the last event (or the last day an infusion
+   runs): each day lists its events in short form ("08:30 IO+nP+DDP C3D1", "14:00 RT 12/30",
+   "TMZ daily"), after the infusions still running from an earlier day ("5FU46 infusion
+   running (until Wed 09:15)").
 3. The chronological list: date, weekday, time, code, name, cycle/day or fraction with the
-   cumulative dose, dose text and notes (moved, continuation, changed), then cancelled events.
+   cumulative dose, dose text and notes (an infusion's end on a later day, moved,
+   continuation, changed), then cancelled events.
 
 Every page has a footer with "Page n of N", the version and the protocol source. Colour is
 never the only cue: each component has its code and its own shape (the first drug a circle,
@@ -35,7 +38,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from scheduler.event import Event, EventKind
-from scheduler.export.pdf.context import _by_date, _Context, _daily_positions
+from scheduler.export.pdf.context import _by_date, _Context, _daily_positions, _running
 from scheduler.export.pdf.document import PAPERS, _render
 from scheduler.export.pdf.notes import _changes
 from scheduler.export.pdf.shapes import _assign_shapes
@@ -88,6 +91,7 @@ def to_pdf(
         daily_position=_daily_positions(plan.events),
         by_day=_by_date(plan.events, lambda e: e.date),
         moved_away=_by_date(plan.events, lambda e: e.moved_from),
+        running=_running(plan.events),
         changes=tuple(_changes(plan, words)),
         feed_url=feed_url,
         layout=layout,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from scheduler.event import Event
 from scheduler.export.pdf.notes import _Change
 from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.style import MARK_CANCELLED, MARK_CHANGED, MARK_CONTINUATION, MARK_MOVED
-from scheduler.export.pdf.words import Pair, _cat, _Words
+from scheduler.export.pdf.words import WEEKDAYS_EN, WEEKDAYS_ZH_SHORT, Pair, _cat, _Words
 from scheduler.plan import Plan
 from scheduler.protocol import OpenEnded
 
@@ -35,6 +35,8 @@ class _Context:
     """The plan's events by date."""
     moved_away: dict[date, list[Event]] = field(default_factory=dict)
     """Moved events by the date they were moved from."""
+    running: dict[date, list[Event]] = field(default_factory=dict)
+    """Infusions still running on a day after the one they start on (see :func:`_running`)."""
     changes: tuple[_Change, ...] = ()
     """The plan's holds and stops, as the pages show them."""
     shapes: dict[str, Shape] = field(default_factory=dict)
@@ -125,6 +127,41 @@ def _by_date(events: Iterable[Event], key: Callable[[Event], date | None]) -> di
     return groups
 
 
+def _last_day(event: Event) -> date | None:
+    """The last day a timed event runs on: the day of its end, or the day before when it
+    ends at 00:00 (None for an all-day event)."""
+    if event.start is None or event.end is None:
+        return None
+    return (event.end - timedelta(microseconds=1)).date() if event.end > event.start else event.start.date()
+
+
+def _running(events: Iterable[Event]) -> dict[date, list[Event]]:
+    """Events that run past their first day (a drug's infusion of up to 7 days), on each
+    later day they still run: from the day after their start through the day of their end,
+    from their own ``start`` and ``end``."""
+    days: dict[date, list[Event]] = {}
+    for event in events:
+        last = _last_day(event)
+        if event.start is None or last is None:
+            continue
+        day = event.start.date() + timedelta(days=1)
+        while day <= last:
+            days.setdefault(day, []).append(event)
+            day += timedelta(days=1)
+    return days
+
+
+def _until_pair(event: Event, words: _Words, with_date: bool) -> Pair:
+    """When a multi-day event ends: ("Wed 10:30", "周三 10:30"), or with its date
+    ("Wed 2026-03-04 10:30", "2026-03-04（周三）10:30")."""
+    assert event.end is not None
+    end = event.end
+    if with_date:
+        return _cat(words.day_pair(end.date()), (f" {end:%H:%M}", f"{end:%H:%M}"))
+    weekday = end.weekday()
+    return f"{WEEKDAYS_EN[weekday][:3]} {end:%H:%M}", f"{WEEKDAYS_ZH_SHORT[weekday]} {end:%H:%M}"
+
+
 def _clock(event: Event, words: _Words) -> str:
     """"10:30–13:30", "10:30" (ends after midnight) or "all day"."""
     if event.start is None:
@@ -135,8 +172,11 @@ def _clock(event: Event, words: _Words) -> str:
 
 
 def _position(event: Event, ctx: _Context) -> str:
-    """Cycle and day, fraction n of N with the cumulative dose, or day n of N of a daily span."""
+    """Cycle and day (the cycle alone for a visit of each cycle), fraction n of N with the
+    cumulative dose, or day n of N of a daily span."""
     words = ctx.words
+    if event.cycle is not None and event.day is None:  # a visit of each cycle (blood tests)
+        return words.say("cycle", c=event.cycle)
     if event.cycle is not None:
         return words.say("cycle_day", c=event.cycle, d=event.day)
     if event.fraction is not None:
@@ -160,13 +200,15 @@ def _moved_pair(event: Event, words: _Words) -> Pair:
 
 
 def _note_pairs(event: Event, ctx: _Context, cancelled: bool = False) -> list[Pair]:
-    """An event's notes, each led by its mark where it has one: cancelled, moved,
-    continuation, changed; then a dose kept on a non-working day, a radiotherapy course
-    extended past closures, a visit's window."""
+    """An event's notes, each led by its mark where it has one: cancelled, the end of an
+    infusion on a later day, moved, continuation, changed; then a dose kept on a non-working
+    day, a radiotherapy course extended past closures, a visit's window."""
     words = ctx.words
     notes = []
     if cancelled:
         notes.append(_cat(f"{MARK_CANCELLED} ", words.fmt("cancelled")))
+    if event.start is not None and event.end is not None and event.end.date() != event.start.date():
+        notes.append(words.fmt("runs_until", until=_until_pair(event, words, with_date=True)))
     if event.moved_from is not None:
         notes.append(_moved_pair(event, words))
     if event.open_ended:

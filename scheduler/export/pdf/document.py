@@ -121,7 +121,7 @@ def _fits_one_page(story: list[Flowable], like: BaseDocTemplate) -> bool:
 
 def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     """Lay out and build the whole document on ``paper``: the overview, a page per month from
-    the first to the last event, then the list pages."""
+    the first to the last event (or the last day an infusion still runs), then the list pages."""
     plan, words = ctx.plan, ctx.words
     page_width, page_height = PAPERS[paper]
     frame_x, frame_y = MARGIN, MARGIN + FOOTER_BAND
@@ -151,7 +151,7 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
               or not _fits_one_page(_overview(ctx, column, legend=False), doc))
     story = _overview(ctx, column, legend)  # laid out afresh: a trial leaves its flowables split
     story.append(NextPageTemplate("full"))
-    last = max((plan.last_date, *(change.start for change in ctx.changes)))
+    last = max((plan.last_date, *ctx.running, *(change.start for change in ctx.changes)))
     for listed, months in _month_runs(ctx, _months(plan.first_date, last)):
         if listed:
             for page in _month_list_pages(ctx, months, frame_w, frame_h):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from scheduler.event import Event
-from scheduler.export.pdf.context import _Context, _day_status
+from scheduler.export.pdf.context import _Context, _day_status, _until_pair
 from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _legend_items
 from scheduler.export.pdf.page import _FullPage
 from scheduler.export.pdf.shapes import Shape, _draw_mark, _hatch
@@ -62,11 +62,16 @@ class _CellItem(NamedTuple):
         return _wrap(self.text, width - TEXT_INDENT, BODY, first=width - self.indent)
 
 
-def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> list[_CellItem]:
+def _cell_items(
+    events: Sequence[Event], ctx: _Context, brief: bool = False, running: Sequence[Event] = ()
+) -> list[_CellItem]:
     """A day's events in short form. Drugs of one regimen, cycle and day share a line
     ("08:30 IO+nP+DDP C3D1"); daily medication shares one line ("TMZ daily"); a fraction is
     "14:00 RT 12/30"; a visit shows its name. Marks: » moved, † continuation, ‡ changed.
-    ``brief`` leaves out times and marks."""
+    ``brief`` leaves out times and marks. First, the infusions ``running`` on from an
+    earlier day, those that end together on one line: "5FU46 infusion running (until Wed
+    09:15)"."""
+    items = _running_items(running, ctx)
     groups: dict[tuple[Any, ...], list[Event]] = {}
     for event in events:
         if event.kind == "drug":
@@ -76,7 +81,6 @@ def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> 
         else:
             key = (event.kind, event.uid)
         groups.setdefault(key, []).append(event)
-    items = []
     for group in groups.values():
         first = group[0]
         codes = "+".join(dict.fromkeys(e.style.code for e in group))
@@ -105,6 +109,21 @@ def _cell_items(events: Sequence[Event], ctx: _Context, brief: bool = False) -> 
     return items
 
 
+def _running_items(running: Sequence[Event], ctx: _Context) -> list[_CellItem]:
+    """The continuation lines of infusions started on an earlier day, each with its drug's
+    mark: "5FU46 infusion running (until Wed 09:15)"; those that end together share one."""
+    groups: dict[Any, list[Event]] = {}
+    for event in running:
+        groups.setdefault(event.end, []).append(event)
+    items = []
+    for group in groups.values():
+        codes = "+".join(dict.fromkeys(e.style.code for e in group))
+        until = ctx.words.t("running", until=_until_pair(group[0], ctx.words, with_date=False))
+        marks = tuple(dict.fromkeys((ctx.shape(e), e.style.colour) for e in group))
+        items.append(_CellItem(marks, f"{codes} {until}"))
+    return items
+
+
 class _MonthPage(_FullPage):
     """One month as a grid of weeks, filling the frame: title, weekday heads, day cells, and a
     legend strip at the bottom."""
@@ -114,7 +133,8 @@ class _MonthPage(_FullPage):
         self.ctx, self.year, self.month = ctx, year, month
         first = date(year, month, 1)
         self.days = [day for day in (first + timedelta(days=n) for n in range(31)) if day.month == month]
-        shown = [e for day in self.days for e in (*ctx.by_day.get(day, ()), *ctx.moved_away.get(day, ()))]
+        shown = [e for day in self.days for e in (
+            *ctx.by_day.get(day, ()), *ctx.moved_away.get(day, ()), *ctx.running.get(day, ()))]
         self.legend = _legend_items(ctx, shown, self.days)
 
     def draw(self) -> None:
@@ -182,7 +202,7 @@ class _MonthPage(_FullPage):
         note_lines = _wrap("\n".join(notes), inner, BODY, first=inner - number_w - 4) if notes else ()
         first_line = max(len(note_lines), 1)
         capacity = int((h - 13) // LEADING) + 1
-        items = _cell_items(self.ctx.by_day.get(day, []), self.ctx)
+        items = _cell_items(self.ctx.by_day.get(day, []), self.ctx, running=self.ctx.running.get(day, ()))
         blocks, hidden = _fit([(item, item.lines(inner)) for item in items],
                               capacity - first_line)
         if status == "closed":  # below the text, never through it

@@ -37,15 +37,24 @@ def _month_days(year: int, month: int) -> list[date]:
     return [day for day in (first + timedelta(days=n) for n in range(31)) if day.month == month]
 
 
-def _shown_days(ctx: _Context, year: int, month: int) -> list[date]:
-    """The days of a month that have something to show: events, moves away, holds, stops."""
+def _treatment_days(ctx: _Context, year: int, month: int) -> list[date]:
+    """The days of a month with events, moves away, holds or stops."""
     return [day for day in _month_days(year, month)
             if ctx.by_day.get(day) or ctx.moved_away.get(day) or ctx.changes_on(day)]
 
 
+def _shown_days(ctx: _Context, year: int, month: int) -> list[date]:
+    """The days of a month that have something to show: its treatment days and the days an
+    infusion started earlier is still running."""
+    return [day for day in _month_days(year, month)
+            if ctx.by_day.get(day) or ctx.moved_away.get(day) or ctx.changes_on(day)
+            or ctx.running.get(day)]
+
+
 def _is_sparse(ctx: _Context, year: int, month: int) -> bool:
-    """True for a month the compact layout lists instead of drawing its grid."""
-    return len(_shown_days(ctx, year, month)) <= SPARSE_DAYS
+    """True for a month the compact layout lists instead of drawing its grid (the days an
+    infusion is still running do not count: they follow a treatment day)."""
+    return len(_treatment_days(ctx, year, month)) <= SPARSE_DAYS
 
 
 class _Entry(NamedTuple):
@@ -77,8 +86,8 @@ def _entries(ctx: _Context, months: Sequence[tuple[int, int]], label_width: floa
             changes = [words.pick(change.text) for change in ctx.changes_on(day)]
             notes = [text for text in (label, *_moved_away(ctx, day), *changes) if text]
             note_lines = _wrap("\n".join(notes), inner, BODY) if notes else ()
-            items = tuple((item, item.lines(inner))
-                          for item in _cell_items(ctx.by_day.get(day, []), ctx))
+            items = tuple((item, item.lines(inner)) for item in _cell_items(
+                ctx.by_day.get(day, []), ctx, running=ctx.running.get(day, ())))
             entries.append(_Entry(day, "", note_lines, items))
     if not any(entry.day for entry in entries):  # months with nothing at all: their names only
         return [entry for entry in entries if entry.day is None]
@@ -122,7 +131,8 @@ class _MonthListPage(_FullPage):
         super().__init__()
         self.ctx, self.title, self.columns, self.label_width = ctx, title, columns, label_width
         shown = [e for column in columns for entry in column if entry.day is not None
-                 for e in (*ctx.by_day.get(entry.day, ()), *ctx.moved_away.get(entry.day, ()))]
+                 for e in (*ctx.by_day.get(entry.day, ()), *ctx.moved_away.get(entry.day, ()),
+                           *ctx.running.get(entry.day, ()))]
         days = [entry.day for column in columns for entry in column if entry.day is not None]
         self.legend = _legend_items(ctx, shown, days, shades=False)
 
@@ -180,7 +190,7 @@ def _month_list_pages(ctx: _Context, months: Sequence[tuple[int, int]], width: f
     label_width = max((_width(label, BODY, True) for label in labels), default=40.0) + 8
     entries = _entries(ctx, months, label_width, column_width)
     shown = [e for year, month in months for day in _month_days(year, month)
-             for e in (*ctx.by_day.get(day, ()), *ctx.moved_away.get(day, ()))]
+             for e in (*ctx.by_day.get(day, ()), *ctx.moved_away.get(day, ()), *ctx.running.get(day, ()))]
     legend_lines = len(_layout_legend(
         _legend_items(ctx, shown, [d for y, m in months for d in _month_days(y, m)], shades=False), width))
     lines_per_column = int((height - TITLE_HEIGHT - 10 - legend_lines * LEADING - 12) // LEADING)

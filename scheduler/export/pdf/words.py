@@ -65,6 +65,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "to_date": ("to {date}", "至{date}"),
     "moved": ("Moved from {date}: {reason}", "由{date}改期：{reason}"),
     "continuation": ("Continuation dose, until {until}", "延续用药，直至：{until}"),
+    "runs_until": ("Infusion runs until {until}", "输注持续至{until}"),
+    "running": ("infusion running (until {until})", "输注持续中（至{until}）"),
     "continuation_plain": ("Continuation dose", "延续用药"),
     "changed": ("Changed since version {n}", "自第{n}版以来有变更"),
     "cancelled_title": (
