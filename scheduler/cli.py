@@ -6,40 +6,28 @@ status 2, in one place (:class:`_Group`); nothing is written when a command fail
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scheduler import __version__
-from scheduler.describe import describe_template
 from scheduler.errors import SchedulerError, TemplateError
-from scheduler.expand import expand
-from scheduler.export import table
-from scheduler.files import check_target, plan_filename, prepare_folder, read_text_file, write_files
-from scheduler.loader import load_template_file, shipped_templates
-from scheduler.options import (
-    MAX_PLAN_KEY,
-    Defaults,
-    PlanOptions,
-    build_request,
-    load_default_site,
-    parse_assignment,
-    parse_date,
-    parse_date_range,
-    parse_horizon,
-    parse_text,
-    resolve_now,
-)
-from scheduler.outputs import OutputOptions, render
-from scheduler.plan import Plan
 from scheduler.text import printable
+
+# Only click and these light modules are imported for `scheduler --help` and `--version`: each
+# command imports what it needs (the template schema, holidays, icalendar, reportlab, the
+# registry) when it runs. tests/test_coldstart.py checks it; benchmarks/coldstart.py times it.
+if TYPE_CHECKING:
+    from scheduler.options import Defaults, PlanOptions
+    from scheduler.outputs import OutputOptions
+    from scheduler.plan import Plan
 
 MAX_LINE = 500
 """Characters of one line of an error message; the rest is cut with an ellipsis."""
@@ -53,7 +41,17 @@ class _UserError(click.ClickException):
 
 
 class _Group(click.Group):
-    """Maps the library's errors to exit status 2 for every command."""
+    """Maps the library's errors to exit status 2 for every command, and adds the registry's
+    commands when one of them, or the list of all, is asked for."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _add_registry_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _add_registry_commands()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -65,31 +63,45 @@ class _Group(click.Group):
             raise
 
 
-def _converted(parse: Callable[..., Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """A click callback that runs a parser on the value (or on each of a multiple option)."""
+def _converted(
+    parse: Callable[[ModuleType, Any], Any],
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that runs ``parse(scheduler.options, value)`` on the value (or on each
+    of a multiple option). The module is imported only when an option is given: it loads the
+    template schema, which ``--help`` does not need."""
 
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         if value is None:
             return None
+        from scheduler import options
+
         try:
             if isinstance(value, tuple):
-                return tuple(parse(v) for v in value)
-            return parse(value)
+                return tuple(parse(options, v) for v in value)
+            return parse(options, value)
         except SchedulerError as error:
             raise click.BadParameter(str(error).split(": ", 1)[-1]) from None
 
     return callback
 
 
-def _option_set(name: str, model: type, decorators: list[Callable[..., Any]]) -> Callable[..., Any]:
-    """Options declared once and handed to a command as one ``name`` argument: a ``model``
-    (a dataclass) built from their values; each option's name is a field of the model."""
-    fields = [f.name for f in dataclasses.fields(model)]
+def _option_set(
+    name: str, model: Callable[[], type], decorators: list[Callable[..., Any]]
+) -> Callable[..., Any]:
+    """Options declared once and handed to a command as one ``name`` argument: a dataclass
+    (returned by ``model`` when the command runs) built from their values; each option's
+    name is a field of the dataclass."""
+
+    def probe() -> None: ...
+
+    for decorator in decorators:
+        decorator(probe)
+    fields = [param.name for param in getattr(probe, "__click_params__", [])]
 
     def apply(command: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
-            kwargs[name] = model(**{field: kwargs.pop(field) for field in fields})
+            kwargs[name] = model()(**{field: kwargs.pop(field) for field in fields})
             return command(**kwargs)
 
         for decorator in reversed(decorators):
@@ -99,19 +111,31 @@ def _option_set(name: str, model: type, decorators: list[Callable[..., Any]]) ->
     return apply
 
 
-plan_options = _option_set("options", PlanOptions, [
+def _plan_options() -> type[PlanOptions]:
+    from scheduler.options import PlanOptions
+
+    return PlanOptions
+
+
+def _output_options() -> type[OutputOptions]:
+    from scheduler.outputs import OutputOptions
+
+    return OutputOptions
+
+
+plan_options = _option_set("options", _plan_options, [
     click.option("--start", required=True, metavar="YYYY-MM-DD",
-                 callback=_converted(parse_date),
+                 callback=_converted(lambda options, v: options.parse_date(v)),
                  help="Cycle 1 day 1: the first day of treatment."),
     click.option("--holidays", metavar="CC[-SUB]|none",
                  help="Public holidays by ISO country and subdivision, e.g. CN, US-CA, GB; "
                       "'none' for weekends only. Default: the site file's, else the "
                       "template's, else none (said on stderr)."),
     click.option("--closed", multiple=True, metavar="DATE[..DATE][=REASON]",
-                 callback=_converted(lambda v: parse_date_range(v, "--closed")),
+                 callback=_converted(lambda options, v: options.parse_date_range(v, "--closed")),
                  help="A day (or range) the clinic is closed. Repeatable."),
     click.option("--workday", "workdays", multiple=True, metavar="DATE[..DATE][=REASON]",
-                 callback=_converted(lambda v: parse_date_range(v, "--workday")),
+                 callback=_converted(lambda options, v: options.parse_date_range(v, "--workday")),
                  help="An extra working day, e.g. a Saturday clinic. Repeatable."),
     click.option("--site", type=click.Path(path_type=Path), metavar="FILE",
                  help="A site file (YAML) with holidays, time zone, closures, workdays. "
@@ -121,10 +145,10 @@ plan_options = _option_set("options", PlanOptions, [
                       "Support/scheduler/site.yaml on macOS, "
                       "%LOCALAPPDATA%\\scheduler\\scheduler\\site.yaml on Windows."),
     click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                 callback=_converted(parse_assignment),
+                 callback=_converted(lambda options, v: options.parse_assignment(v)),
                  help="Override a template parameter, e.g. chemo_cycles=6. Repeatable."),
     click.option("--horizon", default="12m", show_default=True, metavar="SPAN",
-                 callback=_converted(parse_horizon),
+                 callback=_converted(lambda options, v: options.parse_horizon(v)),
                  help="How far from the start to schedule open-ended treatment "
                       "(continuation doses), e.g. 6m, 18m, 2y. Never cuts planned doses."),
     click.option("--tz", "timezone", metavar="ZONE",
@@ -134,14 +158,15 @@ plan_options = _option_set("options", PlanOptions, [
                  help="If --start is not a working day, start on the next working day "
                       "instead of failing."),
     click.option("--plan-key", metavar="SECRET",
-                 callback=_converted(lambda v: parse_text(v, "--plan-key", MAX_PLAN_KEY)),
+                 callback=_converted(
+                     lambda options, v: options.parse_text(v, "--plan-key", options.MAX_PLAN_KEY)),
                  help="A secret the event UIDs are derived from, so that nobody who guesses "
                       "the template, start and patient label can match them. Keep it to "
                       "re-issue the same UIDs. (Registered patients get a random one.)"),
 ])
 """The options every plan-making command takes (show, generate, patient add)."""
 
-output_options = _option_set("output", OutputOptions, [
+output_options = _option_set("output", _output_options, [
     click.option("--discreet", is_flag=True,
                  help="No drug, diagnosis, dose or place in the .ics (for calendars a third "
                       "party hosts); titles read 'Hospital appointment'. The PDF keeps all."),
@@ -169,6 +194,9 @@ force_option = click.option("--force", is_flag=True,
 
 def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Plan:
     """The plan; first, on stderr, a note for each default it was made with."""
+    from scheduler.expand import expand
+    from scheduler.options import build_request
+
     resolved = build_request(template, options, patient)
     plan = expand(resolved.request)
     say_defaults(resolved.defaults)
@@ -209,6 +237,8 @@ def templates(search: str | None) -> None:
     Example:
         scheduler templates --search rectal
     """
+    from scheduler.loader import shipped_templates
+
     infos = shipped_templates(search)
     width = max(len(i.id) for i in infos)
     source_width = max(len(i.source) for i in infos)
@@ -237,6 +267,8 @@ def template_show(template: str) -> None:
     Example:
         scheduler template show mfolfox6
     """
+    from scheduler.describe import describe_template
+
     click.echo(describe_template(template))
 
 
@@ -252,6 +284,8 @@ def validate(file: Path) -> None:
     Example:
         scheduler validate templates/nct06478355.yaml
     """
+    from scheduler.loader import load_template_file
+
     try:
         template = load_template_file(file)
     except TemplateError as error:
@@ -281,6 +315,8 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
         scheduler show nct06478355 --start 2026-01-05 --set chemo_cycles=6 --json
         scheduler show cross --start 2026-11-02 --holidays US --tz America/New_York
     """
+    from scheduler.export import table
+
     if as_json and as_csv:
         raise _UserError("give --json or --csv, not both")
     plan = _plan(template, options)
@@ -295,7 +331,8 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
 @cli.command()
 @click.argument("template")
 @plan_options
-@click.option("--patient", metavar="LABEL", callback=_converted(lambda v: parse_text(v, "--patient")),
+@click.option("--patient", metavar="LABEL",
+              callback=_converted(lambda options, v: options.parse_text(v, "--patient")),
               help="A label for the calendar name and file name (never put in event UIDs).")
 @output_options
 @click.option("--now", metavar="TIMESTAMP",
@@ -327,6 +364,10 @@ def generate(
             --patient "Patient 017" --discreet -o out/
         scheduler generate nct06478355 --start 2026-01-05 --lang en+zh -o out/
     """
+    from scheduler.files import plan_filename, write_files
+    from scheduler.options import resolve_now
+    from scheduler.outputs import render
+
     stamp = resolve_now(now)
     plan = _plan(template, options, patient)
     stem = plan_filename(plan.template.id, plan.start, patient, "")
@@ -381,6 +422,8 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
         run_cohort,
         summary,
     )
+    from scheduler.files import check_target, prepare_folder, read_text_file, write_files
+    from scheduler.options import load_default_site, resolve_now
 
     text = read_text_file(csv_file, "CSV file")
     cohort = read_cohort(text)
@@ -427,6 +470,8 @@ def batch(csv_file: Path, outdir: Path, output: OutputOptions, jobs: int | None,
         sys.exit(2)
 
 
-# The registry's commands (patient, delay, hold, stop, revert, issue, registry, user, feed,
-# serve) live in their own module; importing it adds them to this group.
-from scheduler import cli_export, cli_registry  # noqa: E402, F401
+def _add_registry_commands() -> None:
+    """The registry's commands (patient, delay, hold, stop, revert, issue, registry, user, feed,
+    serve) and export live in their own modules; importing them adds them to :func:`cli`.
+    Only --help and those commands import them (show, generate and --version start faster)."""
+    from scheduler import cli_export, cli_registry  # noqa: F401

@@ -10,7 +10,6 @@ import click
 
 from scheduler.cli import cli, now_option
 from scheduler.cli_registry import _registry, db_option
-from scheduler.options import resolve_now
 
 base_option = click.option(
     "--base", metavar="URL", default=None,
@@ -71,6 +70,7 @@ def export_careplan(key: str, base: str | None, now: str | None, db: str | None)
         scheduler export fhir P017 --now 2026-03-01T00:00:00Z > P017.careplan.json
     """
     from scheduler import fhir, patients
+    from scheduler.options import resolve_now
 
     stamp = resolve_now(now)
     with _registry(db) as registry:

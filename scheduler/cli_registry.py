@@ -7,8 +7,6 @@ function of :mod:`scheduler.patients` (or the registry), and prints. Imported by
 from __future__ import annotations
 
 import contextlib
-import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.cli import (
     _converted,
     _UserError,
@@ -28,15 +25,16 @@ from scheduler.cli import (
     plan_options,
     say_defaults,
 )
-from scheduler.export import table
-from scheduler.history import REASON_MAX
-from scheduler.options import PlanOptions, parse_date, parse_text, resolve_now
-from scheduler.outputs import OutputOptions
 from scheduler.text import printable
 
 AUTHOR_MAX = 64
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from scheduler.adjust import Adjustment
+    from scheduler.options import PlanOptions
+    from scheduler.outputs import OutputOptions
     from scheduler.patients import Outcome
     from scheduler.registry import Registry
 
@@ -58,17 +56,34 @@ def _registry(db: str | None, create: bool = False) -> Iterator[Registry]:
         yield registry
 
 
+def _now(now: str | None) -> datetime:
+    """``--now`` read by :func:`scheduler.options.resolve_now` (imported when a command runs)."""
+    from scheduler.options import resolve_now
+
+    return resolve_now(now)
+
+
 def _author(author: str | None) -> str:
+    import getpass
+
     return author or os.environ.get("USER") or getpass.getuser()
+
+
+def _reason(text: str) -> str:
+    from scheduler.history import REASON_MAX
+    from scheduler.options import parse_text
+
+    return parse_text(text, "--reason", REASON_MAX)
 
 
 # Text options are checked as they are read (the library checks them again when it records
 # them), so a bad value is refused before the registry is even opened.
 author_option = click.option("--author", metavar="NAME",
-                             callback=_converted(lambda v: parse_text(v, "--author", AUTHOR_MAX)),
+                             callback=_converted(
+                                 lambda options, v: options.parse_text(v, "--author", AUTHOR_MAX)),
                              help="Who makes the change (default: your user name).")
 reason_option = click.option("--reason", required=True,
-                             callback=_converted(lambda v: parse_text(v, "--reason", REASON_MAX)),
+                             callback=_converted(lambda _, v: _reason(v)),
                              help="Why (printable text, at most 500 characters).")
 
 
@@ -91,7 +106,8 @@ def patient() -> None:
 @click.argument("key")
 @click.argument("template")
 @plan_options
-@click.option("--label", metavar="TEXT", callback=_converted(lambda v: parse_text(v, "--label")),
+@click.option("--label", metavar="TEXT",
+              callback=_converted(lambda options, v: options.parse_text(v, "--label")),
               help="Display label for calendars (at most 80 characters).")
 @db_option
 @author_option
@@ -110,7 +126,7 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     """
     from scheduler import patients
 
-    prepared = patients.prepare(key, label, template, options, resolve_now(now), _author(author))
+    prepared = patients.prepare(key, label, template, options, _now(now), _author(author))
     say_defaults(prepared.defaults)
     plan = prepared.plan
     with _registry(db, create=True) as registry:
@@ -154,6 +170,7 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
         scheduler patient show P017 --events
     """
     from scheduler import history, patients
+    from scheduler.export import table
 
     with _registry(db) as registry:
         now = patients.snapshot(registry, key)
@@ -199,7 +216,7 @@ def patient_end(key: str, reason: str, author: str | None, now: str | None, db: 
     from scheduler import patients
 
     with _registry(db) as registry:
-        change = patients.end(registry, key, reason, _author(author), resolve_now(now))
+        change = patients.end(registry, key, reason, _author(author), _now(now))
     click.echo(f"Recorded for {key}: {change.describe()}")
 
 
@@ -227,7 +244,7 @@ def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None
             now: str | None) -> None:
     from scheduler import patients
 
-    stamp = resolve_now(now)
+    stamp = _now(now)
     with _registry(db) as registry:
         outcome = patients.adjust(registry, key, adjustment, _author(author), stamp)
     _print_outcome(key, outcome)
@@ -256,6 +273,8 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
     Example:
         scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia"
     """
+    from scheduler.adjust import Delay
+
     if days == 0:
         raise _UserError("--days: a delay of 0 days changes nothing")
     _record(key, Delay(regimen, cycle, days, reason), db, author, now)
@@ -265,7 +284,7 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
 @click.argument("key")
 @click.option("--component", required=True, metavar="ID", help="Component to hold, e.g. rt.")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda v: parse_date(v, "--from")), help="First held day.")
+              callback=_converted(lambda options, v: options.parse_date(v, "--from")), help="First held day.")
 @click.option("--days", type=click.IntRange(1, 366), required=True,
               help="Number of calendar days held.")
 @reason_option
@@ -283,6 +302,8 @@ def hold(key: str, component: str, start: Any, days: int, reason: str, author: s
     Example:
         scheduler hold P017 --component rt --from 2026-04-20 --days 2 --reason "mucositis"
     """
+    from scheduler.adjust import Hold
+
     _record(key, Hold(component, start, days, reason), db, author, now)
 
 
@@ -291,7 +312,7 @@ def hold(key: str, component: str, start: Any, days: int, reason: str, author: s
 @click.option("--component", required=True, metavar="ID",
               help="Component (or regimen) to stop, e.g. pd1.")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda v: parse_date(v, "--from")),
+              callback=_converted(lambda options, v: options.parse_date(v, "--from")),
               help="First day with no more treatment.")
 @reason_option
 @author_option
@@ -305,6 +326,8 @@ def stop(key: str, component: str, start: Any, reason: str, author: str | None,
     Example:
         scheduler stop P017 --component pd1 --from 2026-09-01 --reason "progression"
     """
+    from scheduler.adjust import Stop
+
     _record(key, Stop(component, start, reason), db, author, now)
 
 
@@ -329,7 +352,7 @@ def revert(key: str, change: int, reason: str, author: str | None, now: str | No
     from scheduler import patients
 
     with _registry(db) as registry:
-        outcome = patients.revert(registry, key, change, reason, _author(author), resolve_now(now))
+        outcome = patients.revert(registry, key, change, reason, _author(author), _now(now))
     _print_outcome(key, outcome)
 
 
@@ -361,7 +384,7 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, force: bool, fe
     """
     from scheduler import patients
 
-    stamp = resolve_now(now)
+    stamp = _now(now)
     with _registry(db) as registry:
         issued = patients.issue(registry, key, outdir, stamp, output, _author(author),
                                 feed_url=feed_url, overwrite=force)
@@ -493,6 +516,8 @@ def registry_export(db: str | None) -> None:
     Example:
         scheduler registry export > registry-2026-11-30.jsonl
     """
+    import json
+
     from scheduler.registry.check import export_records
 
     with _registry(db) as registry:
@@ -540,7 +565,7 @@ def user_add(name: str, admin: bool, password_stdin: bool, author: str | None, n
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    record = users.new_user(name, password, admin, _author(author), resolve_now(now))
+    record = users.new_user(name, password, admin, _author(author), _now(now))
     with _registry(db, create=True) as registry, registry.transaction():
         registry.add_user(record)
     click.echo(f"Added {'admin' if admin else 'coordinator'} {name}")
@@ -576,7 +601,7 @@ def user_disable(name: str, now: str | None, db: str | None) -> None:
         scheduler user disable wang.fang
     """
     with _registry(db) as registry, registry.transaction():
-        registry.disable_user(name, resolve_now(now))
+        registry.disable_user(name, _now(now))
     click.echo(f"Disabled {name}")
 
 
@@ -626,7 +651,7 @@ def feed_create(key: str, base_url: str, author: str | None, now: str | None, db
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        token = feeds.create(registry, key, _author(author), resolve_now(now))
+        token = feeds.create(registry, key, _author(author), _now(now))
     click.echo(_feed_url(base_url, token))
 
 
@@ -646,7 +671,7 @@ def feed_rotate(key: str, base_url: str, author: str | None, now: str | None, db
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        token = feeds.create(registry, key, _author(author), resolve_now(now), rotate=True)
+        token = feeds.create(registry, key, _author(author), _now(now), rotate=True)
     click.echo(_feed_url(base_url, token))
 
 
@@ -665,7 +690,7 @@ def feed_revoke(key: str, author: str | None, now: str | None, db: str | None) -
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        feeds.revoke(registry, key, _author(author), resolve_now(now))
+        feeds.revoke(registry, key, _author(author), _now(now))
     click.echo(f"Revoked the feed of {key}")
 
 
@@ -690,7 +715,7 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
     from scheduler import feed as feeds
 
     with _registry(db) as registry:
-        change = feeds.set_detail(registry, key, state == "on", reason, _author(author), resolve_now(now))
+        change = feeds.set_detail(registry, key, state == "on", reason, _author(author), _now(now))
     click.echo(f"Recorded for {key}: {change.describe()}")
 
 

@@ -17,9 +17,6 @@ from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pendulum
-from pendulum.tz.local_timezone import get_local_timezone
-
 from scheduler.errors import InputError, SchedulerError
 from scheduler.loader import resolve_template
 from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
@@ -146,6 +143,8 @@ def resolve_now(text: str | None) -> datetime:
         )
         if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", text.strip()):
             raise refused
+        import pendulum  # here, not at the top: only --now needs it (15-25 ms of every start)
+
         try:
             parsed = pendulum.parse(text, strict=True)
         except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
@@ -173,6 +172,8 @@ def _in_range(seconds: float, name: str, text: str) -> datetime:
 
 
 def _local_zone_name() -> str:
+    from pendulum.tz.local_timezone import get_local_timezone
+
     try:
         name = str(get_local_timezone().name)
     except Exception:  # pragma: no cover - depends on the machine

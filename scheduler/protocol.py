@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from scheduler.colours import NAMED_COLOURS
 from scheduler.text import shown, text_problem
 from scheduler.units import Span, parse_clock, parse_duration, parse_span
 
@@ -158,9 +159,7 @@ def _gray(value: Any) -> Decimal:
 
 
 def _colour(value: Any) -> str:
-    from reportlab.lib.colors import getAllNamedColors
-
-    if not isinstance(value, str) or value.lower() not in getAllNamedColors():
+    if not isinstance(value, str) or value.lower() not in NAMED_COLOURS:
         raise ValueError(f"{shown(value)} is not a CSS colour name (e.g. 'steelblue', 'darkorange')")
     return value.lower()
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
-import pendulum
+from dateutil.relativedelta import relativedelta
 
 from scheduler.text import shown
 
@@ -54,9 +54,12 @@ class Span:
     text: str = ""
 
     def after(self, day: date) -> date:
-        """The date this span after ``day`` (month ends clamp: Aug 31 + 6 months = Feb 28)."""
-        moved = pendulum.Date(day.year, day.month, day.day).add(months=self.months, days=self.days)
-        return date(moved.year, moved.month, moved.day)
+        """The date this span after ``day`` (month ends clamp: Aug 31 + 6 months = Feb 28).
+
+        dateutil, not pendulum: the ``holidays`` package has imported it already, where
+        pendulum would add 15-25 ms to every start (tests/test_coldstart.py checks that the
+        dates are pendulum's)."""
+        return day + relativedelta(months=self.months, days=self.days)
 
     def __str__(self) -> str:
         return self.text

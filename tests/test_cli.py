@@ -26,7 +26,8 @@ def runner() -> CliRunner:
 
 
 def _commands(group, prefix=()):
-    for name, command in group.commands.items():
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
         yield (*prefix, name), command
         if hasattr(command, "commands"):
             yield from _commands(command, (*prefix, name))

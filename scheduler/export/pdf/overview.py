@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.rl_accel import fp_str
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
@@ -177,6 +176,10 @@ def _qr_path(url: str) -> str:
     dark modules that reportlab's own QR widget lays out (error correction level M), filled
     in one path. Encoding takes reportlab's pure-Python encoder a good part of a PDF's time,
     so each address is encoded once per process."""
+    # Imported here: reportlab.graphics.barcode loads every barcode kind (30-60 ms), and only
+    # a calendar with a feed address has a QR code.
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
     widget = QrCodeWidget(url, barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE)
     group = widget.draw()  # type: ignore[no-untyped-call]  # (the stubs leave it untyped)
     boxes = [node for node in group.contents if node.fillColor is not None]
