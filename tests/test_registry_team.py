@@ -695,6 +695,32 @@ def test_a_file_already_holding_the_same_bytes_counts_as_written(tmp_path):
     assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
 
 
+@pytest.mark.parametrize(("landed", "written"), [(b"%PDF-same", True), (b"%PDF-other", False)])
+def test_the_same_bytes_landing_between_the_writers_two_looks_count_as_written(
+        tmp_path, monkeypatch, landed, written):
+    """Found by the 20-coordinator test after the fix above (1 run in 3): the restorer looked
+    for the same bytes, found no file, and by its next look (is the name free?) the issuer
+    had put the file there. A refusal now looks for the same bytes again."""
+    from scheduler import files
+
+    target = tmp_path / "v1.pdf"
+    real_check = files.check_target
+
+    def the_other_writer_lands_first(path, overwrite):
+        if not target.exists():
+            target.write_bytes(landed)
+        real_check(path, overwrite)
+
+    monkeypatch.setattr(files, "check_target", the_other_writer_lands_first)
+    if written:
+        assert files.write_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True) == [target]
+    else:
+        with pytest.raises(SchedulerError, match="already exists; pass --force to replace it"):
+            files.write_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True)
+    assert target.read_bytes() == landed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.pdf"]
+
+
 def test_the_feeds_own_read_equals_the_registrys_and_sees_every_commit_at_once(db):
     """The server reads a token's state below SQLAlchemy (scheduler.registry.feedreads): the
     same row as Registry.feed_state, on a connection kept open that holds no transaction, so
