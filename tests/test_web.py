@@ -238,6 +238,8 @@ def test_register_previews_then_saves_with_the_user_as_author(logged_in):
     assert preview.status_code == 200
     assert "59 events</strong>, 2026-01-05 to 2026-12-15" in preview.text
     assert preview.text.count('<table class="month">') == 3
+    assert "; to change it, write under Parameters: chemo_cycles=N.</p>" in preview.text
+    assert "--set" not in preview.text  # the form's words, not the command line's
     assert "Chinese New Year" in logged_in.post("/patients/new/preview", {**form, "start": "2026-02-02"}).text
     with opened(logged_in.db) as registry:
         assert registry.plans() == []  # a preview saves nothing

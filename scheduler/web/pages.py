@@ -30,7 +30,7 @@ from scheduler.protocol import Regimen
 from scheduler.registry import StaleError
 from scheduler.users import verify
 from scheduler.web.security import safe_next
-from scheduler.web.site import feed_headers, page, site_of
+from scheduler.web.site import feed_headers, in_web_words, page, site_of
 from scheduler.web.views import months, next_event, qr_svg
 
 Handler = Callable[[Request, FormData | None], Response]
@@ -224,9 +224,8 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     try:
         prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
                                     chosen, _options(form), site_of(request).now(), _user(request))
-    except SchedulerError as error:  # the core names the command line's flag; here it is a box
-        context["error"] = str(error).replace(
-            "pass --shift-start", "tick \"If the start is not a working day, start on the next one\"")
+    except SchedulerError as error:
+        context["error"] = in_web_words(str(error))
         return context
     context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
                    defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field"))

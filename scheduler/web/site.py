@@ -25,6 +25,20 @@ HERE = Path(__file__).parent
 FEED_CACHE_SIZE = 512
 
 
+FLAGS_IN_WEB_WORDS = (
+    ("override with --set ", "to change it, write under Parameters: "),
+    ("pass --shift-start", "tick \"If the start is not a working day, start on the next one\""),
+)
+"""The library's notes and errors name the command line's options; the pages name fields."""
+
+
+def in_web_words(text: str) -> str:
+    """A note or error of the library as the web app's forms say it."""
+    for flag, words in FLAGS_IN_WEB_WORDS:
+        text = text.replace(flag, words)
+    return text
+
+
 class Site:
     """What every route shares: the registry's engine, the settings, the clock, caches."""
 
@@ -43,6 +57,7 @@ class Site:
         self.feeds_lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["today"] = lambda: self.clock().date()
+        self.templates.env.filters["web_words"] = in_web_words
 
     def offered_templates(self) -> tuple[list[tuple[TemplateInfo, bool]], FolderTemplates | None]:
         """The templates a plan may be registered with, the clinic's own first (each with
