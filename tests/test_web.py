@@ -536,6 +536,37 @@ def test_the_feed_answers_without_a_session_with_the_calendar_headers(db, tmp_pa
     assert "content-encoding" not in gzip.headers and gzip.content == body
 
 
+def test_a_locked_postgresql_table_gives_503_within_the_read_timeout(pg_db, tmp_path, monkeypatch):
+    """Found in review: the feed's read ran on the event loop, so a lock on feed_tokens (as
+    'registry upgrade' takes) held up every page. It runs in the thread pool on PostgreSQL,
+    gives up after READ_TIMEOUT_S, and the calendar is told to come back."""
+    import time
+
+    import sqlalchemy as sa
+
+    from scheduler.registry import feedreads
+
+    monkeypatch.setattr(feedreads, "READ_TIMEOUT_S", 1)
+    web = Web(pg_db, tmp_path)
+    web.login()
+    web.register()
+    token = web.feed_token()
+    engine = sa.create_engine(sa.make_url(pg_db).set(drivername="postgresql+psycopg"))
+    try:
+        with engine.connect() as locker, locker.begin():
+            locker.exec_driver_sql("LOCK TABLE feed_tokens IN ACCESS EXCLUSIVE MODE")
+            began = time.monotonic()
+            locked = web.client.get(feed_url(token))
+            waited = time.monotonic() - began
+            assert (locked.status_code, locked.content) == (503, b"Try again later\n")
+            assert locked.headers["retry-after"] == "300"
+            assert waited < 10  # a timeout of 1 s, read twice (the retry on a new connection)
+            assert web.client.get("/templates").status_code == 200  # it does not read it
+        assert web.client.get(feed_url(token)).status_code == 200  # the lock is gone
+    finally:
+        engine.dispose()
+
+
 def test_the_feed_answers_304_and_head(db, tmp_path):
     web = Web(db, tmp_path)  # on SQLite and PostgreSQL: the feed's read differs (feedreads)
     web.login()

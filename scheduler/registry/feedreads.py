@@ -22,6 +22,10 @@ from sqlalchemy.pool import NullPool
 from scheduler.registry.database import Location, engine_for
 from scheduler.registry.store import FEED_STATE, FeedState
 
+READ_TIMEOUT_S = 3
+"""PostgreSQL: how long a feed read may wait to connect, and to run, before it fails (the
+read itself takes about 1 ms)."""
+
 
 class FeedStates:
     """Reads a feed token's state (see the module docstring); one per server."""
@@ -29,11 +33,21 @@ class FeedStates:
     def __init__(self, location: Location) -> None:
         # A connection per thread, opened on its first read and closed with the thread (no
         # pool to share them: a thread never hands its connection to another).
-        self.engine = engine_for(location, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        options: dict[str, object] = {}
+        if not location.is_sqlite:  # a read that waits on a lock or a lost server gives up
+            options["connect_args"] = {"connect_timeout": READ_TIMEOUT_S,
+                                       "options": f"-c statement_timeout={READ_TIMEOUT_S * 1000}"}
+        self.engine = engine_for(location, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                                 **options)
+        self.on_event_loop = location.is_sqlite
+        """True when a read may run on the server's event loop: a SQLite file in WAL mode,
+        where a reader never waits on a writer. A PostgreSQL read runs in the thread pool: a
+        table lock (``registry upgrade``) or a slow server would hold up every request."""
         compiled = FEED_STATE.compile(dialect=self.engine.dialect)
         self._sql = str(compiled)
         self._compiled = compiled
-        self._errors: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        self.errors: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        """What a failed read raises (the driver's base error)."""
         self._local = threading.local()
 
     def _parameters(self, hashed: str) -> Any:
@@ -53,7 +67,7 @@ class FeedStates:
         parameters = self._parameters(hashed)
         try:
             row = self._fetch(parameters)
-        except self._errors:
+        except self.errors:
             # A connection the server dropped (a restart, an idle timeout): read once more on
             # a new one; a second failure is a real one.
             self._local.connection = None

@@ -77,15 +77,24 @@ def _user(request: Request) -> str:
 async def feed(request: Request) -> Response:
     """``GET``/``HEAD /feed/<token>.ics``: the patient's current plan (see :mod:`scheduler.feed`).
 
-    Unlike the pages, this route runs on the event loop, the token's one read included: an
-    indexed read in autocommit that never waits on a writer's lock (WAL on SQLite, MVCC on
-    PostgreSQL), 0.03 ms on SQLite and one round trip, 0.3-0.9 ms, on PostgreSQL on this
-    machine's loopback, where a hop to the thread pool and back cost 0.16 ms unloaded and
-    1-3 ms under load (benchmarks/serve.py). A document that is not cached yet and the
-    fetch record (at most every 5 minutes) go to the thread pool.
+    Unlike the pages, this route runs on the event loop, and on SQLite the token's one read
+    too: an indexed read of a local file in WAL mode, which never waits on a writer (0.03 ms;
+    a hop to the thread pool and back cost 0.16 ms unloaded and 1-3 ms under load;
+    benchmarks/serve.py). On PostgreSQL the read goes to the thread pool: on the loop it was
+    a little faster (0.40-0.53x the bare app against 0.33-0.46x), but a table lock or a slow
+    server held up every page (found in review). A document not cached yet and the fetch
+    record (at most every 5 minutes) go to the thread pool too.
     """
     site = site_of(request)
-    found = feeds.lookup(site.feed_states.read, request.path_params["token"])
+    token = request.path_params["token"]
+    try:
+        if site.feed_states.on_event_loop:
+            found = feeds.lookup(site.feed_states.read, token)
+        else:
+            found = await run_in_threadpool(feeds.lookup, site.feed_states.read, token)
+    except site.feed_states.errors:  # the database is locked or away: calendars retry later
+        return Response(b"Try again later\n", 503, media_type="text/plain",
+                        headers={"Retry-After": "300"})
     if found is None:
         return Response(b"Not found\n", 404, media_type="text/plain")
     key = (found.plan_id, found.revision)
