@@ -136,3 +136,20 @@ def test_a_visit_of_each_cycle_names_its_cycle_alone(lang, cycle):
     listing = " ".join(t for t in texts if t.startswith(("All events", "全部日程")))
     assert "None" not in listing
     assert re.search(rf"2026-03-13 \S+ (all day|全天) LAB Blood tests {cycle} full blood count", listing)
+
+
+def test_an_overnight_visit_is_no_infusion(tmp_path):
+    """Found in review: any timed event past midnight was called an infusion. A sleep study
+    from 21:00 to 08:00 shows on the day it starts, with no 'infusion' wording anywhere."""
+    shipped = (DATA.parent.parent / "templates" / "breast-40-15.yaml").read_text()
+    overnight = shipped.replace("    location: Breast clinic\n",
+                                "    location: Breast clinic\n    time: \"21:00\"\n    duration: 11h\n")
+    assert overnight != shipped
+    path = tmp_path / "overnight.yaml"
+    path.write_text(overnight)
+    plan = make_plan(str(path), "2026-03-02", tz="Europe/London", holidays="none")
+    visit = next(e for e in plan.events if e.kind == "visit")
+    assert visit.end.date() > visit.start.date()
+    for layout in ("full", "compact"):
+        text = " ".join(pages(plan, layout=layout))
+        assert "infusion" not in text.lower() and "Runs until" not in text

@@ -470,6 +470,8 @@ def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path)
     (folder / "copy.yaml").write_text(shipped)
     (folder / "broken.yaml").write_text("id: broken\nname: Broken\n")
     (folder / "notes.txt").write_text("not a template")
+    (folder / "linked.yaml").write_text(own.replace("id: tc-clinic\n", "id: linked\n").replace(
+        "reference: J Clin Oncol 2009;27:1177-1183", "reference: javascript:alert(document.domain)"))
     web = Web(str(tmp_path / "registry.sqlite3"), tmp_path, templates_folder=folder)
     web.login()
     listing = web.client.get("/templates").text
@@ -481,6 +483,11 @@ def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path)
             "  broken.yaml:1: components: missing (required)\n"
             "  broken.yaml:1: source: missing (required)</pre>") in listing
     assert "notes.txt" not in listing and str(tmp_path) not in listing
+    # a reference is a link only when it is a web address (found in review)
+    assert ("<code>linked</code> · Jones et al., J Clin Oncol 2009 (US Oncology 9735) · "
+            "javascript:alert") in listing
+    assert 'href="javascript' not in listing and 'href="J Clin Oncol' not in listing
+    assert 'href="https://doi.org/10.1016/S1470-2045(13)70386-3"' in listing
     form = web.client.get("/patients/new").text
     assert '<option value="tc-clinic">' in form and '<option value="tc">' in form
     saved = web.post("/patients/new", {"key": "P020", "template": "tc-clinic", "start": "2026-03-02",

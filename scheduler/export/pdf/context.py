@@ -142,8 +142,8 @@ def _running(events: Iterable[Event]) -> dict[date, list[Event]]:
     days: dict[date, list[Event]] = {}
     for event in events:
         last = _last_day(event)
-        if event.start is None or last is None:
-            continue
+        if event.kind != "drug" or event.start is None or last is None:
+            continue  # an overnight visit is no infusion: it shows on the day it starts
         day = event.start.date() + timedelta(days=1)
         while day <= last:
             days.setdefault(day, []).append(event)
@@ -207,7 +207,8 @@ def _note_pairs(event: Event, ctx: _Context, cancelled: bool = False) -> list[Pa
     notes = []
     if cancelled:
         notes.append(_cat(f"{MARK_CANCELLED} ", words.fmt("cancelled")))
-    if event.start is not None and event.end is not None and event.end.date() != event.start.date():
+    if (event.kind == "drug" and event.start is not None and event.end is not None
+            and event.end.date() != event.start.date()):
         notes.append(words.fmt("runs_until", until=_until_pair(event, words, with_date=True)))
     if event.moved_from is not None:
         notes.append(_moved_pair(event, words))
