@@ -195,12 +195,32 @@ def _read_cohort(text: str) -> Cohort:
             row = _row(line, record)
         except SchedulerError as error:
             start = (record.get("start") or "").strip()
-            cohort.errors.append(RowResult(line, key, start, error=str(error)))
+            cohort.errors.append(RowResult(line, key, start, error=in_cohort_words(str(error))))
             continue
         seen[key] = line
         names[name] = (key, line)
         cohort.rows.append(row)
     return cohort
+
+
+FLAGS_IN_COHORT_WORDS = (
+    ("pass --shift-start", "put yes in this row's shift_start column"),
+    ("override with --set ", "override it in the set column: "),
+    ("--set:", "set column:"),
+    ("--set ", "set column: "),
+    ("--holidays:", "holidays column:"),
+    ("--tz:", "tz column:"),
+    ("--horizon:", "horizon column:"),
+    ("--closed ...@", "closed column: ...@"),
+)
+"""The library's errors name the command line's options; a cohort file has columns."""
+
+
+def in_cohort_words(text: str) -> str:
+    """An error of the library as a cohort file's columns say it."""
+    for flag, words in FLAGS_IN_COHORT_WORDS:
+        text = text.replace(flag, words)
+    return text
 
 
 @functools.lru_cache(maxsize=32)
@@ -221,9 +241,7 @@ def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions,
         written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()},
                               overwrite=overwrite)
     except SchedulerError as error:
-        # The core names the command line's flag; in a cohort file it is the row's column.
-        message = str(error).replace("pass --shift-start", "put yes in this row's shift_start column")
-        return RowResult(row.line, row.key, asked, error=message)
+        return RowResult(row.line, row.key, asked, error=in_cohort_words(str(error)))
     except Exception as error:  # one row's fault must not stop the cohort: report it, go on
         return RowResult(row.line, row.key, asked,
                          error=f"internal error ({type(error).__name__}: {error})")

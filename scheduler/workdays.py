@@ -211,6 +211,7 @@ def _calendar(
     public = None
     if code.lower() != "none":
         country, _, subdivision = code.partition("-")
+        probe = None
         try:
             probe = holidays_lib.country_holidays(country.upper())
             default = probe.default_language or ""
@@ -223,9 +224,11 @@ def _calendar(
             public = holidays_lib.country_holidays(
                 country.upper(), subdiv=subdivision or None, language=language
             )
-        except NotImplementedError as error:
+        except NotImplementedError:
+            which = (f"the holidays package knows no country {country.upper()!r}" if probe is None
+                     else f"{country.upper()} has no subdivision {subdivision!r}")
             raise InputError(
-                f"--holidays: unknown country or subdivision '{code}' ({error}); "
+                f"--holidays: unknown country or subdivision '{code}' ({which}); "
                 "use an ISO code like CN, US-CA or GB, or 'none'"
             ) from None
         code = country.upper() + (f"-{subdivision}" if subdivision else "")

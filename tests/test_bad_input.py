@@ -345,7 +345,7 @@ BAD_ROWS = [
      "set: is 5,016 characters long"),
     ("numbers", "set_12_digits", "B1,,stupp,2026-03-02,,,,,adjuvant_cycles=999999999999,,,\n",
      "the number has more than 9 digits"),
-    ("numbers", "horizon_huge", "B1,,stupp,2026-03-02,,,,,,99999y,,\n", "--horizon"),
+    ("numbers", "horizon_huge", "B1,,stupp,2026-03-02,,,,,,99999y,,\n", "horizon column: span"),
     ("numbers", "start_year_99999", "B1,,stupp,99999-03-02,,,,,,,,\n", "is not a date in the form YYYY-MM-DD"),
     ("control", "escape_in_label", "B1,P\x1b[31m,stupp,2026-03-02,,,,,,,,\n",
      "label: contains the control character U+001B"),

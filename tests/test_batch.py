@@ -199,3 +199,21 @@ def test_a_rerun_into_the_same_folder_needs_force_for_the_report_too(tmp_path):
     assert "5 rows: 4 written" in forced.stdout
     assert [r["status"] for r in report_rows(out)] == ["ok", "ok", "error", "ok", "ok"]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_row_errors_name_the_cohort_files_columns(tmp_path):
+    """Found by a new-user pass: a row's error named the command line's --set or --holidays,
+    and the report's cell began with the spreadsheet guard's apostrophe."""
+    import csv
+
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("key,template,start,holidays,tz,set\n"
+                      "A1,tc,2026-03-02,US,America/New_York,cycles=40\n"
+                      "A2,tc,2026-03-02,XX,America/New_York,\n")
+    result = CliRunner().invoke(cli, ["batch", str(cohort), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    notes = [row["notes"] for row in csv.DictReader((tmp_path / "out" / "report.csv").open())]
+    assert notes == [
+        "set column: cycles=40: template 'tc' allows 1 to 6",
+        "holidays column: unknown country or subdivision 'XX' (the holidays package knows no "
+        "country 'XX'); use an ISO code like CN, US-CA or GB, or 'none'"]

@@ -270,7 +270,11 @@ def test_register_preview_says_which_defaults_the_plan_uses(logged_in):
                                 "the next one&#34; to start on the next one, 2026-02-24 (Tuesday)."),
         ("template", "nope", "template: choose one of the listed protocols (&#39;nope&#39; is not one)"),
     ("template", "/etc/passwd", "(&#39;/etc/passwd&#39; is not one)"),
-        ("parameters", "chemo_cycles=99", "chemo_cycles"),
+        ("parameters", "chemo_cycles=99",
+         "Parameters: chemo_cycles=99: template &#39;nct06478355&#39; allows"),
+        ("holidays", "XX", "Public holidays: unknown country or subdivision &#39;XX&#39; (the holidays "
+                           "package knows no country &#39;XX&#39;)"),
+        ("tz", "Mars/Base", "Time zone: unknown time zone &#39;Mars/Base&#39;"),
         ("key", "Wang Li", "use 1 to 64 letters, digits"),
     ],
 )
@@ -279,6 +283,7 @@ def test_register_shows_errors_in_words(logged_in, field, value, message):
     response = logged_in.post("/patients/new", form)
     assert response.status_code == 400
     assert message in response.text
+    assert not re.search(r"--[a-z]", response.text)  # the form's fields, never the command line's
     with opened(logged_in.db) as registry:
         assert registry.plans() == []
 

@@ -28,6 +28,12 @@ FEED_CACHE_SIZE = 512
 FLAGS_IN_WEB_WORDS = (
     ("override with --set ", "to change it, write under Parameters: "),
     ("pass --shift-start", "tick \"If the start is not a working day, start on the next one\""),
+    ("--set:", "Parameters:"),
+    ("--set ", "Parameters: "),
+    ("--holidays:", "Public holidays:"),
+    ("--tz:", "Time zone:"),
+    ("--horizon:", "Schedule continuation doses for:"),
+    ("--closed ...@", "Closures: ...@"),
 )
 """The library's notes and errors name the command line's options; the pages name fields."""
 
