@@ -630,8 +630,15 @@ def feed() -> None:
 
 
 def _feed_url(base_url: str, token: str) -> str:
+    from urllib.parse import urlsplit
+
     from scheduler.feed import feed_path
 
+    if urlsplit(base_url).hostname in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Note: {base_url} is this computer's own address: a patient's phone or "
+                   "Google's and Microsoft's servers cannot reach it. Give --base-url (or "
+                   "$SCHEDULER_BASE_URL) the address the server is reached at, then rotate.",
+                   err=True)
     return base_url.rstrip("/") + feed_path(token)
 
 

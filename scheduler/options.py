@@ -249,13 +249,16 @@ class Defaults:
     no_holidays: bool = False
     machine_zone: str | None = None
 
-    def notes(self, holidays_option: str = "--holidays", zone_option: str = "--tz") -> tuple[str, ...]:
+    def notes(self, holidays_option: str = "--holidays", zone_option: str = "--tz",
+              site_path: bool = True) -> tuple[str, ...]:
         """One sentence for each default; the options are named as the user gives them
-        (``--holidays`` on the command line, ``the holidays column`` in a batch CSV)."""
+        (``--holidays`` on the command line, ``the holidays column`` in a batch CSV).
+        ``site_path=False`` names the default site file without its folder (the web app's
+        pages do not show the server's paths)."""
         notes = []
         if self.site_file is not None:
-            notes.append(f"using the default site file {self.site_file.path} "
-                         f"(from {self.site_file.origin}).")
+            shown = self.site_file.path if site_path else self.site_file.path.name
+            notes.append(f"using the default site file {shown} (from {self.site_file.origin}).")
         if self.no_holidays:
             notes.append(f"no holidays region given ({holidays_option}, a site file or the "
                          "template's calendar:); only weekends are days off.")

@@ -635,7 +635,9 @@ def test_issue_puts_the_feed_qr_code_on_the_pdf_only_for_the_live_address(db, tm
     from pypdf import PdfReader
 
     register(db)
-    url = run(db, "feed", "create", "P017", "--base-url", "https://calendar.example.org").output.strip()
+    made = run(db, "feed", "create", "P017", "--base-url", "https://calendar.example.org")
+    assert made.stderr == ""  # a public address: nothing to warn about
+    url = made.stdout.strip()
     assert url.startswith("https://calendar.example.org/feed/") and url.endswith(".ics")
     out = tmp_path / "out"
     for wrong in (
@@ -650,7 +652,13 @@ def test_issue_puts_the_feed_qr_code_on_the_pdf_only_for_the_live_address(db, tm
     assert issued.exit_code == 0, issued.output
     first = PdfReader(out / "P017_nct06478355_2026-03-02_v1.pdf").pages[0].extract_text()
     assert "Scan to add your treatment calendar to your phone" in " ".join(first.split())
-    rotated = run(db, "feed", "rotate", "P017").output.strip()
+    rotated = run(db, "feed", "rotate", "P017")
+    assert rotated.stderr == (
+        "Note: http://127.0.0.1:8000 is this computer's own address: a patient's phone or Google's "
+        "and Microsoft's servers cannot reach it. Give --base-url (or $SCHEDULER_BASE_URL) the "
+        "address the server is reached at, then rotate.\n")
+    rotated = rotated.stdout.strip()
+    assert rotated.startswith("http://127.0.0.1:8000/feed/")
     assert rotated != url
     stale = run(db, "issue", "P017", "-o", str(out), "--feed-url", url)
     assert stale.exit_code == 2

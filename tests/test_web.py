@@ -261,6 +261,19 @@ def test_register_preview_says_which_defaults_the_plan_uses(logged_in):
     assert named.status_code == 200 and "Note: no holidays region" not in named.text
 
 
+def test_the_servers_default_site_file_is_named_without_its_folder(logged_in, tmp_path, monkeypatch):
+    """Found in review: the preview showed the server's path of its default site file."""
+    folder = tmp_path / "server-only"
+    folder.mkdir()
+    (folder / "clinic-site.yaml").write_text("name: Clinic\nholidays: US\n")
+    monkeypatch.setenv("SCHEDULER_SITE", str(folder / "clinic-site.yaml"))
+    form = {"key": "P018", "template": "cross", "start": "2026-11-02", "tz": "America/New_York"}
+    preview = logged_in.post("/patients/new/preview", form)
+    assert re.findall(r'<p class="note">(Note: [^<]*)</p>', preview.text) == [
+        "Note: using the default site file clinic-site.yaml (from SCHEDULER_SITE)."]
+    assert str(folder) not in preview.text
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

@@ -237,7 +237,8 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         context["error"] = in_web_words(str(error))
         return context
     context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
-                   defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field"))
+                   defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field",
+                                                    site_path=False))
     return context
 
 
