@@ -238,6 +238,14 @@ def _print_outcome(key: str, outcome: Outcome) -> None:
     for note in plan.notes:  # what this change newly says about the plan (a shortened cycle...)
         if note not in before.notes and not note.startswith("Adjustment:"):
             click.echo(f"Note: {note}")
+    from scheduler.diff import compare
+
+    if compare(before, plan).empty:
+        click.echo("Note: this change moved, added and removed no event: the plan's dates are "
+                   "as before (a delay counts from the cycle's planned day 1, so a cycle already "
+                   "moved that far stays; a hold or stop may fall after the component ends). "
+                   f"If it was a mistake, undo it with 'scheduler revert {key} "
+                   f"{outcome.recorded.number} --reason ...'.", err=True)
 
 
 def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None,

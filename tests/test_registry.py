@@ -306,3 +306,19 @@ def test_bringing_a_cycle_forward_says_which_cycle_it_shortens(db):
     assert result.exit_code == 0, result.output
     assert ("Note: Immunochemotherapy (21-day cycles): cycle 1 lasts 18 days, shorter than its 21, "
             "because cycle 2 was brought forward (clinic holiday).") in result.output
+
+
+def test_a_change_that_moves_nothing_says_so(db):
+    """Found by a new-user pass: a delay of a cycle a holiday had already moved that far, and a
+    hold after radiotherapy ends, were recorded without a word."""
+    register(db, start="2026-01-05")  # cycle 3 moved from 2026-02-16 to 02-24 (Spring Festival)
+    nothing = "Note: this change moved, added and removed no event: the plan's dates are as before"
+    delayed = run(db, "delay", "P017", "--cycle", "3", "--days", "7", "--reason", "neutropenia")
+    assert delayed.exit_code == 0
+    assert delayed.stderr.startswith(nothing)
+    assert "undo it with 'scheduler revert P017 1 --reason ...'" in delayed.stderr
+    held = run(db, "hold", "P017", "--component", "rt", "--from", "2027-08-10", "--days", "2",
+               "--reason", "typo year")
+    assert held.exit_code == 0 and held.stderr.startswith(nothing)
+    moved = run(db, "delay", "P017", "--cycle", "2", "--days", "7", "--reason", "neutropenia")
+    assert moved.exit_code == 0 and "no event" not in moved.stderr
