@@ -592,6 +592,20 @@ def test_a_locked_postgresql_table_gives_503_within_the_read_timeout(pg_db, tmp_
         engine.dispose()
 
 
+def test_pages_forbid_frames_foreign_scripts_and_referrers_and_the_feed_is_left_alone(logged_in):
+    """Found by a new-user pass: the pages sent no browser-security headers."""
+    logged_in.register()
+    for path in ("/login", "/", "/patients/P017", "/templates", "/static/style.css"):
+        headers = logged_in.client.get(path).headers
+        policy = headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+        assert (headers["x-frame-options"], headers["referrer-policy"]) == ("DENY", "same-origin")
+    page = logged_in.client.get("/patients/P017/subscribe").text
+    assert "onclick" not in page and "<script>" not in page  # no inline script for the policy to block
+    feed = logged_in.client.get(feed_url(logged_in.feed_token()))
+    assert feed.status_code == 200 and "content-security-policy" not in feed.headers
+
+
 def test_the_feed_answers_304_and_head(db, tmp_path):
     web = Web(db, tmp_path)  # on SQLite and PostgreSQL: the feed's read differs (feedreads)
     web.login()

@@ -23,7 +23,7 @@ from scheduler.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
 from scheduler.web import pages
-from scheduler.web.security import Guard
+from scheduler.web.security import Guard, PageHeaders
 from scheduler.web.site import HERE, Site
 
 SESSION_HOURS = 12
@@ -61,6 +61,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     site = Site(location, base_url, issue_dir, clock, templates_folder)
     secure = base_url.startswith("https://") if https_only is None else https_only
     middleware = [
+        Middleware(PageHeaders),
         Middleware(SessionMiddleware, secret_key=secret or os.environ.get("SCHEDULER_SECRET")
                    or secrets.token_urlsafe(32), session_cookie="scheduler_session",
                    max_age=SESSION_HOURS * 3600, same_site="strict", https_only=secure),

@@ -124,6 +124,38 @@ class Guard:
         await self.app(scope, receive, send)
 
 
+PAGE_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; "
+     b"script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+]
+"""What every page and static file is sent with: scripts, styles and images from this site
+only (a month cell's colour is an inline style attribute), never in a frame, no address of
+this site (a patient's key is in it) sent to another site as a referrer."""
+
+
+class PageHeaders:
+    """Adds :data:`PAGE_HEADERS` to every answer but the feed's (a calendar, not a page)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/feed/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *PAGE_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 async def _read_body(receive: Receive) -> bytes | None:
     chunks = []
     size = 0

@@ -19,3 +19,8 @@
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 400); });
   form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(refresh, 100); });
 })();
+
+// The feed's address on the subscribe page: one click selects all of it, to copy.
+document.querySelectorAll("input.url").forEach((field) => {
+  field.addEventListener("click", () => field.select());
+});
