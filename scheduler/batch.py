@@ -46,7 +46,7 @@ from scheduler.options import (
 from scheduler.outputs import OutputOptions, render
 from scheduler.plan import DEFAULT_HORIZON, Plan
 from scheduler.protocol import Template
-from scheduler.text import text_problem
+from scheduler.text import reworded, text_problem
 
 REQUIRED = ("key", "template", "start")
 OPTIONAL = ("label", "holidays", "tz", "closed", "workday", "set", "horizon", "shift_start",
@@ -218,9 +218,7 @@ FLAGS_IN_COHORT_WORDS = (
 
 def in_cohort_words(text: str) -> str:
     """An error of the library as a cohort file's columns say it."""
-    for flag, words in FLAGS_IN_COHORT_WORDS:
-        text = text.replace(flag, words)
-    return text
+    return reworded(text, FLAGS_IN_COHORT_WORDS)
 
 
 @functools.lru_cache(maxsize=32)

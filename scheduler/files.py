@@ -267,6 +267,7 @@ def _check_free(target: Path, content: Callable[[], bytes], overwrite: bool,
 
 
 def _holds_bytes_of(target: Path, content: Callable[[], bytes]) -> bool:
+    """True when ``target`` holds exactly ``content()`` (False when that cannot be read)."""
     try:
         return _holds_bytes(target, content())
     except OSError:
@@ -275,10 +276,7 @@ def _holds_bytes_of(target: Path, content: Callable[[], bytes]) -> bool:
 
 def _holds(target: Path, temporary: Path) -> bool:
     """True when ``target`` is a regular file with exactly the bytes of ``temporary``."""
-    try:
-        return _holds_bytes(target, temporary.read_bytes())
-    except OSError:
-        return False
+    return _holds_bytes_of(target, temporary.read_bytes)
 
 
 def _holds_bytes(target: Path, content: bytes) -> bool:

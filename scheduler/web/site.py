@@ -19,6 +19,7 @@ from scheduler.loader import FolderTemplates, TemplateInfo, folder_templates, sh
 from scheduler.registry import Location, Registry
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
+from scheduler.text import reworded
 from scheduler.web.security import Lockout, csrf_token
 
 HERE = Path(__file__).parent
@@ -40,9 +41,7 @@ FLAGS_IN_WEB_WORDS = (
 
 def in_web_words(text: str) -> str:
     """A note or error of the library as the web app's forms say it."""
-    for flag, words in FLAGS_IN_WEB_WORDS:
-        text = text.replace(flag, words)
-    return text
+    return reworded(text, FLAGS_IN_WEB_WORDS)
 
 
 class Site:
