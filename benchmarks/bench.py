@@ -30,11 +30,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone
 
-from scheduler.expand import expand
+from scheduler.core.expand import expand
+from scheduler.core.loader import resolve_template
+from scheduler.core.plan import PlanRequest, plan_key
+from scheduler.core.workdays import make_calendar
 from scheduler.export.ics import describe, to_ics
-from scheduler.loader import resolve_template
-from scheduler.plan import PlanRequest, plan_key
-from scheduler.workdays import make_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
@@ -51,7 +51,7 @@ def timed(function, repeat: int) -> tuple[float, float]:
 
 
 def seed_request(months: int = 12) -> PlanRequest:
-    from scheduler.units import parse_span
+    from scheduler.core.units import parse_span
 
     template, _ = resolve_template("nct06478355")
     start = date(2026, 1, 5)

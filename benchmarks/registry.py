@@ -8,7 +8,7 @@ Figures, not assertions. On each engine (a SQLite file in a temporary folder; a 
 PostgreSQL database, created and dropped here, when ``--postgres URL`` or
 ``$SCHEDULER_TEST_POSTGRES`` names a role that may CREATE DATABASE), the registry is filled
 with N plans (default 10,000; ``--quick``: 1,000): one plan is prepared, registered, delayed
-and issued through :mod:`scheduler.patients`, then its row is copied N-1 times with other
+and issued through :mod:`scheduler.services.patients`, then its row is copied N-1 times with other
 patient and plan keys by one ``executemany`` in one transaction, and every tenth copy also
 gets a copy of the delay (a history row) and of version 1 (a versions row, without files).
 
@@ -20,11 +20,11 @@ the machine's drift hits both alike, and the ratio tool / bare:
 - ``patient list``: ``Registry.listing()`` (one query of the printed columns) and the
   listing's rows, against one SELECT of the printed columns of ``plans`` joined with each
   plan's last version and whether it has ended;
-- ``patient show``: :func:`scheduler.patients.snapshot` (which expands the plan) and the
+- ``patient show``: :func:`scheduler.services.patients.snapshot` (which expands the plan) and the
   template check, against the SELECTs of the plan row, its history and its versions rows;
-- ``delay``: :func:`scheduler.patients.adjust` (a delay of cycle 3 by 7 days, each run on
+- ``delay``: :func:`scheduler.services.patients.adjust` (a delay of cycle 3 by 7 days, each run on
   another plan without history), against an INSERT of one history row in a transaction;
-- ``issue``: :func:`scheduler.patients.issue` (version 1 of another plan each run: .ics
+- ``issue``: :func:`scheduler.services.patients.issue` (version 1 of another plan each run: .ics
   and PDF written and stored), against an INSERT of a versions row and its two files'
   rows holding the same bytes, in a transaction.
 
@@ -57,11 +57,11 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from scheduler import patients
-from scheduler.adjust import Delay
-from scheduler.options import PlanOptions
-from scheduler.outputs import OutputOptions
+from scheduler.core.adjust import Delay
+from scheduler.export.outputs import OutputOptions
 from scheduler.registry import Registry, opened, schema
+from scheduler.services import patients
+from scheduler.services.options import PlanOptions
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 AUTHOR = "bench"

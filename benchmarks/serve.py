@@ -172,11 +172,11 @@ class Fixture:
 
 def make_registry(db: str) -> str:
     """A user, the seed plan for one patient with one delay, and its feed token."""
-    from scheduler import feed as feeds
-    from scheduler import patients
-    from scheduler.adjust import Delay
-    from scheduler.options import PlanOptions
+    from scheduler.core.adjust import Delay
     from scheduler.registry import opened
+    from scheduler.services import feed as feeds
+    from scheduler.services import patients
+    from scheduler.services.options import PlanOptions
 
     scheduler = str(Path(sys.executable).parent / "scheduler")
     subprocess.run([scheduler, "user", "add", USER, "--admin", "--password-stdin", "--db", db],

@@ -14,7 +14,7 @@ for id in $("$scheduler" templates | awk '{print $1}'); do
     IFS=: read -r country zone start <<<"$site"
     dir="$out/$id-$country"
     args=(--start "$start" --holidays "$country" --tz "$zone" --shift-start)
-    "$scheduler" generate "$id" "${args[@]}" --now "$now" --force -o "$dir" >"$dir.stdout" 2>"$dir.stderr" || echo "exit $?" >>"$dir.stderr"
+    "$scheduler" generate "$id" "${args[@]}" --now "$now" --force -o "$dir" 2>"$dir.stderr" | sed "s|$out/|OUTDIR/|" >"$dir.stdout" || echo "exit $?" >>"$dir.stderr"
     "$scheduler" show "$id" "${args[@]}" --json >"$dir.json" 2>/dev/null || true
     "$scheduler" show "$id" "${args[@]}" >"$dir.txt" 2>/dev/null || true
   done

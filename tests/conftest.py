@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.event import Event
-from scheduler.expand import expand
-from scheduler.options import PlanOptions, build_request, parse_date_range
-from scheduler.plan import Plan
+from scheduler.core.event import Event
+from scheduler.core.expand import expand
+from scheduler.core.plan import Plan
+from scheduler.services.options import PlanOptions, build_request, parse_date_range
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,7 +31,7 @@ def make_plan(
     patient: str | None = None,
 ) -> Plan:
     """Expand a template (shipped id or path) exactly as `scheduler show` would."""
-    from scheduler.options import parse_horizon
+    from scheduler.services.options import parse_horizon
 
     options = PlanOptions(
         start=date.fromisoformat(start),

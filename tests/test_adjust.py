@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from scheduler.adjust import Delay, Hold, Stop, from_record, to_record
-from scheduler.errors import InputError, PlanError
-from scheduler.expand import expand
+from scheduler.core.adjust import Delay, Hold, Stop, from_record, to_record
+from scheduler.core.errors import InputError, PlanError
+from scheduler.core.expand import expand
 
 from .conftest import DATA, dates, make_plan
 
@@ -147,7 +147,7 @@ def test_stopping_what_another_component_waits_for_is_a_clear_error():
 
 
 def test_an_event_past_ten_years_is_refused():
-    from scheduler.loader import parse_template
+    from scheduler.core.loader import parse_template
 
     data = {"id": "far", "name": "Far", "source": "test", "components": [
         {"kind": "visit", "id": "far-visit", "name": "Far visit", "code": "FV",

@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from reportlab.lib.colors import getAllNamedColors
 
-from scheduler.colours import NAMED_COLOURS
-from scheduler.units import Span, parse_span
+from scheduler.core.colours import NAMED_COLOURS
+from scheduler.core.units import Span, parse_span
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ["nct06478355", "--start", "2026-01-05"]
@@ -62,14 +62,14 @@ def test_help_of_every_command_imports_no_heavy_package(tmp_path):
     modules, output = loaded(tmp_path, "every --help")
     assert output.count("Usage: scheduler") == 36  # scheduler, its 6 groups and 29 commands
     assert modules & HEAVY == set()
-    assert "scheduler.protocol" not in modules and "scheduler.options" not in modules
+    assert "scheduler.core.protocol" not in modules and "scheduler.services.options" not in modules
 
 
 def test_version_imports_neither_heavy_packages_nor_the_registry_commands(tmp_path):
     modules, output = loaded(tmp_path, [["--version"]])
     assert output == "scheduler, version 0.1.0\n"
     assert modules & HEAVY == set()
-    assert "scheduler.cli_registry" not in modules
+    assert "scheduler.cli.registry" not in modules
 
 
 def test_show_imports_no_pdf_registry_web_or_fhir(tmp_path):
@@ -79,7 +79,7 @@ def test_show_imports_no_pdf_registry_web_or_fhir(tmp_path):
     assert {"pydantic", "holidays", "yaml"} <= modules
     assert modules & {"reportlab", "PIL", "icalendar", "pendulum", "sqlalchemy", "alembic", "psycopg",
                       "starlette", "uvicorn", "jinja2", "fhir"} == set()
-    assert "scheduler.cli_registry" not in modules
+    assert "scheduler.cli.registry" not in modules
 
 
 def test_generate_imports_no_registry_web_or_fhir(tmp_path):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from scheduler.errors import PlanError
+from scheduler.core.errors import PlanError
 
 from .conftest import DATA, dates, make_plan
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from scheduler.errors import PlanError
+from scheduler.core.errors import PlanError
 
 from .conftest import dates, make_plan
 

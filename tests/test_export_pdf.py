@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 import pypdf
 import pytest
 
-from scheduler.event import Event
+from scheduler.core.event import Event
+from scheduler.core.plan import Plan
 from scheduler.export.pdf import to_pdf
 from scheduler.export.pdf.listing import LIST_ROWS_PER_PAGE
 from scheduler.export.pdf.style import BODY as BODY_SIZE
-from scheduler.plan import Plan
 
 from .conftest import make_plan
 

@@ -24,11 +24,11 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.plandefinition import PlanDefinition
 
-from scheduler import fhir, patients
 from scheduler.cli import cli
-from scheduler.export import table
-from scheduler.loader import resolve_template, shipped_templates
+from scheduler.core.loader import resolve_template, shipped_templates
+from scheduler.export import fhir, table
 from scheduler.registry import opened
+from scheduler.services import patients
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The one writer (scheduler.files.write_files): umask, --force, all or nothing."""
+"""The one writer (scheduler.core.files.write_files): umask, --force, all or nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import cli
-from scheduler.errors import InputError
-from scheduler.files import read_file_bytes, write_files
+from scheduler.core.errors import InputError
+from scheduler.core.files import read_file_bytes, write_files
 
 GOOD = ["generate", "nct06478355", "--start", "2026-01-05", "--now", "2026-01-01T00:00:00Z"]
 

@@ -19,15 +19,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.batch import read_cohort, run_cohort
-from scheduler.errors import SchedulerError
-from scheduler.expand import expand
+from scheduler.core.errors import SchedulerError
+from scheduler.core.expand import expand
+from scheduler.core.loader import load_template_file, parse_template, templates_dir
+from scheduler.core.protocol import Template
+from scheduler.core.text import printable
 from scheduler.export import ics
-from scheduler.loader import load_template_file, parse_template, templates_dir
-from scheduler.options import request_for
-from scheduler.outputs import OutputOptions
-from scheduler.protocol import Template
-from scheduler.text import printable
+from scheduler.export.outputs import OutputOptions
+from scheduler.services.batch import read_cohort, run_cohort
+from scheduler.services.options import request_for
 
 NIGHTLY = os.environ.get("SCHEDULER_HYPOTHESIS_PROFILE") == "nightly"
 SCALE = 20 if NIGHTLY else 1
@@ -90,7 +90,7 @@ def _render(template: Template) -> None:
     from datetime import date
 
     from scheduler.export.pdf import to_pdf
-    from scheduler.options import PlanOptions
+    from scheduler.services.options import PlanOptions
 
     try:
         plan = expand(request_for(template, PlanOptions(start=date(2026, 3, 2), holidays="none",

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from scheduler.cli import cli
-from scheduler.text import printable
+from scheduler.core.text import printable
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,9 +177,9 @@ def test_a_label_stored_with_an_escape_sequence_is_never_printed_raw(tmp_path):
     import dataclasses
     from datetime import UTC, date, datetime
 
-    from scheduler import patients
-    from scheduler.options import PlanOptions
     from scheduler.registry import opened
+    from scheduler.services import patients
+    from scheduler.services.options import PlanOptions
 
     db = tmp_path / "registry.sqlite"
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -246,10 +246,10 @@ def test_versions_issued_before_clock_note_existed_are_not_all_changed():
     same as one where it is empty: the first issue after an upgrade changes nothing."""
     from datetime import UTC, date, datetime
 
-    from scheduler.expand import expand
-    from scheduler.loader import resolve_template
-    from scheduler.options import PlanOptions, request_for
-    from scheduler.reissue import Entry, revise
+    from scheduler.core.expand import expand
+    from scheduler.core.loader import resolve_template
+    from scheduler.export.reissue import Entry, revise
+    from scheduler.services.options import PlanOptions, request_for
 
     plan = expand(request_for(resolve_template("stupp")[0],
                               PlanOptions(start=date(2026, 3, 2), holidays="none", timezone="UTC"),

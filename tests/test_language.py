@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from scheduler.adjust import Delay, Hold, Stop
 from scheduler.cli import cli
-from scheduler.errors import TemplateError
-from scheduler.expand import expand
+from scheduler.core.adjust import Delay, Hold, Stop
+from scheduler.core.errors import TemplateError
+from scheduler.core.expand import expand
+from scheduler.core.loader import load_template_file, load_template_text, resolve_template
 from scheduler.export.ics import to_ics
-from scheduler.loader import load_template_file, load_template_text, resolve_template
 
 from .conftest import DATA, dates, make_plan
 

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import cli
+from scheduler.core.loader import shipped_templates
 from scheduler.export.ics import to_ics
 from scheduler.export.table import to_json
-from scheduler.loader import shipped_templates
 
 from .conftest import dates, make_plan
 

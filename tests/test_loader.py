@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.errors import InputError, SchedulerError, TemplateError
-from scheduler.loader import load_template_file, resolve_template, shipped_templates
+from scheduler.core.errors import InputError, SchedulerError, TemplateError
+from scheduler.core.loader import load_template_file, resolve_template, shipped_templates
 
 BAD = Path(__file__).parent / "data" / "bad"
 
@@ -136,7 +136,7 @@ LIBRARY_WORDS = ("Input should", "String should", "List should", "Value error", 
                                          *(BAD.parent / "bad_sites").glob("*.yaml")]),
                          ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_no_message_is_the_schema_librarys_own(path):
-    from scheduler.site import load_site
+    from scheduler.core.site import load_site
 
     with pytest.raises(SchedulerError) as caught:
         (load_site if path.parent.name == "bad_sites" else load_template_file)(path)

@@ -10,8 +10,8 @@ from datetime import date
 import pypdf
 import pytest
 
+from scheduler.core.plan import Plan
 from scheduler.export.pdf import to_pdf
-from scheduler.plan import Plan
 
 from .conftest import DATA, make_plan
 from .test_pdf_patient import GENERATED, squash

@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime
 import pypdf
 import pytest
 
-from scheduler.adjust import Delay, Hold, Stop
-from scheduler.expand import expand
+from scheduler.core.adjust import Delay, Hold, Stop
+from scheduler.core.expand import expand
+from scheduler.core.loader import shipped_templates
+from scheduler.core.plan import Plan
+from scheduler.core.protocol import Regimen, Template
 from scheduler.export.pdf import to_pdf
-from scheduler.loader import shipped_templates
-from scheduler.plan import Plan
-from scheduler.protocol import Regimen, Template
 
 from .conftest import make_plan
 

@@ -16,15 +16,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from scheduler.adjust import Delay, Hold
-from scheduler.errors import PlanError
-from scheduler.expand import expand
+from scheduler.core.adjust import Delay, Hold
+from scheduler.core.errors import PlanError
+from scheduler.core.expand import expand
+from scheduler.core.loader import resolve_template
+from scheduler.core.plan import PlanRequest, plan_key
+from scheduler.core.protocol import Radiotherapy, Regimen
+from scheduler.core.units import parse_span
+from scheduler.core.workdays import make_calendar
 from scheduler.export.ics import to_ics
-from scheduler.loader import resolve_template
-from scheduler.plan import PlanRequest, plan_key
-from scheduler.protocol import Radiotherapy, Regimen
-from scheduler.units import parse_span
-from scheduler.workdays import make_calendar
 
 settings.register_profile("default", max_examples=300, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -168,7 +168,7 @@ def test_reissue_raises_sequence_exactly_where_the_event_changed(request, cycle,
     """Version 1 without adjustments, version 2 with one more delay: parsed side by side,
     every version-1 UID is still there; SEQUENCE rose exactly for events whose start, end,
     title or description changed, and for events that went away (now CANCELLED)."""
-    from scheduler.reissue import revise
+    from scheduler.export.reissue import revise
 
     first_request = replace(request, adjustments=())
     regimens = [c for c in request.template.components if isinstance(c, Regimen)]
@@ -208,8 +208,8 @@ def test_reissue_raises_sequence_exactly_where_the_event_changed(request, cycle,
 
 # --- template language 2 (issue 12): the regimen library under random calendars ---------------
 
-from scheduler.adjust import Stop  # noqa: E402
-from scheduler.protocol import Capped, Daily, Visit  # noqa: E402
+from scheduler.core.adjust import Stop  # noqa: E402
+from scheduler.core.protocol import Capped, Daily, Visit  # noqa: E402
 
 LIBRARY = {name: resolve_template(name)[0] for name in (
     "mfolfox6", "pembrolizumab-q6w", "ddact", "capecitabine-rt-rectal", "breast-40-15",

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scheduler.loader import parse_template, parse_yaml_text
-from scheduler.site import Site
+from scheduler.core.loader import parse_template, parse_yaml_text
+from scheduler.core.site import Site
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 BLOCKS = re.findall(r"```yaml\n(.+?)```", README, flags=re.S)

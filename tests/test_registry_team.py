@@ -22,14 +22,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler import patients
-from scheduler.adjust import Delay, Hold, Stop
 from scheduler.cli import cli
-from scheduler.errors import SchedulerError
-from scheduler.options import PlanOptions
-from scheduler.outputs import OutputOptions
+from scheduler.core.adjust import Delay, Hold, Stop
+from scheduler.core.errors import SchedulerError
+from scheduler.export.outputs import OutputOptions
 from scheduler.registry import PAUSE_AT_FOR_TESTS, StaleError, opened
 from scheduler.registry.schema import HEAD
+from scheduler.services import patients
+from scheduler.services.options import PlanOptions
 
 DATA = Path(__file__).parent / "data" / "registry"
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -91,7 +91,8 @@ def test_the_head_revision_is_the_last_migration():
     from alembic.script import ScriptDirectory
 
     config = Config()
-    config.set_main_option("script_location", str(Path(patients.__file__).parent / "registry" / "migrations"))
+    migrations = Path(patients.__file__).parents[1] / "registry" / "migrations"
+    config.set_main_option("script_location", str(migrations))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD
 
 
@@ -686,7 +687,7 @@ def test_a_file_already_holding_the_same_bytes_counts_as_written(tmp_path):
     """Found by the 20-coordinator test in CI: an issue restored the files of a version that
     another issue had just committed and was about to rename into place; the second writer
     then found 'already exists'. The same bytes now count as written; other bytes never do."""
-    from scheduler.files import stage_files, write_files
+    from scheduler.core.files import stage_files, write_files
 
     first = stage_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True)
     restorer = write_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True)
@@ -709,7 +710,7 @@ def test_the_same_bytes_landing_between_the_writers_two_looks_count_as_written(
     """Found by the 20-coordinator test after the fix above (1 run in 3): the restorer looked
     for the same bytes, found no file, and by its next look (is the name free?) the issuer
     had put the file there. A refusal now looks for the same bytes again."""
-    from scheduler import files
+    from scheduler.core import files
 
     target = tmp_path / "v1.pdf"
     real_check = files.check_target
@@ -734,9 +735,9 @@ def test_the_feeds_own_read_equals_the_registrys_and_sees_every_commit_at_once(d
     same row as Registry.feed_state, on a connection kept open that holds no transaction, so
     a change committed by another process is in the very next read; a connection that was
     dropped (a server restart) is replaced on the next read."""
-    from scheduler.feed import lookup
     from scheduler.registry import locate, token_hash
     from scheduler.registry.feedreads import FeedStates
+    from scheduler.services.feed import lookup
 
     register(db)
     url = run(db, "feed", "create", "P017", "--base-url", "https://c.example.org").output.strip()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from scheduler.adjust import Hold
 from scheduler.cli import cli
+from scheduler.core.adjust import Hold
 
 from .conftest import make_plan
 
@@ -45,7 +45,7 @@ def test_bad_now_does_not_create_the_registry(tmp_path):
 def test_held_start_of_radiotherapy_names_the_hold():
     from dataclasses import replace
 
-    from scheduler.expand import expand
+    from scheduler.core.expand import expand
 
     plan = make_plan("stupp", "2026-03-02", holidays="none", tz="UTC")
     held = expand(replace(plan.request,

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scheduler.schema_words import in_words
+from scheduler.core.schema_words import in_words
 
 
 class Sample(BaseModel):

@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from icalendar import Calendar
 from starlette.testclient import TestClient
 
-from scheduler import feed as feeds
-from scheduler import patients
-from scheduler.adjust import Delay
 from scheduler.cli import cli
+from scheduler.core.adjust import Delay
 from scheduler.registry import opened
+from scheduler.services import feed as feeds
+from scheduler.services import patients
 from scheduler.web import create_app
 
 PASSWORD = "correct horse battery"

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from scheduler.errors import InputError
-from scheduler.workdays import make_calendar, place
+from scheduler.core.errors import InputError
+from scheduler.core.workdays import make_calendar, place
 
 
 def test_china_make_up_saturday_and_spring_festival():

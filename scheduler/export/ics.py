@@ -22,9 +22,9 @@ from icalendar import Event as VEvent
 from icalendar.parser import Contentline
 
 from scheduler import __version__
-from scheduler.event import Event
-from scheduler.plan import Plan
-from scheduler.reissue import Revision
+from scheduler.core.event import Event
+from scheduler.core.plan import Plan
+from scheduler.export.reissue import Revision
 
 PRODID = f"-//scheduler//Treatment schedule {__version__}//EN"
 DISCREET_CALENDAR_NAME = "Hospital appointments"
@@ -219,7 +219,7 @@ def to_ics(
     """The plan as an iCalendar file (CRLF line ends, lines folded at 75 octets).
 
     Without ``revision`` every event is ``SEQUENCE:0`` with DTSTAMP ``stamp``. With one
-    (see :mod:`scheduler.reissue`), each event takes its version's SEQUENCE and DTSTAMP,
+    (see :mod:`scheduler.export.reissue`), each event takes its version's SEQUENCE and DTSTAMP,
     and events gone from the plan are written as ``STATUS:CANCELLED``. ``refresh`` (for a
     subscribed feed) is how often clients should fetch it again: ``REFRESH-INTERVAL``
     (RFC 7986) and ``X-PUBLISHED-TTL`` (Outlook's name for it).

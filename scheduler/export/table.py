@@ -8,9 +8,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from scheduler.event import Event, Style
-from scheduler.plan import Plan
-from scheduler.workdays import WEEKDAY_NAMES
+from scheduler.core.event import Event, Style
+from scheduler.core.plan import Plan
+from scheduler.core.workdays import WEEKDAY_NAMES
 
 JSON_FIELDS = (
     "date", "weekday", "start", "end", "all_day", "kind", "component", "component_name",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from scheduler.errors import InputError
+from scheduler.core.errors import InputError
 from scheduler.registry.database import (
     Location,
     State,

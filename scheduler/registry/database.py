@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 
-from scheduler.errors import InputError
+from scheduler.core.errors import InputError
 from scheduler.registry import schema
 
 BUSY_TIMEOUT_S = 30

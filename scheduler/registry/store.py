@@ -1,7 +1,7 @@
 """The registry's rows: plans, their history, issued versions, users and feed tokens.
 
 Storage only: this module reads and writes rows through SQLAlchemy Core; it does not expand
-plans (that is :mod:`scheduler.patients`). Every change runs in :meth:`Registry.transaction`:
+plans (that is :mod:`scheduler.services.patients`). Every change runs in :meth:`Registry.transaction`:
 all of it is committed, or none of it.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from scheduler.errors import InputError
-from scheduler.history import Change
+from scheduler.core.errors import InputError
+from scheduler.core.history import Change
 from scheduler.registry import schema
 from scheduler.registry.database import Location, write_connection
 

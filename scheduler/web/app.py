@@ -1,7 +1,7 @@
 """The Starlette app: one object, its routes, and the state they share.
 
 Each route is a small function: it reads the request, calls one library function (the same
-as the command line: :mod:`scheduler.patients`, :mod:`scheduler.feed`), and renders a page
+as the command line: :mod:`scheduler.services.patients`, :mod:`scheduler.services.feed`), and renders a page
 from ``templates/``. Route functions are plain ``def``: Starlette runs them in its thread
 pool, where the registry's blocking database calls belong.
 """
@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from scheduler.errors import InputError
+from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
 from scheduler.web import pages

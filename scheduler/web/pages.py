@@ -2,7 +2,7 @@
 
 Every route is an ``async`` shell around a plain function that runs in Starlette's thread
 pool (the registry's database calls block); see :func:`_route`. Errors a coordinator can fix
-(:class:`~scheduler.errors.SchedulerError`) come back on the same page, in words.
+(:class:`~scheduler.core.errors.SchedulerError`) come back on the same page, in words.
 """
 
 from __future__ import annotations
@@ -18,17 +18,24 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from scheduler import feed as feeds
-from scheduler import history, patients
-from scheduler.adjust import Adjustment, Delay, Hold, Stop
-from scheduler.diff import compare
-from scheduler.errors import InputError, SchedulerError, TemplateError
-from scheduler.loader import load_template_text
-from scheduler.options import PlanOptions, parse_assignment, parse_date, parse_date_range, parse_horizon
-from scheduler.outputs import OutputOptions
-from scheduler.protocol import Regimen
+from scheduler.core import history
+from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
+from scheduler.core.diff import compare
+from scheduler.core.errors import InputError, SchedulerError, TemplateError
+from scheduler.core.loader import load_template_text
+from scheduler.core.protocol import Regimen
+from scheduler.export.outputs import OutputOptions
 from scheduler.registry import StaleError
-from scheduler.users import verify
+from scheduler.services import feed as feeds
+from scheduler.services import patients
+from scheduler.services.options import (
+    PlanOptions,
+    parse_assignment,
+    parse_date,
+    parse_date_range,
+    parse_horizon,
+)
+from scheduler.services.users import verify
 from scheduler.web.security import safe_next
 from scheduler.web.site import feed_headers, in_web_words, page, site_of
 from scheduler.web.views import months, next_event, qr_svg
@@ -75,7 +82,7 @@ def _user(request: Request) -> str:
 # --- the feed ---------------------------------------------------------------------------------
 
 async def feed(request: Request) -> Response:
-    """``GET``/``HEAD /feed/<token>.ics``: the patient's current plan (see :mod:`scheduler.feed`).
+    """``GET``/``HEAD /feed/<token>.ics``: the patient's current plan (see :mod:`scheduler.services.feed`).
 
     Unlike the pages, this route runs on the event loop, and on SQLite the token's one read
     too: an indexed read of a local file in WAL mode, which never waits on a writer (0.03 ms;
@@ -455,8 +462,8 @@ def download(request: Request, form: FormData | None) -> Response:
 
 @_route
 def fhir_bundle(request: Request, form: FormData | None) -> Response:
-    """The patient's plan as a FHIR R4 Bundle of CarePlans (see :mod:`scheduler.fhir`)."""
-    from scheduler import fhir
+    """The patient's plan as a FHIR R4 Bundle of CarePlans (see :mod:`scheduler.export.fhir`)."""
+    from scheduler.export import fhir
 
     now = _snapshot(request)
     body = fhir.dumps(fhir.care_plan_bundle(now, site_of(request).now(), fhir.DEFAULT_BASE))
@@ -509,7 +516,7 @@ def feed_detail(request: Request, form: FormData | None) -> Response:
 def template_list(request: Request, form: FormData | None) -> Response:
     """The shipped and the clinic's templates with their components' ids (what hold and stop
     name), and the clinic's files that are not valid templates, with their problems."""
-    from scheduler.loader import load_template_file
+    from scheduler.core.loader import load_template_file
 
     offered, folder = site_of(request).offered_templates()
     items = [(info, load_template_file(info.path), own) for info, own in offered]

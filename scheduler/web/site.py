@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from scheduler.feed import Feed
-from scheduler.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
+from scheduler.core.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
+from scheduler.core.text import reworded
 from scheduler.registry import Location, Registry
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
-from scheduler.text import reworded
+from scheduler.services.feed import Feed
 from scheduler.web.security import Lockout, csrf_token
 
 HERE = Path(__file__).parent

@@ -10,8 +10,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from scheduler.event import Event
-from scheduler.plan import Plan
+from scheduler.core.event import Event
+from scheduler.core.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from typing import Any
 from click.testing import CliRunner
 
 from scheduler.cli import cli
+from scheduler.core.plan import Plan
 from scheduler.export import table
 from scheduler.export.ics import CANCELLED_PREFIX, DISCREET_DESCRIPTION, calendar_name, describe
 from scheduler.export.table import event_from_record
-from scheduler.plan import Plan
 
 from ..conftest import make_plan
 
@@ -161,8 +161,8 @@ def generate(case_id: str, spec: Spec, outdir: Path) -> Case:
 
 def registry_version(case_id: str, db: Path, path: Path) -> Case:
     """A file written by ``scheduler issue``: the registry's current plan and last version."""
-    from scheduler import patients
     from scheduler.registry import opened
+    from scheduler.services import patients
 
     with opened(db) as registry:
         plan = patients.current_plan(registry, REGISTRY_KEY)

@@ -37,14 +37,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from scheduler.event import Event, EventKind
+from scheduler.core.event import Event, EventKind
+from scheduler.core.plan import Plan
+from scheduler.core.protocol import Daily, Radiotherapy, Regimen, Visit
 from scheduler.export.pdf.context import _by_date, _Context, _daily_positions, _running
 from scheduler.export.pdf.document import PAPERS, _render
 from scheduler.export.pdf.notes import _changes
 from scheduler.export.pdf.shapes import _assign_shapes
 from scheduler.export.pdf.words import Lang, _Words
-from scheduler.plan import Plan
-from scheduler.protocol import Daily, Radiotherapy, Regimen, Visit
 
 __all__ = ["to_pdf"]
 

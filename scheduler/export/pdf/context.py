@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from scheduler.event import Event
+from scheduler.core.event import Event
+from scheduler.core.plan import Plan
+from scheduler.core.protocol import OpenEnded
 from scheduler.export.pdf.notes import _Change
 from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.style import MARK_CANCELLED, MARK_CHANGED, MARK_CONTINUATION, MARK_MOVED
 from scheduler.export.pdf.words import WEEKDAYS_EN, WEEKDAYS_ZH_SHORT, Pair, _cat, _Words
-from scheduler.plan import Plan
-from scheduler.protocol import OpenEnded
 
 
 @dataclass(frozen=True)

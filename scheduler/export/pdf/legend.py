@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Table, TableStyle
 
-from scheduler.event import Event, Style
+from scheduler.core.event import Event, Style
 from scheduler.export.pdf.context import _Context, _day_status
 from scheduler.export.pdf.lines import _Lines
 from scheduler.export.pdf.shapes import Shape, _draw_mark, _hatch, _tint

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from scheduler.event import Event
+from scheduler.core.event import Event
 from scheduler.export.pdf.context import _clock, _Context, _notes, _position
 from scheduler.export.pdf.notes import _Change
 from scheduler.export.pdf.page import _FullPage

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from scheduler.event import Event
+from scheduler.core.event import Event
 from scheduler.export.pdf.context import _Context, _day_status, _until_pair
 from scheduler.export.pdf.legend import _draw_legend, _layout_legend, _legend_items
 from scheduler.export.pdf.page import _FullPage

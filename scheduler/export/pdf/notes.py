@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from scheduler.adjust import Delay, Hold, Stop
+from scheduler.core.adjust import Delay, Hold, Stop
+from scheduler.core.plan import Plan
+from scheduler.core.protocol import Radiotherapy, Regimen
 from scheduler.export.pdf.words import Pair, _Words
-from scheduler.plan import Plan
-from scheduler.protocol import Radiotherapy, Regimen
 
 NOTE_LABELS: dict[str, Pair] = {
     "start_moved": (

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from scheduler.event import Event
+from scheduler.core.event import Event
+from scheduler.core.protocol import Daily, OpenEnded, Radiotherapy, Regimen, Visit
 from scheduler.export.pdf.context import _Context, _moved_pair, _note_pairs
 from scheduler.export.pdf.notes import _stop_of
 from scheduler.export.pdf.shapes import Shape
 from scheduler.export.pdf.words import COLON, COMMA, SEMICOLON, Pair, _cat, _join, _Words
-from scheduler.protocol import Daily, OpenEnded, Radiotherapy, Regimen, Visit
 
 
 def _day_runs(events: Sequence[Event], words: _Words) -> list[Pair]:

@@ -17,7 +17,7 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
 
-from scheduler.event import EventKind
+from scheduler.core.event import EventKind
 from scheduler.export.pdf.style import HATCH, SOFT_INK, Ink
 from scheduler.export.pdf.text import _fill_op
 

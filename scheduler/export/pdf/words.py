@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 import holidays as holidays_lib
 
-from scheduler.event import Event, Style
-from scheduler.plan import Plan
-from scheduler.workdays import WorkCalendar
+from scheduler.core.event import Event, Style
+from scheduler.core.plan import Plan
+from scheduler.core.workdays import WorkCalendar
 
 Lang = Literal["en", "zh", "en+zh"]
 

@@ -25,16 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scheduler import history
-from scheduler.errors import InputError
-from scheduler.expand import expand
+from scheduler.core import history
+from scheduler.core.errors import InputError
+from scheduler.core.expand import expand
+from scheduler.core.history import Change
+from scheduler.core.plan import Plan
 from scheduler.export.ics import to_ics
-from scheduler.history import Change
-from scheduler.patients import check_author, request_of, snapshot
-from scheduler.plan import Plan
+from scheduler.export.reissue import Revision, revise
 from scheduler.registry import Registry, StoredPlan, token_hash
 from scheduler.registry.store import FeedState
-from scheduler.reissue import Revision, revise
+from scheduler.services.patients import check_author, request_of, snapshot
 
 REFRESH = timedelta(hours=1)
 """How often the feed asks clients to fetch it again (Google ignores it: 8-24 hours)."""

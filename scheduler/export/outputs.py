@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from scheduler.event import Event
+from scheduler.core.event import Event
+from scheduler.core.plan import Plan
 from scheduler.export import ics
-from scheduler.plan import Plan
-from scheduler.reissue import Revision
+from scheduler.export.reissue import Revision
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The registry's commands: patients, their changes and versions, the registry itself, users.
 
 Part of the command line (:mod:`scheduler.cli`): each command opens the registry, calls one
-function of :mod:`scheduler.patients` (or the registry), and prints. Imported by ``cli.py``.
+function of :mod:`scheduler.services.patients` (or the registry), and prints. Loaded by :mod:`scheduler.cli.main` on demand.
 """
 
 from __future__ import annotations
@@ -15,28 +15,27 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.cli import (
+from scheduler.cli.common import (
     _converted,
     _UserError,
-    cli,
     force_option,
     now_option,
     output_options,
     plan_options,
     say_defaults,
 )
-from scheduler.text import printable
+from scheduler.core.text import printable
 
 AUTHOR_MAX = 64
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from scheduler.adjust import Adjustment
-    from scheduler.options import PlanOptions
-    from scheduler.outputs import OutputOptions
-    from scheduler.patients import Outcome
+    from scheduler.core.adjust import Adjustment
+    from scheduler.export.outputs import OutputOptions
     from scheduler.registry import Registry
+    from scheduler.services.options import PlanOptions
+    from scheduler.services.patients import Outcome
 
 
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,8 +56,8 @@ def _registry(db: str | None, create: bool = False) -> Iterator[Registry]:
 
 
 def _now(now: str | None) -> datetime:
-    """``--now`` read by :func:`scheduler.options.resolve_now` (imported when a command runs)."""
-    from scheduler.options import resolve_now
+    """``--now`` read by :func:`scheduler.services.options.resolve_now` (imported when a command runs)."""
+    from scheduler.services.options import resolve_now
 
     return resolve_now(now)
 
@@ -70,8 +69,8 @@ def _author(author: str | None) -> str:
 
 
 def _reason(text: str) -> str:
-    from scheduler.history import REASON_MAX
-    from scheduler.options import parse_text
+    from scheduler.core.history import REASON_MAX
+    from scheduler.services.options import parse_text
 
     return parse_text(text, "--reason", REASON_MAX)
 
@@ -90,7 +89,7 @@ reason_option = click.option("--reason", required=True,
 # --- patients ---------------------------------------------------------------------------------
 
 
-@cli.group()
+@click.group()
 def patient() -> None:
     """Register patients' plans, list them, show one, end one.
 
@@ -124,7 +123,7 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     Example:
         scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
     """
-    from scheduler import patients
+    from scheduler.services import patients
 
     prepared = patients.prepare(key, label, template, options, _now(now), _author(author))
     say_defaults(prepared.defaults)
@@ -169,8 +168,9 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     Example:
         scheduler patient show P017 --events
     """
-    from scheduler import history, patients
+    from scheduler.core import history
     from scheduler.export import table
+    from scheduler.services import patients
 
     with _registry(db) as registry:
         now = patients.snapshot(registry, key)
@@ -213,7 +213,7 @@ def patient_end(key: str, reason: str, author: str | None, now: str | None, db: 
     Example:
         scheduler patient end P017 --reason "treatment completed"
     """
-    from scheduler import patients
+    from scheduler.services import patients
 
     with _registry(db) as registry:
         change = patients.end(registry, key, reason, _author(author), _now(now))
@@ -238,7 +238,7 @@ def _print_outcome(key: str, outcome: Outcome) -> None:
     for note in plan.notes:  # what this change newly says about the plan (a shortened cycle...)
         if note not in before.notes and not note.startswith("Adjustment:"):
             click.echo(f"Note: {note}")
-    from scheduler.diff import compare
+    from scheduler.core.diff import compare
 
     if compare(before, plan).empty:
         click.echo("Note: this change moved, added and removed no event: the plan's dates are "
@@ -250,7 +250,7 @@ def _print_outcome(key: str, outcome: Outcome) -> None:
 
 def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None,
             now: str | None) -> None:
-    from scheduler import patients
+    from scheduler.services import patients
 
     stamp = _now(now)
     with _registry(db) as registry:
@@ -258,7 +258,7 @@ def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None
     _print_outcome(key, outcome)
 
 
-@cli.command()
+@click.command()
 @click.argument("key")
 @click.option("--cycle", type=click.IntRange(min=1), required=True, help="The cycle to delay.")
 @click.option("--days", type=click.IntRange(-60, 365), required=True,
@@ -281,14 +281,14 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
     Example:
         scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia"
     """
-    from scheduler.adjust import Delay
+    from scheduler.core.adjust import Delay
 
     if days == 0:
         raise _UserError("--days: a delay of 0 days changes nothing")
     _record(key, Delay(regimen, cycle, days, reason), db, author, now)
 
 
-@cli.command()
+@click.command()
 @click.argument("key")
 @click.option("--component", required=True, metavar="ID", help="Component to hold, e.g. rt.")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
@@ -310,12 +310,12 @@ def hold(key: str, component: str, start: Any, days: int, reason: str, author: s
     Example:
         scheduler hold P017 --component rt --from 2026-04-20 --days 2 --reason "mucositis"
     """
-    from scheduler.adjust import Hold
+    from scheduler.core.adjust import Hold
 
     _record(key, Hold(component, start, days, reason), db, author, now)
 
 
-@cli.command()
+@click.command()
 @click.argument("key")
 @click.option("--component", required=True, metavar="ID",
               help="Component (or regimen) to stop, e.g. pd1.")
@@ -334,12 +334,12 @@ def stop(key: str, component: str, start: Any, reason: str, author: str | None,
     Example:
         scheduler stop P017 --component pd1 --from 2026-09-01 --reason "progression"
     """
-    from scheduler.adjust import Stop
+    from scheduler.core.adjust import Stop
 
     _record(key, Stop(component, start, reason), db, author, now)
 
 
-@cli.command()
+@click.command()
 @click.argument("key")
 @click.argument("change", type=click.IntRange(min=1))
 @reason_option
@@ -357,14 +357,14 @@ def revert(key: str, change: int, reason: str, author: str | None, now: str | No
     Example:
         scheduler revert P017 2 --reason "entered for the wrong patient"
     """
-    from scheduler import patients
+    from scheduler.services import patients
 
     with _registry(db) as registry:
         outcome = patients.revert(registry, key, change, reason, _author(author), _now(now))
     _print_outcome(key, outcome)
 
 
-@cli.command("issue")
+@click.command("issue")
 @click.argument("key")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               metavar="OUTDIR", help="Folder to write into (created if missing).")
@@ -390,7 +390,7 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, force: bool, fe
         scheduler issue P017 -o out/
         scheduler issue P017 -o out/ --feed-url "$(scheduler feed create P017)"
     """
-    from scheduler import patients
+    from scheduler.services import patients
 
     stamp = _now(now)
     with _registry(db) as registry:
@@ -415,7 +415,7 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, force: bool, fe
 # --- the registry itself ----------------------------------------------------------------------
 
 
-@cli.group("registry")
+@click.group("registry")
 def registry_group() -> None:
     """Create, upgrade, check and export the registry.
 
@@ -536,7 +536,7 @@ def registry_export(db: str | None) -> None:
 # --- users --------------------------------------------------------------------------------------
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """Add, list and disable the people who may log in to the web app.
 
@@ -567,7 +567,7 @@ def user_add(name: str, admin: bool, password_stdin: bool, author: str | None, n
         scheduler user add li.na --admin
         printf '%s\\n' "$PASSWORD" | scheduler user add wang.fang --password-stdin
     """
-    from scheduler import users
+    from scheduler.services import users
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -622,7 +622,7 @@ base_url_option = click.option(
                         "a reverse proxy); feed URLs start with it. Also $SCHEDULER_BASE_URL.")
 
 
-@cli.group()
+@click.group()
 def feed() -> None:
     """Give a patient a calendar feed that their phone keeps current.
 
@@ -640,7 +640,7 @@ def feed() -> None:
 def _feed_url(base_url: str, token: str) -> str:
     from urllib.parse import urlsplit
 
-    from scheduler.feed import feed_path
+    from scheduler.services.feed import feed_path
 
     if urlsplit(base_url).hostname in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Note: {base_url} is this computer's own address: a patient's phone or "
@@ -663,7 +663,7 @@ def feed_create(key: str, base_url: str, author: str | None, now: str | None, db
     Example:
         scheduler feed create P017 --base-url https://calendar.example.org
     """
-    from scheduler import feed as feeds
+    from scheduler.services import feed as feeds
 
     with _registry(db) as registry:
         token = feeds.create(registry, key, _author(author), _now(now))
@@ -683,7 +683,7 @@ def feed_rotate(key: str, base_url: str, author: str | None, now: str | None, db
     Example:
         scheduler feed rotate P017
     """
-    from scheduler import feed as feeds
+    from scheduler.services import feed as feeds
 
     with _registry(db) as registry:
         token = feeds.create(registry, key, _author(author), _now(now), rotate=True)
@@ -702,7 +702,7 @@ def feed_revoke(key: str, author: str | None, now: str | None, db: str | None) -
     Example:
         scheduler feed revoke P017
     """
-    from scheduler import feed as feeds
+    from scheduler.services import feed as feeds
 
     with _registry(db) as registry:
         feeds.revoke(registry, key, _author(author), _now(now))
@@ -727,7 +727,7 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
     Example:
         scheduler feed detail P017 on --reason "patient asked for drug names"
     """
-    from scheduler import feed as feeds
+    from scheduler.services import feed as feeds
 
     with _registry(db) as registry:
         change = feeds.set_detail(registry, key, state == "on", reason, _author(author), _now(now))
@@ -737,7 +737,7 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
 # --- the server ------------------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Keep the default unless a reverse proxy with HTTPS is "

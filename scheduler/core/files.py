@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scheduler.errors import InputError
+from scheduler.core.errors import InputError
 
 MAX_TEMPLATE_BYTES = 1_000_000
 """A template or site file: the shipped templates are under 10 kB."""

@@ -45,11 +45,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from scheduler.adjust import Delay, Hold, Stop
-from scheduler.errors import InputError, PlanError
-from scheduler.event import Event, EventKind, Style
-from scheduler.plan import ParameterValue, Plan, PlanRequest
-from scheduler.protocol import (
+from scheduler.core.adjust import Delay, Hold, Stop
+from scheduler.core.errors import InputError, PlanError
+from scheduler.core.event import Event, EventKind, Style
+from scheduler.core.plan import ParameterValue, Plan, PlanRequest
+from scheduler.core.protocol import (
     Anchor,
     Capped,
     Daily,
@@ -62,8 +62,8 @@ from scheduler.protocol import (
     Template,
     Visit,
 )
-from scheduler.units import Span
-from scheduler.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
+from scheduler.core.units import Span
+from scheduler.core.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
 
 MAX_PLAN_YEARS = 10
 MAX_PLAN_DAYS = 366 * MAX_PLAN_YEARS

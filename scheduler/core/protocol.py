@@ -4,7 +4,7 @@ A template is data. It names its components (drug regimens in cycles, radiothera
 daily home medication, visits), when each starts, and what happens when a date is not a
 working day. The exact meaning of every field is in README.md ("Template language"); this
 module only states the shapes and checks them. Loading YAML files lives in
-:mod:`scheduler.loader`.
+:mod:`scheduler.core.loader`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pydantic import (
     model_validator,
 )
 
-from scheduler.colours import NAMED_COLOURS
-from scheduler.text import shown, text_problem
-from scheduler.units import Span, parse_clock, parse_duration, parse_span
+from scheduler.core.colours import NAMED_COLOURS
+from scheduler.core.text import shown, text_problem
+from scheduler.core.units import Span, parse_clock, parse_duration, parse_span
 
 # --- field types -----------------------------------------------------------------------
 
@@ -37,7 +37,7 @@ Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 
 def _text(max_length: int, multiline: bool = False) -> AfterValidator:
     """A text field of at most ``max_length`` characters, without control characters
-    (:mod:`scheduler.text`); a line break only where ``multiline``."""
+    (:mod:`scheduler.core.text`); a line break only where ``multiline``."""
 
     def check(value: str) -> str:
         problem = text_problem(value, max_length, multiline)

@@ -2,7 +2,7 @@
 
 Each error is worded from its ``type`` and ``ctx`` (the limit, the allowed values), never by
 rewriting pydantic's message text, and quotes what was given as a short escaped excerpt
-(:func:`scheduler.text.shown`). The template's own checks raise ``ValueError`` with their
+(:func:`scheduler.core.text.shown`). The template's own checks raise ``ValueError`` with their
 message already in words; that message is used as it is.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from scheduler.text import shown
+from scheduler.core.text import shown
 
 PATTERNS = {
     r"^[a-z][a-z0-9_-]{0,39}$": "an id (a lower-case letter, then at most 39 lower-case letters, "

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.event import Event
-from scheduler.plan import Plan
+from scheduler.core.event import Event
+from scheduler.core.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler.adjust import KINDS, Adjustment, from_record
-from scheduler.errors import InputError
-from scheduler.text import text_problem
+from scheduler.core.adjust import KINDS, Adjustment, from_record
+from scheduler.core.errors import InputError
+from scheduler.core.text import text_problem
 
 REASON_MAX = 500
 """The longest reason a change may give, in characters."""
@@ -21,7 +21,7 @@ REASON_MAX = 500
 
 def check_text(value: str, what: str, maximum: int) -> str:
     """``value`` stripped; InputError unless it is 1 to ``maximum`` characters of valid UTF-8
-    without control characters (the one check of :mod:`scheduler.text`)."""
+    without control characters (the one check of :mod:`scheduler.core.text`)."""
     text = value.strip()
     if not text:
         raise InputError(f"{what}: give some text")

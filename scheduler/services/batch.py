@@ -27,12 +27,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from scheduler.errors import InputError, SchedulerError
-from scheduler.expand import expand
+from scheduler.core.errors import InputError, SchedulerError
+from scheduler.core.expand import expand
+from scheduler.core.files import MAX_CSV_BYTES, file_label, plan_filename, remove_temporary_files, write_files
+from scheduler.core.loader import resolve_listed_template
+from scheduler.core.plan import DEFAULT_HORIZON, Plan
+from scheduler.core.protocol import Template
+from scheduler.core.text import reworded, text_problem
+from scheduler.export.outputs import OutputOptions, render
 from scheduler.export.table import spreadsheet_safe
-from scheduler.files import MAX_CSV_BYTES, file_label, plan_filename, remove_temporary_files, write_files
-from scheduler.loader import resolve_listed_template
-from scheduler.options import (
+from scheduler.services.options import (
     MAX_PLAN_KEY,
     Defaults,
     PlanOptions,
@@ -43,10 +47,6 @@ from scheduler.options import (
     parse_text,
     request_for,
 )
-from scheduler.outputs import OutputOptions, render
-from scheduler.plan import DEFAULT_HORIZON, Plan
-from scheduler.protocol import Template
-from scheduler.text import reworded, text_problem
 
 REQUIRED = ("key", "template", "start")
 OPTIONAL = ("label", "holidays", "tz", "closed", "workday", "set", "horizon", "shift_start",
@@ -331,7 +331,7 @@ def run_cohort(
 
     Ctrl-C (SIGINT) or SIGTERM stops the batch at once: rows not started are dropped, the
     workers are terminated (SIGTERM waits for a row's files to be moved into place, see
-    :func:`scheduler.files.write_files`; SIGKILL after half a second), temporary files are
+    :func:`scheduler.core.files.write_files`; SIGKILL after half a second), temporary files are
     removed, and :class:`BatchStopped` reports the rows that were finished."""
     rows = list(rows)
     jobs = jobs or os.cpu_count() or 1

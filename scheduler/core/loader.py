@@ -1,6 +1,6 @@
 """Read protocol templates from YAML, with errors that name file, line and field.
 
-Split from :mod:`scheduler.protocol` so that the schema stays free of I/O. YAML is read
+Split from :mod:`scheduler.core.protocol` so that the schema stays free of I/O. YAML is read
 with YAML 1.2 scalars: only ``true``/``false`` are booleans (so the country code ``NO``
 stays a string) and ``9:30`` is not read as a base-60 number. Dates stay strings until the
 schema reads them, so ``2026-02-30`` is reported with its line and field. Duplicate keys
@@ -19,11 +19,11 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from scheduler.errors import InputError, SchedulerError, TemplateError
-from scheduler.files import MAX_TEMPLATE_BYTES, read_file_bytes
-from scheduler.protocol import Component, Template, with_defaults
-from scheduler.schema_words import in_words
-from scheduler.text import shown
+from scheduler.core.errors import InputError, SchedulerError, TemplateError
+from scheduler.core.files import MAX_TEMPLATE_BYTES, read_file_bytes
+from scheduler.core.protocol import Component, Template, with_defaults
+from scheduler.core.schema_words import in_words
+from scheduler.core.text import shown
 
 MAX_YAML_DEPTH = 20
 """Mappings and lists nested deeper than this are refused before any node is built (the
@@ -316,7 +316,7 @@ def templates_dir() -> Path:
     packaged = Path(str(resources.files("scheduler"))) / "templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ class TemplateInfo:
 def shipped_templates(search: str | None = None) -> list[TemplateInfo]:
     """Every shipped template, sorted by id; with ``search``, those whose id, name, source,
     components or drugs contain every word of it (InputError when none does)."""
-    from scheduler.describe import matches
+    from scheduler.core.describe import matches
 
     infos = []
     for path in sorted(templates_dir().glob("*.yaml")):

@@ -9,11 +9,11 @@ from datetime import date
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from scheduler.adjust import Adjustment
-from scheduler.event import Event
-from scheduler.protocol import Template
-from scheduler.units import Span, parse_span
-from scheduler.workdays import WorkCalendar
+from scheduler.core.adjust import Adjustment
+from scheduler.core.event import Event
+from scheduler.core.protocol import Template
+from scheduler.core.units import Span, parse_span
+from scheduler.core.workdays import WorkCalendar
 
 DEFAULT_HORIZON = parse_span("12 months")
 

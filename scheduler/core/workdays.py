@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple
 
 import holidays as holidays_lib
 
-from scheduler.errors import InputError, PlanError
+from scheduler.core.errors import InputError, PlanError
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_SEARCH_DAYS = 60

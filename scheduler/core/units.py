@@ -14,7 +14,7 @@ from datetime import date, time
 
 from dateutil.relativedelta import relativedelta
 
-from scheduler.text import shown
+from scheduler.core.text import shown
 
 # Numbers have at most 5 digits: longer ones are refused in words, never converted.
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")

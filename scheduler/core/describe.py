@@ -7,8 +7,8 @@ file's text.
 
 from __future__ import annotations
 
-from scheduler.loader import resolve_template
-from scheduler.protocol import (
+from scheduler.core.loader import resolve_template
+from scheduler.core.protocol import (
     Anchor,
     Capped,
     Daily,

@@ -1,15 +1,15 @@
 """The export commands: a template or a registered plan in HL7 FHIR R4.
 
-Part of the command line (:mod:`scheduler.cli`); imported at the end of ``cli.py``. Each
-command loads, calls one function of :mod:`scheduler.fhir`, and prints JSON.
+Part of the command line (:mod:`scheduler.cli`), loaded when ``export`` is asked for. Each
+command loads, calls one function of :mod:`scheduler.export.fhir`, and prints JSON.
 """
 
 from __future__ import annotations
 
 import click
 
-from scheduler.cli import cli, now_option
-from scheduler.cli_registry import _registry, db_option
+from scheduler.cli.common import now_option
+from scheduler.cli.registry import _registry, db_option
 
 base_option = click.option(
     "--base", metavar="URL", default=None,
@@ -17,7 +17,7 @@ base_option = click.option(
          "https://fhir.example.org/fhir. Default: http://scheduler.invalid/fhir.")
 
 
-@cli.group()
+@click.group()
 def export() -> None:
     """Export a template or a registered plan in another format (HL7 FHIR R4).
 
@@ -42,8 +42,8 @@ def export_plandefinition(template: str, base: str | None) -> None:
         scheduler export fhir-plandefinition nct06478355
         scheduler export fhir-plandefinition stupp --base https://fhir.example.org/fhir
     """
-    from scheduler import fhir
-    from scheduler.loader import resolve_template
+    from scheduler.core.loader import resolve_template
+    from scheduler.export import fhir
 
     loaded, path = resolve_template(template)
     bundle = fhir.plan_definition_bundle(loaded, fhir.template_version(path.read_bytes()),
@@ -69,8 +69,9 @@ def export_careplan(key: str, base: str | None, now: str | None, db: str | None)
     Example:
         scheduler export fhir P017 --now 2026-03-01T00:00:00Z > P017.careplan.json
     """
-    from scheduler import fhir, patients
-    from scheduler.options import resolve_now
+    from scheduler.export import fhir
+    from scheduler.services import patients
+    from scheduler.services.options import resolve_now
 
     stamp = resolve_now(now)
     with _registry(db) as registry:

@@ -63,7 +63,7 @@ class Event(NamedTuple):
     window_end: Day | None = None
     clock_note: str | None = None
     """Set when the clock time does not exist or happens twice on that date (a daylight
-    saving change) and says which instant was taken: see :func:`scheduler.expand.wall_time`."""
+    saving change) and says which instant was taken: see :func:`scheduler.core.expand.wall_time`."""
 
     @property
     def all_day(self) -> bool:

@@ -45,12 +45,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from scheduler import history
-from scheduler.adjust import Adjustment, Delay, Hold, Stop
-from scheduler.event import Event
-from scheduler.expand import expand
-from scheduler.export.table import event_from_record
-from scheduler.protocol import (
+from scheduler.core import history
+from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
+from scheduler.core.event import Event
+from scheduler.core.expand import expand
+from scheduler.core.protocol import (
     Anchor,
     Capped,
     Daily,
@@ -62,12 +61,13 @@ from scheduler.protocol import (
     Template,
     Visit,
 )
-from scheduler.units import Span
+from scheduler.core.units import Span
+from scheduler.export.table import event_from_record
 
 if TYPE_CHECKING:
-    from scheduler.history import Change
-    from scheduler.patients import Snapshot
+    from scheduler.core.history import Change
     from scheduler.registry import StoredPlan
+    from scheduler.services.patients import Snapshot
 
 Json = dict[str, Any]
 Definable = Drug | Radiotherapy | Daily | Visit | EndEvent
@@ -672,7 +672,7 @@ def activities(stored: StoredPlan, adjustments: Sequence[Adjustment]) -> list[Ac
     is gone after a step and does not come back was taken away by it (on-hold by a hold,
     stopped by a stop, cancelled by a delay), with the date it had before.
     """
-    from scheduler.patients import request_of
+    from scheduler.services.patients import request_of
 
     steps = [expand(request_of(stored, tuple(adjustments[:i]))).events
              for i in range(len(adjustments) + 1)]

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from scheduler.errors import InputError
+from scheduler.core.errors import InputError
 from scheduler.registry import User
 
 if TYPE_CHECKING:

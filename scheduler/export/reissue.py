@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Literal
 
-from scheduler.event import Event
+from scheduler.core.event import Event
+from scheduler.core.plan import Plan
 from scheduler.export.table import event_from_record, event_record
-from scheduler.plan import Plan
 
 Status = Literal["CONFIRMED", "TENTATIVE", "CANCELLED"]
 

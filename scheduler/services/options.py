@@ -1,8 +1,8 @@
-"""Turn command-line values into a :class:`~scheduler.plan.PlanRequest`.
+"""Turn command-line values into a :class:`~scheduler.core.plan.PlanRequest`.
 
 The shell around the pure core: it reads template and site files and the clock, and
 decides precedence. For the working-day calendar and the time zone, the command line wins
-over a ``--site`` file (else the default site file, :func:`~scheduler.site.default_site_file`),
+over a ``--site`` file (else the default site file, :func:`~scheduler.core.site.default_site_file`),
 which wins over the template's ``calendar:`` defaults; the zone falls back to this machine's
 local zone. What was taken by default is returned as :class:`Defaults`, for the user to see.
 """
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.errors import InputError, SchedulerError
-from scheduler.loader import resolve_template
-from scheduler.plan import DEFAULT_HORIZON, PlanRequest, plan_key
-from scheduler.protocol import MAX_DETAIL, MAX_LABEL, Template
-from scheduler.site import MAX_RANGE_DAYS, DefaultSite, Site, default_site_file, load_site
-from scheduler.text import shown, text_problem
-from scheduler.units import Span, parse_span
-from scheduler.workdays import make_calendar
+from scheduler.core.errors import InputError, SchedulerError
+from scheduler.core.loader import resolve_template
+from scheduler.core.plan import DEFAULT_HORIZON, PlanRequest, plan_key
+from scheduler.core.protocol import MAX_DETAIL, MAX_LABEL, Template
+from scheduler.core.site import MAX_RANGE_DAYS, DefaultSite, Site, default_site_file, load_site
+from scheduler.core.text import shown, text_problem
+from scheduler.core.units import Span, parse_span
+from scheduler.core.workdays import make_calendar
 
 MAX_HORIZON_MONTHS = 60
 EARLIEST_START = date(1990, 1, 1)
@@ -47,7 +47,7 @@ MAX_PLAN_KEY = 200
 
 def parse_text(text: str, option: str, max_length: int = MAX_LABEL) -> str:
     """A free-text option (``--patient``, ``--label``, ``--author``, a reason): at most
-    ``max_length`` characters, valid UTF-8, no control characters (:mod:`scheduler.text`)."""
+    ``max_length`` characters, valid UTF-8, no control characters (:mod:`scheduler.core.text`)."""
     problem = text_problem(text, max_length)
     if problem:
         raise InputError(f"{option}: {problem}")

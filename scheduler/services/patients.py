@@ -17,21 +17,21 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler import history
-from scheduler.adjust import Adjustment, Delay, to_record
-from scheduler.errors import InputError
-from scheduler.expand import expand
-from scheduler.files import plan_filename, read_file_bytes, stage_files, write_files
-from scheduler.history import Change, check_reason, check_text
-from scheduler.loader import load_template_text, resolve_template
-from scheduler.options import Defaults, PlanOptions, request_for
-from scheduler.outputs import OutputOptions, render
-from scheduler.plan import Plan, PlanRequest
-from scheduler.protocol import MAX_LABEL, Regimen, Template
+from scheduler.core import history
+from scheduler.core.adjust import Adjustment, Delay, to_record
+from scheduler.core.errors import InputError
+from scheduler.core.expand import expand
+from scheduler.core.files import plan_filename, read_file_bytes, stage_files, write_files
+from scheduler.core.history import Change, check_reason, check_text
+from scheduler.core.loader import load_template_text, resolve_template
+from scheduler.core.plan import Plan, PlanRequest
+from scheduler.core.protocol import MAX_LABEL, Regimen, Template
+from scheduler.core.units import parse_span
+from scheduler.core.workdays import make_calendar
+from scheduler.export.outputs import OutputOptions, render
+from scheduler.export.reissue import Entry, Revision, revise
 from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point, token_hash
-from scheduler.reissue import Entry, Revision, revise
-from scheduler.units import parse_span
-from scheduler.workdays import make_calendar
+from scheduler.services.options import Defaults, PlanOptions, request_for
 
 
 def _settings(request: PlanRequest) -> dict[str, Any]:

@@ -29,9 +29,9 @@ from typing import Any
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scheduler.errors import InputError, TemplateError
-from scheduler.loader import located_problems, read_yaml
-from scheduler.protocol import Detail, Name
+from scheduler.core.errors import InputError, TemplateError
+from scheduler.core.loader import located_problems, read_yaml
+from scheduler.core.protocol import Detail, Name
 
 MAX_RANGE_DAYS = 366
 
@@ -45,7 +45,7 @@ class DateEntry(BaseModel):
     from_: date | None = Field(None, alias="from")
     to: date | None = None
     reason: Detail | None = None
-    """At most :data:`~scheduler.protocol.MAX_DETAIL` characters, like ``--closed``'s."""
+    """At most :data:`~scheduler.core.protocol.MAX_DETAIL` characters, like ``--closed``'s."""
     resource: str | None = Field(None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     """A closure of one resource only (``linac``): see README, "Closures for one resource"."""
 

@@ -1,0 +1,181 @@
+"""What the commands share: the options declared once, the error that exits 2, the plan from options.
+
+The commands live in :mod:`scheduler.cli.main`, :mod:`scheduler.cli.registry` and
+:mod:`scheduler.cli.export`; each imports this module, and none imports another.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scheduler.core.errors import SchedulerError
+
+# Only click and these light modules are imported for `scheduler --help` and `--version`: each
+# command imports what it needs (the template schema, holidays, icalendar, reportlab, the
+# registry) when it runs. tests/test_coldstart.py checks it; benchmarks/coldstart.py times it.
+if TYPE_CHECKING:
+    from scheduler.core.plan import Plan
+    from scheduler.export.outputs import OutputOptions
+    from scheduler.services.options import Defaults, PlanOptions
+
+MAX_LINE = 500
+"""Characters of one line of an error message; the rest is cut with an ellipsis."""
+
+
+class _UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def _converted(
+    parse: Callable[[ModuleType, Any], Any],
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that runs ``parse(scheduler.services.options, value)`` on the value (or on each
+    of a multiple option). The module is imported only when an option is given: it loads the
+    template schema, which ``--help`` does not need."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        from scheduler.services import options
+
+        try:
+            if isinstance(value, tuple):
+                return tuple(parse(options, v) for v in value)
+            return parse(options, value)
+        except SchedulerError as error:
+            raise click.BadParameter(str(error).split(": ", 1)[-1]) from None
+
+    return callback
+
+
+def _option_set(
+    name: str, model: Callable[[], type], decorators: list[Callable[..., Any]]
+) -> Callable[..., Any]:
+    """Options declared once and handed to a command as one ``name`` argument: a dataclass
+    (returned by ``model`` when the command runs) built from their values; each option's
+    name is a field of the dataclass."""
+
+    def probe() -> None: ...
+
+    for decorator in decorators:
+        decorator(probe)
+    fields = [param.name for param in getattr(probe, "__click_params__", [])]
+
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            kwargs[name] = model()(**{field: kwargs.pop(field) for field in fields})
+            return command(**kwargs)
+
+        for decorator in reversed(decorators):
+            wrapper = decorator(wrapper)
+        return wrapper
+
+    return apply
+
+
+def _plan_options() -> type[PlanOptions]:
+    from scheduler.services.options import PlanOptions
+
+    return PlanOptions
+
+
+def _output_options() -> type[OutputOptions]:
+    from scheduler.export.outputs import OutputOptions
+
+    return OutputOptions
+
+
+plan_options = _option_set("options", _plan_options, [
+    click.option("--start", required=True, metavar="YYYY-MM-DD",
+                 callback=_converted(lambda options, v: options.parse_date(v)),
+                 help="Cycle 1 day 1: the first day of treatment."),
+    click.option("--holidays", metavar="CC[-SUB]|none",
+                 help="Public holidays by ISO country and subdivision, e.g. CN, US-CA, GB; "
+                      "'none' for weekends only. Default: the site file's, else the "
+                      "template's, else none (said on stderr)."),
+    click.option("--closed", multiple=True, metavar="DATE[..DATE][=REASON]",
+                 callback=_converted(lambda options, v: options.parse_date_range(v, "--closed")),
+                 help="A day (or range) the clinic is closed. Repeatable."),
+    click.option("--workday", "workdays", multiple=True, metavar="DATE[..DATE][=REASON]",
+                 callback=_converted(lambda options, v: options.parse_date_range(v, "--workday")),
+                 help="An extra working day, e.g. a Saturday clinic. Repeatable."),
+    click.option("--site", type=click.Path(path_type=Path), metavar="FILE",
+                 help="A site file (YAML) with holidays, time zone, closures, workdays. "
+                      "Default: the file SCHEDULER_SITE names, else site.yaml in the user "
+                      "config folder if there is one: ~/.config/scheduler/site.yaml on Linux "
+                      "($XDG_CONFIG_HOME/scheduler/ if set), ~/Library/Application "
+                      "Support/scheduler/site.yaml on macOS, "
+                      "%LOCALAPPDATA%\\scheduler\\scheduler\\site.yaml on Windows."),
+    click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                 callback=_converted(lambda options, v: options.parse_assignment(v)),
+                 help="Override a template parameter, e.g. chemo_cycles=6. Repeatable."),
+    click.option("--horizon", default="12m", show_default=True, metavar="SPAN",
+                 callback=_converted(lambda options, v: options.parse_horizon(v)),
+                 help="How far from the start to schedule open-ended treatment "
+                      "(continuation doses), e.g. 6m, 18m, 2y. Never cuts planned doses."),
+    click.option("--tz", "timezone", metavar="ZONE",
+                 help="IANA time zone of the clinic, e.g. Asia/Shanghai. Default: the "
+                      "site file's, else the template's, else this machine's (said on stderr)."),
+    click.option("--shift-start", is_flag=True,
+                 help="If --start is not a working day, start on the next working day "
+                      "instead of failing."),
+    click.option("--plan-key", metavar="SECRET",
+                 callback=_converted(
+                     lambda options, v: options.parse_text(v, "--plan-key", options.MAX_PLAN_KEY)),
+                 help="A secret the event UIDs are derived from, so that nobody who guesses "
+                      "the template, start and patient label can match them. Keep it to "
+                      "re-issue the same UIDs. (Registered patients get a random one.)"),
+])
+"""The options every plan-making command takes (show, generate, patient add)."""
+
+output_options = _option_set("output", _output_options, [
+    click.option("--discreet", is_flag=True,
+                 help="No drug, diagnosis, dose or place in the .ics (for calendars a third "
+                      "party hosts); titles read 'Hospital appointment'. The PDF keeps all."),
+    click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4",
+                 show_default=True, help="PDF paper size."),
+    click.option("--week-start", type=click.Choice(["monday", "sunday"]), default="monday",
+                 show_default=True, help="First day of the week in the PDF month grids."),
+    click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en",
+                 show_default=True, help="Language of the PDF: English, Chinese, or both."),
+    click.option("--layout", type=click.Choice(["compact", "full"]), default="compact",
+                 show_default=True, help="PDF months: quiet months listed together (compact) "
+                                         "or a grid for every month (full)."),
+])
+"""How the .ics and the PDF are written (generate, issue, batch)."""
+
+
+now_option = click.option("--now", metavar="TIMESTAMP",
+                          help="The time to record, e.g. 2026-01-01T08:00:00Z. Default: "
+                               "SOURCE_DATE_EPOCH if set, else the current time.")
+
+force_option = click.option("--force", is_flag=True,
+                            help="Replace output files that already exist (default: refuse).")
+"""``--force``: without it, a command never replaces a file it finds in OUTDIR."""
+
+
+def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Plan:
+    """The plan; first, on stderr, a note for each default it was made with."""
+    from scheduler.core.expand import expand
+    from scheduler.services.options import build_request
+
+    resolved = build_request(template, options, patient)
+    plan = expand(resolved.request)
+    say_defaults(resolved.defaults)
+    return plan
+
+
+def say_defaults(defaults: Defaults) -> None:
+    """One line on stderr for each default a plan was made with (nothing is silent)."""
+    for note in defaults.notes():
+        click.echo(f"Note: {note}", err=True)

@@ -1,0 +1,1 @@
+"""The services between the shells and the core: patients, feeds, batch, users, request building."""
