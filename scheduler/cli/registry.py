@@ -1,7 +1,8 @@
 """The registry's commands: patients, their changes and versions, the registry itself, users.
 
 Part of the command line (:mod:`scheduler.cli`): each command opens the registry, calls one
-function of :mod:`scheduler.services.patients` (or the registry), and prints. Loaded by :mod:`scheduler.cli.main` on demand.
+function of :mod:`scheduler.services.patients` (or the registry), and prints. Loaded by
+:mod:`scheduler.cli.main` on demand.
 """
 
 from __future__ import annotations
