@@ -157,7 +157,9 @@ def test_pages_send_a_visitor_without_a_session_to_the_login(web, path):
 def test_forms_refuse_a_visitor_without_a_session(web, path):
     response = web.post(path, {"key": "P1"})
     assert response.status_code == 403
-    assert response.text == "Log in first."
+    assert "<h1>Log in first</h1>" in response.text  # a page, with the security headers
+    assert "Your session has ended. Log in and try again." in response.text
+    assert response.headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.parametrize("path", FORMS)
@@ -712,6 +714,7 @@ def test_the_feed_is_discreet_until_detail_is_switched_on(logged_in):
         "Hospital appointment",
     }
     logged_in.clock.now += timedelta(days=1)
+    assert logged_in.login().status_code == 303  # a session lasts 12 hours
     switched = logged_in.post("/patients/P017/feed-detail", {"detail": "on", "reason": "patient asked"})
     assert switched.status_code == 303
     detailed = vevents(logged_in.client.get(feed_url(token)).content)

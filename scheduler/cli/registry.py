@@ -609,9 +609,12 @@ def user_disable(name: str, now: str | None, db: str | None) -> None:
     Example:
         scheduler user disable wang.fang
     """
+    from scheduler.registry import access
+
     with _registry(db) as registry, registry.transaction():
         registry.disable_user(name, _now(now))
-    click.echo(f"Disabled {name}")
+        ended = access.end_all(registry, name, _now(now))
+    click.echo(f"Disabled {name}" + (f"; ended {ended} session(s)" if ended else ""))
 
 
 

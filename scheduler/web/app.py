@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -23,10 +25,10 @@ from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
 from scheduler.web import pages
-from scheduler.web.security import Guard, PageHeaders
+from scheduler.web.failures import Failures, error_page, http_error
+from scheduler.web.security import Guard, PageHeaders, Scope
+from scheduler.web.sessions import SESSION_LIFETIME
 from scheduler.web.site import HERE, Site
-
-SESSION_HOURS = 12
 
 
 def _utc_now() -> datetime:
@@ -60,12 +62,19 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         raise InputError(f"--templates {templates_folder}: not a folder")
     site = Site(location, base_url, issue_dir, clock, templates_folder)
     secure = base_url.startswith("https://") if https_only is None else https_only
+    environment = site.templates.env
+
+    def refuse(scope: Scope, status: int, title: str, message: str) -> Response:
+        return error_page(environment, status, title, message)
+
     middleware = [
         Middleware(PageHeaders),
+        Middleware(Failures, templates=environment),
         Middleware(SessionMiddleware, secret_key=secret or os.environ.get("SCHEDULER_SECRET")
                    or secrets.token_urlsafe(32), session_cookie="scheduler_session",
-                   max_age=SESSION_HOURS * 3600, same_site="strict", https_only=secure),
-        Middleware(Guard, is_active=site.is_active),
+                   max_age=int(SESSION_LIFETIME.total_seconds()), same_site="strict",
+                   https_only=secure),
+        Middleware(Guard, resolve=site.session_user, refuse=refuse),
     ]
     routes = [
         Route("/feed/{token}.ics", pages.feed, methods=["GET", "HEAD"]),
@@ -88,7 +97,8 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={404: pages.not_found, 405: pages.not_allowed})
+                    exception_handlers={404: pages.not_found, 405: pages.not_allowed,
+                                        HTTPException: http_error})
     app.state.site = site
     return app
 

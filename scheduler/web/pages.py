@@ -25,7 +25,7 @@ from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
 from scheduler.export.outputs import OutputOptions
-from scheduler.registry import StaleError
+from scheduler.registry import StaleError, access
 from scheduler.services import feed as feeds
 from scheduler.services import patients
 from scheduler.services.options import (
@@ -36,6 +36,7 @@ from scheduler.services.options import (
     parse_horizon,
 )
 from scheduler.services.users import verify
+from scheduler.web import sessions
 from scheduler.web.security import safe_next
 from scheduler.web.site import feed_headers, in_web_words, page, site_of
 from scheduler.web.views import months, next_event, qr_svg
@@ -133,30 +134,49 @@ def _matches(header: str | None, etag: str) -> bool:
 
 @_route
 def login(request: Request, form: FormData | None) -> Response:
-    """The login form, and logging in."""
+    """The login form, and logging in (throttled per name and per address: see
+    :mod:`scheduler.web.sessions`)."""
     target = safe_next(request.query_params.get("next"))
     if form is None:
         return page(request, "login.html", {"next": target, "name": ""})
     site = site_of(request)
-    name = _field(form, "name")
-    wait = site.lockout.wait(name)
+    registry = site.registry()
+    name = _field(form, "name")[:200]
+    address = request.client.host if request.client else "unknown"
+    now = site.now()
+    wait = sessions.name_wait(registry, name, now)
+    error = f"Too many wrong passwords for {name}: try again in {-(-wait // 60)} minutes."
+    if not wait:
+        wait = sessions.address_wait(registry, address, now)
+        error = f"Too many failed logins from this computer: try again in {-(-wait // 60)} minutes."
     if wait:
-        return page(request, "login.html", {"next": target, "name": name, "error":
-                    f"Too many wrong passwords for {name}: try again in {-(-wait // 60)} minutes."}, 429)
+        return page(request, "login.html", {"next": target, "name": name, "error": error}, 429,
+                    headers={"Retry-After": str(wait)})
+    sessions.attempted(registry, name, address, now)
     password = form.get("password")
-    if isinstance(password, str) and verify(site.registry().user(name), password):
-        site.lockout.succeeded(name)
+    try:
+        ok = isinstance(password, str) and site.hashing.run(
+            lambda: verify(registry.user(name), str(password)))
+    except sessions.Busy:
+        return page(request, "login.html", {"next": target, "name": name, "error":
+                    "The server is busy checking other logins: try again in a few seconds."}, 503,
+                    headers={"Retry-After": str(sessions.BUSY_RETRY_AFTER_S)})
+    if ok:
+        session_id = sessions.logged_in(registry, name, address, now)
         request.session.clear()  # a new session (and CSRF token) for the logged-in user
-        request.session["user"] = name
+        request.session["sid"] = session_id
         return RedirectResponse(target, 303)
-    site.lockout.failed(name)
     return page(request, "login.html", {"next": target, "name": name,
                                         "error": "Wrong user name or password."}, 401)
 
 
 @_route
 def logout(request: Request, form: FormData | None) -> Response:
-    """Log out."""
+    """Log out: the session ends in the registry, for every server."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        site = site_of(request)
+        access.end(site.registry(), session_id, site.now())
     request.session.clear()
     return RedirectResponse("/login", 303)
 

@@ -16,11 +16,12 @@ from starlette.templating import Jinja2Templates
 
 from scheduler.core.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
 from scheduler.core.text import reworded
-from scheduler.registry import Location, Registry
+from scheduler.registry import Location, Registry, access
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
 from scheduler.services.feed import Feed
-from scheduler.web.security import Lockout, csrf_token
+from scheduler.web.security import csrf_token
+from scheduler.web.sessions import HashingGate
 
 HERE = Path(__file__).parent
 FEED_CACHE_SIZE = 512
@@ -57,7 +58,7 @@ class Site:
         self.base_url = base_url.rstrip("/")
         self.issue_dir = issue_dir
         self.clock = clock
-        self.lockout = Lockout()
+        self.hashing = HashingGate()
         self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
         self.feeds_lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -82,10 +83,10 @@ class Site:
         """The current time (UTC, whole seconds)."""
         return self.clock().astimezone(UTC).replace(microsecond=0)
 
-    def is_active(self, name: str) -> bool:
-        """True when ``name`` is a user who may still log in."""
-        user = self.registry().user(name)
-        return user is not None and user.active
+    def session_user(self, session_id: str) -> str | None:
+        """The user of a live session (see :mod:`scheduler.web.sessions`), else None."""
+        found = access.find(self.registry(), session_id, self.now())
+        return found.user if found is not None else None
 
     def cached_feed(self, key: tuple[int, int]) -> Feed | None:
         """The feed of a plan at a revision, if it was made (a plan's feed changes only with
@@ -110,13 +111,14 @@ def site_of(request: Request) -> Site:
     return site
 
 
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200,
+         headers: dict[str, str] | None = None) -> Response:
     """Render a page with what every page needs (user, CSRF token, flashed messages)."""
     session = request.session
     flashed = session.pop("flash", []) if "flash" in session else []
     return site_of(request).templates.TemplateResponse(
         request, name, {"user": request.scope.get("user"), "csrf": csrf_token(session),
-                        "flashed": flashed, **context}, status_code=status)
+                        "flashed": flashed, **context}, status_code=status, headers=headers)
 
 
 def feed_headers(found: Feed) -> dict[str, str]:
