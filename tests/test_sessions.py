@@ -46,7 +46,7 @@ def test_after_logout_the_saved_cookie_reads_nothing_and_changes_nothing(web_db)
     assert read.status_code == 303 and read.headers["location"].startswith("/login")
     assert "Patient 017" not in replay.get("/patients/P017").text
     changed = replay.post("/patients/P017/change", data={
-        "csrf": csrf, "kind": "delay", "regimen": "chemo", "cycle": "1", "days": "7",
+        "csrf": csrf, "kind": "delay", "cycle": "3", "days": "7",
         "reason": "neutropenia", "revision": "0", "action": "commit"}, follow_redirects=False)
     assert changed.status_code == 403
     assert _history(web.db) == []

@@ -44,6 +44,7 @@ from scheduler.web.views import months, next_event, qr_svg
 Handler = Callable[[Request, FormData | None], Response]
 PAGE_SIZE = 50
 TEMPLATE_UPLOAD_LIMIT = 256 * 1024
+DATABASE_INT_MAX = 2**31 - 1
 
 
 def _route(handler: Handler) -> Callable[[Request], Any]:
@@ -472,7 +473,10 @@ def download(request: Request, form: FormData | None) -> Response:
     """A file of an issued version, from the registry."""
     now = _snapshot(request)
     name = request.path_params["name"]
-    files = site_of(request).registry().version_files(now.stored.id, int(request.path_params["version"]))
+    version = int(request.path_params["version"])
+    if not 1 <= version <= DATABASE_INT_MAX:  # a number no database column can hold: no such version
+        raise HTTPException(404)
+    files = site_of(request).registry().version_files(now.stored.id, version)
     if name not in files:
         raise HTTPException(404)
     media = "application/pdf" if name.endswith(".pdf") else "text/calendar; charset=utf-8"

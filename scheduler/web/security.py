@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -65,9 +66,10 @@ class Guard:
                 return
             try:
                 form = await Request(scope, _replay(body)).form()
-            except MultiPartException as error:
+            except (MultiPartException, HTTPException) as error:
+                problem = error.message if isinstance(error, MultiPartException) else error.detail
                 await self.refuse(scope, 400, "Not a form this site can read",
-                                  f"What was sent could not be read as a form ({error.message}). "
+                                  f"What was sent could not be read as a form ({problem}). "
                                   "Go back, reload the page and try again.")(scope, receive, send)
                 return
             sent = form.get("csrf")
