@@ -81,7 +81,7 @@ def test_a_new_password_ends_the_users_sessions(web):
 def test_sessions_and_logout_hold_across_two_apps_on_one_registry(web_db, tmp_path):
     web = web_db
     other = create_app(web.db, base_url=BASE, issue_dir=tmp_path / "other", clock=web.clock,
-                       secret="test-secret", https_only=False)
+                       secret="a test secret of thirty-two bytes or more", https_only=False)
     assert web.login().status_code == 303
     csrf = web.csrf("/")
     second = TestClient(other, base_url="http://testserver", cookies=dict(web.client.cookies))
@@ -95,7 +95,7 @@ def test_five_failures_split_between_two_apps_lock_the_name(web_db, tmp_path):
     other = Web.__new__(Web)
     other.db, other.clock = web.db, web.clock
     other.app = create_app(web.db, base_url=BASE, issue_dir=tmp_path / "o", clock=web.clock,
-                           secret="another", https_only=False)
+                           secret="another test secret, thirty-two bytes long", https_only=False)
     other.client = TestClient(other.app, base_url="http://testserver")
     for index in range(5):
         assert (web if index % 2 else other).login(password="wrong password!").status_code == 401

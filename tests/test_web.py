@@ -50,7 +50,7 @@ class Web:
             base_url=BASE,
             issue_dir=tmp_path / "issued",
             clock=self.clock,
-            secret="test-secret",
+            secret="a test secret of thirty-two bytes or more",
             https_only=False,
             templates_folder=templates_folder,
         )

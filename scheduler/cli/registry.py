@@ -761,8 +761,15 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
                    "ones; each needs an id of its own. Files in it that are not valid templates "
                    "are listed, with their problems, on the Templates page. Also "
                    "$SCHEDULER_TEMPLATES.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes. They share sessions, the login throttle and feeds through the "
+                   "registry (use PostgreSQL for more than one); more than one needs "
+                   "$SCHEDULER_SECRET or --secret-file.")
+@click.option("--secret-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="A file whose first line is the secret that signs session cookies (at least 32 "
+                   "bytes), instead of $SCHEDULER_SECRET. Required off loopback and with --workers.")
 def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir: Path | None,
-          templates_folder: Path | None) -> None:
+          templates_folder: Path | None, workers: int, secret_file: Path | None) -> None:
     """Start the web app for coordinators and the patients' calendar feeds.
 
     Coordinators log in with a user made by 'scheduler user add'. Patients' calendars fetch
@@ -773,16 +780,22 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
         scheduler user add li.na --admin
         scheduler serve --base-url http://127.0.0.1:8000
     """
-    import uvicorn
+    import os
 
     from scheduler.registry import default_location
     from scheduler.web import create_app
+    from scheduler.web.serving import check_secret, read_secret, run
 
     base_url = base_url or f"http://127.0.0.1:{port}"
+    if secret_file is not None:
+        os.environ["SCHEDULER_SECRET"] = read_secret(secret_file)
+    check_secret(host, workers, os.environ.get("SCHEDULER_SECRET"))
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Note: listening on {host}: put the server behind HTTPS (a reverse proxy); "
                    f"feed addresses start with --base-url {base_url}.", err=True)
-    app = create_app(db or default_location(), base_url=base_url, issue_dir=issue_dir,
+    location = db or default_location()
+    app = create_app(location, base_url=base_url, issue_dir=issue_dir,
                      templates_folder=templates_folder)
-    click.echo(f"Serving {base_url} (listening on {host}:{port}); Ctrl-C to stop.", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    click.echo(f"Serving {base_url} (listening on {host}:{port}, {workers} worker"
+               f"{'s' if workers > 1 else ''}); Ctrl-C to stop.", err=True)
+    run(app, location, host, port, base_url, app.state.site.issue_dir, templates_folder, workers)

@@ -68,6 +68,9 @@ from scheduler.core.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, plac
 MAX_PLAN_YEARS = 10
 MAX_PLAN_DAYS = 366 * MAX_PLAN_YEARS
 PLAN_LIMIT = Span(months=12 * MAX_PLAN_YEARS, text=f"{MAX_PLAN_YEARS} years")
+MAX_PLAN_EVENTS = 5_000
+"""The most events a plan may have: a year of twice-daily tablets with weekly visits is under
+1,000; 5,000 keeps a patient's page, PDF and feed to a few hundred kilobytes."""
 RT_SEARCH_DAYS = 90
 """How far past its planned length closures may push a radiotherapy course before the plan
 is refused as implausible."""
@@ -389,6 +392,11 @@ class _Expansion:
             raise PlanError(
                 f"component '{component.id}' runs past {self.limit.isoformat()}, more than "
                 f"{MAX_PLAN_YEARS} years after the start: check its counts and parameters"
+            )
+        if len(self.events) > MAX_PLAN_EVENTS:
+            raise PlanError(
+                f"component '{component.id}' brings the plan to {len(self.events):,} events, more than "
+                f"{MAX_PLAN_EVENTS:,}, the most a plan may have: check its counts, times and parameters"
             )
 
     # --- events -------------------------------------------------------------------------------

@@ -30,6 +30,9 @@ from scheduler.web.security import Guard, PageHeaders, Scope
 from scheduler.web.sessions import SESSION_LIFETIME
 from scheduler.web.site import HERE, Site
 
+SECRET_MIN_BYTES = 32
+"""The shortest ``SCHEDULER_SECRET`` accepted (it signs the session cookies)."""
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -60,6 +63,11 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         issue_dir = platformdirs.user_data_path("scheduler") / "issued"
     if templates_folder is not None and not templates_folder.is_dir():
         raise InputError(f"--templates {templates_folder}: not a folder")
+    key = secret or os.environ.get("SCHEDULER_SECRET")
+    if key is not None and len(key.encode("utf-8")) < SECRET_MIN_BYTES:
+        raise InputError(f"SCHEDULER_SECRET: {len(key.encode('utf-8'))} bytes, too short to sign "
+                         f"sessions; use at least {SECRET_MIN_BYTES} random bytes, e.g. the output of "
+                         "'python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"'")
     site = Site(location, base_url, issue_dir, clock, templates_folder)
     secure = base_url.startswith("https://") if https_only is None else https_only
     environment = site.templates.env
@@ -70,8 +78,8 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     middleware = [
         Middleware(PageHeaders),
         Middleware(Failures, templates=environment),
-        Middleware(SessionMiddleware, secret_key=secret or os.environ.get("SCHEDULER_SECRET")
-                   or secrets.token_urlsafe(32), session_cookie="scheduler_session",
+        Middleware(SessionMiddleware, secret_key=key or secrets.token_urlsafe(32),
+                   session_cookie="scheduler_session",
                    max_age=int(SESSION_LIFETIME.total_seconds()), same_site="strict",
                    https_only=secure),
         Middleware(Guard, resolve=site.session_user, refuse=refuse),

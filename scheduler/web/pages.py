@@ -22,6 +22,7 @@ from scheduler.core import history
 from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.core.diff import compare
 from scheduler.core.errors import InputError, SchedulerError, TemplateError
+from scheduler.core.files import MAX_TEMPLATE_BYTES
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
 from scheduler.export.outputs import OutputOptions
@@ -43,7 +44,8 @@ from scheduler.web.views import months, next_event, qr_svg
 
 Handler = Callable[[Request, FormData | None], Response]
 PAGE_SIZE = 50
-TEMPLATE_UPLOAD_LIMIT = 256 * 1024
+TEMPLATE_UPLOAD_LIMIT = MAX_TEMPLATE_BYTES
+"""An uploaded or pasted template: the same limit as a template file."""
 DATABASE_INT_MAX = 2**31 - 1
 
 
@@ -560,7 +562,8 @@ def validate(request: Request, form: FormData | None) -> Response:
         name = upload.filename
         raw = upload.file.read(TEMPLATE_UPLOAD_LIMIT + 1)
         if len(raw) > TEMPLATE_UPLOAD_LIMIT:
-            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT // 1024} kB"]
+            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT:,} bytes, the limit "
+                                   "for a template"]
             return page(request, "validate.html", context, 400)
         try:
             text = raw.decode("utf-8-sig")
@@ -569,6 +572,10 @@ def validate(request: Request, form: FormData | None) -> Response:
             return page(request, "validate.html", context, 400)
     else:
         text = _field(form, "text")
+        if len(text.encode("utf-8", "surrogatepass")) > TEMPLATE_UPLOAD_LIMIT:
+            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT:,} bytes, the limit "
+                                   "for a template"]
+            return page(request, "validate.html", context, 400)
     context["text"] = text
     try:
         template = load_template_text(text, name)

@@ -25,6 +25,10 @@ from scheduler.web.sessions import HashingGate
 
 HERE = Path(__file__).parent
 FEED_CACHE_SIZE = 512
+PAGE_DB_TIMEOUT_S = 10
+"""PostgreSQL: how long a page's database call may wait to connect, and each statement to run
+(a lock held elsewhere, a lost server), before the page answers 503 (SQLite waits up to its
+busy timeout, ``BUSY_TIMEOUT_S``)."""
 
 
 FLAGS_IN_WEB_WORDS = (
@@ -53,7 +57,11 @@ class Site:
         self.location = location
         self.templates_folder = templates_folder
         """A clinic's own templates, offered beside the shipped ones (``serve --templates``)."""
-        self.engine = engine_for(location)
+        options: dict[str, Any] = {}
+        if not location.is_sqlite:
+            options["connect_args"] = {"connect_timeout": PAGE_DB_TIMEOUT_S,
+                                       "options": f"-c statement_timeout={PAGE_DB_TIMEOUT_S * 1000}"}
+        self.engine = engine_for(location, **options)
         self.feed_states = FeedStates(location)
         self.base_url = base_url.rstrip("/")
         self.issue_dir = issue_dir
