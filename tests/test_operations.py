@@ -168,3 +168,32 @@ def test_a_secret_shorter_than_32_bytes_is_refused(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "SCHEDULER_SECRET: 5 bytes, too short to sign sessions" in result.output
     assert create_app(db, secret="y" * 32)
+
+
+def test_the_template_folder_reads_only_its_own_regular_files_and_follows_no_link(tmp_path):
+    shipped = (ROOT / "templates" / "tc.yaml").read_text()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "elsewhere.yaml").write_text(shipped.replace("id: tc\n", "id: elsewhere\n"))
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "own.yaml").write_text(shipped.replace("id: tc\n", "id: own\n"))
+    db = tmp_path / "registry.sqlite3"
+    web = Web(str(db), tmp_path, templates_folder=folder)
+    (folder / "registry.yaml").symlink_to(db)
+    (folder / "passwd.yaml").symlink_to("/etc/passwd")
+    (folder / "elsewhere.yaml").symlink_to(outside / "elsewhere.yaml")
+    (folder / "fifo.yaml").unlink(missing_ok=True)
+    os.mkfifo(folder / "fifo.yaml")
+    assert web.login().status_code == 303
+    listing = web.client.get("/templates").text
+    for name in ("registry.yaml", "passwd.yaml", "elsewhere.yaml"):
+        assert (f"<code>{name}</code>: <pre class=\"problem\">{name}: is a symbolic link, not a template "
+                "file; it is not read</pre>") in listing
+    assert "<code>fifo.yaml</code>: <pre class=\"problem\">fifo.yaml: not a regular file" in listing
+    assert "root:" not in listing and "SQLite" not in listing
+    form = web.client.get("/patients/new").text
+    assert '<option value="own">' in form and '<option value="elsewhere">' not in form
+    refused = web.post("/patients/new", {"key": "P1", "template": "elsewhere", "start": "2026-03-02",
+                                         "action": "save"})
+    assert refused.status_code == 400 and "choose one of the listed protocols" in refused.text

@@ -8,8 +8,10 @@ pool (the registry's database calls block); see :func:`_route`. Errors a coordin
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -256,7 +258,7 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     # Only the listed templates, by id: a path typed into the form is never read on the server.
     chosen = {info.id: str(info.path) if own else info.id for info, own in offered}.get(
         _field(form, "template"))
-    if chosen is None:
+    if chosen is None or (os.sep in chosen and Path(chosen).is_symlink()):  # replaced since listed
         context["error"] = (f"template: choose one of the listed protocols "
                             f"({_field(form, 'template')[:40]!r} is not one)")
         return context
@@ -545,7 +547,12 @@ def template_list(request: Request, form: FormData | None) -> Response:
     from scheduler.core.loader import load_template_file
 
     offered, folder = site_of(request).offered_templates()
-    items = [(info, load_template_file(info.path), own) for info, own in offered]
+    items = []
+    for info, own in offered:
+        try:
+            items.append((info, load_template_file(info.path, follow_links=not own), own))
+        except SchedulerError:  # a file of the folder replaced since it was listed
+            continue
     return page(request, "templates.html", {"items": items, "folder": folder,
                                             "Regimen": Regimen})
 
