@@ -784,6 +784,7 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
 
     from scheduler.registry import default_location
     from scheduler.web import create_app
+    from scheduler.web.observe import configure_logging
     from scheduler.web.serving import check_secret, read_secret, run
 
     base_url = base_url or f"http://127.0.0.1:{port}"
@@ -793,6 +794,7 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Note: listening on {host}: put the server behind HTTPS (a reverse proxy); "
                    f"feed addresses start with --base-url {base_url}.", err=True)
+    configure_logging()
     location = db or default_location()
     app = create_app(location, base_url=base_url, issue_dir=issue_dir,
                      templates_folder=templates_folder)

@@ -24,8 +24,9 @@ from starlette.staticfiles import StaticFiles
 from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
-from scheduler.web import pages
+from scheduler.web import health, pages
 from scheduler.web.failures import Failures, error_page, http_error
+from scheduler.web.observe import Observe
 from scheduler.web.security import Guard, PageHeaders, Scope
 from scheduler.web.sessions import SESSION_LIFETIME
 from scheduler.web.site import HERE, Site
@@ -76,6 +77,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         return error_page(environment, status, title, message)
 
     middleware = [
+        Middleware(Observe, metrics=site.metrics),
         Middleware(PageHeaders),
         Middleware(Failures, templates=environment),
         Middleware(SessionMiddleware, secret_key=key or secrets.token_urlsafe(32),
@@ -86,6 +88,9 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     ]
     routes = [
         Route("/feed/{token}.ics", pages.feed, methods=["GET", "HEAD"]),
+        Route("/healthz", health.healthz),
+        Route("/readyz", health.readyz),
+        Route("/metrics", health.metrics),
         Route("/login", pages.login, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/", pages.patient_list),

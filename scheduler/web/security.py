@@ -1,7 +1,7 @@
 """Who may do what: one middleware for "logged in?" and CSRF.
 
-Every request passes :class:`Guard`: the feed (``/feed/...``), ``/login`` and ``/static/``
-answer without a session; everything else needs a live session (see
+Every request passes :class:`Guard`: the feed (``/feed/...``), ``/login``, ``/static/`` and
+the health and metrics paths answer without a session; everything else needs a live session (see
 :mod:`scheduler.web.sessions`) of an active user (a GET is sent to
 the login page, anything else is refused). Every POST, the login form's included, must carry
 the session's CSRF token in its ``csrf`` field (a synchronizer token), or it is refused
@@ -28,6 +28,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PUBLIC_PREFIXES = ("/feed/", "/static/")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
+"""Answered without a session (``/metrics`` checks its own caller: see :mod:`scheduler.web.health`)."""
 BODY_LIMIT = 2 * 1024 * 1024
 """The largest request body accepted (a template upload is far smaller)."""
 
@@ -52,7 +54,8 @@ class Guard:
         """An error page: (scope, status, title, message)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES):
+        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES) or (
+                scope["path"] in PUBLIC_PATHS):
             await self.app(scope, receive, send)
             return
         session = scope["session"]

@@ -93,7 +93,9 @@ def check_secret(host: str, workers: int, secret: str | None) -> None:
 def app_from_environment() -> Starlette:
     """The app of one worker, as the parent process described it (see :func:`run`)."""
     from scheduler.web import create_app
+    from scheduler.web.observe import configure_logging
 
+    configure_logging()
     settings: dict[str, Any] = {
         "base_url": os.environ[_ENVIRONMENT + "BASE_URL"],
         "issue_dir": Path(os.environ[_ENVIRONMENT + "ISSUE_DIR"]),

@@ -20,6 +20,7 @@ from scheduler.registry import Location, Registry, access
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
 from scheduler.services.feed import Feed
+from scheduler.web.observe import Metrics
 from scheduler.web.security import csrf_token
 from scheduler.web.sessions import HashingGate
 
@@ -67,6 +68,7 @@ class Site:
         self.issue_dir = issue_dir
         self.clock = clock
         self.hashing = HashingGate()
+        self.metrics = Metrics()
         self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
         self.feeds_lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
