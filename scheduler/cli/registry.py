@@ -514,24 +514,81 @@ def registry_check(db: str | None) -> None:
 
 
 @registry_group.command("export")
+@click.option("--for-audit", is_flag=True,
+              help="Leave out the password and feed-token hashes and the files' bytes (a copy for "
+                   "an auditor; it cannot be restored).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write to FILE (created with mode 0600) instead of standard output.")
 @db_option
-def registry_export(db: str | None) -> None:
-    """Print every plan, change and version as JSON lines (for backup and audit).
+def registry_export(for_audit: bool, output: Path | None, db: str | None) -> None:
+    """Print the registry as JSON lines: a full backup that 'registry import' restores.
 
-    One JSON object a line, each with a "type": plan, change, version (with the SHA-256 of
-    each of its files), user (without the password hash), feed_token (without the hash).
+    A full export holds every plan, change, issued version (with its files), feed token and
+    user, with the password and feed-token hashes, so that after a restore users log in with
+    their passwords and calendars find their feeds; its first line says it holds secrets, and
+    a file it is written to gets mode 0600. --for-audit prints plans, changes, versions (with
+    each file's SHA-256), users and live feed tokens without any hash.
 
     \b
     Example:
-        scheduler registry export > registry-2026-11-30.jsonl
+        scheduler registry export -o registry-2026-11-30.jsonl
+        scheduler registry export --for-audit > audit.jsonl
     """
     import json
+    import stat
 
     from scheduler.registry.check import export_records
+    from scheduler.registry.transfer import dump, dumps
 
-    with _registry(db) as registry:
-        for record in export_records(registry):
-            sys.stdout.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+    stream = sys.stdout
+    if output is not None:
+        try:
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as error:
+            raise _UserError(f"--output {output}: cannot write ({error.strerror})") from None
+        os.fchmod(fd, 0o600)
+        stream = open(fd, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    elif not for_audit:
+        with contextlib.suppress(OSError, ValueError):  # stdout redirected to a file: keep it private
+            if stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode):
+                os.fchmod(sys.stdout.fileno(), 0o600)
+    try:
+        with _registry(db) as registry:
+            if for_audit:
+                for record in export_records(registry):
+                    stream.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            else:
+                for record in dump(registry):
+                    stream.write(dumps(record) + "\n")
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+
+
+@registry_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@db_option
+def registry_import(file: Path, db: str | None) -> None:
+    """Restore a full 'registry export' FILE into a new, empty registry (all or nothing).
+
+    The registry is made if it does not exist; one that holds any plan or user is refused.
+    From SQLite to PostgreSQL: export from the file, import into the database.
+
+    \b
+    Example:
+        scheduler registry export --db registry.sqlite3 -o registry.jsonl
+        scheduler registry import registry.jsonl --db postgresql://scheduler@db.example.org/scheduler
+    """
+    from scheduler.core.files import read_text_file
+    from scheduler.registry.transfer import load
+
+    text = read_text_file(file, "registry export", limit=4_000_000_000)
+    with _registry(db, create=True) as registry:
+        counts = load(registry, text.splitlines(), str(file))
+        shown = registry.location.shown
+    listed = ", ".join(f"{n} {kind.replace('_', ' ')}{'s' if n != 1 else ''}"
+                       for kind, n in sorted(counts.items()))
+    click.echo(f"Imported into {shown}: {listed or 'nothing'}")
 
 
 # --- users --------------------------------------------------------------------------------------
