@@ -737,6 +737,7 @@ class _Expansion:
             regimen=regimen.id,
             cycle=cycle,
             day=(day - day1).days + 1,
+            cycle_days=regimen.cycle_days,
         )
 
     def _radiotherapy(self, rt: Radiotherapy) -> None:
@@ -929,7 +930,7 @@ class _Expansion:
                                 f"{MAX_PLAN_YEARS} years after the start: check its 'repeat'")
             total = f" of {count}" if count is not None and until is None else ""
             self._one_visit(visit, planned, f"{visit.id}\x00n{number}",
-                            f"{visit.name} – {number}{total}", cycle=number)
+                            f"{visit.name} – {number}{total}")
             if count is not None and number >= count:
                 return
             if until is not None and planned >= until:
