@@ -126,6 +126,9 @@ def test_every_route_is_listed_here(web):
     paths = {route.path for route in web.app.routes}
     assert paths == {
         "/feed/{token}.ics",
+        "/healthz",  # public, like the feed: tests/test_observe.py
+        "/readyz",
+        "/metrics",
         "/login",
         "/logout",
         "/",
