@@ -740,12 +740,15 @@ def test_fetches_are_recorded_at_most_every_five_minutes(web):
     web.register()
     token = web.feed_token()
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()  # written in batches (tests/test_feed_reads.py)
     web.clock.now += timedelta(minutes=4)
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()
     with opened(web.db) as registry:
         assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:00:00+00:00"
     web.clock.now += timedelta(minutes=2)
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()
     with opened(web.db) as registry:
         assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:06:00+00:00"
 

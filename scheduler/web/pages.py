@@ -95,8 +95,9 @@ async def feed(request: Request) -> Response:
     a hop to the thread pool and back cost 0.16 ms unloaded and 1-3 ms under load;
     benchmarks/serve.py). On PostgreSQL the read goes to the thread pool: on the loop it was
     a little faster (0.40-0.53x the bare app against 0.33-0.46x), but a table lock or a slow
-    server held up every page (found in review). A document not cached yet and the fetch
-    record (at most every 5 minutes) go to the thread pool too.
+    server held up every page (found in review). A document not in this process's cache is
+    read from the registry (stored by whichever process first served that revision) in the
+    thread pool; fetch times are noted and written in batches (:mod:`scheduler.web.fetches`).
     """
     site = site_of(request)
     token = request.path_params["token"]
@@ -113,11 +114,11 @@ async def feed(request: Request) -> Response:
     key = (found.plan_id, found.revision)
     document = site.cached_feed(key)
     if document is None:
-        document = await run_in_threadpool(feeds.document, site.registry(), found)
+        document = await run_in_threadpool(feeds.stored_document, site.registry(), found)
         site.keep_feed(key, document)
     now = site.now()
     if feeds.fetch_to_record(found, now):
-        await run_in_threadpool(feeds.record_fetch, site.registry(), found, now)
+        site.fetches.note(found.token_id, now)  # written with others, at most once a second
     headers = feed_headers(document)
     if _matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)

@@ -16,10 +16,11 @@ from starlette.templating import Jinja2Templates
 
 from scheduler.core.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
 from scheduler.core.text import reworded
-from scheduler.registry import Location, Registry, access
+from scheduler.registry import Location, Registry, access, feeddocs
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
 from scheduler.services.feed import Feed
+from scheduler.web.fetches import FetchBatch
 from scheduler.web.observe import Metrics
 from scheduler.web.security import csrf_token
 from scheduler.web.sessions import HashingGate
@@ -69,6 +70,7 @@ class Site:
         self.clock = clock
         self.hashing = HashingGate()
         self.metrics = Metrics()
+        self.fetches = FetchBatch(lambda fetched: feeddocs.touch_tokens(self.registry(), fetched))
         self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
         self.feeds_lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
