@@ -101,3 +101,17 @@ def test_fetch_times_are_written_in_batches_at_most_once_a_second(web, tmp_path)
     elapsed = time.monotonic() - started
     assert fetched == ["2026-03-01T09:00:00+00:00"] * 3
     assert 1 <= site.fetches.writes <= elapsed + 1, (site.fetches.writes, elapsed)
+
+
+def test_stored_feeds_of_another_release_are_forgotten_at_start(web, tmp_path, monkeypatch):
+    token = web.feed_token()
+    assert web.client.get(f"/feed/{token}.ics").status_code == 200
+    with opened(web.db) as registry:
+        plan_id = registry.plan("P017").id
+    _other(web, tmp_path)  # the same code: what is stored stays
+    assert _rows(web.db) == [(plan_id, 0)]
+    monkeypatch.setattr(feeds, "rendering_code", lambda: "another release")
+    _other(web, tmp_path)
+    assert _rows(web.db) == []
+    monkeypatch.undo()
+    assert web.client.get(f"/feed/{token}.ics").status_code == 200

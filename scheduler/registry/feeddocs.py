@@ -51,3 +51,23 @@ def touch_tokens(registry: Registry, fetched: Mapping[int, datetime]) -> None:
         connection.execute(sa.update(_T).where(_T.c.id == sa.bindparam("token")).values(
             last_fetched_at=sa.bindparam("at")),
             [{"token": token, "at": at.isoformat()} for token, at in sorted(fetched.items())])
+
+
+CODE_KEY = "feed_documents_code"
+"""The ``registry_meta`` entry naming the code that rendered the stored feeds."""
+
+
+def keep_only_from(registry: Registry, code: str) -> bool:
+    """Forget every stored feed unless it was rendered by ``code`` (a fingerprint of the
+    rendering code): a new release may render differently. True when they were forgotten."""
+    meta = schema.registry_meta
+    with registry.transaction() as connection:
+        found = connection.execute(sa.select(meta.c.value).where(meta.c.name == CODE_KEY)).scalar()
+        if found == code:
+            return False
+        connection.execute(sa.delete(_D))
+        if found is None:
+            connection.execute(sa.insert(meta).values(name=CODE_KEY, value=code))
+        else:
+            connection.execute(sa.update(meta).where(meta.c.name == CODE_KEY).values(value=code))
+        return True

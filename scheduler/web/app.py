@@ -22,8 +22,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from scheduler.core.errors import InputError
-from scheduler.registry import State, locate
+from scheduler.registry import State, feeddocs, locate
 from scheduler.registry.database import state
+from scheduler.services import feed as feeds
 from scheduler.web import health, pages
 from scheduler.web.failures import Failures, error_page, http_error
 from scheduler.web.observe import Observe
@@ -70,6 +71,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
                          f"sessions; use at least {SECRET_MIN_BYTES} random bytes, e.g. the output of "
                          "'python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"'")
     site = Site(location, base_url, issue_dir, clock, templates_folder)
+    feeddocs.keep_only_from(site.registry(), feeds.rendering_code())  # another release's: rendered anew
     secure = base_url.startswith("https://") if https_only is None else https_only
     environment = site.templates.env
 

@@ -160,9 +160,9 @@ def login(request: Request, form: FormData | None) -> Response:
                     headers={"Retry-After": str(wait)})
     sessions.attempted(registry, name, address, now)
     password = form.get("password")
+    found = registry.user(name)
     try:
-        ok = isinstance(password, str) and site.hashing.run(
-            lambda: verify(registry.user(name), str(password)))
+        ok = isinstance(password, str) and site.hashing.run(lambda: verify(found, str(password)))
     except sessions.Busy:
         return page(request, "login.html", {"next": target, "name": name, "error":
                     "The server is busy checking other logins: try again in a few seconds."}, 503,
