@@ -25,6 +25,7 @@ from scheduler.core.loader import load_template_file, load_template_text, resolv
 from scheduler.export.ics import to_ics
 
 from .conftest import DATA, dates, make_plan
+from .language3_bad import LANGUAGE3
 
 BAD = DATA / "bad_language"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -251,6 +252,7 @@ EXPECTED = {
     "visit_skip.yaml": [":5: components[0].on_non_working_day: must be one of 'next', 'previous', "
                         "'keep' or 'error' (got 'skip')"],
     "window_and_window_days.yaml": [":5: components[0]:", "give 'window_days' or 'window'"],
+    **LANGUAGE3,
 }
 
 

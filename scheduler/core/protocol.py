@@ -81,6 +81,10 @@ def _count(minimum: int) -> PlainValidator:
 
 PositiveCount = Annotated[int | str, _count(1)]
 Offset = Annotated[int | str, _count(0)]
+EARLIEST_DAY = -365
+"""How far before day 1 a plan day may be (language 3: day 0 is the day before day 1)."""
+PlanDay = Annotated[int | str, _count(EARLIEST_DAY)]
+"""A plan day: 1 is the start date, 0 the day before it, -6 one week before day 1."""
 
 Rule = Literal["next", "previous", "keep", "skip", "error"]
 """What happens when a date is not a working day: see README, "Non-working days"."""
@@ -164,6 +168,11 @@ def _colour(value: Any) -> str:
     return value.lower()
 
 
+EARLIEST_DRUG_DAY = -60
+"""The earliest day of a cycle a drug may be given on (language 3: day 0 is the day before
+day 1, -6 a week before it)."""
+
+
 def _days(value: Any) -> tuple[int, ...]:
     """``[1, 8]``, ``"1-5"``, ``"1, 8, 15"``, ``8`` -> sorted unique day numbers."""
     items = value if isinstance(value, list) else [value]
@@ -188,8 +197,9 @@ def _days(value: Any) -> tuple[int, ...]:
             days.update(range(first, last + 1))
     if not days:
         raise ValueError("needs at least one day")
-    if min(days) < 1:
-        raise ValueError("days are counted from 1 (day 1 is the first day of the cycle)")
+    if min(days) < EARLIEST_DRUG_DAY:
+        raise ValueError(f"day {min(days)} is too early: a drug's days go back at most to day "
+                         f"{EARLIEST_DRUG_DAY} (day 0 is the day before day 1 of the cycle)")
     return tuple(sorted(days))
 
 
@@ -243,7 +253,7 @@ class Anchor(Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    day: PositiveCount | None = None
+    day: PlanDay | None = None
     week: PositiveCount | None = None
     after: Id | None = None
     gap_days: Offset = 0
@@ -671,6 +681,7 @@ class Template(Strict):
                 found.append((where, f"unknown parameter '{ref}' (defined: {known})"))
         for index, component in enumerate(self.components):
             found.extend(self._component_problems(index, component, seen, unjudged))
+            found.extend(language3_problems(index, component))
         cycle = self._dependency_cycle()
         if cycle:
             found.append((("components",), "components depend on each other in a loop: "
@@ -879,3 +890,18 @@ def _radiotherapy_problems(
         if isinstance(first, int) and isinstance(last, int) and last < first:
             found.append(((*where, "planned_weeks"), f"week {last} is before week {first}"))
     return found
+
+
+def language3_problems(index: int, component: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """The checks of template language 3's constructs (days before day 1, blocks, hours,
+    fractions a day), for one component."""
+    where: tuple[str | int, ...] = ("components", index)
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(component, Regimen) and isinstance(component.start.day, int) \
+            and component.start.day < 1:
+        found.append(((*where, "start", "day"),
+                      f"a regimen's cycle 1 day 1 cannot come before day 1 of the plan (got "
+                      f"day {component.start.day}); give a drug days before day 1 instead "
+                      "(days: [0, 1, 2]), or start the plan earlier"))
+    return found
+

@@ -183,6 +183,8 @@ def _anchor_text(anchor: Anchor) -> str:
         return f"{anchor.gap_days} days after the last event of {anchor.after}"
     if anchor.week is not None:
         return f"week {anchor.week}"
+    if isinstance(anchor.day, int) and anchor.day < 1:
+        return f"day {anchor.day} ({1 - anchor.day} days before day 1)"
     return f"day {anchor.day}"
 
 
@@ -367,7 +369,8 @@ def _anchored(action: Json, anchor: Anchor, template: Template, window: tuple[in
     if day is None or not timing:
         return action
     if before or after:
-        action["timingRange"] = {"low": _days(max(day - 1 - before, 0)), "high": _days(day - 1 + after)}
+        low = day - 1 - before if day < 1 else max(day - 1 - before, 0)  # before day 1: negative
+        action["timingRange"] = {"low": _days(low), "high": _days(day - 1 + after)}
     else:
         action["timingDuration"] = _days(day - 1)
     return action

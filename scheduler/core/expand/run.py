@@ -87,6 +87,10 @@ def expand(request: PlanRequest) -> Plan:
             )
     events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
     notes.extend(f"Daylight saving: {note}." for note in expansion.clock_notes)
+    if events and events[0].date < start:
+        first = events[0]
+        notes.append(f"The plan begins before day 1: {first.title} on {first.date.isoformat()}, "
+                     f"{(start - first.date).days} days before day 1 ({start.isoformat()}).")
     if events:
         for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():
             notes.append(

@@ -1,0 +1,136 @@
+"""Template language 3 (issue 22): each construct's worked example (tests/data/language3/,
+quoted in docs/template-language-3.md), checked to the day in the plan, the .ics, the PDF and
+the FHIR PlanDefinition. The misuse files are listed in tests/language3_bad.py.
+
+Expected dates are worked out by hand from the calendars: CN 2026, the Spring Festival closes
+15-23 February (23 February is a day off in exchange for Saturday 28 February, and Saturdays
+14 and 28 February are working days); US 2026, Veterans Day Wednesday 11 November,
+Thanksgiving Thursday 26 November, daylight saving ends Sunday 1 November.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+import pypdf
+import pytest
+
+from scheduler.core.loader import load_template_file
+from scheduler.export import fhir
+from scheduler.export.ics import to_ics
+from scheduler.export.pdf import to_pdf
+
+from .conftest import DATA, dates, make_plan
+
+L3 = DATA / "language3"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+DOCS = DATA.parent.parent / "docs" / "template-language-3.md"
+
+
+def days(first: str, last: str) -> list[str]:
+    """Every ISO date from ``first`` to ``last``."""
+    one, two = date.fromisoformat(first), date.fromisoformat(last)
+    return [(one + timedelta(days=n)).isoformat() for n in range((two - one).days + 1)]
+
+
+def ics_dates(data: bytes, code: str) -> list[str]:
+    """The dates of the .ics events whose summary starts with a component's name."""
+    calendar = icalendar.Calendar.from_ical(data)
+    found = []
+    for event in calendar.walk("VEVENT"):
+        if str(event["SUMMARY"]).startswith(code):
+            start = event.decoded("DTSTART")
+            found.append((start.date() if isinstance(start, datetime) else start).isoformat())
+    return sorted(found)
+
+
+def fhir_actions(path: str) -> dict[str, dict[str, object]]:
+    """The PlanDefinition's actions (and their children) by id, validated as FHIR R4B."""
+    template = load_template_file(L3 / path)
+    bundle = fhir.validated(fhir.plan_definition_bundle(template, "test"))
+    found: dict[str, dict[str, object]] = {}
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            if value.get("resourceType") == "PlanDefinition":
+                stack = list(value.get("action", []))
+                while stack:
+                    action = stack.pop()
+                    found[action["id"]] = action
+                    stack.extend(action.get("action", []))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(bundle)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in L3.glob("*.yaml")))
+def test_every_worked_example_is_quoted_in_the_reference(name):
+    text = (L3 / name).read_text()
+    body = text.split("\n", 1)[1]  # the first line is a comment naming the construct
+    assert body in DOCS.read_text()
+
+
+# --- 1. events before day 1 -----------------------------------------------------------------
+
+def test_before_day1_cn_spring_festival():
+    plan = make_plan(str(L3 / "before_day1.yaml"), "2026-02-24", holidays="CN", tz="Asia/Shanghai")
+    assert dates(plan.events, "screening") == ["2026-02-10"]  # day -13
+    (screening,) = [e for e in plan.events if e.component == "screening"]
+    assert (screening.plan_day, screening.window_start, screening.window_end) == (
+        -13, date(2026, 2, 7), date(2026, 2, 13))
+    assert dates(plan.events, "folic-acid") == days("2026-02-17", "2026-03-17")
+    # twice a day on day 0, 1 and 2; day 0 of cycle 1 is a day off in exchange, kept
+    assert dates(plan.events, "dexamethasone") == [
+        "2026-02-23", "2026-02-23", "2026-02-24", "2026-02-24", "2026-02-25", "2026-02-25",
+        "2026-03-16", "2026-03-16", "2026-03-17", "2026-03-17", "2026-03-18", "2026-03-18"]
+    dex0 = next(e for e in plan.events if e.component == "dexamethasone")
+    assert (dex0.title, dex0.plan_day, dex0.day) == ("Dexamethasone – cycle 1, day 0, 08:00", 0, 0)
+    assert dex0.start == datetime(2026, 2, 23, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    assert dates(plan.events, "docetaxel") == ["2026-02-24", "2026-03-17"]
+    assert plan.start == date(2026, 2, 24) and plan.first_date == date(2026, 2, 10)
+    assert ("The plan begins before day 1: Screening visit on 2026-02-10, 14 days before day 1 "
+            "(2026-02-24).") in plan.notes
+
+
+def test_before_day1_us_veterans_day_moves_the_screening_thanksgiving_keeps_dexamethasone():
+    plan = make_plan(str(L3 / "before_day1.yaml"), "2026-11-25", holidays="US",
+                     tz="America/New_York")
+    (screening,) = [e for e in plan.events if e.component == "screening"]
+    assert (screening.date, screening.moved_from, screening.reason) == (
+        date(2026, 11, 12), date(2026, 11, 11), "Veterans Day")
+    assert dates(plan.events, "folic-acid") == days("2026-11-18", "2026-12-16")
+    assert dates(plan.events, "dexamethasone")[::2] == [
+        "2026-11-24", "2026-11-25", "2026-11-26", "2026-12-15", "2026-12-16", "2026-12-17"]
+    thanksgiving = [e for e in plan.events if e.component == "dexamethasone"][4]
+    assert thanksgiving.note == ("On a non-working day (Thanksgiving Day), kept as the template "
+                                 "says.")
+    assert thanksgiving.start == datetime(2026, 11, 26, 13, 0, tzinfo=UTC)  # 08:00 EST
+
+
+def test_before_day1_in_the_ics_pdf_and_fhir():
+    plan = make_plan(str(L3 / "before_day1.yaml"), "2026-02-24", holidays="CN", tz="Asia/Shanghai")
+    data = to_ics(plan, stamp=NOW)
+    assert ics_dates(data, "Screening")[0] == "2026-02-10"
+    assert ics_dates(data, "Dexamethasone – cycle 1, day 0")[0] == "2026-02-23"
+    pages = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=NOW))).pages
+    texts = [page.extract_text() for page in pages]
+    february = next(t for t in texts if t.startswith("February 2026"))
+    assert "SCR Screening visit" in february and "C1D0" in february
+    actions = fhir_actions("before_day1.yaml")
+    assert actions["screening"]["timingRange"] == {
+        "low": {"value": -17, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"},
+        "high": {"value": -11, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}}
+    assert actions["folic-acid"]["timingDuration"] == {
+        "value": -7, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+    assert "day -6 (7 days before day 1)" in str(actions["folic-acid"]["description"])
+    assert actions["dexamethasone-day0"]["relatedAction"] == [{
+        "actionId": "chemo", "relationship": "before-start",
+        "offsetDuration": {"value": 1, "unit": "days", "system": "http://unitsofmeasure.org",
+                           "code": "d"}}]
