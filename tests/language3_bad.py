@@ -12,4 +12,15 @@ LANGUAGE3 = {
                                 "day -70 is too early: a drug's days go back at most to day -60"],
     "visit_a_year_before.yaml": [":5: components[0].at.day:",
                                  "must be between -365 and 10000 (got -400)"],
+    # 2. blocks of consecutive days
+    "block_without_consecutive_days.yaml": [
+        ":11: components[0].drugs[0]:", "'on: working_days' is for a block of consecutive days "
+        "(like '1-5'); days [1, 8, 15] have none"],
+    "block_any_day_with_rule.yaml": [":11: components[0].drugs[0]:",
+                                     "'on: any_day' gives the block whatever the day: give no "
+                                     "'on_non_working_day'"],
+    "block_working_days_skip.yaml": [":11: components[0].drugs[0]:",
+                                     "its first day moves with 'next' or 'previous', not 'skip'"],
+    "block_unknown.yaml": [":11: components[0].drugs[0].on: must be 'working_days' or 'any_day' "
+                           "(got 'weekdays')"],
 }

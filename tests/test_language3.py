@@ -134,3 +134,77 @@ def test_before_day1_in_the_ics_pdf_and_fhir():
         "actionId": "chemo", "relationship": "before-start",
         "offsetDuration": {"value": 1, "unit": "days", "system": "http://unitsofmeasure.org",
                            "code": "d"}}]
+
+
+# --- 2. blocks of consecutive days, and collisions ----------------------------------------
+
+def test_blocks_cn_spring_festival():
+    plan = make_plan(str(L3 / "blocks.yaml"), "2026-02-12", holidays="CN", tz="Asia/Shanghai")
+    # working days: Saturday 14 February is one, then nothing until Tuesday 24 February
+    assert dates(plan.events, "etoposide") == [
+        "2026-02-12", "2026-02-13", "2026-02-14", "2026-02-24", "2026-02-25",
+        "2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10", "2026-03-11"]
+    assert dates(plan.events, "ifosfamide") == days("2026-02-12", "2026-02-16") + days(
+        "2026-03-05", "2026-03-09")
+    assert dates(plan.events, "bleomycin") == [
+        "2026-02-12", "2026-02-24", "2026-02-26", "2026-03-05", "2026-03-12", "2026-03-19"]
+    eto = [e for e in plan.events if e.component == "etoposide"]
+    assert (eto[3].moved_from, eto[3].reason) == (date(2026, 2, 15), "Sunday")
+    assert (eto[4].moved_from, eto[4].reason) == (date(2026, 2, 16), "Chinese New Year's Eve")
+    assert (eto[9].moved_from, eto[9].reason) == (
+        date(2026, 3, 9), "the block moved past 2026-03-08 (Sunday)")
+    ifo = [e for e in plan.events if e.component == "ifosfamide"]
+    assert ifo[3].note == "On a non-working day (Sunday), kept as the template says."
+    assert all(e.moved_from is None for e in ifo)
+
+
+def test_blocks_us_thanksgiving():
+    plan = make_plan(str(L3 / "blocks.yaml"), "2026-11-23", holidays="US", tz="America/New_York")
+    assert dates(plan.events, "etoposide") == [
+        "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27", "2026-11-30",
+        "2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17", "2026-12-18"]
+    assert dates(plan.events, "ifosfamide") == days("2026-11-23", "2026-11-27") + days(
+        "2026-12-14", "2026-12-18")
+    assert dates(plan.events, "bleomycin") == [
+        "2026-11-23", "2026-11-30", "2026-12-07", "2026-12-14", "2026-12-21", "2026-12-28"]
+
+
+def test_a_dose_pushed_onto_the_next_dose_of_the_same_drug_moves_the_later_one():
+    # BEP from Monday 9 February (CN): bleomycin day 8 (16 February) waits until 24 February,
+    # which is also where day 15 (23 February, a day off) would go: day 15 moves on a day.
+    plan = make_plan("bep", "2026-02-09", holidays="CN", tz="Asia/Shanghai")
+    blm = [e for e in plan.events if e.component == "bleomycin" and e.cycle == 1]
+    assert [e.date.isoformat() for e in blm] == ["2026-02-09", "2026-02-24", "2026-02-25"]
+    assert blm[2].moved_from == date(2026, 2, 23)
+    assert blm[2].note == "Moved to the next working day: 2026-02-24 already holds cycle 1 day 8."
+
+
+def test_a_cycle_waits_for_the_last_dose_of_the_one_before():
+    # BEP from Monday 2 February (CN): bleomycin day 15 (16 February) waits until 24 February,
+    # past cycle 2's planned day 1 (23 February, a day off): cycle 2 starts the day after.
+    plan = make_plan("bep", "2026-02-02", holidays="CN", tz="Asia/Shanghai")
+    assert dates(plan.events, "bleomycin") == [
+        "2026-02-02", "2026-02-09", "2026-02-24", "2026-02-25", "2026-03-04", "2026-03-11",
+        "2026-03-18", "2026-03-25", "2026-04-01"]
+    assert dates(plan.events, "cisplatin", cycle=2) == [
+        "2026-02-25", "2026-02-26", "2026-02-27", "2026-02-28", "2026-03-02"]
+    assert ("BEP (21-day cycles): cycle 2 starts on 2026-02-25, the working day after cycle 1's "
+            "last dose (2026-02-24), which closed days had moved onto or past its planned day 1 "
+            "(2026-02-23).") in plan.notes
+
+
+def test_blocks_in_the_ics_pdf_and_fhir():
+    plan = make_plan(str(L3 / "blocks.yaml"), "2026-02-12", holidays="CN", tz="Asia/Shanghai")
+    data = to_ics(plan, stamp=NOW)
+    assert ics_dates(data, "Etoposide")[:5] == [
+        "2026-02-12", "2026-02-13", "2026-02-14", "2026-02-24", "2026-02-25"]
+    calendar = icalendar.Calendar.from_ical(data)
+    moved = next(e for e in calendar.walk("VEVENT")
+                 if str(e["SUMMARY"]) == "Etoposide – cycle 1, day 4")
+    assert "2026-02-15" in str(moved["DESCRIPTION"])
+    pages = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=NOW))).pages
+    february = next(p.extract_text() for p in pages if p.extract_text().startswith("February 2026"))
+    assert february.count("ETO") >= 5
+    actions = fhir_actions("blocks.yaml")
+    assert "on consecutive working days" in str(actions["etoposide-day4"]["description"])
+    assert "whatever the day" in str(actions["ifosfamide-day4"]["description"])

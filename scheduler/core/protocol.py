@@ -399,6 +399,15 @@ class Drug(Display):
     at_end: EndEvent | None = None
     """An event when the infusion ends (needs a clock ``time`` and ``duration``)."""
     times: ClockList = ()
+    on: Literal["working_days", "any_day"] | None = None
+    """Language 3: a block of consecutive days (days 1-5) given on consecutive working days
+    (a closed day moves the rest of the block past it, in order) or on every day whatever
+    the day. None: each day is placed on its own by ``on_non_working_day``."""
+
+    @model_validator(mode="after")
+    def _a_block(self) -> Drug:
+        _check_block(self)
+        return self
 
     @model_validator(mode="after")
     def _end_needs_a_clock(self) -> Drug:
@@ -904,4 +913,20 @@ def language3_problems(index: int, component: Any) -> list[tuple[tuple[str | int
                       f"day {component.start.day}); give a drug days before day 1 instead "
                       "(days: [0, 1, 2]), or start the plan earlier"))
     return found
+
+
+def _check_block(drug: Drug) -> None:
+    """``on`` is for a block of consecutive days, and says alone what a closed day does."""
+    if drug.on is None:
+        return
+    if not any(b - a == 1 for a, b in zip(drug.days, drug.days[1:], strict=False)):
+        raise ValueError(f"'on: {drug.on}' is for a block of consecutive days (like '1-5'); "
+                         f"days {list(drug.days)} have none")
+    if drug.on == "any_day" and "on_non_working_day" in drug.model_fields_set:
+        raise ValueError("'on: any_day' gives the block whatever the day: give no "
+                         "'on_non_working_day'")
+    if drug.on == "working_days" and drug.on_non_working_day not in ("next", "previous"):
+        raise ValueError(f"'on: working_days' moves the rest of the block past a closed day; "
+                         f"its first day moves with 'next' or 'previous', not "
+                         f"'{drug.on_non_working_day}'")
 

@@ -408,7 +408,7 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
             "description": f"{drug.dose or drug.name}; day {day} of each "
                            f"{regimen.cycle_days}-day cycle{clock}{times}, "
                            f"{_count_text(count, canon.template)}{window}; "
-                           f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}",
+                           f"{_dose_rule_text(drug)}",
             "definitionCanonical": canon.versioned(canon.activity(drug.id)),
             "timingTiming": {"repeat": repeat},
             "relatedAction": [_day_offset(regimen.id, day)],
@@ -425,6 +425,16 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
                 "relatedAction": [{"actionId": ident, "relationship": "after-end"}],
             })
     return found
+
+
+def _dose_rule_text(drug: Drug) -> str:
+    """What a closed day does to a dose (language 3: a block of consecutive days)."""
+    if drug.on == "working_days":
+        return ("days given as a block on consecutive working days: a non-working day moves the "
+                "rest of the block past it, in order")
+    if drug.on == "any_day":
+        return "days given as a block whatever the day (inpatient)"
+    return f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}"
 
 
 def _minutes_text(minutes: int | None) -> str:
