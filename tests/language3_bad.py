@@ -23,4 +23,9 @@ LANGUAGE3 = {
                                      "its first day moves with 'next' or 'previous', not 'skip'"],
     "block_unknown.yaml": [":11: components[0].drugs[0].on: must be 'working_days' or 'any_day' "
                            "(got 'weekdays')"],
+    # 6. how far "the working day before" may move a visit
+    "previous_limit_with_next.yaml": [":5: components[0]:", "'previous_within_days' limits "
+                                      "on_non_working_day: previous; this visit's rule is 'next'"],
+    "previous_limit_zero.yaml": [":6: components[0].previous_within_days: must be at least 1 "
+                                 "(got 0)"],
 }

@@ -94,10 +94,13 @@ def test_labs_before_each_cycle_cn_across_the_spring_festival():
     day1 = dates(plan.events, "oxaliplatin")
     assert day1[:4] == ["2026-01-26", "2026-02-09", "2026-02-24", "2026-03-10"]
     labs = [e for e in plan.events if e.component == "labs"]
-    # cycle 3's day 1 moved to 24 February; the day before it is closed back to Sunday 15
-    # February, so its labs are on the make-up working Saturday, 14 February
-    assert [e.date.isoformat() for e in labs[:3]] == ["2026-02-06", "2026-02-14", "2026-03-09"]
+    # cycle 3's day 1 moved to 24 February; the working day before 23 February is Saturday
+    # 14 February, 9 days earlier, past the 3-day limit (language 3, construct 6): the labs
+    # are on the morning of day 1, 24 February
+    assert [e.date.isoformat() for e in labs[:3]] == ["2026-02-06", "2026-02-24", "2026-03-09"]
     assert labs[1].moved_from == date(2026, 2, 23) and labs[1].title == "Blood tests – before cycle 3"
+    assert labs[1].note == ("The working day before is 2026-02-14, more than 3 days before the "
+                            "planned 2026-02-23: on the morning of day 1 instead, before treatment.")
     assert [e.cycle for e in labs] == list(range(2, 13))
 
 

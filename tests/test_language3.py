@@ -208,3 +208,38 @@ def test_blocks_in_the_ics_pdf_and_fhir():
     actions = fhir_actions("blocks.yaml")
     assert "on consecutive working days" in str(actions["etoposide-day4"]["description"])
     assert "whatever the day" in str(actions["ifosfamide-day4"]["description"])
+
+
+# --- 6. how far "the working day before" may move a visit ----------------------------------
+
+def test_previous_limit_cn_spring_festival():
+    plan = make_plan(str(L3 / "previous_limit.yaml"), "2026-02-09", holidays="CN",
+                     tz="Asia/Shanghai")
+    assert dates(plan.events, "oxaliplatin") == ["2026-02-09", "2026-02-24", "2026-03-10"]
+    # the working day before 23 February is Saturday 14 February, 9 days earlier
+    assert dates(plan.events, "labs") == ["2026-02-24", "2026-03-09"]
+    assert dates(plan.events, "pharmacy") == ["2026-02-14", "2026-03-09"]
+    labs = next(e for e in plan.events if e.component == "labs")
+    assert (labs.moved_from, labs.note) == (date(2026, 2, 23), (
+        "The working day before is 2026-02-14, more than 3 days before the planned "
+        "2026-02-23: on the morning of day 1 instead, before treatment."))
+
+
+def test_previous_limit_us_a_long_weekend_is_within_it():
+    plan = make_plan(str(L3 / "previous_limit.yaml"), "2026-01-05", holidays="US",
+                     tz="America/New_York")
+    # cycle 2 moves from Martin Luther King Jr. Day to Tuesday 20 January; the day before,
+    # the holiday, goes back to Friday 16 January: 3 days, within the limit
+    assert dates(plan.events, "oxaliplatin") == ["2026-01-05", "2026-01-20", "2026-02-03"]
+    assert dates(plan.events, "labs") == ["2026-01-16", "2026-02-02"]
+    assert dates(plan.events, "pharmacy") == ["2026-01-16", "2026-02-02"]
+
+
+def test_previous_limit_in_the_ics_and_fhir():
+    plan = make_plan(str(L3 / "previous_limit.yaml"), "2026-02-09", holidays="CN",
+                     tz="Asia/Shanghai")
+    assert ics_dates(to_ics(plan, stamp=NOW), "Blood tests") == ["2026-02-24", "2026-03-09"]
+    actions = fhir_actions("previous_limit.yaml")
+    assert ("moves to the previous working day, at most 3 days earlier (further: the morning of "
+            "day 1)") in str(actions["labs"]["description"])
+    assert "at most 10 days earlier" in str(actions["pharmacy"]["description"])

@@ -596,6 +596,17 @@ class Visit(Display):
     window_days: WindowDays = 0
     window: Window | None = None
     on_non_working_day: Literal["next", "previous", "keep", "error"] = "next"
+    previous_within_days: Annotated[int, Field(strict=True, ge=1, le=30)] = 3
+    """Language 3: ``previous`` moves the visit at most this many days earlier; further, a
+    visit before a cycle is on the morning of day 1 instead (any other, the next working
+    day)."""
+
+    @model_validator(mode="after")
+    def _previous_limit(self) -> Visit:
+        if "previous_within_days" in self.model_fields_set and self.on_non_working_day != "previous":
+            raise ValueError("'previous_within_days' limits on_non_working_day: previous; this "
+                             f"visit's rule is '{self.on_non_working_day}'")
+        return self
 
     @model_validator(mode="after")
     def _one_timing(self) -> Visit:

@@ -532,6 +532,10 @@ def _window_text(component: Visit) -> str:
 
 def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     rule = f"a date on a non-working day {RULE_TEXT[component.on_non_working_day]}"
+    if component.on_non_working_day == "previous":
+        rule += (f", at most {component.previous_within_days} days earlier (further: "
+                 + ("the morning of day 1)" if component.each_cycle is not None
+                    and component.each_cycle.day < 1 else "the next working day)"))
     dose = component.dose or component.name
     if component.each_cycle is not None:
         each = component.each_cycle

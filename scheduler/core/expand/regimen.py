@@ -85,7 +85,8 @@ def expand_regimen(x: Expansion, regimen: Regimen) -> None:
             start_of_cycle = place(planned, regimen.on_non_working_day, calendar, what)
         day1 = start_of_cycle.date
         assert day1 is not None
-        if previous is not None and day1 <= previous[1] and day1 >= planned:
+        pulled_back = day1 < planned or any(d.days < 0 for d in delayed)
+        if previous is not None and day1 <= previous[1] and not pulled_back:
             start_of_cycle = after_the_cycle_before(x, regimen, cycle, planned, previous[1])
             day1 = start_of_cycle.date
             assert day1 is not None
