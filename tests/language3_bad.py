@@ -28,4 +28,7 @@ LANGUAGE3 = {
                                       "on_non_working_day: previous; this visit's rule is 'next'"],
     "previous_limit_zero.yaml": [":6: components[0].previous_within_days: must be at least 1 "
                                  "(got 0)"],
+    # 4. anchors on the first or last actual event
+    "from_unknown.yaml": [":6: components[1].at.from: must be one of 'last_event', 'last_day1' "
+                          "or 'first_event' (got 'first_dose')"],
 }

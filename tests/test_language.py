@@ -160,12 +160,13 @@ def test_scans_keep_the_plan_calendar_not_the_moved_scan():
     assert scans[3].date == date(2026, 9, 8) and scans[4].date == date(2026, 11, 9)
 
 
-def test_scans_end_with_the_first_on_or_after_a_stop():
+def test_scans_end_with_the_last_dose_before_a_stop():
     base = make_plan("pembrolizumab-q6w", "2026-01-05", holidays="US", tz="America/New_York")
     plan = expand(replace(base.request, adjustments=(
         Stop("pembrolizumab", date(2026, 6, 1), "progression"),)))
     assert dates(plan.events, "pembrolizumab")[-1] == "2026-05-11"
-    assert dates(plan.events, "ct-scan") == ["2026-03-02", "2026-05-04", "2026-07-06"]
+    # language 3: none after the last dose (11 May); language 2 planned one on 6 July
+    assert dates(plan.events, "ct-scan") == ["2026-03-02", "2026-05-04"]
 
 
 # --- 1. multi-day infusions --------------------------------------------------------------------

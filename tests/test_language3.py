@@ -243,3 +243,45 @@ def test_previous_limit_in_the_ics_and_fhir():
     assert ("moves to the previous working day, at most 3 days earlier (further: the morning of "
             "day 1)") in str(actions["labs"]["description"])
     assert "at most 10 days earlier" in str(actions["pharmacy"]["description"])
+
+
+# --- 4. anchors on a component's first or last actual event; repeats while on it ----------
+
+def test_first_and_last_event_anchors_cn_spring_festival():
+    plan = make_plan(str(L3 / "first_last.yaml"), "2026-02-02", holidays="CN", tz="Asia/Shanghai")
+    assert dates(plan.events, "rt") == days("2026-02-02", "2026-02-06")
+    # 14 days after the last fraction is 20 February, a day off: the first dose is on the 24th
+    assert dates(plan.events, "durvalumab") == [
+        "2026-02-24", "2026-03-10", "2026-03-24", "2026-04-07"]
+    # 21 days after the first actual dose, then every 3 weeks; the second falls on the last
+    # dose and none comes after it
+    assert dates(plan.events, "ct-scan") == ["2026-03-17", "2026-04-07"]
+    assert dates(plan.events, "end-of-treatment") == ["2026-05-07"]  # last dose + 30 days
+
+
+def test_first_and_last_event_anchors_us_thanksgiving():
+    plan = make_plan(str(L3 / "first_last.yaml"), "2026-11-23", holidays="US",
+                     tz="America/New_York")
+    assert dates(plan.events, "rt") == [
+        "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27", "2026-11-30"]
+    assert dates(plan.events, "durvalumab") == [
+        "2026-12-14", "2026-12-28", "2027-01-11", "2027-01-25"]
+    assert dates(plan.events, "ct-scan") == ["2027-01-04", "2027-01-25"]
+    (eot,) = [e for e in plan.events if e.component == "end-of-treatment"]
+    assert (eot.date, eot.window_start, eot.window_end) == (
+        date(2027, 2, 24), date(2027, 2, 17), date(2027, 3, 3))
+
+
+def test_first_event_anchor_in_the_ics_and_fhir():
+    plan = make_plan(str(L3 / "first_last.yaml"), "2026-02-02", holidays="CN", tz="Asia/Shanghai")
+    assert ics_dates(to_ics(plan, stamp=NOW), "CT scan") == ["2026-03-17", "2026-04-07"]
+    actions = fhir_actions("first_last.yaml")
+    assert actions["ct-scan"]["relatedAction"][-1] == {
+        "actionId": "antibody", "relationship": "after-start",
+        "offsetRange": {
+            "low": {"value": 14, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"},
+            "high": {"value": 28, "unit": "days", "system": "http://unitsofmeasure.org",
+                     "code": "d"}}}
+    assert "21 days after the first event of durvalumab" in str(actions["ct-scan"]["description"])
+    assert ("with the last visit on or before the last event of durvalumab"
+            in str(actions["ct-scan"]["description"]))

@@ -257,7 +257,8 @@ class Anchor(Strict):
     week: PositiveCount | None = None
     after: Id | None = None
     gap_days: Offset = 0
-    from_: Literal["last_event", "last_day1"] = Field("last_event", alias="from")
+    from_: Literal["last_event", "last_day1", "first_event"] = Field("last_event", alias="from")
+    """Language 3: ``first_event`` counts from the component's first actual event."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Anchor:
@@ -566,8 +567,8 @@ class EachCycle(Strict):
 class Repeat(Strict):
     """A visit repeated every ``every_days`` (or ``every_weeks``) from its ``at`` date, on
     the plan's calendar (start + offset, not from the previous, possibly moved, visit).
-    It ends after ``count`` visits, or with the first visit planned on or after the last
-    event of ``while_on`` (a drug or component), whichever comes first."""
+    It ends after ``count`` visits, or (language 3) with the last visit planned on or before
+    the last event of ``while_on`` (a drug or component): none is planned after it."""
 
     every_days: PositiveCount | None = None
     every_weeks: PositiveCount | None = None

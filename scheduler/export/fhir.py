@@ -180,6 +180,8 @@ def _anchor_text(anchor: Anchor) -> str:
     if anchor.after is not None:
         if anchor.from_ == "last_day1":
             return f"{anchor.gap_days} days after the actual day 1 of the last cycle of {anchor.after}"
+        if anchor.from_ == "first_event":
+            return f"{anchor.gap_days} days after the first event of {anchor.after}"
         return f"{anchor.gap_days} days after the last event of {anchor.after}"
     if anchor.week is not None:
         return f"week {anchor.week}"
@@ -352,7 +354,7 @@ def _anchored(action: Json, anchor: Anchor, template: Template, window: tuple[in
     if anchor.after is not None:
         gap = int(anchor.gap_days) if isinstance(anchor.gap_days, int) else None
         related: Json = {"actionId": _top(template, anchor.after),
-                         "relationship": "after-start" if anchor.from_ == "last_day1" else "after-end"}
+                         "relationship": "after-end" if anchor.from_ == "last_event" else "after-start"}
         if gap is None or anchor.from_ == "last_day1":
             pass  # a parameter, or counted from the last cycle's day 1: stated in the text only
         elif before or after:
@@ -571,7 +573,7 @@ def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     if again.count is not None:
         ends.append(f"after {again.count} visits")
     if again.while_on is not None:
-        ends.append(f"with the first visit on or after the last event of {again.while_on}")
+        ends.append(f"with the last visit on or before the last event of {again.while_on}")
     action["description"] = (f"{dose}; first {_anchor_text(component.at)}, then {every} on the "
                              f"plan's calendar; it ends {' or '.join(ends)}"
                              f"{', whichever comes first' if len(ends) > 1 else ''}"

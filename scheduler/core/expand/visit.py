@@ -1,5 +1,5 @@
 """Visits (``kind: visit``): one visit at an anchor, a ``repeat`` series (visit k planned k *
-interval after the first planned date, until ``count`` or the first on or after
+interval after the first planned date, until ``count`` or the last on or before
 ``while_on``'s last event), or ``each_cycle`` (day D of each given cycle of a regimen from
 ``from_cycle``, counted from the actual day 1); each placed by the visit's rule, with its
 window."""
@@ -51,6 +51,12 @@ def expand_visit(x: Expansion, visit: Visit) -> None:
     while True:
         planned = first + step * number
         number += 1
+        if until is not None and planned > until:  # language 3: none after the last event
+            if number == 1:
+                x.notes.append(f"{visit.name}: none planned, because its first date "
+                               f"({planned.isoformat()}) is after the last event of "
+                               f"'{repeat.while_on}' ({until.isoformat()}).")
+            return
         if planned >= x.limit:
             raise PlanError(f"'{visit.id}' repeats past {x.limit.isoformat()}, more than "
                             f"{MAX_PLAN_YEARS} years after the start: check its 'repeat'")
@@ -58,8 +64,6 @@ def expand_visit(x: Expansion, visit: Visit) -> None:
         _one_visit(x, visit, planned, f"{visit.id}\x00n{number}",
                    f"{visit.name} – {number}{total}", cycle=number)
         if count is not None and number >= count:
-            return
-        if until is not None and planned >= until:
             return
 
 
