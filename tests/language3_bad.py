@@ -31,4 +31,11 @@ LANGUAGE3 = {
     # 4. anchors on the first or last actual event
     "from_unknown.yaml": [":6: components[1].at.from: must be one of 'last_event', 'last_day1' "
                           "or 'first_event' (got 'first_dose')"],
+    # 3. hours after the start of a dose
+    "hours_both.yaml": [":11: components[1]:", "give 'hours' (a list of offsets) or 'every_hours' "
+                        "with 'doses', not both and not neither"],
+    "hours_without_doses.yaml": [":11: components[1]:", "'every_hours' needs 'doses' (how many)"],
+    "hours_after_untimed_drug.yaml": [":11: components[1].after_start_of:", "'m' has no clock "
+                                      "'time': hours after the start of a dose need the time it "
+                                      "starts"],
 }

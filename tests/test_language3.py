@@ -11,6 +11,7 @@ Thanksgiving Thursday 26 November, daylight saving ends Sunday 1 November.
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
@@ -285,3 +286,63 @@ def test_first_event_anchor_in_the_ics_and_fhir():
     assert "21 days after the first event of durvalumab" in str(actions["ct-scan"]["description"])
     assert ("with the last visit on or before the last event of durvalumab"
             in str(actions["ct-scan"]["description"]))
+
+
+# --- 3. hours after the start of a dose; every-N-hours series in elapsed time -------------
+
+def local_times(plan, component: str, cycle: int = 1) -> list[str]:
+    return [e.start.isoformat() for e in plan.events
+            if e.component == component and e.cycle == cycle and e.start is not None]
+
+
+def test_hours_us_across_the_end_of_daylight_saving():
+    plan = make_plan(str(L3 / "hours.yaml"), "2026-10-30", holidays="US", tz="America/New_York")
+    # clocks go back at 02:00 on Sunday 1 November: 22:00 EDT + 6 h is 03:00 EST
+    assert local_times(plan, "leucovorin") == [
+        "2026-10-31T10:00:00-04:00", "2026-10-31T16:00:00-04:00", "2026-10-31T22:00:00-04:00",
+        "2026-11-01T03:00:00-05:00", "2026-11-01T09:00:00-05:00", "2026-11-01T15:00:00-05:00",
+        "2026-11-01T21:00:00-05:00", "2026-11-02T03:00:00-05:00", "2026-11-02T09:00:00-05:00",
+        "2026-11-02T15:00:00-05:00"]
+    # elapsed time (in UTC: Python subtracts two times of one zone by their wall clocks)
+    starts = [e.start.astimezone(UTC) for e in plan.events
+              if e.component == "leucovorin" and e.cycle == 1 and e.start is not None]
+    assert {b - a for a, b in itertools.pairwise(starts)} == {timedelta(hours=6)}
+    assert local_times(plan, "mtx-level") == [
+        "2026-10-31T10:00:00-04:00", "2026-11-01T09:00:00-05:00", "2026-11-02T09:00:00-05:00"]
+    assert local_times(plan, "leucovorin", cycle=2)[0] == "2026-11-14T10:00:00-05:00"
+    level = next(e for e in plan.events if e.component == "mtx-level")
+    assert (level.kind, level.title, level.day) == (
+        "visit", "Methotrexate level – 1 of 3, cycle 1 (+24 h)", 2)
+    assert level.note == ("On a non-working day (Saturday): given whatever the day, 24 hours "
+                          "after the start of the dose.")
+
+
+def test_hours_cn_across_the_spring_festival():
+    plan = make_plan(str(L3 / "hours.yaml"), "2026-02-13", holidays="CN", tz="Asia/Shanghai")
+    assert dates(plan.events, "methotrexate") == ["2026-02-13", "2026-02-27"]
+    assert local_times(plan, "leucovorin") == [
+        "2026-02-14T10:00:00+08:00", "2026-02-14T16:00:00+08:00", "2026-02-14T22:00:00+08:00",
+        "2026-02-15T04:00:00+08:00", "2026-02-15T10:00:00+08:00", "2026-02-15T16:00:00+08:00",
+        "2026-02-15T22:00:00+08:00", "2026-02-16T04:00:00+08:00", "2026-02-16T10:00:00+08:00",
+        "2026-02-16T16:00:00+08:00"]
+    assert dates(plan.events, "mtx-level") == [
+        "2026-02-14", "2026-02-15", "2026-02-16", "2026-02-28", "2026-03-01", "2026-03-02"]
+
+
+def test_hours_in_the_ics_and_fhir():
+    plan = make_plan(str(L3 / "hours.yaml"), "2026-10-30", holidays="US", tz="America/New_York")
+    calendar = icalendar.Calendar.from_ical(to_ics(plan, stamp=NOW))
+    starts = sorted(e.decoded("DTSTART").astimezone(UTC) for e in calendar.walk("VEVENT")
+                    if str(e["SUMMARY"]).startswith("Leucovorin") and "cycle 1" in str(e["SUMMARY"]))
+    assert len(starts) == 10
+    assert {b - a for a, b in itertools.pairwise(starts)} == {timedelta(hours=6)}
+    assert starts[3] == datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    actions = fhir_actions("hours.yaml")
+    assert actions["leucovorin"]["timingTiming"] == {
+        "repeat": {"count": 10, "period": 6, "periodUnit": "h"}}
+    assert actions["leucovorin"]["relatedAction"] == [{
+        "actionId": "chemo", "relationship": "after-start",
+        "offsetDuration": {"value": 24, "unit": "hours", "system": "http://unitsofmeasure.org",
+                           "code": "h"}}]
+    assert "at 24, 48, 72 hours after the start of each methotrexate dose" in str(
+        actions["mtx-level"]["description"])

@@ -3,7 +3,8 @@ start; `bep` is never refused for a working-day start."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+import itertools
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -88,3 +89,28 @@ def test_prostate_60_20_adt_cn_across_the_spring_festival():
     # uses the make-up working Saturday, 28 February
     assert rt_days(plan) == [*weekdays("2026-02-24", "2026-02-27"), "2026-02-28",
                              *weekdays("2026-03-02", "2026-03-20")]
+
+
+def test_hd_mtx_us_across_the_end_of_daylight_saving():
+    plan = make_plan("hd-mtx", "2026-10-30", holidays="US", tz="America/New_York")
+    assert [e.date.isoformat() for e in plan.events if e.component == "methotrexate"] == [
+        "2026-10-30", "2026-11-13", "2026-11-27", "2026-12-11"]
+    lv = [e.start.astimezone(UTC) for e in plan.events
+          if e.component == "leucovorin" and e.cycle == 1 and e.start is not None]
+    assert lv[0] == datetime(2026, 10, 31, 14, 0, tzinfo=UTC)  # 24 h after 10:00 EDT
+    assert [b - a for a, b in itertools.pairwise(lv)] == [timedelta(hours=6)] * 9
+    levels = [e.start.isoformat() for e in plan.events
+              if e.component == "mtx-level" and e.cycle == 1 and e.start is not None]
+    assert levels == ["2026-10-31T10:00:00-04:00", "2026-11-01T09:00:00-05:00",
+                      "2026-11-02T09:00:00-05:00"]
+    assert len([e for e in plan.events if e.component == "leucovorin"]) == 40
+
+
+def test_hd_mtx_cn_across_the_spring_festival():
+    plan = make_plan("hd-mtx", "2026-02-09", holidays="CN", tz="Asia/Shanghai")
+    # cycle 2 is planned on Monday 23 February, a day off: it starts on the 24th
+    assert [e.date.isoformat() for e in plan.events if e.component == "methotrexate"] == [
+        "2026-02-09", "2026-02-24", "2026-03-10", "2026-03-24"]
+    assert [e.date.isoformat() for e in plan.events
+            if e.component == "mtx-level" and e.cycle == 2] == [
+        "2026-02-25", "2026-02-26", "2026-02-27"]

@@ -14,6 +14,7 @@ from scheduler.core.protocol import (
     Daily,
     Display,
     Drug,
+    Hours,
     OpenEnded,
     Radiotherapy,
     Regimen,
@@ -159,6 +160,11 @@ def describe(template: Template) -> list[str]:
             window = f"; window −{before}/+{after} days" if before or after else ""
             lines.append(f"  {component.id}: {component.name} ({component.code}) – {when}{window}; "
                          f"non-working day: {component.on_non_working_day}")
+        elif isinstance(component, Hours):
+            listed = ", ".join(str(h) for h in component.offsets())
+            lines.append(f"  {component.id}: {component.name} ({component.code}) – at {listed} "
+                         f"hours after the start of each '{component.after_start_of}' dose "
+                         "(elapsed time), whatever the day")
         if component.resource:
             lines.append(f"    resource: {component.resource} (closed by --closed DATE@"
                          f"{component.resource})")

@@ -627,7 +627,54 @@ class Visit(Display):
         return self.window_days, self.window_days
 
 
-Component = Annotated[Regimen | Radiotherapy | Daily | Visit, Field(discriminator="kind")]
+HourCount = Annotated[int, Field(strict=True, ge=0, le=720)]
+
+
+class Hours(Display):
+    """Language 3: events at exact hours after the start of each dose of a timed drug,
+    measured in elapsed time (a series across a daylight saving change stays N hours apart):
+    at ``hours`` (24, 48, 72), or every ``every_hours`` for ``doses`` from ``first_hours``.
+    They are given whatever the day; a note says when one falls on a closed day."""
+
+    kind: Literal["hours"]
+    id: Id
+    after_start_of: Id
+    hours: tuple[HourCount, ...] = ()
+    every_hours: Annotated[int, Field(strict=True, ge=1, le=168)] | None = None
+    doses: Annotated[int, Field(strict=True, ge=1, le=100)] | None = None
+    first_hours: HourCount = 0
+    event: Literal["dose", "visit"] = "dose"
+
+    @property
+    def start(self) -> None:
+        """No anchor of its own: it follows the doses of ``after_start_of``."""
+        return None
+
+    @model_validator(mode="after")
+    def _one_series(self) -> Hours:
+        if bool(self.hours) == (self.every_hours is not None or self.doses is not None):
+            raise ValueError("give 'hours' (a list of offsets) or 'every_hours' with 'doses', "
+                             "not both and not neither")
+        if self.every_hours is not None and self.doses is None:
+            raise ValueError("'every_hours' needs 'doses' (how many)")
+        if self.doses is not None and self.every_hours is None:
+            raise ValueError("'doses' needs 'every_hours' (how often)")
+        if self.hours and "first_hours" in self.model_fields_set:
+            raise ValueError("'first_hours' goes with 'every_hours'; with 'hours' each offset is "
+                             "written in the list")
+        if len(set(self.hours)) != len(self.hours):
+            raise ValueError("'hours' lists one offset twice")
+        return self
+
+    def offsets(self) -> tuple[int, ...]:
+        """Hours after the start of each dose, in order."""
+        if self.hours:
+            return tuple(sorted(self.hours))
+        assert self.every_hours is not None and self.doses is not None
+        return tuple(self.first_hours + self.every_hours * n for n in range(self.doses))
+
+
+Component = Annotated[Regimen | Radiotherapy | Daily | Visit | Hours, Field(discriminator="kind")]
 
 
 class CalendarDefaults(Strict):
@@ -702,7 +749,7 @@ class Template(Strict):
                 found.append((where, f"unknown parameter '{ref}' (defined: {known})"))
         for index, component in enumerate(self.components):
             found.extend(self._component_problems(index, component, seen, unjudged))
-            found.extend(language3_problems(index, component))
+            found.extend(language3_problems(self, index, component))
         cycle = self._dependency_cycle()
         if cycle:
             found.append((("components",), "components depend on each other in a loop: "
@@ -853,6 +900,8 @@ class Template(Strict):
                     refs.add(c.repeat.while_on)
             if isinstance(c, Regimen) and c.continue_numbering:
                 refs.add(c.continue_numbering)
+            if isinstance(c, Hours):
+                refs.add(c.after_start_of)
             needs[c.id] = {owner[r] for r in refs if r in owner}
         return needs
 
@@ -913,11 +962,22 @@ def _radiotherapy_problems(
     return found
 
 
-def language3_problems(index: int, component: Any) -> list[tuple[tuple[str | int, ...], str]]:
+def language3_problems(template: Template, index: int, component: Any
+                       ) -> list[tuple[tuple[str | int, ...], str]]:
     """The checks of template language 3's constructs (days before day 1, blocks, hours,
     fractions a day), for one component."""
     where: tuple[str | int, ...] = ("components", index)
     found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(component, Hours):
+        drugs = {d.id: d for c in template.components if isinstance(c, Regimen) for d in c.drugs}
+        target = drugs.get(component.after_start_of)
+        if target is None:
+            found.append(((*where, "after_start_of"),
+                          f"'{component.after_start_of}' is not a drug of a regimen"))
+        elif target.time is None and not target.times:
+            found.append(((*where, "after_start_of"),
+                          f"'{component.after_start_of}' has no clock 'time': hours after the "
+                          "start of a dose need the time it starts"))
     if isinstance(component, Regimen) and isinstance(component.start.day, int) \
             and component.start.day < 1:
         found.append(((*where, "start", "day"),

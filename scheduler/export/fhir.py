@@ -55,6 +55,7 @@ from scheduler.core.protocol import (
     Daily,
     Drug,
     EndEvent,
+    Hours,
     OpenEnded,
     Radiotherapy,
     Regimen,
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from scheduler.services.patients import Snapshot
 
 Json = dict[str, Any]
-Definable = Drug | Radiotherapy | Daily | Visit | EndEvent
+Definable = Drug | Radiotherapy | Daily | Visit | EndEvent | Hours
 """What has an ActivityDefinition: a drug, the end event of its infusion, or a component."""
 
 DEFAULT_BASE = "http://scheduler.invalid/fhir"
@@ -169,6 +170,8 @@ def _concept(component: Definable) -> Json:
 
 
 def _kind(component: Definable) -> str:
+    if isinstance(component, Hours):
+        return "MedicationRequest" if component.event == "dose" else "ServiceRequest"
     if isinstance(component, Drug | Daily):
         return "MedicationRequest"
     if isinstance(component, Radiotherapy | EndEvent):
@@ -485,13 +488,15 @@ def _regimen_action(canon: Canon, regimen: Regimen) -> Json:
     return _anchored(action, regimen.start, canon.template)
 
 
-def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit) -> Json:
+def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit | Hours) -> Json:
     template = canon.template
     action: Json = {
         "id": fhir_id(component.id),
         "title": component.name,
         "definitionCanonical": canon.versioned(canon.activity(component.id)),
     }
+    if isinstance(component, Hours):
+        return _hours_action(action, component, template)
     if isinstance(component, Radiotherapy):
         action["description"] = (
             f"{_number(component.total_dose_gy)} Gy in {component.fraction_count} "
@@ -522,6 +527,27 @@ def _daily_action(action: Json, component: Daily, template: Template) -> Json:
     if component.through is not None:
         action.setdefault("relatedAction", []).append(
             {"actionId": _top(template, component.through), "relationship": "concurrent-with-end"})
+    return action
+
+
+def _hours_action(action: Json, component: Hours, template: Template) -> Json:
+    """Language 3: a series at hours after the start of each dose of a drug, in elapsed time."""
+    of = component.after_start_of
+    if component.hours:
+        listed = ", ".join(str(h) for h in sorted(component.hours))
+        when = f"at {listed} hours after the start of each {of} dose"
+        repeat: Json = {"count": len(component.hours)}
+    else:
+        when = (f"every {component.every_hours} hours for {component.doses} doses from "
+                f"{component.first_hours} hours after the start of each {of} dose")
+        repeat = {"count": component.doses, "period": component.every_hours, "periodUnit": "h"}
+    action["description"] = (f"{component.dose or component.name}; {when}, in elapsed time, "
+                             "whatever the day")
+    action["timingTiming"] = {"repeat": repeat}
+    first = min(component.offsets())
+    action["relatedAction"] = [{
+        "actionId": _top(template, of), "relationship": "after-start",
+        "offsetDuration": {"value": first, "unit": "hours", "system": UCUM, "code": "h"}}]
     return action
 
 
@@ -725,7 +751,7 @@ def _period(event: Event) -> Json:
 def _activity(canon: Canon, activity: Activity) -> Json:
     event = activity.event
     component = canon.template.display_of(event.component)
-    assert isinstance(component, Drug | Radiotherapy | Daily | Visit | EndEvent)
+    assert isinstance(component, Drug | Radiotherapy | Daily | Visit | EndEvent | Hours)
     lines = [event.title]
     if event.dose:
         lines.append(event.dose)
