@@ -1,0 +1,576 @@
+"""Draft a protocol template from a registry record's arm, inventing nothing.
+
+Every value of the draft is a :class:`Value`: what it is, and where it came from: ``stated``
+(the record's words say it), ``inferred`` (a named rule reads it from the words, "Q3W ->
+21-day cycles") or ``not stated`` (an open value, :data:`OPEN`, that a person fills in). A cycle
+length, count, day or start the record does not support is left open, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from scheduler.core.errors import InputError
+from scheduler.draft.reader import Arm, Passage, Phrase, Record, phrases
+
+OPEN = "not stated"
+"""The value of every open field of a draft; the schema refuses it until a person fills it in."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """One drafted value and its provenance."""
+
+    value: Any
+    status: str
+    words: str = ""
+    span: tuple[int, int] | None = None
+    rule: str = ""
+    note: str = ""
+    """For an open value: what a person should fill in."""
+
+
+def stated(value: Any, phrase: Phrase, text: str) -> Value:
+    return Value(value, "stated", text[phrase.start:phrase.end], (phrase.start, phrase.end))
+
+
+def inferred(value: Any, phrase: Phrase | None, text: str, rule: str) -> Value:
+    if phrase is None:
+        return Value(value, "inferred", rule=rule)
+    return Value(value, "inferred", text[phrase.start:phrase.end], (phrase.start, phrase.end), rule)
+
+
+def open_value(note: str) -> Value:
+    return Value(OPEN, "not stated", note=note)
+
+
+@dataclass
+class Drug:
+    """What one drug's words say, phrase by phrase (the first of each kind counts)."""
+
+    name: str
+    own: dict[str, Phrase] = field(default_factory=dict)
+
+    def take(self, phrase: Phrase) -> None:
+        self.own.setdefault(_family(phrase.kind), phrase)
+
+
+@dataclass
+class Reading:
+    """One intervention's description, read: its drugs and the phrases for all of them."""
+
+    name: str
+    kind: str
+    passage: Passage | None
+    drugs: list[Drug]
+    shared: dict[str, Phrase]
+    rt: dict[str, Phrase]
+    sequence: list[Phrase]
+
+
+_FAMILIES = {
+    "q_every": "cycle", "every": "cycle", "every_one": "cycle", "n_day_cycles": "cycle",
+    "weekly": "cycle", "n_cycles": "count", "up_to_cycles": "count", "at_least": "minimum",
+    "up_to": "within", "for_period": "for", "until": "until", "dose": "dose", "auc": "dose",
+    "days": "days", "route": "route", "daily": "daily", "on_rt_days": "on_rt_days",
+    "gy_in_fractions": "rt_total", "gy_total": "rt_total", "gy_each": "rt_fraction",
+    "per_week": "rt_per_week", "monday_to_friday": "rt_per_week", "week_range": "weeks",
+    "start_week": "start_week", "week_one": "week_one", "gap_after": "gap", "sequence": "sequence",
+}
+_RT = {"rt_total", "rt_fraction", "rt_per_week"}
+_SHARED = {"cycle", "count", "minimum", "within", "for", "until", "route", "daily", "weeks",
+           "start_week", "gap", "on_rt_days"}
+_NAME_BREAKS = {";", "；", ".", "。", ":", "：", "+", "(", ")", "（", "）", ",", "，", "、", "/"}
+_FILLER = {"and", "with", "plus", "or", "the", "of", "drug", "drugs", "regimen", "chemotherapy",
+           "given", "at", "a", "dose", "doses", "then", "及", "和", "联合"}
+
+
+def _family(kind: str) -> str:
+    return _FAMILIES.get(kind, kind)
+
+
+def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
+    """Split a description into drugs: a dose starts a drug named by the words just before it;
+    the phrases after it, up to the end of its clause, are its own; phrases before any dose
+    and the cycle length, count and route (when a drug gives none of its own) are shared."""
+    items = phrases(passage.text, passage.offset) if passage else []
+    drugs: list[Drug] = []
+    shared: dict[str, Phrase] = {}
+    rt: dict[str, Phrase] = {}
+    sequence: list[Phrase] = []
+    words: list[str] = []
+    current: Drug | None = None
+    for item in items:
+        if isinstance(item, str):
+            if item in _NAME_BREAKS:
+                words = []
+                if item in (";", "；", ".", "。"):
+                    current = None
+            else:
+                words.append(item)
+            continue
+        family = _family(item.kind)
+        if family == "sequence":
+            sequence.append(item)
+            words = []
+            continue
+        if family in _RT or (family == "weeks" and item.kind == "week_range" and not drugs):
+            rt.setdefault(family, item)
+            if family != "weeks":
+                continue
+        if family == "dose":
+            drug_name = " ".join(w for w in words if w.lower() not in _FILLER).strip()
+            current = Drug(drug_name or name)
+            drugs.append(current)
+            words = []
+        if current is not None:
+            current.take(item)
+        else:
+            shared.setdefault(family, item)
+        if family in _SHARED:
+            shared.setdefault(family, item)
+    if not drugs and kind.upper() != "RADIATION" and not rt:
+        drugs.append(Drug(name, {}))
+    return Reading(name, kind, passage, drugs, shared, rt, sequence)
+
+
+# --- from readings to components ---------------------------------------------------------------
+
+
+def slug(name: str, taken: set[str]) -> str:
+    """An id from a name: ``albumin-bound paclitaxel`` -> ``albumin-bound-paclitaxel``."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:36] or "item"
+    if not base[0].isalpha():
+        base = "x-" + base
+    ident, n = base, 2
+    while ident in taken:
+        ident, n = f"{base}-{n}", n + 1
+    taken.add(ident)
+    return ident
+
+
+_ROUTES = {"intravenous": ("intravenously", "intravenous", "iv", "i.v.", "ivgtt", "iv gtt", "静脉滴注",
+                           "静滴"),
+           "oral": ("orally", "oral", "po", "p.o.", "口服"),
+           "subcutaneous": ("subcutaneously", "subcutaneous", "sc", "s.c.", "皮下注射"),
+           "intramuscular": ("intramuscularly", "intramuscular", "im")}
+
+
+def route_of(words: str) -> str:
+    for route, spellings in _ROUTES.items():
+        if words.lower().replace("  ", " ") in spellings:
+            return route
+    return words.lower()
+
+
+def dose_text(value: dict[str, Any]) -> str:
+    """``{'amount': [110, 130], 'unit': 'mg/m2'}`` -> ``110-130 mg/m2``; AUC -> ``AUC 5``."""
+    amount = "-".join(str(a) for a in value["amount"])
+    return f"AUC {amount}" if value["unit"] == "AUC" else f"{amount} {value['unit']}"
+
+
+def cycle_days(phrase: Phrase, text: str) -> Value:
+    """The cycle length in days: stated in days, inferred from weeks (Q3W -> 21)."""
+    words = text[phrase.start:phrase.end]
+    if phrase.kind == "weekly":
+        return inferred(7, phrase, text, f"{words} → 7-day cycles")
+    value = phrase.value
+    if value["unit"] == "d":
+        return stated(int(value["n"]), phrase, text)
+    if value["unit"] == "w":
+        days = int(value["n"] * 7)
+        return inferred(days, phrase, text, f"{words} → {days}-day cycles")
+    return open_value(f"'{words}' is not a whole number of days; give the cycle length in days")
+
+
+def _span_text(value: dict[str, Any]) -> str:
+    unit = {"w": "weeks", "d": "days", "m": "months", "y": "years"}[value["unit"]]
+    n = value["n"]
+    return f"{n} {unit[:-1] if n == 1 else unit}"
+
+
+@dataclass
+class Draft:
+    """A drafted template: the data (with :class:`Value` leaves) and the record it reads."""
+
+    record: Record
+    arm: str
+    template: dict[str, Any]
+    fields: dict[str, Value]
+    """Flat ``drug.field`` -> value, what the golden set scores."""
+
+
+def pick_arm(record: Record, arm: str | None) -> Arm | None:
+    if not record.arms:
+        return None
+    if arm is None:
+        return record.arms[0]
+    if arm.isdigit() and 1 <= int(arm) <= len(record.arms):
+        return record.arms[int(arm) - 1]
+    for candidate in record.arms:
+        if arm.lower() in candidate.label.lower():
+            return candidate
+    labels = "; ".join(f"{i}: {a.label}" for i, a in enumerate(record.arms, 1))
+    raise InputError(f"--arm: no arm matches '{arm}' (the record's arms: {labels})")
+
+
+def readings_of(record: Record, arm: Arm | None) -> list[Reading]:
+    by_name = {i.name.lower(): i for i in record.interventions}
+    chosen = [by_name[n.lower()] for n in (arm.interventions if arm else by_name) if n.lower() in by_name]
+    found = [read_intervention(i.name, i.type, i.description) for i in chosen if i.description]
+    if not any(r.drugs or r.rt for r in found if r.passage) and arm and arm.description:
+        found = [read_intervention(arm.label, "", arm.description)]
+    return [r for r in found if r.drugs or r.rt]
+
+
+def draft(record: Record, arm_choice: str | None = None) -> Draft:
+    """The draft template of one arm of the record (the first, unless ``arm_choice``)."""
+    arm = pick_arm(record, arm_choice)
+    readings = readings_of(record, arm)
+    return _Drafter(record, arm, readings).build()
+
+
+class _Drafter:
+    def __init__(self, record: Record, arm: Arm | None, readings: list[Reading]) -> None:
+        self.record, self.arm, self.readings = record, arm, readings
+        self.text = record.text
+        self.fields: dict[str, Value] = {}
+        self.ids: set[str] = set()
+        self.parameters: dict[str, Any] = {}
+        arm_words = " ".join(filter(None, [arm.label if arm else "",
+                                           arm.description.text if arm and arm.description else ""]))
+        self.together = re.search(r"combined with|concurrent|in combination with|together with|"
+                                  r"同步|联合", arm_words, re.IGNORECASE)
+
+    def build(self) -> Draft:
+        components: list[dict[str, Any]] = []
+        regimens: list[dict[str, Any]] = []
+        previous: dict[str, Any] | None = None
+        for reading in self.readings:
+            made = self.components_of(reading, previous, first=not components)
+            for component in made:
+                same = next((r for r in regimens if component["kind"] == "cycles"
+                             and self._mergeable(r, component)), None)
+                if same is not None:
+                    same["drugs"].extend(component["drugs"])
+                    same["name"] = f"{same['name']} + {component['name']}"[:80]
+                    continue
+                components.append(component)
+                if component["kind"] == "cycles":
+                    regimens.append(component)
+                previous = component
+        template = self.header()
+        if self.parameters:
+            template["parameters"] = self.parameters
+        template["components"] = components or [self.nothing_found()]
+        return Draft(self.record, self.arm.label if self.arm else "", template, self.fields)
+
+    # --- header ----------------------------------------------------------------------------
+
+    def header(self) -> dict[str, Any]:
+        record = self.record
+        nct = record.nct_id or "record"
+        header: dict[str, Any] = {
+            "id": slug(f"{nct}-draft", set()),
+            "name": (record.title or nct)[:200],
+            "source": nct if record.nct_id else "trial registry record",
+        }
+        if record.nct_id:
+            header["reference"] = f"https://clinicaltrials.gov/study/{record.nct_id}"
+        if self.arm is not None:
+            header["description"] = f"Drafted from the arm '{self.arm.label}'."[:2000]
+        header["calendar"] = self.calendar()
+        return header
+
+    def calendar(self) -> dict[str, Value]:
+        record = self.record
+        countries = record.countries
+        phrase = (Phrase("country", countries, *record.country_span)
+                  if record.country_span and len(countries) == 1 else None)
+        code = country_code(countries[0]) if len(countries) == 1 else None
+        if phrase is None or code is None:
+            holidays = open_value("the record names " + (
+                f"{len(countries)} countries" if countries else "no country")
+                + "; give the site's country code for its public holidays (e.g. CN, US)")
+            self.fields["calendar.holidays"] = holidays
+            return {"holidays": holidays}
+        holidays = inferred(code, phrase, self.text, f"sites in {countries[0]} → {code} public holidays")
+        self.fields["calendar.holidays"] = holidays
+        result = {"holidays": holidays}
+        zone = single_zone(code)
+        if zone:
+            result["timezone"] = inferred(zone, phrase, self.text,
+                                          f"{countries[0]} has one time zone → {zone}")
+        return result
+
+    def nothing_found(self) -> dict[str, Any]:
+        """A placeholder component: the record gives no schedule at all."""
+        note = "the record gives no schedule a calendar can be made from; write the components"
+        return {"kind": "cycles", "id": "treatment", "name": "Treatment", "cycle_days": open_value(note),
+                "drugs": [{"id": "drug", "name": "Drug", "code": "DRUG", "days": open_value(note),
+                           "cycles": open_value(note)}]}
+
+    # --- components ------------------------------------------------------------------------
+
+    def components_of(self, reading: Reading, previous: dict[str, Any] | None,
+                      first: bool) -> list[dict[str, Any]]:
+        made: list[dict[str, Any]] = []
+        start = self.start_of(reading, previous, first)
+        regimen_drugs = []
+        for drug in reading.drugs:
+            own = {**reading.shared, **drug.own}
+            if ("daily" in own or "on_rt_days" in own) and "cycle" not in own:
+                made.append(self.daily(drug, own, start))
+                continue
+            regimen_drugs.append((drug, own))
+        if regimen_drugs:
+            made.insert(0, self.regimen(reading, regimen_drugs, start))
+        if reading.rt or reading.kind.upper() == "RADIATION":
+            made.append(self.radiotherapy(reading, start if not regimen_drugs else
+                                          self.rt_start(reading, first and not regimen_drugs)))
+        return made
+
+    def start_of(self, reading: Reading, previous: dict[str, Any] | None, first: bool) -> Value:
+        shared = reading.shared
+        text = self.text
+        if "start_week" in shared:
+            return stated({"week": shared["start_week"].value}, shared["start_week"], text)
+        if "weeks" in shared:
+            return stated({"week": shared["weeks"].value[0]}, shared["weeks"], text)
+        after = next((p for p in reading.sequence if p.value in ("after", "after completion of",
+                      "after the end of", "following", "followed by", "then", "thereafter",
+                      "序贯", "随后", "之后")), None)
+        if after is not None and previous is not None:
+            gap: Any = OPEN
+            gap_phrase = shared.get("gap")
+            if gap_phrase is not None and gap_phrase.value["unit"] in ("d", "w"):
+                gap = gap_phrase.value["n"] * (7 if gap_phrase.value["unit"] == "w" else 1)
+                return inferred({"after": previous["id"], "gap_days": gap}, gap_phrase, text,
+                                f"{text[gap_phrase.start:gap_phrase.end]} → {gap} days after "
+                                f"the last event of {previous['id']}")
+            return open_value(f"'{text[after.start:after.end]}': starts after {previous['id']}, "
+                              f"but the record does not say how many days after; write "
+                              f"{{after: {previous['id']}, gap_days: N}}")
+        if first:
+            return inferred({"day": 1}, None, text, "the arm's first treatment → day 1 (the start date)")
+        together = next((p for p in reading.sequence if p.kind == "sequence"
+                         and text[p.start:p.end].lower() not in ("after", "then", "followed by")), None)
+        if together is not None:
+            return inferred({"day": 1}, together, text, "given together → day 1 with the first treatment")
+        if self.together:
+            words = self.together.group(0)
+            return inferred({"day": 1}, None, text,
+                            f"the arm gives its treatments together ('{words}') → day 1")
+        return open_value("the record does not say when this starts; write {day: N}, {week: N} "
+                          "or {after: ID, gap_days: N}")
+
+    def rt_start(self, reading: Reading, first: bool) -> Value:
+        return self.start_of(reading, None, first)
+
+    def regimen(self, reading: Reading, drugs: list[tuple[Drug, dict[str, Phrase]]],
+                start: Value) -> dict[str, Any]:
+        text = self.text
+        cycle_phrase = next((own["cycle"] for _, own in drugs if "cycle" in own), None)
+        length = cycle_days(cycle_phrase, text) if cycle_phrase else open_value(
+            "the record gives no cycle length (such as Q3W or 21-day cycles); give it in days")
+        ident = slug(f"{reading.name} cycles", self.ids)
+        regimen: dict[str, Any] = {"kind": "cycles", "id": ident, "name": reading.name[:80] or ident,
+                                   "cycle_days": length, "start": start, "drugs": []}
+        parameter = None
+        for drug, own in drugs:
+            key = drug.name.lower()
+            entry: dict[str, Any] = {"id": slug(drug.name, self.ids), "name": drug.name[:80],
+                                     "code": _code(drug.name)}
+            dose = own.get("dose")
+            route = own.get("route")
+            if dose is not None:
+                words = f"{drug.name} {dose_text(dose.value)}"
+                if route is not None:
+                    words += f", {route_of(str(route.value))}"
+                entry["dose"] = Value(words[:200], "stated", text[dose.start:dose.end],
+                                      (dose.start, dose.end))
+                self.fields[f"{key}.dose"] = stated(dose_text(dose.value), dose, text)
+            if route is not None:
+                self.fields[f"{key}.route"] = stated(route_of(str(route.value)), route, text)
+            entry["days"] = self.days(own, length)
+            entry["cycles"], parameter = self.count(reading, own, length, parameter)
+            regimen["drugs"].append(entry)
+            for name in ("days", "cycles"):
+                self.fields[f"{key}.{name}"] = entry[name]
+            self.fields[f"{key}.cycle_days"] = length
+            self.fields[f"{key}.start"] = start
+        return regimen
+
+    def days(self, own: dict[str, Phrase], length: Value) -> Value:
+        if "days" in own:
+            return stated(own["days"].value, own["days"], self.text)
+        cycle = own.get("cycle")
+        if cycle is not None and length.status != "not stated":
+            words = self.text[cycle.start:cycle.end]
+            return inferred([1], cycle, self.text, f"once every {length.value} days ('{words}') → "
+                                                   "day 1 of each cycle")
+        return open_value("the record gives no day of the cycle; give the days, like [1] or [1, 8]")
+
+    def count(self, reading: Reading, own: dict[str, Phrase], length: Value,
+              parameter: str | None) -> tuple[Value, str | None]:
+        text = self.text
+        if "count" in own:
+            phrase = own["count"]
+            if phrase.kind == "up_to_cycles":
+                within = own.get("within")
+                capped: dict[str, Any] = {"up_to": phrase.value}
+                if within is not None:
+                    capped["within"] = _span_text(within.value)
+                if "until" in own:
+                    capped["until"] = _until_text(own["until"].value)
+                return stated(capped, phrase, text), parameter
+            return stated(phrase.value, phrase, text), parameter
+        if "until" in own:
+            until = _until_text(own["until"].value)
+            minimum = own.get("minimum")
+            if minimum is not None:
+                start, end = min(minimum.start, own["until"].start), max(minimum.end, own["until"].end)
+                return Value({"minimum": _span_text(minimum.value), "until": until}, "stated",
+                             text[start:end], (start, end)), parameter
+            return Value({"minimum": OPEN, "until": until}, "not stated", text[own["until"].start:
+                         own["until"].end], (own["until"].start, own["until"].end),
+                         note="the record gives no minimum time before 'until'; give it, "
+                              "like '6 months', or a number of cycles instead"), parameter
+        if parameter is None:
+            parameter = slug(reading.name, set()).replace("-", "_")[:32] + "_cycles"
+            words = " ".join(text[p.start:p.end] for p in (own.get("within"), own.get("for"))
+                             if p is not None)
+            self.parameters[parameter] = {
+                "default": open_value("the record gives no number of cycles"
+                                      + (f" (only '{words}')" if words else "")
+                                      + "; give the number the site plans"),
+                "minimum": 1, "maximum": 100,
+                "description": f"Number of cycles of {reading.name}: not stated in the record.",
+            }
+        return Value(f"${parameter}", "not stated",
+                     note=f"the number of cycles is the open parameter {parameter}"), parameter
+
+    def daily(self, drug: Drug, own: dict[str, Phrase], start: Value) -> dict[str, Any]:
+        text = self.text
+        key = drug.name.lower()
+        entry: dict[str, Any] = {"kind": "daily", "id": slug(drug.name, self.ids),
+                                 "name": drug.name[:80], "code": _code(drug.name)}
+        dose = own.get("dose")
+        if dose is not None:
+            entry["dose"] = Value(f"{drug.name} {dose_text(dose.value)}"[:200], "stated",
+                                  text[dose.start:dose.end], (dose.start, dose.end))
+            self.fields[f"{key}.dose"] = stated(dose_text(dose.value), dose, text)
+        if "route" in own:
+            self.fields[f"{key}.route"] = stated(route_of(str(own["route"].value)), own["route"], text)
+        if "on_rt_days" in own:
+            value = stated("rt", own["on_rt_days"], text)
+            entry["on_days_of"] = value
+            self.fields[f"{key}.on_days_of"] = value
+            return entry
+        entry["start"] = start
+        self.fields[f"{key}.start"] = start
+        period = own.get("for")
+        if period is not None and period.value["unit"] in ("d", "w"):
+            n = int(period.value["n"] * (7 if period.value["unit"] == "w" else 1))
+            entry["days"] = (stated(n, period, text) if period.value["unit"] == "d"
+                             else inferred(n, period, text, f"{text[period.start:period.end]} → {n} days"))
+        else:
+            entry["days"] = open_value("the record gives no number of days; give 'days: N' "
+                                       "or 'through: ID'")
+        self.fields[f"{key}.days_count"] = entry["days"]
+        return entry
+
+    def radiotherapy(self, reading: Reading, start: Value) -> dict[str, Any]:
+        text = self.text
+        rt = {**{k: v for k, v in reading.shared.items() if k in ("weeks", "start_week")}, **reading.rt}
+        ident = "rt" if "rt" not in self.ids else slug("radiotherapy", self.ids)
+        self.ids.add(ident)
+        entry: dict[str, Any] = {"kind": "radiotherapy", "id": ident, "name": "Radiotherapy",
+                                 "code": "RT", "start": start}
+        total = rt.get("rt_total")
+        if total is not None and total.kind == "gy_in_fractions":
+            entry["total_dose_gy"] = Value(total.value["total"], "stated", text[total.start:total.end],
+                                           (total.start, total.end))
+            entry["fractions"] = Value(total.value["fractions"], "stated", text[total.start:total.end],
+                                       (total.start, total.end))
+        elif total is not None:
+            entry["total_dose_gy"] = stated(total.value, total, text)
+        else:
+            entry["total_dose_gy"] = open_value("the record gives no total dose in Gy")
+        each = rt.get("rt_fraction")
+        if each is not None:
+            entry["dose_per_fraction_gy"] = stated(each.value, each, text)
+        elif "fractions" not in entry:
+            entry["fractions"] = open_value("the record gives neither the number of fractions nor "
+                                            "the dose per fraction")
+        week = rt.get("rt_per_week")
+        entry["fractions_per_week"] = (stated(week.value, week, text) if week is not None
+                                       else open_value("the record does not say how many fractions "
+                                                       "a week"))
+        weeks = rt.get("weeks")
+        if weeks is not None:
+            entry["planned_weeks"] = stated(weeks.value, weeks, text)
+        for name in ("total_dose_gy", "fractions", "dose_per_fraction_gy", "fractions_per_week",
+                     "planned_weeks", "start"):
+            if name in entry:
+                self.fields[f"radiotherapy.{name}"] = entry[name]
+        return entry
+
+    def _mergeable(self, one: dict[str, Any], two: dict[str, Any]) -> bool:
+        """Two regimens become one when both state the same cycle length and start on day 1."""
+        a, b = one["cycle_days"], two["cycle_days"]
+        sa, sb = one["start"], two["start"]
+        return bool(a.status != "not stated" and b.status != "not stated" and a.value == b.value
+                and sa.status != "not stated" and sb.status != "not stated"
+                and sa.value == {"day": 1} and sb.value == {"day": 1})
+
+
+def _until_text(events: list[str]) -> str:
+    text = ", ".join(events[:-1]) + (" or " if len(events) > 1 else "") + events[-1]
+    return text[:80]
+
+
+def _code(name: str) -> str:
+    letters = "".join(w[0] for w in re.findall(r"[A-Za-z]+", name)).upper()
+    return (letters or "RX")[:6]
+
+
+# --- countries ---------------------------------------------------------------------------------
+
+
+@cache
+def _iso3166() -> dict[str, str]:
+    text = (resources.files("tzdata") / "zoneinfo" / "iso3166.tab").read_text(encoding="utf-8")
+    names = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            code, name = line.split("\t", 1)
+            names[name.strip().lower()] = code
+    from holidays.registry import COUNTRIES
+
+    for module, (cls, code, *_) in COUNTRIES.items():
+        names.setdefault(module.replace("_", " "), code)
+        names.setdefault(re.sub(r"(?<!^)(?=[A-Z])", " ", cls).lower(), code)
+    return names
+
+
+def country_code(name: str) -> str | None:
+    """``China`` -> ``CN``, with the holidays package's countries."""
+    from holidays.registry import COUNTRIES
+
+    code = _iso3166().get(name.strip().lower())
+    known = {entry[1] for entry in COUNTRIES.values()}
+    return code if code in known else None
+
+
+@cache
+def single_zone(code: str) -> str | None:
+    """The one time zone of a country (zone1970.tab), or None when it has several."""
+    text = (resources.files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
+    zones = [line.split("\t")[2] for line in text.splitlines()
+             if line and not line.startswith("#") and line.split("\t")[0] == code]
+    return zones[0] if len(zones) == 1 else None
