@@ -133,7 +133,7 @@ def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
             shared.setdefault(family, item)
         if family in _SHARED:
             shared.setdefault(family, item)
-    if not drugs and kind.upper() != "RADIATION" and not rt:
+    if not drugs and kind.upper() != "RADIATION" and not rt and shared:
         drugs.append(Drug(name, {}))
     return Reading(name, kind, passage, drugs, shared, rt, sequence)
 
@@ -396,6 +396,8 @@ class _Drafter:
                 self.fields[f"{key}.dose"] = stated(dose_text(dose.value), dose, text)
             if route is not None:
                 self.fields[f"{key}.route"] = stated(route_of(str(route.value)), route, text)
+                if dose is None:
+                    entry["dose"] = stated(route_of(str(route.value)), route, text)
             entry["days"] = self.days(own, length)
             entry["cycles"], parameter = self.count(reading, own, length, parameter)
             regimen["drugs"].append(entry)

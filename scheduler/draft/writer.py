@@ -31,7 +31,16 @@ def comment(value: Value) -> str:
         words = f' from "{_one_line(value.words)}"' if value.words else ""
         return f"inferred{words} ({value.rule})"
     words = f' ("{_one_line(value.words)}")' if value.words else ""
+    if not needs_filling(value):
+        return f"not stated in the record{words}: {value.note}"
     return f"NOT STATED in the record{words}: fill it in ({value.note})"
+
+
+def needs_filling(value: Value) -> bool:
+    """Whether the value is, or holds, the open value a person must replace."""
+    if isinstance(value.value, dict):
+        return OPEN in value.value.values()
+    return bool(value.value == OPEN)
 
 
 class _Emitter:
@@ -74,18 +83,38 @@ class _Emitter:
             self.lines.append(f"{head} {_scalar(item)}")
 
 
+def count_open(result: Draft) -> int:
+    """How many values of the draft a person must fill in."""
+    found = 0
+
+    def walk(item: Any) -> None:
+        nonlocal found
+        if isinstance(item, Value):
+            found += needs_filling(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(result.template)
+    return found
+
+
 def to_yaml(result: Draft) -> str:
     """The draft as YAML text."""
     emitter = _Emitter()
     emitter.mapping(result.template, 0, ())
     record = result.record
-    open_count = sum(1 for p in emitter.provenance if p["status"] == "not stated")
+    open_count = count_open(result)
     head = [
         f"# Draft template from the registry record {record.nct_id or ''}".rstrip()
         + (f", arm '{_one_line(result.arm, 80)}'" if result.arm else "") + ".",
         "# Drafted by `scheduler draft`: every value says where it came from, 'stated' (the",
         "# record's words), 'inferred' (with the rule) or 'not stated'. Check each against the record.",
-        f"# {open_count} value(s) are '{OPEN}': `scheduler validate` refuses the draft until a",
+        f"# {open_count} value{' is' if open_count == 1 else 's are'} '{OPEN}': `scheduler validate` "
+        "refuses the draft until a",
         "# person fills them in. Times, places and reminders are not drafted: add the site's own.",
     ]
     provenance = yaml.safe_dump({"provenance": emitter.provenance}, allow_unicode=True,
