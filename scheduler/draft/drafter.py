@@ -54,8 +54,13 @@ class Drug:
 
     name: str
     own: dict[str, Phrase] = field(default_factory=dict)
+    clause: int = 0
+    doses: list[Phrase] = field(default_factory=list)
+    """Each dose the words give: more than one is a change of dose ("8 mg/kg, then 6 mg/kg")."""
 
     def take(self, phrase: Phrase) -> None:
+        if _family(phrase.kind) == "dose":
+            self.doses.append(phrase)
         self.own.setdefault(_family(phrase.kind), phrase)
 
 
@@ -74,7 +79,8 @@ class Reading:
 
 _FAMILIES = {
     "q_every": "cycle", "every": "cycle", "every_one": "cycle", "n_day_cycles": "cycle",
-    "weekly": "cycle", "n_cycles": "count", "up_to_cycles": "count", "at_least": "minimum",
+    "weekly": "cycle", "n_cycles": "count", "up_to_cycles": "count", "n_doses": "count",
+    "at_least": "minimum",
     "up_to": "within", "for_period": "for", "until": "until", "dose": "dose", "auc": "dose",
     "days": "days", "route": "route", "daily": "daily", "on_rt_days": "on_rt_days",
     "gy_in_fractions": "rt_total", "gy_total": "rt_total", "gy_each": "rt_fraction",
@@ -104,12 +110,14 @@ def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
     sequence: list[Phrase] = []
     words: list[str] = []
     current: Drug | None = None
+    clause = 0
+    clause_days: list[tuple[int, Phrase]] = []
     for item in items:
         if isinstance(item, str):
             if item in _NAME_BREAKS:
                 words = []
                 if item in (";", "；", ".", "。"):
-                    current = None
+                    current, clause = None, clause + 1
             else:
                 words.append(item)
             continue
@@ -124,15 +132,28 @@ def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
                 continue
         if family == "dose":
             drug_name = " ".join(w for w in words if w.lower() not in _FILLER).strip()
-            current = Drug(drug_name or name)
-            drugs.append(current)
+            if not drug_name and drugs:  # "8 mg/kg loading dose, then 6 mg/kg": the same drug
+                current = drugs[-1]
+                if sequence and current.doses and sequence[-1].start > current.doses[-1].end:
+                    sequence.pop()  # its 'then' is the change of dose, not a later phase
+            else:
+                current = Drug(drug_name or name, clause=clause)
+                drugs.append(current)
             words = []
+        if family == "days":
+            clause_days.append((clause, item))
         if current is not None:
             current.take(item)
         else:
             shared.setdefault(family, item)
         if family in _SHARED:
             shared.setdefault(family, item)
+    for drug in drugs:  # "A 1 mg and B 2 mg on days 1, 8": days of the clause, for each drug in it
+        if "days" not in drug.own:
+            later = [p for c, p in clause_days if c == drug.clause and p.start > drug.doses[0].start] \
+                if drug.doses else []
+            if later:
+                drug.own["days"] = later[0]
     if not drugs and kind.upper() != "RADIATION" and not rt and shared:
         drugs.append(Drug(name, {}))
     return Reading(name, kind, passage, drugs, shared, rt, sequence)
@@ -244,7 +265,7 @@ class _Drafter:
         arm_words = " ".join(filter(None, [arm.label if arm else "",
                                            arm.description.text if arm and arm.description else ""]))
         self.together = re.search(r"combined with|concurrent|in combination with|together with|"
-                                  r"同步|联合", arm_words, re.IGNORECASE)
+                                  r"\bplus\b|\+|同步|联合", arm_words, re.IGNORECASE)
 
     def build(self) -> Draft:
         components: list[dict[str, Any]] = []
@@ -341,24 +362,28 @@ class _Drafter:
             return stated({"week": shared["start_week"].value}, shared["start_week"], text)
         if "weeks" in shared:
             return stated({"week": shared["weeks"].value[0]}, shared["weeks"], text)
-        after = next((p for p in reading.sequence if p.value in ("after", "after completion of",
-                      "after the end of", "following", "followed by", "then", "thereafter",
-                      "序贯", "随后", "之后")), None)
-        if after is not None and previous is not None:
-            gap: Any = OPEN
-            gap_phrase = shared.get("gap")
-            if gap_phrase is not None and gap_phrase.value["unit"] in ("d", "w"):
-                gap = gap_phrase.value["n"] * (7 if gap_phrase.value["unit"] == "w" else 1)
-                return inferred({"after": previous["id"], "gap_days": gap}, gap_phrase, text,
-                                f"{text[gap_phrase.start:gap_phrase.end]} → {gap} days after "
-                                f"the last event of {previous['id']}")
-            return open_value(f"'{text[after.start:after.end]}': starts after {previous['id']}, "
-                              f"but the record does not say how many days after; write "
-                              f"{{after: {previous['id']}, gap_days: N}}")
+        first_dose = min((d.doses[0].start for d in reading.drugs if d.doses), default=None)
+        after = next((p for p in reading.sequence if _is_after(p.value)
+                      and (first_dose is None or p.start < first_dose)), None)
+        gap_phrase = shared.get("gap")
+        target = self.after_target(gap_phrase or after, previous)
+        if gap_phrase is not None and target is not None and gap_phrase.value["unit"] in ("d", "w"):
+            gap = int(gap_phrase.value["n"] * (7 if gap_phrase.value["unit"] == "w" else 1))
+            return inferred({"after": target, "gap_days": gap}, gap_phrase, text,
+                            f"{text[gap_phrase.start:gap_phrase.end]} → {gap} days after the last "
+                            f"event of {target}")
+        if after is not None and target is not None:
+            return Value(OPEN, "not stated", text[after.start:after.end], (after.start, after.end),
+                         note=f"starts after {target}, but the record does not say how many days "
+                              f"after; write {{after: {target}, gap_days: N}}")
+        if gap_phrase is not None or any(_is_after(p.value) for p in reading.sequence):
+            return open_value("the record says this comes after something but not when; write "
+                              "{day: N}, {week: N} or {after: ID, gap_days: N}")
         if first:
             return inferred({"day": 1}, None, text, "the arm's first treatment → day 1 (the start date)")
-        together = next((p for p in reading.sequence if p.kind == "sequence"
-                         and text[p.start:p.end].lower() not in ("after", "then", "followed by")), None)
+        together = next((p for p in reading.sequence if re.match(
+            r"concurrent|combined|in combination|together|simultaneous|during|starting with|"
+            r"beginning with|同步|联合|放疗期间", p.value)), None)
         if together is not None:
             return inferred({"day": 1}, together, text, "given together → day 1 with the first treatment")
         if self.together:
@@ -367,6 +392,17 @@ class _Drafter:
                             f"the arm gives its treatments together ('{words}') → day 1")
         return open_value("the record does not say when this starts; write {day: N}, {week: N} "
                           "or {after: ID, gap_days: N}")
+
+    def after_target(self, phrase: Phrase | None, previous: dict[str, Any] | None) -> str | None:
+        """What a component starts after: radiotherapy when the words after the phrase name
+        it (and the arm has it), else the component before it."""
+        if phrase is None:
+            return None
+        following = self.text[phrase.end:phrase.end + 40].lower()
+        if re.match(r"\W*(the )?(completion of |end of )?(chemo)?(radiotherapy|radiation|rt\b|放疗)",
+                    following) and "rt" in self.ids:
+            return "rt"
+        return str(previous["id"]) if previous is not None else None
 
     def rt_start(self, reading: Reading, first: bool) -> Value:
         return self.start_of(reading, None, first)
@@ -382,18 +418,17 @@ class _Drafter:
                                    "cycle_days": length, "start": start, "drugs": []}
         parameter = None
         for drug, own in drugs:
-            key = drug.name.lower()
+            key = self.key(drug.name)
             entry: dict[str, Any] = {"id": slug(drug.name, self.ids), "name": drug.name[:80],
                                      "code": _code(drug.name)}
-            dose = own.get("dose")
+            dose = self.dose(drug, own)
             route = own.get("route")
             if dose is not None:
-                words = f"{drug.name} {dose_text(dose.value)}"
+                words = f"{drug.name} {dose.value}"
                 if route is not None:
                     words += f", {route_of(str(route.value))}"
-                entry["dose"] = Value(words[:200], "stated", text[dose.start:dose.end],
-                                      (dose.start, dose.end))
-                self.fields[f"{key}.dose"] = stated(dose_text(dose.value), dose, text)
+                entry["dose"] = Value(words[:200], "stated", dose.words, dose.span)
+                self.fields[f"{key}.dose"] = dose
             if route is not None:
                 self.fields[f"{key}.route"] = stated(route_of(str(route.value)), route, text)
                 if dose is None:
@@ -406,6 +441,22 @@ class _Drafter:
             self.fields[f"{key}.cycle_days"] = length
             self.fields[f"{key}.start"] = start
         return regimen
+
+    def key(self, name: str) -> str:
+        """The drug's name in the scored fields: ``temozolomide``, then ``temozolomide (2)``."""
+        key, n = name.lower(), 2
+        while f"{key}.start" in self.fields or f"{key}.dose" in self.fields or f"{key}.days" in self.fields:
+            key, n = f"{name.lower()} ({n})", n + 1
+        return key
+
+    def dose(self, drug: Drug, own: dict[str, Phrase]) -> Value | None:
+        """The drug's dose as stated; a change of dose reads "8 mg/kg, then 6 mg/kg"."""
+        doses = drug.doses or ([own["dose"]] if "dose" in own else [])
+        if not doses:
+            return None
+        start, end = doses[0].start, doses[-1].end
+        return Value(", then ".join(dose_text(d.value) for d in doses), "stated",
+                     self.text[start:end], (start, end))
 
     def days(self, own: dict[str, Phrase], length: Value) -> Value:
         if "days" in own:
@@ -430,6 +481,13 @@ class _Drafter:
                 if "until" in own:
                     capped["until"] = _until_text(own["until"].value)
                 return stated(capped, phrase, text), parameter
+            if phrase.kind == "n_doses":
+                days = own.get("days")
+                if days is not None and len(days.value) != 1:
+                    return open_value(f"'{text[phrase.start:phrase.end]}' with more than one day a "
+                                      "cycle: give the number of cycles"), parameter
+                return inferred(phrase.value, phrase, text, f"{text[phrase.start:phrase.end]}, one "
+                                f"a cycle → {phrase.value} cycles"), parameter
             return stated(phrase.value, phrase, text), parameter
         if "until" in own:
             until = _until_text(own["until"].value)
@@ -458,14 +516,14 @@ class _Drafter:
 
     def daily(self, drug: Drug, own: dict[str, Phrase], start: Value) -> dict[str, Any]:
         text = self.text
-        key = drug.name.lower()
+        key = self.key(drug.name)
         entry: dict[str, Any] = {"kind": "daily", "id": slug(drug.name, self.ids),
                                  "name": drug.name[:80], "code": _code(drug.name)}
-        dose = own.get("dose")
+        dose = self.dose(drug, own)
         if dose is not None:
-            entry["dose"] = Value(f"{drug.name} {dose_text(dose.value)}"[:200], "stated",
-                                  text[dose.start:dose.end], (dose.start, dose.end))
-            self.fields[f"{key}.dose"] = stated(dose_text(dose.value), dose, text)
+            route = f", {route_of(str(own['route'].value))}" if "route" in own else ""
+            entry["dose"] = Value(f"{drug.name} {dose.value}{route}"[:200], "stated", dose.words, dose.span)
+            self.fields[f"{key}.dose"] = dose
         if "route" in own:
             self.fields[f"{key}.route"] = stated(route_of(str(own["route"].value)), own["route"], text)
         if "on_rt_days" in own:
@@ -504,7 +562,10 @@ class _Drafter:
         else:
             entry["total_dose_gy"] = open_value("the record gives no total dose in Gy")
         each = rt.get("rt_fraction")
-        if each is not None:
+        if each is None and total is not None and "each" in total.value:
+            entry["dose_per_fraction_gy"] = Value(total.value["each"], "stated", text[total.start:total.end],
+                                                  (total.start, total.end))
+        elif each is not None:
             entry["dose_per_fraction_gy"] = stated(each.value, each, text)
         elif "fractions" not in entry:
             entry["fractions"] = open_value("the record gives neither the number of fractions nor "
@@ -529,6 +590,11 @@ class _Drafter:
         return bool(a.status != "not stated" and b.status != "not stated" and a.value == b.value
                 and sa.status != "not stated" and sb.status != "not stated"
                 and sa.value == {"day": 1} and sb.value == {"day": 1})
+
+
+def _is_after(words: str) -> bool:
+    return words.lower() in ("after", "after completion of", "after the end of", "following",
+                             "followed by", "then", "thereafter", "sequentially", "序贯", "随后", "之后")
 
 
 def _until_text(events: list[str]) -> str:
@@ -560,11 +626,18 @@ def _iso3166() -> dict[str, str]:
     return names
 
 
+_REGISTRY_NAMES = {"korea, republic of": "KR", "iran, islamic republic of": "IR",
+                   "russian federation": "RU", "taiwan": "TW", "vietnam": "VN", "turkey": "TR",
+                   "czechia": "CZ", "united kingdom": "GB", "hong kong": "HK"}
+"""Country names as ClinicalTrials.gov writes them, where the ISO 3166 table words them otherwise."""
+
+
 def country_code(name: str) -> str | None:
     """``China`` -> ``CN``, with the holidays package's countries."""
     from holidays.registry import COUNTRIES
 
-    code = _iso3166().get(name.strip().lower())
+    lowered = name.strip().lower()
+    code = _REGISTRY_NAMES.get(lowered) or _iso3166().get(lowered)
     known = {entry[1] for entry in COUNTRIES.values()}
     return code if code in known else None
 

@@ -135,9 +135,10 @@ def _value(tree: Tree[Token]) -> Any:
     if kind in ("sequence", "route", "daily"):
         return str(tokens[0]).lower()
     if kind == "gy_in_fractions":
-        return {"total": numbers[0], "fractions": numbers[1]}
+        each = {"each": numbers[2]} if len(numbers) > 2 else {}
+        return {"total": numbers[0], "fractions": numbers[1], **each}
     if kind in ("gy_total", "gy_each", "per_week", "start_week", "week_one",
-                "n_cycles", "up_to_cycles"):
+                "n_cycles", "up_to_cycles", "n_doses"):
         return numbers[0]
     if kind == "monday_to_friday":
         return 5

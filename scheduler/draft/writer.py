@@ -11,6 +11,13 @@ from scheduler.core.loader import field_path
 from scheduler.draft.drafter import OPEN, Draft, Value
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes a value used twice twice: a template refuses aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, dict | list):
         return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
@@ -117,6 +124,6 @@ def to_yaml(result: Draft) -> str:
         "refuses the draft until a",
         "# person fills them in. Times, places and reminders are not drafted: add the site's own.",
     ]
-    provenance = yaml.safe_dump({"provenance": emitter.provenance}, allow_unicode=True,
-                                sort_keys=False, width=100)
+    provenance = yaml.dump({"provenance": emitter.provenance}, Dumper=_NoAliases, allow_unicode=True,
+                           sort_keys=False, width=100)
     return "\n".join(head + emitter.lines) + "\n\n" + provenance
