@@ -57,6 +57,8 @@ class Drug:
     clause: int = 0
     doses: list[Phrase] = field(default_factory=list)
     """Each dose the words give: more than one is a change of dose ("8 mg/kg, then 6 mg/kg")."""
+    phased: Phrase | None = None
+    """A cycle length given after a change of dose: a second phase at another interval."""
 
     def take(self, phrase: Phrase) -> None:
         if _family(phrase.kind) == "dose":
@@ -143,6 +145,8 @@ def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
         if family == "days":
             clause_days.append((clause, item))
         if current is not None:
+            if family == "cycle" and len(current.doses) > 1 and "cycle" in current.own:
+                current.phased = item  # "... every 3 weeks, then 1500 mg every 4 weeks"
             current.take(item)
         else:
             shared.setdefault(family, item)
@@ -362,7 +366,8 @@ class _Drafter:
             return stated({"week": shared["start_week"].value}, shared["start_week"], text)
         if "weeks" in shared:
             return stated({"week": shared["weeks"].value[0]}, shared["weeks"], text)
-        first_dose = min((d.doses[0].start for d in reading.drugs if d.doses), default=None)
+        first_dose = min((d.doses[0].start for d in reading.drugs if d.doses),
+                         default=min((p.start for p in reading.rt.values()), default=None))
         after = next((p for p in reading.sequence if _is_after(p.value)
                       and (first_dose is None or p.start < first_dose)), None)
         gap_phrase = shared.get("gap")
@@ -376,11 +381,11 @@ class _Drafter:
             return Value(OPEN, "not stated", text[after.start:after.end], (after.start, after.end),
                          note=f"starts after {target}, but the record does not say how many days "
                               f"after; write {{after: {target}, gap_days: N}}")
+        if first:
+            return inferred({"day": 1}, None, text, "the arm's first treatment → day 1 (the start date)")
         if gap_phrase is not None or any(_is_after(p.value) for p in reading.sequence):
             return open_value("the record says this comes after something but not when; write "
                               "{day: N}, {week: N} or {after: ID, gap_days: N}")
-        if first:
-            return inferred({"day": 1}, None, text, "the arm's first treatment → day 1 (the start date)")
         together = next((p for p in reading.sequence if re.match(
             r"concurrent|combined|in combination|together|simultaneous|during|starting with|"
             r"beginning with|同步|联合|放疗期间", p.value)), None)
@@ -413,6 +418,11 @@ class _Drafter:
         cycle_phrase = next((own["cycle"] for _, own in drugs if "cycle" in own), None)
         length = cycle_days(cycle_phrase, text) if cycle_phrase else open_value(
             "the record gives no cycle length (such as Q3W or 21-day cycles); give it in days")
+        phased = next((d.phased for d, _ in drugs if d.phased is not None), None)
+        if phased is not None:
+            length = Value(OPEN, "not stated", text[phased.start:phased.end], (phased.start, phased.end),
+                           note="the record changes the interval; write each phase as its own "
+                                "regimen (the second with start: {after: ID, gap_days: N})")
         ident = slug(f"{reading.name} cycles", self.ids)
         regimen: dict[str, Any] = {"kind": "cycles", "id": ident, "name": reading.name[:80] or ident,
                                    "cycle_days": length, "start": start, "drugs": []}
@@ -434,7 +444,10 @@ class _Drafter:
                 if dose is None:
                     entry["dose"] = stated(route_of(str(route.value)), route, text)
             entry["days"] = self.days(own, length)
-            entry["cycles"], parameter = self.count(reading, own, length, parameter)
+            if drug.phased is not None:
+                entry["cycles"] = Value(OPEN, "not stated", note="each phase has its own count")
+            else:
+                entry["cycles"], parameter = self.count(reading, own, length, parameter)
             regimen["drugs"].append(entry)
             for name in ("days", "cycles"):
                 self.fields[f"{key}.{name}"] = entry[name]
@@ -455,8 +468,8 @@ class _Drafter:
         if not doses:
             return None
         start, end = doses[0].start, doses[-1].end
-        return Value(", then ".join(dose_text(d.value) for d in doses), "stated",
-                     self.text[start:end], (start, end))
+        texts = list(dict.fromkeys(dose_text(d.value) for d in doses))  # "1500 mg, then 1500 mg"
+        return Value(", then ".join(texts), "stated", self.text[start:end], (start, end))
 
     def days(self, own: dict[str, Phrase], length: Value) -> Value:
         if "days" in own:
