@@ -169,6 +169,12 @@ def test_a_record_without_a_schedule_drafts_only_open_values(tmp_path: Path) -> 
     ]
 
 
+def test_a_record_with_windows_line_ends_drafts_the_same(tmp_path: Path) -> None:
+    crlf = tmp_path / "record.txt"
+    crlf.write_bytes(SEED_COPY.read_bytes().replace(b"\n", b"\r\n"))
+    assert run("draft", str(crlf))[1] == run("draft", str(SEED_COPY))[1]
+
+
 def test_draft_writes_a_new_file_and_refuses_to_replace_one(tmp_path: Path) -> None:
     target = drafted(tmp_path, SEED_COPY)
     before = target.read_bytes()

@@ -176,7 +176,9 @@ def phrases(text: str, offset: int = 0) -> list[Phrase | str]:
 
 
 def read_record(text: str) -> Record:
-    """A record from its JSON (API v2) or its page's text."""
+    """A record from its JSON (API v2) or its page's text (line ends as Windows or a browser's
+    form sends them, CRLF, are read as LF: the spans count in the text with LF)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_RECORD_CHARS:
         raise InputError(f"the record is longer than {MAX_RECORD_CHARS} characters")
     if text.lstrip().startswith("{"):

@@ -18,7 +18,8 @@ class _NoAliases(yaml.SafeDumper):
         return True
 
 
-def _scalar(value: Any) -> str:
+def flow(value: Any) -> str:
+    """A value as the draft writes it, on one line: ``[1, 8]``, ``{day: 1}``, ``CN``."""
     if isinstance(value, dict | list):
         return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
     text = yaml.safe_dump(value, allow_unicode=True, width=10_000)
@@ -78,7 +79,7 @@ class _Emitter:
     def item(self, head: str, item: Any, indent: int, path: tuple[Any, ...]) -> None:
         if isinstance(item, Value):
             self.record(path, item)
-            self.lines.append(f"{head} {_scalar(item.value)}  # {comment(item)}")
+            self.lines.append(f"{head} {flow(item.value)}  # {comment(item)}")
         elif isinstance(item, dict):
             self.lines.append(head)
             self.mapping(item, indent + 2, path)
@@ -87,7 +88,7 @@ class _Emitter:
             for index, element in enumerate(item):
                 self.mapping(element, indent + 4, (*path, index), first=" " * (indent + 2) + "- ")
         else:
-            self.lines.append(f"{head} {_scalar(item)}")
+            self.lines.append(f"{head} {flow(item)}")
 
 
 def count_open(result: Draft) -> int:
