@@ -9,13 +9,13 @@ length, count, day or start the record does not support is left open, never gues
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+from dataclasses import dataclass
 from typing import Any
 
 from scheduler.core.errors import InputError
-from scheduler.draft.reader import Arm, Passage, Phrase, Record, phrases
+from scheduler.draft.clauses import Drug, Reading, read_intervention
+from scheduler.draft.countries import country_code, single_zone
+from scheduler.draft.reader import Arm, Phrase, Record
 
 OPEN = "not stated"
 """The value of every open field of a draft; the schema refuses it until a person fills it in."""
@@ -48,127 +48,12 @@ def open_value(note: str) -> Value:
     return Value(OPEN, "not stated", note=note)
 
 
-@dataclass
-class Drug:
-    """What one drug's words say, phrase by phrase (the first of each kind counts)."""
-
-    name: str
-    own: dict[str, Phrase] = field(default_factory=dict)
-    clause: int = 0
-    doses: list[Phrase] = field(default_factory=list)
-    """Each dose the words give: more than one is a change of dose ("8 mg/kg, then 6 mg/kg")."""
-    phased: Phrase | None = None
-    """A cycle length given after a change of dose: a second phase at another interval."""
-
-    def take(self, phrase: Phrase) -> None:
-        if _family(phrase.kind) == "dose":
-            self.doses.append(phrase)
-        self.own.setdefault(_family(phrase.kind), phrase)
-
-
-@dataclass
-class Reading:
-    """One intervention's description, read: its drugs and the phrases for all of them."""
-
-    name: str
-    kind: str
-    passage: Passage | None
-    drugs: list[Drug]
-    shared: dict[str, Phrase]
-    rt: dict[str, Phrase]
-    sequence: list[Phrase]
-
-
-_FAMILIES = {
-    "q_every": "cycle", "every": "cycle", "every_one": "cycle", "n_day_cycles": "cycle",
-    "weekly": "cycle", "n_cycles": "count", "up_to_cycles": "count", "n_doses": "count",
-    "at_least": "minimum",
-    "up_to": "within", "for_period": "for", "until": "until", "dose": "dose", "auc": "dose",
-    "days": "days", "route": "route", "daily": "daily", "on_rt_days": "on_rt_days",
-    "gy_in_fractions": "rt_total", "gy_total": "rt_total", "gy_each": "rt_fraction",
-    "per_week": "rt_per_week", "monday_to_friday": "rt_per_week", "week_range": "weeks",
-    "start_week": "start_week", "week_one": "week_one", "gap_after": "gap", "sequence": "sequence",
-}
-_RT = {"rt_total", "rt_fraction", "rt_per_week"}
-_SHARED = {"cycle", "count", "minimum", "within", "for", "until", "route", "daily", "weeks",
-           "start_week", "gap", "on_rt_days"}
-_NAME_BREAKS = {";", "；", ".", "。", ":", "：", "+", "(", ")", "（", "）", ",", "，", "、", "/"}
-_FILLER = {"and", "with", "plus", "or", "the", "of", "drug", "drugs", "regimen", "chemotherapy",
-           "given", "at", "a", "dose", "doses", "then", "及", "和", "联合"}
-
-
-def _family(kind: str) -> str:
-    return _FAMILIES.get(kind, kind)
-
-
-def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
-    """Split a description into drugs: a dose starts a drug named by the words just before it;
-    the phrases after it, up to the end of its clause, are its own; phrases before any dose
-    and the cycle length, count and route (when a drug gives none of its own) are shared."""
-    items = phrases(passage.text, passage.offset) if passage else []
-    drugs: list[Drug] = []
-    shared: dict[str, Phrase] = {}
-    rt: dict[str, Phrase] = {}
-    sequence: list[Phrase] = []
-    words: list[str] = []
-    current: Drug | None = None
-    clause = 0
-    clause_days: list[tuple[int, Phrase]] = []
-    for item in items:
-        if isinstance(item, str):
-            if item in _NAME_BREAKS:
-                words = []
-                if item in (";", "；", ".", "。"):
-                    current, clause = None, clause + 1
-            else:
-                words.append(item)
-            continue
-        family = _family(item.kind)
-        if family == "sequence":
-            sequence.append(item)
-            words = []
-            continue
-        if family in _RT or (family == "weeks" and item.kind == "week_range" and not drugs):
-            rt.setdefault(family, item)
-            if family != "weeks":
-                continue
-        if family == "dose":
-            drug_name = " ".join(w for w in words if w.lower() not in _FILLER).strip()
-            if not drug_name and drugs:  # "8 mg/kg loading dose, then 6 mg/kg": the same drug
-                current = drugs[-1]
-                if sequence and current.doses and sequence[-1].start > current.doses[-1].end:
-                    sequence.pop()  # its 'then' is the change of dose, not a later phase
-            else:
-                current = Drug(drug_name or name, clause=clause)
-                drugs.append(current)
-            words = []
-        if family == "days":
-            clause_days.append((clause, item))
-        if current is not None:
-            if family == "cycle" and len(current.doses) > 1 and "cycle" in current.own:
-                current.phased = item  # "... every 3 weeks, then 1500 mg every 4 weeks"
-            current.take(item)
-        else:
-            shared.setdefault(family, item)
-        if family in _SHARED:
-            shared.setdefault(family, item)
-    for drug in drugs:  # "A 1 mg and B 2 mg on days 1, 8": days of the clause, for each drug in it
-        if "days" not in drug.own:
-            later = [p for c, p in clause_days if c == drug.clause and p.start > drug.doses[0].start] \
-                if drug.doses else []
-            if later:
-                drug.own["days"] = later[0]
-    if not drugs and kind.upper() != "RADIATION" and not rt and shared:
-        drugs.append(Drug(name, {}))
-    return Reading(name, kind, passage, drugs, shared, rt, sequence)
-
-
 # --- from readings to components ---------------------------------------------------------------
 
 
 def slug(name: str, taken: set[str]) -> str:
     """An id from a name: ``albumin-bound paclitaxel`` -> ``albumin-bound-paclitaxel``."""
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:36] or "item"
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:36] or "drug"
     if not base[0].isalpha():
         base = "x-" + base
     ident, n = base, 2
@@ -382,7 +267,7 @@ class _Drafter:
                          note=f"starts after {target}, but the record does not say how many days "
                               f"after; write {{after: {target}, gap_days: N}}")
         if first:
-            return inferred({"day": 1}, None, text, "the arm's first treatment → day 1 (the start date)")
+            return inferred({"day": 1}, None, text, "the arm's first treatment → day 1, the start date")
         if gap_phrase is not None or any(_is_after(p.value) for p in reading.sequence):
             return open_value("the record says this comes after something but not when; write "
                               "{day: N}, {week: N} or {after: ID, gap_days: N}")
@@ -475,6 +360,9 @@ class _Drafter:
         if "days" in own:
             return stated(own["days"].value, own["days"], self.text)
         cycle = own.get("cycle")
+        if "daily" in own:
+            return open_value(f"taken '{self.text[own['daily'].start:own['daily'].end]}' in "
+                              "cycles: give the days of the cycle it is taken, like '1-21'")
         if cycle is not None and length.status != "not stated":
             words = self.text[cycle.start:cycle.end]
             return inferred([1], cycle, self.text, f"once every {length.value} days ('{words}') → "
@@ -616,49 +504,6 @@ def _until_text(events: list[str]) -> str:
 
 
 def _code(name: str) -> str:
+    """A short code for the calendar: a Latin name's initials, else its first characters."""
     letters = "".join(w[0] for w in re.findall(r"[A-Za-z]+", name)).upper()
-    return (letters or "RX")[:6]
-
-
-# --- countries ---------------------------------------------------------------------------------
-
-
-@cache
-def _iso3166() -> dict[str, str]:
-    text = (resources.files("tzdata") / "zoneinfo" / "iso3166.tab").read_text(encoding="utf-8")
-    names = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            code, name = line.split("\t", 1)
-            names[name.strip().lower()] = code
-    from holidays.registry import COUNTRIES
-
-    for module, (cls, code, *_) in COUNTRIES.items():
-        names.setdefault(module.replace("_", " "), code)
-        names.setdefault(re.sub(r"(?<!^)(?=[A-Z])", " ", cls).lower(), code)
-    return names
-
-
-_REGISTRY_NAMES = {"korea, republic of": "KR", "iran, islamic republic of": "IR",
-                   "russian federation": "RU", "taiwan": "TW", "vietnam": "VN", "turkey": "TR",
-                   "czechia": "CZ", "united kingdom": "GB", "hong kong": "HK"}
-"""Country names as ClinicalTrials.gov writes them, where the ISO 3166 table words them otherwise."""
-
-
-def country_code(name: str) -> str | None:
-    """``China`` -> ``CN``, with the holidays package's countries."""
-    from holidays.registry import COUNTRIES
-
-    lowered = name.strip().lower()
-    code = _REGISTRY_NAMES.get(lowered) or _iso3166().get(lowered)
-    known = {entry[1] for entry in COUNTRIES.values()}
-    return code if code in known else None
-
-
-@cache
-def single_zone(code: str) -> str | None:
-    """The one time zone of a country (zone1970.tab), or None when it has several."""
-    text = (resources.files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
-    zones = [line.split("\t")[2] for line in text.splitlines()
-             if line and not line.startswith("#") and line.split("\t")[0] == code]
-    return zones[0] if len(zones) == 1 else None
+    return (letters or "".join(name.split())[:3] or "RX")[:6]
