@@ -55,7 +55,9 @@ _SHARED = {"cycle", "count", "minimum", "within", "for", "until", "weeks",
 _CLAUSE = {"days", "route", "daily"}
 _NAME_BREAKS = {";", "；", ".", "。", ":", "：", "+", "(", ")", "（", "）", ",", "，", "、", "/"}
 _FILLER = {"and", "with", "plus", "or", "the", "of", "drug", "drugs", "regimen", "chemotherapy",
-           "given", "at", "a", "dose", "doses", "then", "及", "和", "联合"}
+           "given", "at", "a", "dose", "doses", "then", "patients", "participants", "subjects",
+           "receive", "receives", "received", "receiving", "will", "be", "is", "are", "administered",
+           "by", "及", "和", "联合"}
 
 
 def _family(kind: str) -> str:

@@ -155,6 +155,13 @@ class _Drafter:
                                            arm.description.text if arm and arm.description else ""]))
         self.together = re.search(r"combined with|concurrent|in combination with|together with|"
                                   r"\bplus\b|\+|同步|联合", arm_words, re.IGNORECASE)
+        treatments = "|".join(re.escape(r.name.lower()) for r in readings if r.name) or "-"
+        self.order = re.search(
+            r"(followed by|\bthen\b|\bafter\b|\bbefore\b|sequential(ly)?|序贯|之后|随后)\W+(\w+\W+){0,3}?"
+            rf"(\w*(chemo|radio|immuno)\w*|\brt\b|\bcrt\b|放疗|化疗|免疫|{treatments})",
+            arm_words.lower())
+        """The arm's words order its treatments ("induction chemotherapy followed by
+        chemoradiotherapy"): which comes first is then not the order they are listed in."""
 
     def build(self) -> Draft:
         components: list[dict[str, Any]] = []
@@ -266,8 +273,11 @@ class _Drafter:
             return Value(OPEN, "not stated", text[after.start:after.end], (after.start, after.end),
                          note=f"starts after {target}, but the record does not say how many days "
                               f"after; write {{after: {target}, gap_days: N}}")
-        if first:
+        if first and self.order is None:
             return inferred({"day": 1}, None, text, "the arm's first treatment → day 1, the start date")
+        if first and self.order is not None:
+            return open_value(f"the arm gives an order ('{self.order.group(0)}'); write {{day: 1}} "
+                              "for what comes first and {after: ID, gap_days: N} for what follows")
         if gap_phrase is not None or any(_is_after(p.value) for p in reading.sequence):
             return open_value("the record says this comes after something but not when; write "
                               "{day: N}, {week: N} or {after: ID, gap_days: N}")
