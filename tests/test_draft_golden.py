@@ -21,7 +21,7 @@ from scheduler.draft.writer import to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 RECALL_FLOOR = 0.95
-"""Measured 99.5% and 100.0% (379 and 115 expected values); the held-out set scored 97.4% the
+"""Measured 99.5% and 100.0% (393 and 115 expected values); the held-out set scored 97.4% the
 first time, before the reader learned from it. The floor leaves room for a reading made more
 careful, never for an invention."""
 
@@ -40,7 +40,7 @@ CASES = BENCH.load_cases() + BENCH.load_cases(BENCH.HELD_OUT)
 
 
 def test_the_golden_set_spans_the_regimen_types() -> None:
-    assert len(CASES) >= 50
+    assert len(CASES) >= 51
     abouts = " ".join(case["about"].lower() for _, case in CASES)
     for kind in ("day", "weekly", "immunotherapy", "oral", "sequential", "no schedule", "chinese"):
         assert kind in abouts, kind

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scheduler.draft.reader import Passage, Phrase, phrases
+from scheduler.draft.reader import Passage, Phrase, Word, phrases
 
 
 @dataclass
@@ -53,6 +53,16 @@ _RT = {"rt_total", "rt_fraction", "rt_per_week"}
 _SHARED = {"cycle", "count", "minimum", "within", "for", "until", "weeks",
            "start_week", "gap", "on_rt_days"}
 _CLAUSE = {"days", "route", "daily"}
+
+
+def _name(words: list[Word], passage: Passage | None) -> str:
+    """A drug's name: its words as written ("S-1", "5-FU"), without the filler around it
+    ("patients receive docetaxel" -> "docetaxel")."""
+    kept = [i for i, w in enumerate(words) if w.lower() not in _FILLER]
+    if not kept or passage is None:
+        return ""
+    start, end = words[kept[0]].start, words[kept[-1]].end
+    return passage.text[start - passage.offset:end - passage.offset].strip()
 _NAME_BREAKS = {";", "；", ".", "。", ":", "：", "+", "(", ")", "（", "）", ",", "，", "、", "/"}
 _FILLER = {"and", "with", "plus", "or", "the", "of", "drug", "drugs", "regimen", "chemotherapy",
            "given", "at", "a", "dose", "doses", "then", "patients", "participants", "subjects",
@@ -73,7 +83,7 @@ def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
     shared: dict[str, Phrase] = {}
     rt: dict[str, Phrase] = {}
     sequence: list[Phrase] = []
-    words: list[str] = []
+    words: list[Word] = []
     current: Drug | None = None
     clause = 0
     in_clause: list[tuple[int, Phrase]] = []
@@ -97,7 +107,7 @@ def read_intervention(name: str, kind: str, passage: Passage | None) -> Reading:
             if family != "weeks":
                 continue
         if family == "dose":
-            drug_name = " ".join(w for w in words if w.lower() not in _FILLER).strip()
+            drug_name = _name(words, passage)
             if not drug_name and drugs:  # "8 mg/kg loading dose, then 6 mg/kg": the same drug
                 current = drugs[-1]
                 if sequence and current.doses and sequence[-1].start > current.doses[-1].end:

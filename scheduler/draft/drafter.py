@@ -130,7 +130,8 @@ def pick_arm(record: Record, arm: str | None) -> Arm | None:
 
 def readings_of(record: Record, arm: Arm | None) -> list[Reading]:
     by_name = {i.name.lower(): i for i in record.interventions}
-    chosen = [by_name[n.lower()] for n in (arm.interventions if arm else by_name) if n.lower() in by_name]
+    names = (arm.interventions if arm else []) or list(by_name)  # an arm naming none: all of them
+    chosen = [by_name[n.lower()] for n in names if n.lower() in by_name]
     found = [read_intervention(i.name, i.type, i.description) for i in chosen if i.description]
     if not any(r.drugs or r.rt for r in found if r.passage) and arm and arm.description:
         found = [read_intervention(arm.label, "", arm.description)]
@@ -263,6 +264,8 @@ class _Drafter:
         after = next((p for p in reading.sequence if _is_after(p.value)
                       and (first_dose is None or p.start < first_dose)), None)
         gap_phrase = shared.get("gap")
+        if gap_phrase is not None and re.search(r"[-–~～]\s*$|\bto\s*$", text[:gap_phrase.start]):
+            gap_phrase = None  # "4-8 weeks after": a range, no one gap; the start stays open
         target = self.after_target(gap_phrase or after, previous)
         if gap_phrase is not None and target is not None and gap_phrase.value["unit"] in ("d", "w"):
             gap = int(gap_phrase.value["n"] * (7 if gap_phrase.value["unit"] == "w" else 1))
@@ -294,15 +297,26 @@ class _Drafter:
                           "or {after: ID, gap_days: N}")
 
     def after_target(self, phrase: Phrase | None, previous: dict[str, Any] | None) -> str | None:
-        """What a component starts after: radiotherapy when the words after the phrase name
-        it (and the arm has it), else the component before it."""
+        """What a component starts after. "followed by", "then": the component before it.
+        "after X", "4 weeks after X": X, which must name radiotherapy or the component before
+        (its name, a drug of it, or chemotherapy for a regimen); "after surgery" names none."""
         if phrase is None:
             return None
-        following = self.text[phrase.end:phrase.end + 40].lower()
+        if phrase.kind == "sequence" and not re.match(r"after|following", phrase.value):
+            return str(previous["id"]) if previous is not None else None
+        following = self.text[phrase.end:phrase.end + 60].lower()
         if re.match(r"\W*(the )?(completion of |end of )?(chemo)?(radiotherapy|radiation|rt\b|放疗)",
                     following) and "rt" in self.ids:
             return "rt"
-        return str(previous["id"]) if previous is not None else None
+        if previous is None:
+            return None
+        names = [previous["name"], *(d["name"] for d in previous.get("drugs", []))]
+        if previous["kind"] == "cycles":
+            names.append("chemo")
+        head = re.sub(r"^\W*(the )?(completion of |end of |last )?", "", following)
+        if any(name and head.startswith(str(name).lower()[:12]) for name in names):
+            return str(previous["id"])
+        return None
 
     def rt_start(self, reading: Reading, first: bool) -> Value:
         return self.start_of(reading, None, first)

@@ -33,6 +33,18 @@ class Phrase:
     end: int
 
 
+class Word(str):
+    """A loose word or mark of a description (a ``str``), with its span in the record's text."""
+
+    start: int
+    end: int
+
+    def __new__(cls, text: str, start: int) -> Word:
+        word = super().__new__(cls, text)
+        word.start, word.end = start, start + len(text)
+        return word
+
+
 @dataclass(frozen=True)
 class Passage:
     """A description in the record: its text and where it starts in the record's text."""
@@ -147,7 +159,7 @@ def _value(tree: Tree[Token]) -> Any:
     return None
 
 
-def phrases(text: str, offset: int = 0) -> list[Phrase | str]:
+def phrases(text: str, offset: int = 0) -> list[Phrase | Word]:
     """The phrases of one description, in order, with spans counted in the record's text
     (``offset`` is where ``text`` starts there); loose words and punctuation are kept as
     strings (``";"``, ``"paclitaxel"``)."""
@@ -159,16 +171,16 @@ def phrases(text: str, offset: int = 0) -> list[Phrase | str]:
         if cleaned == text:
             return []
         return phrases(cleaned, offset)
-    found: list[Phrase | str] = []
+    found: list[Phrase | Word] = []
     for child in tree.children:
-        if isinstance(child, Token):
-            found.append(str(child))
-        elif child.data == "word":
-            found.append(str(child.children[0]))
-        else:
+        if isinstance(child, Tree) and child.data != "word":
             meta = child.meta
             found.append(Phrase(str(child.data), _value(child), offset + meta.start_pos,
                                 offset + meta.end_pos))
+            continue
+        token = child.children[0] if isinstance(child, Tree) else child
+        assert isinstance(token, Token) and token.start_pos is not None
+        found.append(Word(str(token), offset + token.start_pos))
     return found
 
 
