@@ -206,3 +206,13 @@ def test_arm_picks_another_arm_and_names_the_arms_when_none_matches(tmp_path: Pa
     assert ("--arm: no arm matches 'placebo' (the record's arms: 1: The patients with ESCC "
             "receive Immunotherapy combined with chemoradiotherapy)") in err
     assert run("draft", str(SEED_JSON), "--arm", "1")[1] == run("draft", str(SEED_JSON))[1]
+
+
+def test_docs_show_the_seed_draft_as_the_command_writes_it() -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "drafting.md"
+    text = docs.read_text(encoding="utf-8")
+    shown = text[text.index("```yaml\n") + 8:]
+    shown = shown[:shown.index("```")]
+    out = run("draft", str(SEED_COPY))[1]
+    assert shown == out[out.index("id:"):out.index("\n\nprovenance:")] + "\n"
+    assert "nct06478355-draft.yaml:15: parameters.chemotherapy_drug_cycles.default: not stated" in text
