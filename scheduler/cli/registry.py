@@ -8,6 +8,7 @@ function of :mod:`scheduler.services.patients` (or the registry), and prints. Lo
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -162,7 +163,9 @@ def patient_list(db: str | None) -> None:
 @click.argument("key")
 @db_option
 @click.option("--events", is_flag=True, help="Also print the current plan's events.")
-def patient_show(key: str, db: str | None, events: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan, its changes and its events (with their references) as JSON.")
+def patient_show(key: str, db: str | None, events: bool, as_json: bool) -> None:
     """Show KEY's plan, its history of changes and its issued versions.
 
     \b
@@ -171,11 +174,14 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     """
     from scheduler.core import history
     from scheduler.export import table
-    from scheduler.services import patients
+    from scheduler.services import patients, treatment
 
     with _registry(db) as registry:
         now = patients.snapshot(registry, key)
     stored, plan = now.stored, now.plan
+    if as_json:
+        click.echo(json.dumps(treatment.snapshot_record(now), indent=1, ensure_ascii=False))
+        return
     click.echo(printable(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else "")))
     click.echo(f"Template {stored.template_id} from {stored.template_path}, "
                f"sha256 {stored.template_sha256[:12]}")
@@ -194,7 +200,7 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     for version in now.versions:
         by = f" by {version.author}" if version.author else ""
         click.echo(f"  version {version.version}, {version.issued_at}{by}: {', '.join(version.files)}")
-    click.echo(table.to_text(plan) if events else
+    click.echo(table.to_text(plan, refs=True) if events else
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}", nl=not events)
 

@@ -62,6 +62,7 @@ from scheduler.core.protocol import (
     Template,
     Visit,
 )
+from scheduler.core.refs import with_refs
 from scheduler.core.units import Span
 from scheduler.core.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
 
@@ -135,7 +136,7 @@ def expand(request: PlanRequest) -> Plan:
                 f"cannot delay cycle {delay.cycle} of '{delay.regimen}': the plan has "
                 f"{expansion.cycles.get(delay.regimen, 0)} cycles"
             )
-    events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
+    events = with_refs(sorted(expansion.events, key=lambda e: e.sort_key), template)
     notes.extend(f"Daylight saving: {note}." for note in expansion.clock_notes)
     if events:
         for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():

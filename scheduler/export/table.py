@@ -17,7 +17,7 @@ JSON_FIELDS = (
     "code", "title", "dose", "regimen", "cycle", "day", "fraction", "fractions_total",
     "fraction_gy", "cumulative_gy", "plan_day", "uid", "moved_from", "reason", "note",
     "open_ended", "window_start", "window_end", "location", "category",
-    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy", "clock_note",
+    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy", "clock_note", "ref",
 )
 
 
@@ -61,6 +61,7 @@ def event_record(event: Event) -> dict[str, Any]:
         "cycle_days": event.cycle_days,
         "total_gy": event.total_gy,
         "clock_note": event.clock_note,
+        "ref": event.ref,
     }
 
 
@@ -109,6 +110,7 @@ def event_from_record(record: dict[str, Any]) -> Event:
         window_start=day(record["window_start"]),
         window_end=day(record["window_end"]),
         clock_note=record.get("clock_note"),
+        ref=record.get("ref", ""),
     )
 
 
@@ -201,18 +203,16 @@ def plan_header(plan: Plan) -> list[str]:
     return lines
 
 
-def to_text(plan: Plan) -> str:
-    """A readable table with the plan header above it."""
-    rows = [("Date", "Day", "Time", "Code", "Event", "Note")]
+def to_text(plan: Plan, refs: bool = False) -> str:
+    """A readable table with the plan header above it; ``refs`` adds each event's reference
+    and recorded status (a registered patient's plan)."""
+    rows: list[tuple[str, ...]] = [("Date", "Day", "Time", "Code", "Event", "Note")]
+    if refs:
+        rows = [("Date", "Day", "Time", "Code", "Ref", "Status", "Event", "Note")]
     for event in plan.events:
-        rows.append((
-            event.date.isoformat(),
-            WEEKDAY_NAMES[event.date.weekday()][:3],
-            _when(event),
-            event.style.code,
-            event.title,
-            _short_note(event),
-        ))
+        row: tuple[str, ...] = (event.date.isoformat(), WEEKDAY_NAMES[event.date.weekday()][:3], _when(event))
+        row += (event.style.code, event.ref, event.status or "") if refs else (event.style.code,)
+        rows.append((*row, event.title, _short_note(event)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = [*plan_header(plan), ""]
     for row in rows:
