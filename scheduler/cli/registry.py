@@ -473,20 +473,24 @@ def registry_upgrade(db: str | None) -> None:
     """
     from scheduler.registry import State, locate
     from scheduler.registry.database import engine_for, state, upgrade
+    from scheduler.services import derived
 
     location = locate(db or _default())
     found = state(location)
     if found is State.CURRENT:
         click.echo(f"{location.shown} is up to date")
-        return
-    if found not in (State.LEGACY, State.OLD):
+    elif found not in (State.LEGACY, State.OLD):
         raise _UserError(f"--db {location.shown}: {_what(found)}; nothing was changed")
-    engine = engine_for(location)
-    try:
-        upgrade(engine, found)
-    finally:
-        engine.dispose()
-    click.echo(f"Upgraded {location.shown} to the current schema")
+    else:
+        engine = engine_for(location)
+        try:
+            upgrade(engine, found)
+        finally:
+            engine.dispose()
+        click.echo(f"Upgraded {location.shown} to the current schema")
+    with _registry(db) as registry:  # this release may compute the caches differently
+        count = derived.rebuild(registry)
+    click.echo(f"Rebuilt the current events of {count} plan(s)")
 
 
 def _what(found: Any) -> str:
@@ -500,19 +504,26 @@ def _what(found: Any) -> str:
 
 @registry_group.command("check")
 @db_option
-def registry_check(db: str | None) -> None:
-    """Check the registry: schema version, database integrity, versions and their files.
+@click.option("--repair", is_flag=True,
+              help="Rebuild every plan's current events (the worklist's cache) from its history first.")
+def registry_check(db: str | None, repair: bool) -> None:
+    """Check the registry: schema version, database integrity, versions and their files, and
+    that each plan's current events (the worklist's cache) match its history.
 
     Exit status 0 when all is well, 2 with a list of problems otherwise.
 
     \b
     Example:
         scheduler registry check
+        scheduler registry check --repair
     """
     from scheduler.registry.check import check
+    from scheduler.services import derived
 
     with _registry(db) as registry:
-        problems = check(registry)
+        if repair:
+            click.echo(f"Rebuilt the current events of {derived.rebuild(registry)} plan(s)")
+        problems = check(registry) + derived.drifted(registry)
         shown = registry.location.shown
     if problems:
         raise _UserError(f"{shown}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))

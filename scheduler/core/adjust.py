@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from scheduler.core.record import Record, from_fields, to_fields
+
 
 @dataclass(frozen=True)
 class Delay:
@@ -72,15 +74,19 @@ class Stop:
         return f"{self.component} stopped from {self.start.isoformat()}: {self.reason}"
 
 
-Adjustment = Delay | Hold | Stop
+Adjustment = Delay | Hold | Stop | Record
+"""An input of the expansion recorded in a plan's history (a :class:`Record` says what
+actually happened to an event: see :mod:`scheduler.core.record`)."""
 
-KINDS: dict[str, type[Delay] | type[Hold] | type[Stop]] = {
-    "delay": Delay, "hold": Hold, "stop": Stop,
+KINDS: dict[str, type[Delay] | type[Hold] | type[Stop] | type[Record]] = {
+    "delay": Delay, "hold": Hold, "stop": Stop, "record": Record,
 }
 
 
 def to_record(adjustment: Adjustment) -> tuple[str, dict[str, Any]]:
     """(kind, JSON-able fields) for storage."""
+    if isinstance(adjustment, Record):
+        return "record", to_fields(adjustment)
     kind = {Delay: "delay", Hold: "hold", Stop: "stop"}[type(adjustment)]
     fields = dict(adjustment.__dict__)
     for name, value in fields.items():
@@ -91,6 +97,8 @@ def to_record(adjustment: Adjustment) -> tuple[str, dict[str, Any]]:
 
 def from_record(kind: str, fields: dict[str, Any]) -> Adjustment:
     """The inverse of :func:`to_record`."""
+    if kind == "record":
+        return from_fields(fields)
     values = dict(fields)
     if "start" in values:
         values["start"] = date.fromisoformat(values["start"])

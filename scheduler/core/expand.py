@@ -62,6 +62,8 @@ from scheduler.core.protocol import (
     Template,
     Visit,
 )
+from scheduler.core.record import Record
+from scheduler.core.record import apply as apply_records
 from scheduler.core.refs import with_refs
 from scheduler.core.units import Span
 from scheduler.core.workdays import WEEKDAY_NAMES, Placement, WorkCalendar, place
@@ -124,7 +126,8 @@ def expand(request: PlanRequest) -> Plan:
                 f"Parameter {parameter.name} = {parameter.value} is the template default "
                 f"({parameter.description.strip()}); override with --set {parameter.name}=N."
             )
-    notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments)
+    notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments
+                 if not isinstance(a, Record))
     for resource, days in sorted(request.calendar.resource_closures.items()):
         listed = ", ".join(f"{d.isoformat()} ({why})" for d, why in sorted(days.items()))
         notes.append(f"Closed for {resource} only: {listed}.")
@@ -136,7 +139,8 @@ def expand(request: PlanRequest) -> Plan:
                 f"cannot delay cycle {delay.cycle} of '{delay.regimen}': the plan has "
                 f"{expansion.cycles.get(delay.regimen, 0)} cycles"
             )
-    events = with_refs(sorted(expansion.events, key=lambda e: e.sort_key), template)
+    events = apply_records(with_refs(sorted(expansion.events, key=lambda e: e.sort_key), template),
+                           [a for a in request.adjustments if isinstance(a, Record)])
     notes.extend(f"Daylight saving: {note}." for note in expansion.clock_notes)
     if events:
         for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():

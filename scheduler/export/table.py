@@ -17,7 +17,8 @@ JSON_FIELDS = (
     "code", "title", "dose", "regimen", "cycle", "day", "fraction", "fractions_total",
     "fraction_gy", "cumulative_gy", "plan_day", "uid", "moved_from", "reason", "note",
     "open_ended", "window_start", "window_end", "location", "category",
-    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy", "clock_note", "ref",
+    "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy", "clock_note",
+    "ref", "status", "status_note",
 )
 
 
@@ -62,6 +63,8 @@ def event_record(event: Event) -> dict[str, Any]:
         "total_gy": event.total_gy,
         "clock_note": event.clock_note,
         "ref": event.ref,
+        "status": event.status,
+        "status_note": event.status_note,
     }
 
 
@@ -111,6 +114,8 @@ def event_from_record(record: dict[str, Any]) -> Event:
         window_end=day(record["window_end"]),
         clock_note=record.get("clock_note"),
         ref=record.get("ref", ""),
+        status=record.get("status"),
+        status_note=record.get("status_note"),
     )
 
 

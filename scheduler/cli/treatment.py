@@ -1,0 +1,56 @@
+"""Commands that follow the treatment: record, worklist, deviations, closure, notify."""
+
+from __future__ import annotations
+
+import click
+
+from scheduler.cli.common import now_option
+from scheduler.cli.registry import _author, _now, _registry, author_option, db_option
+from scheduler.core.text import printable
+
+
+@click.command()
+@click.argument("key")
+@click.argument("ref")
+@click.option("--status", required=True, type=click.Choice(["given", "done", "missed", "not-given"]),
+              help="What happened: a dose given, a visit done, or either missed or not given.")
+@click.option("--on", "on", metavar="YYYY-MM-DD",
+              help="The day it happened (default: the planned day).")
+@click.option("--time", "at", metavar="HH:MM", help="The time it happened, in the plan's zone.")
+@click.option("--reason", default="", help="Why (required for missed and not-given).")
+@author_option
+@now_option
+@db_option
+def record(key: str, ref: str, status: str, on: str | None, at: str | None, reason: str,
+           author: str | None, now: str | None, db: str | None) -> None:
+    """Record what happened to event REF of KEY's plan.
+
+    REF is the event's reference, as 'scheduler patient show KEY --events' lists it
+    (immunochemo/c3/d1/pd1, rt/f12, labs/c2). Given or done on another day than planned, the
+    drugs of the same visit move with it, and a cycle's day 1 moves the cycles that follow,
+    as a delay does. Missed and not-given events stay in the plan, marked (cancelled in the
+    patient's calendar). Undo a record with 'scheduler revert KEY N'.
+
+    \b
+    Examples:
+        scheduler record P017 immunochemo/c3/d1/pd1 --status given --on 2026-04-15
+        scheduler record P017 rt/f12 --status missed --reason "machine down"
+    """
+    from scheduler.core.diff import compare
+    from scheduler.services import treatment
+    from scheduler.services.options import parse_date
+
+    day = parse_date(on, "--on") if on else None
+    with _registry(db) as registry:
+        outcome = treatment.record(registry, key, ref, status, day, at, reason, _author(author),
+                                   _now(now))
+    assert outcome.recorded is not None
+    click.echo(printable(f"Recorded for {key}: {outcome.recorded.describe()} "
+                         f"(change {outcome.recorded.number})"))
+    moved = compare(outcome.before, outcome.after).moved
+    for move in moved:
+        click.echo(printable(f"  {move.after.ref}: {move.before.date.isoformat()} -> "
+                             f"{move.after.date.isoformat()} ({move.days:+d} d)"))
+    if moved:
+        click.echo(f"{len(moved)} event(s) moved. Run 'scheduler issue {key} -o OUTDIR' to hand "
+                   "out the new version.")

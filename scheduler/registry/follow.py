@@ -1,0 +1,165 @@
+"""The rows of following the treatment: each plan's current events (a cache), closures and
+the notifications sent. Storage only, like :mod:`scheduler.registry.store`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from scheduler.core.errors import InputError
+from scheduler.registry import schema
+from scheduler.registry.store import Registry
+
+_E = schema.current_events
+_C = schema.closures
+_N = schema.notifications_sent
+_P = schema.plans
+_V = schema.versions
+_H = schema.history
+_T = schema.feed_tokens
+
+COLUMNS = ("ref", "date", "start", "end", "resource", "kind", "status", "title", "location",
+           "was_date", "changed_at", "flags")
+"""The columns of one current event a rebuild computes (besides the plan and its revision)."""
+
+
+def replace_events(registry: Registry, plan_id: int, revision: int,
+                   rows: Sequence[dict[str, Any]]) -> None:
+    """Replace a plan's current events with ``rows`` (inside a transaction)."""
+    registry._execute(sa.delete(_E).where(_E.c.plan_id == plan_id))
+    if rows:
+        registry._execute(sa.insert(_E), [{**row, "plan_id": plan_id, "revision": revision}
+                                          for row in rows])
+
+
+def stored_events(registry: Registry) -> dict[int, tuple[int, list[dict[str, Any]]]]:
+    """Plan id -> (revision, rows in reference order) as stored, for every plan with rows."""
+    found: dict[int, tuple[int, list[dict[str, Any]]]] = {}
+    rows = registry._rows(sa.select(_E.c.plan_id, _E.c.revision, *(_E.c[c] for c in COLUMNS))
+                          .order_by(_E.c.plan_id, _E.c.ref))
+    for row in rows:
+        values = row._asdict()
+        plan_id, revision = values.pop("plan_id"), values.pop("revision")
+        found.setdefault(plan_id, (revision, []))[1].append(values)
+    for _, listed in found.values():  # in Python's order: a database's collation may differ
+        listed.sort(key=lambda r: str(r["ref"]))
+    return found
+
+
+@dataclass(frozen=True)
+class Due:
+    """One line of the worklist, as read (flags not yet decided)."""
+
+    patient_key: str
+    ref: str
+    date: str
+    start: str | None
+    end: str | None
+    resource: str | None
+    kind: str
+    status: str | None
+    title: str
+    location: str | None
+    was_date: str | None
+    changed_at: str | None
+    flags: dict[str, Any]
+    revision: int
+    issued_at: str | None
+    """When the plan's last version was issued (None: never)."""
+    feed_live: bool
+    feed_fetched: bool
+
+
+def due(registry: Registry, first: date, last: date, resource: str | None = None) -> list[Due]:
+    """The current events dated (or, before their last change, dated) from ``first`` to
+    ``last``: two range scans of the indexed table, joined to their plan's key, its last
+    issued version and its live feed."""
+    low, high = first.isoformat(), last.isoformat()
+    in_range = sa.or_(_E.c.date.between(low, high), _E.c.was_date.between(low, high))
+    if resource is not None:
+        in_range = sa.and_(in_range, _E.c.resource == resource)
+    issued = (sa.select(_V.c.plan_id, sa.func.max(_V.c.issued_at).label("issued_at"))
+              .group_by(_V.c.plan_id).subquery())
+    rows = registry._rows(
+        sa.select(_P.c.patient_key, *(_E.c[c] for c in COLUMNS), _E.c.revision,
+                  issued.c.issued_at,
+                  _T.c.id.is_not(None), _T.c.last_fetched_at.is_not(None))
+        .join(_P, _P.c.id == _E.c.plan_id)
+        .outerjoin(issued, issued.c.plan_id == _E.c.plan_id)
+        .outerjoin(_T, sa.and_(_T.c.plan_id == _E.c.plan_id, _T.c.revoked_at.is_(None)))
+        .where(in_range)
+        .order_by(_E.c.date, _E.c.start, _P.c.patient_key, _E.c.ref))
+    result = []
+    for row in rows:
+        values = list(row)
+        values[12] = json.loads(values[12])
+        values[16], values[17] = bool(values[16]), bool(values[17])
+        result.append(Due(*values))
+    return result
+
+
+# --- closures -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A clinic closure added in the registry."""
+
+    id: int
+    start: str
+    end: str
+    resource: str | None
+    reason: str
+    author: str
+    created_at: str
+    reverted_at: str | None = None
+    reverted_by: str | None = None
+    revert_reason: str | None = None
+
+
+def add_closure(registry: Registry, start: date, end: date, resource: str | None, reason: str,
+                author: str, at: datetime) -> int:
+    """Record a closure; its number."""
+    result = registry._execute(sa.insert(_C).values(
+        start=start.isoformat(), end=end.isoformat(), resource=resource, reason=reason,
+        author=author, created_at=at.isoformat()))
+    return registry._inserted(result)
+
+
+def closures(registry: Registry) -> list[Closure]:
+    """Every closure, oldest first."""
+    return [Closure(**row._asdict()) for row in registry._rows(sa.select(_C).order_by(_C.c.id))]
+
+
+def closure(registry: Registry, number: int) -> Closure:
+    """Closure ``number``; InputError if there is none."""
+    rows = registry._rows(sa.select(_C).where(_C.c.id == number))
+    if not rows:
+        raise InputError(f"there is no closure {number} ('scheduler closure list' lists them)")
+    return Closure(**rows[0]._asdict())
+
+
+def revert_closure(registry: Registry, number: int, reason: str, author: str, at: datetime) -> None:
+    """Mark closure ``number`` reverted."""
+    registry._execute(sa.update(_C).where(_C.c.id == number, _C.c.reverted_at.is_(None)).values(
+        reverted_at=at.isoformat(), reverted_by=author, revert_reason=reason))
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def sent(registry: Registry, channel: str) -> set[str]:
+    """The items already sent on ``channel``."""
+    return {row[0] for row in registry._rows(sa.select(_N.c.item).where(_N.c.channel == channel))}
+
+
+def mark_sent(registry: Registry, items: Sequence[str], channel: str, at: datetime) -> None:
+    """Record that ``items`` were sent on ``channel``."""
+    if items:
+        registry._execute(sa.insert(_N), [{"item": i, "channel": channel, "sent_at": at.isoformat()}
+                                          for i in items])
