@@ -39,7 +39,7 @@ LAZY_COMMANDS = {
     "stop": "registry:stop", "revert": "registry:revert", "issue": "registry:issue_command",
     "registry": "registry:registry_group", "user": "registry:user", "feed": "registry:feed",
     "serve": "registry:serve", "export": "export:export",
-    "record": "treatment:record",
+    "record": "treatment:record", "worklist": "treatment:worklist",
 }
 """Commands defined in other modules of this package, imported only when they are asked for
 (``--help`` lists them all), so ``show``, ``generate`` and ``--version`` start faster."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli.common import now_option
+from scheduler.cli.common import _UserError, now_option
 from scheduler.cli.registry import _author, _now, _registry, author_option, db_option
 from scheduler.core.text import printable
 
@@ -54,3 +54,43 @@ def record(key: str, ref: str, status: str, on: str | None, at: str | None, reas
     if moved:
         click.echo(f"{len(moved)} event(s) moved. Run 'scheduler issue {key} -o OUTDIR' to hand "
                    "out the new version.")
+
+
+@click.command()
+@click.option("--from", "first", metavar="YYYY-MM-DD", help="The first day (default: today).")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 366),
+              help="How many days.")
+@click.option("--resource", metavar="NAME", help="Only the events of one resource (linac).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (spreadsheet-safe).")
+@now_option
+@db_option
+def worklist(first: str | None, days: int, resource: str | None, as_json: bool, as_csv: bool,
+             now: str | None, db: str | None) -> None:
+    """Every event of every active plan in a range of days, urgent first.
+
+    Flags: urgent (moved or cancelled by a change of the last 7 days, and falling, or having
+    fallen, within the next 48 hours: tell the patient directly), unissued (changed since the
+    plan's last issued version), never-fetched (a live feed no calendar has fetched yet),
+    labs-due (a blood test).
+
+    \b
+    Examples:
+        scheduler worklist
+        scheduler worklist --from 2026-04-20 --days 7 --resource linac --csv > week.csv
+    """
+    from scheduler.services import worklist as work
+    from scheduler.services.options import parse_date
+
+    if as_json and as_csv:
+        raise _UserError("give --json or --csv, not both")
+    stamp = _now(now)
+    day = parse_date(first, "--from") if first else stamp.date()
+    with _registry(db) as registry:
+        items = work.worklist(registry, day, days, stamp, resource)
+    if as_json:
+        click.echo(work.to_json(items), nl=False)
+    elif as_csv:
+        click.echo(work.to_csv(items), nl=False)
+    else:
+        click.echo(printable(work.to_text(items, day, days)), nl=False)

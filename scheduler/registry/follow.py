@@ -98,7 +98,7 @@ def due(registry: Registry, first: date, last: date, resource: str | None = None
     for row in rows:
         values = list(row)
         values[12] = json.loads(values[12])
-        values[16], values[17] = bool(values[16]), bool(values[17])
+        values[15], values[16] = bool(values[15]), bool(values[16])
         result.append(Due(*values))
     return result
 
