@@ -106,6 +106,8 @@ PAGES = [
     "/patients/P017/fhir.json",
     "/templates",
     "/validate",
+    "/worklist",
+    "/patients/P017/record?ref=rt/f1",
 ]
 FORMS = [
     "/patients/new",
@@ -118,6 +120,7 @@ FORMS = [
     "/patients/P017/feed-detail",
     "/validate",
     "/logout",
+    "/patients/P017/record",
 ]
 
 
@@ -143,6 +146,8 @@ def test_every_route_is_listed_here(web):
         "/templates",
         "/validate",
         "/static",
+        "/patients/{key}/record",
+        "/worklist",
     }
 
 

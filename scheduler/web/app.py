@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
-from scheduler.web import pages
+from scheduler.web import pages, treatment
 from scheduler.web.security import Guard, PageHeaders
 from scheduler.web.site import HERE, Site
 
@@ -83,6 +83,8 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/fhir.json", pages.fhir_bundle),
         Route("/patients/{key}/subscribe", pages.subscribe, methods=["GET", "POST"]),
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
+        Route("/patients/{key}/record", treatment.record, methods=["GET", "POST"]),
+        Route("/worklist", treatment.worklist),
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

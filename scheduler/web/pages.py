@@ -134,7 +134,7 @@ def _matches(header: str | None, etag: str) -> bool:
 @_route
 def login(request: Request, form: FormData | None) -> Response:
     """The login form, and logging in."""
-    target = safe_next(request.query_params.get("next"))
+    target = safe_next(request.query_params.get("next") or "/worklist")  # the day's work first
     if form is None:
         return page(request, "login.html", {"next": target, "name": ""})
     site = site_of(request)
