@@ -107,6 +107,7 @@ PAGES = [
     "/templates",
     "/validate",
     "/worklist",
+    "/deviations",
     "/patients/P017/record?ref=rt/f1",
 ]
 FORMS = [
@@ -148,6 +149,7 @@ def test_every_route_is_listed_here(web):
         "/static",
         "/patients/{key}/record",
         "/worklist",
+        "/deviations",
     }
 
 

@@ -32,7 +32,7 @@ def record(key: str, ref: str, status: str, on: str | None, at: str | None, reas
     patient's calendar). Undo a record with 'scheduler revert KEY N'.
 
     \b
-    Examples:
+    Example:
         scheduler record P017 immunochemo/c3/d1/pd1 --status given --on 2026-04-15
         scheduler record P017 rt/f12 --status missed --reason "machine down"
     """
@@ -75,7 +75,7 @@ def worklist(first: str | None, days: int, resource: str | None, as_json: bool, 
     labs-due (a blood test).
 
     \b
-    Examples:
+    Example:
         scheduler worklist
         scheduler worklist --from 2026-04-20 --days 7 --resource linac --csv > week.csv
     """
@@ -94,3 +94,26 @@ def worklist(first: str | None, days: int, resource: str | None, as_json: bool, 
         click.echo(work.to_csv(items), nl=False)
     else:
         click.echo(printable(work.to_text(items, day, days)), nl=False)
+
+
+@click.command()
+@click.argument("key", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def deviations(key: str | None, as_json: bool, db: str | None) -> None:
+    """List what happened otherwise than planned, for KEY or the whole registry.
+
+    Visits done outside their window (by how many days), doses given off their planned day
+    (beyond the drug's day_tolerance, when the template states one), and events missed or not
+    given, each with its reason, as recorded with 'scheduler record'.
+
+    \b
+    Example:
+        scheduler deviations P017
+        scheduler deviations --json > deviations.json
+    """
+    from scheduler.services import deviations as found
+
+    with _registry(db) as registry:
+        listed = found.deviations(registry, key)
+    click.echo(found.to_json(listed) if as_json else printable(found.to_text(listed)), nl=False)

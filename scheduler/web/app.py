@@ -85,6 +85,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
         Route("/patients/{key}/record", treatment.record, methods=["GET", "POST"]),
         Route("/worklist", treatment.worklist),
+        Route("/deviations", treatment.deviations),
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -101,3 +101,18 @@ def worklist(request: Request, form: FormData | None) -> Response:
     return page(request, "worklist.html", {
         "items": items, "first": first, "days": days, "resource": resource or "",
         "last": first + timedelta(days=days - 1), "urgent": sum(i.urgent for i in items)})
+
+
+@_route
+def deviations(request: Request, form: FormData | None) -> Response:
+    """Deviations of one patient (``?key=``) or of the whole registry."""
+    from scheduler.services import deviations as found
+
+    key = request.query_params.get("key") or None
+    try:
+        listed = found.deviations(site_of(request).registry(), key)
+    except InputError:
+        raise HTTPException(404) from None
+    if request.query_params.get("format") == "json":
+        return Response(found.to_json(listed), media_type="application/json")
+    return page(request, "deviations.html", {"items": listed, "key": key})
