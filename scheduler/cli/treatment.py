@@ -117,3 +117,88 @@ def deviations(key: str | None, as_json: bool, db: str | None) -> None:
     with _registry(db) as registry:
         listed = found.deviations(registry, key)
     click.echo(found.to_json(listed) if as_json else printable(found.to_text(listed)), nl=False)
+
+
+@click.group()
+def closure() -> None:
+    """Clinic closures for everyone at once (add, list, revert).
+
+    \b
+    Example:
+        scheduler closure add 2026-04-21 --resource linac --reason "linac service" --dry-run
+    """
+
+
+@closure.command("add")
+@click.argument("span", metavar="FROM[..TO]")
+@click.option("--resource", metavar="NAME", help="Close one resource only (linac): only its events move.")
+@click.option("--reason", required=True, help="Why the clinic is closed.")
+@click.option("--dry-run", is_flag=True, help="Show every affected plan and move; record nothing.")
+@author_option
+@now_option
+@db_option
+def closure_add(span: str, resource: str | None, reason: str, dry_run: bool, author: str | None,
+                now: str | None, db: str | None) -> None:
+    """Close the clinic (or one resource) from FROM to TO for every active plan.
+
+    Lists every plan with events in the closure and every move it causes, then records one
+    change per affected plan (with --dry-run, only the list). Moves within the next 48 hours
+    are urgent: the worklist flags them and 'scheduler notify' sends them.
+
+    \b
+    Example:
+        scheduler closure add 2026-04-21 --resource linac --reason "linac service" --dry-run
+        scheduler closure add 2026-04-21..2026-04-22 --reason "power works"
+    """
+    from scheduler.services import closures
+    from scheduler.services.options import parse_date
+
+    first, _, last = span.partition("..")
+    start = parse_date(first, "FROM")
+    end = parse_date(last, "TO") if last else start
+    stamp = _now(now)
+    with _registry(db) as registry:
+        preview = closures.add(registry, start, end, resource, reason, _author(author), stamp, dry_run)
+    click.echo(printable(closures.preview_text(preview, stamp)), nl=False)
+
+
+@closure.command("list")
+@db_option
+def closure_list(db: str | None) -> None:
+    """List the closures recorded in the registry.
+
+    \b
+    Example:
+        scheduler closure list
+    """
+    from scheduler.registry import follow as store
+    from scheduler.services import closures
+
+    with _registry(db) as registry:
+        listed = store.closures(registry)
+        counts = closures.affected_counts(registry)
+    click.echo("N\tFROM\tTO\tRESOURCE\tPLANS\tBY\tREASON\tSTATUS")
+    for item in listed:
+        status = f"reverted {item.reverted_at} by {item.reverted_by}" if item.reverted_at else "in force"
+        click.echo(printable("\t".join([str(item.id), item.start, item.end, item.resource or "all",
+                                        str(counts.get(item.id, 0)), item.author, item.reason, status])))
+
+
+@closure.command("revert")
+@click.argument("number", type=int)
+@click.option("--reason", required=True, help="Why the closure is taken back.")
+@author_option
+@now_option
+@db_option
+def closure_revert(number: int, reason: str, author: str | None, now: str | None, db: str | None) -> None:
+    """Take closure N back: its change on every plan it moved is reverted.
+
+    \b
+    Example:
+        scheduler closure revert 3 --reason "service postponed"
+    """
+    from scheduler.services import closures
+
+    with _registry(db) as registry:
+        keys = closures.revert(registry, number, reason, _author(author), _now(now))
+    click.echo(f"Reverted closure {number} on {len(keys)} plan(s)" + (f": {', '.join(keys)}" if keys else ""))

@@ -45,6 +45,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from scheduler.core import closures
 from scheduler.core.adjust import Delay, Hold, Stop
 from scheduler.core.errors import InputError, PlanError
 from scheduler.core.event import Event, EventKind, Style
@@ -108,6 +109,7 @@ def resolve_parameters(
 
 def expand(request: PlanRequest) -> Plan:
     """Expand a plan request into a :class:`Plan` with events sorted by date and time."""
+    request = closures.applied(request)
     template = request.template
     parameters = resolve_parameters(template, request.parameters)
     _check_adjustments(template, request.adjustments)

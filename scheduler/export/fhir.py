@@ -46,7 +46,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from scheduler.core import history
-from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
+from scheduler.core.adjust import Adjustment, Hold, Stop
 from scheduler.core.event import Event
 from scheduler.core.expand import expand
 from scheduler.core.protocol import (
@@ -700,7 +700,7 @@ def activities(stored: StoredPlan, adjustments: Sequence[Adjustment]) -> list[Ac
         if uid in kept:
             continue
         by = adjustments[index]
-        status = {Hold: "on-hold", Stop: "stopped", Delay: "cancelled"}[type(by)]
+        status = {Hold: "on-hold", Stop: "stopped"}.get(type(by), "cancelled")
         found.append(Activity(event, status, by.describe(), tuple(moved.get(uid, ()))))
     return sorted(found, key=lambda a: (a.event.sort_key, a.event.uid))
 
