@@ -7,6 +7,9 @@ import io
 import re
 from datetime import UTC, datetime
 
+from click.testing import CliRunner
+
+from scheduler.cli import cli
 from scheduler.registry import opened
 from tests.test_web import Web
 
@@ -64,3 +67,33 @@ def test_missed_needs_a_reason_on_the_page(db, tmp_path):
     ok = web.post("/patients/P017/record", {**data, "reason": "machine down", "action": "commit"})
     assert ok.status_code == 303
     assert web.client.get("/patients/P017/record?ref=nothing/here").status_code == 404
+
+
+def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts(db, tmp_path):
+    web = Web(db, tmp_path)
+    web.login()
+    web.register("P017", "2026-03-02")
+    added = CliRunner().invoke(cli, ["patient", "add", "P018", "cisplatin-rt-head-neck", "--start",
+                                     "2026-04-06", "--db", db, "--now", "2026-03-01T00:00:00Z"])
+    assert added.exit_code == 0, added.output
+    web.clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)
+    data = {"from": "2026-04-21", "to": "", "resource": "linac", "reason": "linac service"}
+    preview = web.post("/closures", {**data, "action": "preview"})
+    assert preview.status_code == 200, preview.text
+    assert "1 plan affected." in preview.text
+    assert "moves within 48 hours for P018" in preview.text
+    assert re.search(r'<td class="ref">rt/f12</td><td>[^<]+</td><td class="nowrap">2026-04-21 Tue</td>'
+                     r'<td class="nowrap">2026-04-22 Wed</td>', preview.text)
+    with opened(db) as registry:
+        assert registry.history(registry.plan("P018").id) == []
+    committed = web.post("/closures", {**data, "action": "commit"})
+    assert committed.status_code == 303
+    listing = web.client.get("/closures").text
+    assert "Closure 1 recorded: 1 plan(s) changed." in listing
+    work = web.client.get("/worklist?from=2026-04-21&days=2").text
+    assert work.index('class="urgent"') < work.index("rt/f12") < work.index("P017")
+    reverted = web.post("/closures/1/revert", {"reason": "service postponed"})
+    assert reverted.status_code == 303
+    assert "Reverted closure 1 on 1 plan(s)." in web.client.get("/closures").text
+    with opened(db) as registry:
+        assert [c.kind for c in registry.history(registry.plan("P018").id)] == ["closure", "revert"]

@@ -108,6 +108,7 @@ PAGES = [
     "/validate",
     "/worklist",
     "/deviations",
+    "/closures",
     "/patients/P017/record?ref=rt/f1",
 ]
 FORMS = [
@@ -122,6 +123,8 @@ FORMS = [
     "/validate",
     "/logout",
     "/patients/P017/record",
+    "/closures",
+    "/closures/1/revert",
 ]
 
 
@@ -150,6 +153,8 @@ def test_every_route_is_listed_here(web):
         "/patients/{key}/record",
         "/worklist",
         "/deviations",
+        "/closures",
+        "/closures/{number:int}/revert",
     }
 
 

@@ -86,6 +86,8 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/record", treatment.record, methods=["GET", "POST"]),
         Route("/worklist", treatment.worklist),
         Route("/deviations", treatment.deviations),
+        Route("/closures", treatment.closures, methods=["GET", "POST"]),
+        Route("/closures/{number:int}/revert", treatment.closure_revert, methods=["POST"]),
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -116,3 +116,51 @@ def deviations(request: Request, form: FormData | None) -> Response:
     if request.query_params.get("format") == "json":
         return Response(found.to_json(listed), media_type="application/json")
     return page(request, "deviations.html", {"items": listed, "key": key})
+
+
+@_route
+def closures(request: Request, form: FormData | None) -> Response:
+    """Clinic closures: the list, and a form to add one (preview of every affected plan and
+    move, then the commit)."""
+    from scheduler.registry import follow as store
+    from scheduler.services import closures as closing
+
+    site = site_of(request)
+    fields = {k: _field(form, k) for k in ("from", "to", "resource", "reason")}
+    context: dict[str, Any] = {"form": fields}
+    status = 200
+    if form is not None:
+        try:
+            start = parse_date(fields["from"], "from")
+            end = parse_date(fields["to"], "to") if fields["to"] else start
+            commit = _field(form, "action") == "commit"
+            preview = closing.add(site.registry(), start, end, fields["resource"] or None,
+                                  fields["reason"], _user(request), site.now(), dry_run=not commit)
+            if commit:
+                _flash(request, f"Closure {preview.number} recorded: {len(preview.affected)} plan(s) "
+                                "changed.")
+                return RedirectResponse("/closures", 303)
+            context["preview"] = preview
+            context["soon"] = {key for key, _ in preview.soon(site.now())}
+        except SchedulerError as error:
+            context["error"] = str(error)
+            status = 400
+    registry = site.registry()
+    context["closures"] = store.closures(registry)
+    context["counts"] = closing.affected_counts(registry)
+    return page(request, "closures.html", context, status)
+
+
+@_route
+def closure_revert(request: Request, form: FormData | None) -> Response:
+    """Take a closure back on every plan it changed."""
+    from scheduler.services import closures as closing
+
+    site = site_of(request)
+    number = int(request.path_params["number"])
+    try:
+        keys = closing.revert(site.registry(), number, _field(form, "reason"), _user(request), site.now())
+        _flash(request, f"Reverted closure {number} on {len(keys)} plan(s).")
+    except SchedulerError as error:
+        _flash(request, str(error))
+    return RedirectResponse("/closures", 303)
