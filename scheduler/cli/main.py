@@ -40,7 +40,7 @@ LAZY_COMMANDS = {
     "registry": "registry:registry_group", "user": "registry:user", "feed": "registry:feed",
     "serve": "registry:serve", "export": "export:export",
     "record": "treatment:record", "worklist": "treatment:worklist",
-    "deviations": "treatment:deviations", "closure": "treatment:closure",
+    "deviations": "treatment:deviations", "closure": "treatment:closure", "notify": "treatment:notify",
 }
 """Commands defined in other modules of this package, imported only when they are asked for
 (``--help`` lists them all), so ``show``, ``generate`` and ``--version`` start faster."""

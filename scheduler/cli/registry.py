@@ -775,8 +775,15 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
                    "ones; each needs an id of its own. Files in it that are not valid templates "
                    "are listed, with their problems, on the Templates page. Also "
                    "$SCHEDULER_TEMPLATES.")
+@click.option("--notify-every", metavar="DURATION",
+              help="E-mail the digest of urgent items this often (15m, 1h), as 'scheduler notify' "
+                   "does; needs --notify-smtp and --notify-to.")
+@click.option("--notify-smtp", metavar="HOST:PORT", envvar="SCHEDULER_SMTP",
+              help="The mail server of the digest (also $SCHEDULER_SMTP).")
+@click.option("--notify-to", metavar="ADDRESS", help="Where the digest goes.")
 def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir: Path | None,
-          templates_folder: Path | None) -> None:
+          templates_folder: Path | None, notify_every: str | None = None,
+          notify_smtp: str | None = None, notify_to: str | None = None) -> None:
     """Start the web app for coordinators and the patients' calendar feeds.
 
     Coordinators log in with a user made by 'scheduler user add'. Patients' calendars fetch
@@ -798,5 +805,9 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
                    f"feed addresses start with --base-url {base_url}.", err=True)
     app = create_app(db or default_location(), base_url=base_url, issue_dir=issue_dir,
                      templates_folder=templates_folder)
+    if notify_every:
+        from scheduler.cli.treatment import notify_schedule
+
+        notify_schedule(db or default_location(), notify_every, notify_smtp, notify_to)
     click.echo(f"Serving {base_url} (listening on {host}:{port}); Ctrl-C to stop.", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

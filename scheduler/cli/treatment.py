@@ -202,3 +202,62 @@ def closure_revert(number: int, reason: str, author: str | None, now: str | None
     with _registry(db) as registry:
         keys = closures.revert(registry, number, reason, _author(author), _now(now))
     click.echo(f"Reverted closure {number} on {len(keys)} plan(s)" + (f": {', '.join(keys)}" if keys else ""))
+
+
+@click.command()
+@click.option("--smtp", required=True, metavar="HOST:PORT", envvar="SCHEDULER_SMTP",
+              help="The mail server (also $SCHEDULER_SMTP).")
+@click.option("--to", "to", required=True, metavar="ADDRESS", help="Where the digest goes.")
+@click.option("--from", "sender", default="scheduler@localhost", show_default=True, metavar="ADDRESS")
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
+@click.option("--dry-run", is_flag=True, help="Print the digest; send and record nothing.")
+@now_option
+@db_option
+def notify(smtp: str, to: str, sender: str, starttls: bool, dry_run: bool, now: str | None,
+           db: str | None) -> None:
+    """E-mail one digest of the urgent items (patient keys and event references only).
+
+    An urgent item is an event moved or cancelled by a change of the last days that falls, or
+    fell, within the next 48 hours. Each item is sent once: what was sent is recorded.
+
+    \b
+    Example:
+        scheduler notify --smtp mail.example.org:587 --starttls --to oncology-coordinators@example.org
+    """
+    from scheduler.services import notify as notifying
+
+    stamp = _now(now)
+    with _registry(db) as registry:
+        found = notifying.send(registry, smtp, to, stamp, sender, starttls, dry_run)
+    if found.message is None:
+        click.echo("Nothing new to send.")
+    elif dry_run:
+        click.echo(printable(str(found.message.get_content())), nl=False)
+    else:
+        click.echo(f"Sent {len(found.items)} urgent item(s) to {to}.")
+
+
+def notify_schedule(db: str, every: str, smtp: str | None, to: str | None) -> None:
+    """``serve --notify-every``: send the digest now and then every DURATION, in the background."""
+    import re
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from scheduler.registry import opened
+    from scheduler.services import notify as notifying
+
+    found = re.fullmatch(r"(\d+)\s*(m|min|h)", every.strip())
+    if found is None or int(found.group(1)) == 0:
+        raise _UserError(f"--notify-every {every!r}: give minutes or hours, e.g. 15m or 1h")
+    if not smtp or not to:
+        raise _UserError("--notify-every needs --notify-smtp HOST:PORT and --notify-to ADDRESS")
+    notifying.parse_smtp(smtp)
+    amount = int(found.group(1))
+    interval = timedelta(hours=amount) if found.group(2) == "h" else timedelta(minutes=amount)
+
+    def job() -> None:
+        with opened(db) as registry:
+            notifying.send(registry, smtp, to, datetime.now(UTC).replace(microsecond=0))
+
+    notifying.every(interval, job, threading.Event())
+    click.echo(f"Sending the digest of urgent items to {to} every {every}.", err=True)
