@@ -23,7 +23,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], Message]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
                               email.message_from_bytes(envelope.content)))
         return "250 OK"
@@ -87,7 +87,7 @@ def test_one_digest_of_urgent_items_then_nothing_twice(db, smtp):
 
 
 def test_a_failed_send_records_nothing(db, smtp):
-    inbox, address = smtp
+    _, address = smtp
     populated(db)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
