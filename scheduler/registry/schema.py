@@ -136,7 +136,8 @@ current_events = Table(
 """A cache: each plan's events as its history makes them now, one row per reference (events a
 change took away stay, ``status`` 'cancelled'); rewritten with every change, rebuilt by
 :func:`scheduler.services.derived.rebuild`. ``was_date`` and ``changed_at``: the date before
-the last change that moved or cancelled the event, and when that change was made."""
+the last change that moved or cancelled the event, and when that change was made; ``flags``
+``labs`` for a blood test, else empty."""
 
 closures = Table(
     "closures", metadata,

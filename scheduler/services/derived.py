@@ -10,7 +10,6 @@ upgrade`` and ``registry check --repair`` all write the same rows.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from scheduler.core import history
@@ -55,7 +54,7 @@ def _row(event: Event, used: dict[str, str | None], template: Template, status: 
         "resource": used.get(event.component), "kind": event.kind, "status": status,
         "title": event.title, "location": event.style.location, "was_date": was,
         "changed_at": at,
-        "flags": json.dumps({"labs": is_labs(template, event.component)}, sort_keys=True),
+        "flags": "labs" if is_labs(template, event.component) else "",
     }
 
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from scheduler.core.event import Day
 from scheduler.core.record import NEEDS_REASON
@@ -31,9 +30,8 @@ RECENT = timedelta(days=7)
 FLAGS = ("urgent", "unissued", "never-fetched", "labs-due")
 
 
-@dataclass(frozen=True)
-class Item:
-    """One line of the worklist."""
+class Item(NamedTuple):
+    """One line of the worklist (a NamedTuple: thousands are made at once)."""
 
     patient_key: str
     date: date
@@ -77,11 +75,10 @@ def _is_soon(day: date, start: datetime | None, now: datetime) -> bool:
 def flags_of(row: store.Due, now: datetime) -> tuple[str, ...]:
     """The worklist flags of one cached event at ``now``."""
     flags = []
-    day = date.fromisoformat(row.date)
-    start = _moment(row)
     if row.changed_at is not None:
         changed = datetime.fromisoformat(row.changed_at)
         if now - RECENT <= changed <= now:
+            day, start = date.fromisoformat(row.date), _moment(row)
             was = date.fromisoformat(row.was_date) if row.was_date else None
             if _is_soon(day, start, now) or (was is not None and _is_soon(was, None, now)):
                 flags.append("urgent")
@@ -91,18 +88,19 @@ def flags_of(row: store.Due, now: datetime) -> tuple[str, ...]:
         flags.append("unissued")
     if row.feed_live and not row.feed_fetched:
         flags.append("never-fetched")
-    if row.flags.get("labs") and row.status not in ("done", "given", "cancelled", *NEEDS_REASON):
+    if row.flags == "labs" and row.status not in ("done", "given", "cancelled", *NEEDS_REASON):
         flags.append("labs-due")
     return tuple(flags)
 
 
 def _time(row: store.Due) -> str:
+    """``08:30-09:30`` (wall clock of the plan's zone, as stored), ``all day``, or
+    ``11:15-Wed 09:15`` for an end on another day."""
     if row.start is None or row.end is None:
         return "all day"
-    start, end = datetime.fromisoformat(row.start), datetime.fromisoformat(row.end)
-    if end.date() != start.date():  # a multi-day infusion: the end's weekday
-        return f"{start:%H:%M}-{end:%a %H:%M}"
-    return f"{start:%H:%M}-{end:%H:%M}"
+    if row.end[:10] != row.start[:10]:  # a multi-day infusion: the end's weekday
+        return f"{row.start[11:16]}-{datetime.fromisoformat(row.end):%a} {row.end[11:16]}"
+    return f"{row.start[11:16]}-{row.end[11:16]}"
 
 
 def worklist(registry: Registry, first: date, days: int, now: datetime,
@@ -131,8 +129,9 @@ COLUMNS = ("patient_key", "date", "time", "ref", "title", "where", "status", "fl
 
 
 def to_json(items: list[Item]) -> str:
-    """The worklist as a JSON array."""
-    return json.dumps([i.record() for i in items], indent=1, ensure_ascii=False) + "\n"
+    """The worklist as a JSON array, one item a line."""
+    rows = [json.dumps(i.record(), ensure_ascii=False) for i in items]
+    return "[\n" + ",\n".join(f"  {row}" for row in rows) + "\n]\n" if rows else "[]\n"
 
 
 def to_csv(items: list[Item]) -> str:
