@@ -138,8 +138,13 @@ def postgres(admin: str) -> Iterator[str]:
     try:
         yield url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
     finally:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(10):  # an autovacuum worker may still hold it after the big insert
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                break
+            except sa.exc.DBAPIError:
+                time.sleep(1 + attempt)
         engine.dispose()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import socket
-import threading
 import time
 from email.message import Message
 
@@ -102,14 +101,14 @@ def test_a_failed_send_records_nothing(db, smtp):
 
 
 def test_the_schedule_sends_in_the_background(tmp_path, smtp):
-    from scheduler.cli.treatment import notify_schedule
+    from scheduler.services.notify import schedule
 
     inbox, address = smtp
     db = str(tmp_path / "r.sqlite3")
     populated(db)
     # the schedule uses the wall clock: the closure's moves are not within 48 hours of it, so
     # the digest is empty; the job runs, sends nothing, and does not fail
-    notify_schedule(db, "1m", address, "c@example.org")
+    thread = schedule(db, "1m", address, "c@example.org")
     time.sleep(1.0)
     assert inbox.messages == []
-    assert any(t.name == "scheduler-notify" for t in threading.enumerate())
+    assert thread.is_alive() and thread.name == "scheduler-notify"

@@ -13,6 +13,7 @@ from scheduler.cli import cli
 from scheduler.registry import follow as store
 from scheduler.registry import opened
 from scheduler.services import derived
+from scheduler.services.patients import request_of
 
 NOW = "2026-04-16T08:00:00Z"
 
@@ -160,13 +161,13 @@ def test_the_cache_is_written_with_every_change_and_a_rebuild_finds_it_identical
     assert p017["immunochemo/c3/d8/nab-paclitaxel"][11] == "2026-04-20"
     assert p017["rt/f3"][8] == "not-given"
     with opened(db) as registry:
-        assert derived.drifted(registry) == []
+        assert derived.drifted(registry, request_of) == []
         # wipe and rebuild: the same rows, byte for byte
         with registry.transaction():
             for stored in registry.plans():
                 store.replace_events(registry, stored.id, 0, [])
-        assert len(derived.drifted(registry)) == 2
-        assert derived.rebuild(registry) == 2
+        assert len(derived.drifted(registry, request_of)) == 2
+        assert derived.rebuild(registry, request_of) == 2
     assert _cache(db) == written
     check = run(db, "registry", "check")
     assert check.exit_code == 0, check.output

@@ -474,6 +474,7 @@ def registry_upgrade(db: str | None) -> None:
     from scheduler.registry import State, locate
     from scheduler.registry.database import engine_for, state, upgrade
     from scheduler.services import derived
+    from scheduler.services.patients import request_of
 
     location = locate(db or _default())
     found = state(location)
@@ -489,7 +490,7 @@ def registry_upgrade(db: str | None) -> None:
             engine.dispose()
         click.echo(f"Upgraded {location.shown} to the current schema")
     with _registry(db) as registry:  # this release may compute the caches differently
-        count = derived.rebuild(registry)
+        count = derived.rebuild(registry, request_of)
     click.echo(f"Rebuilt the current events of {count} plan(s)")
 
 
@@ -519,11 +520,12 @@ def registry_check(db: str | None, repair: bool) -> None:
     """
     from scheduler.registry.check import check
     from scheduler.services import derived
+    from scheduler.services.patients import request_of
 
     with _registry(db) as registry:
         if repair:
-            click.echo(f"Rebuilt the current events of {derived.rebuild(registry)} plan(s)")
-        problems = check(registry) + derived.drifted(registry)
+            click.echo(f"Rebuilt the current events of {derived.rebuild(registry, request_of)} plan(s)")
+        problems = check(registry) + derived.drifted(registry, request_of)
         shown = registry.location.shown
     if problems:
         raise _UserError(f"{shown}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
@@ -806,8 +808,8 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
     app = create_app(db or default_location(), base_url=base_url, issue_dir=issue_dir,
                      templates_folder=templates_folder)
     if notify_every:
-        from scheduler.cli.treatment import notify_schedule
+        from scheduler.services.notify import schedule
 
-        notify_schedule(db or default_location(), notify_every, notify_smtp, notify_to)
+        schedule(db or default_location(), notify_every, notify_smtp, notify_to)
     click.echo(f"Serving {base_url} (listening on {host}:{port}); Ctrl-C to stop.", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

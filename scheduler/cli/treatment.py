@@ -236,28 +236,3 @@ def notify(smtp: str, to: str, sender: str, starttls: bool, dry_run: bool, now: 
     else:
         click.echo(f"Sent {len(found.items)} urgent item(s) to {to}.")
 
-
-def notify_schedule(db: str, every: str, smtp: str | None, to: str | None) -> None:
-    """``serve --notify-every``: send the digest now and then every DURATION, in the background."""
-    import re
-    import threading
-    from datetime import UTC, datetime, timedelta
-
-    from scheduler.registry import opened
-    from scheduler.services import notify as notifying
-
-    found = re.fullmatch(r"(\d+)\s*(m|min|h)", every.strip())
-    if found is None or int(found.group(1)) == 0:
-        raise _UserError(f"--notify-every {every!r}: give minutes or hours, e.g. 15m or 1h")
-    if not smtp or not to:
-        raise _UserError("--notify-every needs --notify-smtp HOST:PORT and --notify-to ADDRESS")
-    notifying.parse_smtp(smtp)
-    amount = int(found.group(1))
-    interval = timedelta(hours=amount) if found.group(2) == "h" else timedelta(minutes=amount)
-
-    def job() -> None:
-        with opened(db) as registry:
-            notifying.send(registry, smtp, to, datetime.now(UTC).replace(microsecond=0))
-
-    notifying.every(interval, job, threading.Event())
-    click.echo(f"Sending the digest of urgent items to {to} every {every}.", err=True)

@@ -8,7 +8,7 @@ in every recomputation of the plan, before and after a delay, hold or recorded d
 - the end of an infusion: ``REGIMEN/cCYCLE/END`` (``folfox/c2/pump-off``);
 - a fraction: ``COMPONENT/fN`` (``rt/f12``);
 - a visit once per cycle: ``COMPONENT/cCYCLE`` (``labs/c2``); a repeated visit:
-  ``COMPONENT/N`` (``ct-scan/3``); a single visit: ``COMPONENT``;
+  ``COMPONENT/N``, N its number in the series (``ct-scan/3``); a single visit: ``COMPONENT``;
 - a daily dose: ``COMPONENT/dN``, N its day in the course (``dex/d3``).
 
 Several events with one reference (a drug or daily dose given at several times a day) get
@@ -24,11 +24,17 @@ from scheduler.core.event import Event
 from scheduler.core.protocol import Regimen, Template, Visit
 
 _DAILY_NUMBER = re.compile(r" – day (\d+) of \d+")
+_VISIT_NUMBER = re.compile(r" – (\d+)(?: of \d+)?$")
 
 
 def _cycle_visits(template: Template) -> set[str]:
     """Ids of visits planned once per cycle (``each_cycle``)."""
     return {c.id for c in template.components if isinstance(c, Visit) and c.each_cycle is not None}
+
+
+def _repeated_visits(template: Template) -> set[str]:
+    """Ids of visits repeated from a first one (``repeat``)."""
+    return {c.id for c in template.components if isinstance(c, Visit) and c.repeat is not None}
 
 
 def _end_events(template: Template) -> set[str]:
@@ -37,7 +43,8 @@ def _end_events(template: Template) -> set[str]:
             for d in c.drugs if d.at_end is not None}
 
 
-def base_ref(event: Event, cycle_visits: set[str], end_events: set[str]) -> str:
+def base_ref(event: Event, cycle_visits: set[str], end_events: set[str],
+             repeated: frozenset[str] | set[str] = frozenset()) -> str:
     """An event's reference before duplicates are told apart."""
     if event.kind == "drug":
         return f"{event.regimen}/c{event.cycle}/d{event.day}/{event.component}"
@@ -50,15 +57,17 @@ def base_ref(event: Event, cycle_visits: set[str], end_events: set[str]) -> str:
         return f"{event.regimen}/c{event.cycle}/{event.component}"
     if event.component in cycle_visits:
         return f"{event.component}/c{event.cycle}"
-    if event.cycle is not None:
-        return f"{event.component}/{event.cycle}"
+    if event.component in repeated:
+        found = _VISIT_NUMBER.search(event.title)
+        return f"{event.component}/{found.group(1) if found else event.plan_day}"
     return event.component
 
 
 def with_refs(events: Sequence[Event], template: Template) -> tuple[Event, ...]:
     """``events`` (sorted) with ``ref`` set on each, unique within the plan."""
     cycle_visits, end_events = _cycle_visits(template), _end_events(template)
-    bases = [base_ref(e, cycle_visits, end_events) for e in events]
+    repeated = _repeated_visits(template)
+    bases = [base_ref(e, cycle_visits, end_events, repeated) for e in events]
     counts: dict[str, int] = {}
     for base in bases:
         counts[base] = counts.get(base, 0) + 1

@@ -98,7 +98,7 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
             kind, fields = to_record(closed)
             for plan_id, _ in affected:
                 registry.add_change(plan_id, kind, fields, author, now)
-                derived.refresh(registry, plan_id)
+                derived.refresh(registry, plan_id, request_of)
     return Preview(None if dry_run else number, closed, [a for _, a in affected])
 
 
@@ -125,7 +125,7 @@ def revert(registry: Registry, number: int, reason: str, author: str, now: datet
                     registry.add_change(stored.id, "revert", {
                         "change": change.number, "reason": f"closure {number} reverted: {reason}"},
                         author, now)
-                    derived.refresh(registry, stored.id)
+                    derived.refresh(registry, stored.id, request_of)
                     keys.append(stored.patient_key)
         store.revert_closure(registry, number, reason, author, now)
     return keys

@@ -10,12 +10,15 @@ upgrade`` and ``registry check --repair`` all write the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scheduler.core import history
+from scheduler.core.adjust import Adjustment
 from scheduler.core.event import Event
 from scheduler.core.expand import expand
 from scheduler.core.history import Change
+from scheduler.core.plan import PlanRequest
 from scheduler.core.protocol import Regimen, Template, Visit
 from scheduler.core.record import NEEDS_REASON
 from scheduler.registry import Registry, StoredPlan
@@ -58,13 +61,15 @@ def _row(event: Event, used: dict[str, str | None], template: Template, status: 
     }
 
 
-def rows(stored: StoredPlan, changes: list[Change]) -> list[dict[str, Any]]:
-    """The current events of a plan with this history (none once it has ended), by reference."""
-    from scheduler.services.patients import registered_template, request_of
+Requests = Callable[[StoredPlan, tuple[Adjustment, ...]], PlanRequest]
+""":func:`scheduler.services.patients.request_of`, passed in (patients calls this module)."""
 
+
+def rows(stored: StoredPlan, changes: list[Change], request_of: Requests) -> list[dict[str, Any]]:
+    """The current events of a plan with this history (none once it has ended), by reference."""
     if history.ended(changes) is not None:
         return []
-    template = registered_template(stored)
+    template = request_of(stored, ()).template
     used = resources(template)
     events = {e.ref: e for e in expand(request_of(stored, ())).events}
     moved: dict[str, tuple[str, str]] = {}  # ref -> (date before, time of the change)
@@ -93,14 +98,14 @@ def rows(stored: StoredPlan, changes: list[Change]) -> list[dict[str, Any]]:
     return sorted(result, key=lambda r: str(r["ref"]))
 
 
-def refresh(registry: Registry, plan_id: int) -> None:
+def refresh(registry: Registry, plan_id: int, request_of: Requests) -> None:
     """Rewrite one plan's current events from its history (inside the change's transaction)."""
     stored = registry.plan_by_id(plan_id)
     changes = registry.history(plan_id)
-    store.replace_events(registry, plan_id, len(changes), rows(stored, changes))
+    store.replace_events(registry, plan_id, len(changes), rows(stored, changes, request_of))
 
 
-def rebuild(registry: Registry) -> int:
+def rebuild(registry: Registry, request_of: Requests) -> int:
     """Rewrite every plan's current events from its history, in one transaction (``registry
     upgrade``, ``registry check --repair``); how many plans."""
     with registry.transaction():
@@ -108,18 +113,18 @@ def rebuild(registry: Registry) -> int:
         plans = registry.plans()
         for stored in plans:
             changes = histories.get(stored.id, [])
-            store.replace_events(registry, stored.id, len(changes), rows(stored, changes))
+            store.replace_events(registry, stored.id, len(changes), rows(stored, changes, request_of))
     return len(plans)
 
 
-def drifted(registry: Registry) -> list[str]:
+def drifted(registry: Registry, request_of: Requests) -> list[str]:
     """Patient keys whose stored current events differ from what their history makes."""
     found = store.stored_events(registry)
     histories = registry.histories()
     problems = []
     for stored in registry.plans():
         changes = histories.get(stored.id, [])
-        expected = rows(stored, changes)
+        expected = rows(stored, changes, request_of)
         revision, actual = found.get(stored.id, (len(changes), []))
         if actual != expected or (expected and revision != len(changes)):
             problems.append(f"{stored.patient_key}: its current events (the worklist's cache) differ "

@@ -92,7 +92,7 @@ def send(registry: Registry, smtp: str, to: str, now: datetime, sender: str = "s
     return found
 
 
-def every(interval: timedelta, job: Callable[[], object], stop: threading.Event) -> threading.Thread:
+def run_every(interval: timedelta, job: Callable[[], object], stop: threading.Event) -> threading.Thread:
     """Run ``job`` now and then every ``interval`` in a daemon thread until ``stop`` is set;
     a failing run is reported and the next one tried."""
     def loop() -> None:
@@ -106,3 +106,28 @@ def every(interval: timedelta, job: Callable[[], object], stop: threading.Event)
     thread = threading.Thread(target=loop, name="scheduler-notify", daemon=True)
     thread.start()
     return thread
+
+
+def schedule(db: str, every: str, smtp: str | None, to: str | None) -> threading.Thread:
+    """``serve --notify-every``: send the digest now and then every DURATION (``15m``, ``1h``)
+    in the background, on the wall clock."""
+    import re
+    from datetime import UTC
+
+    from scheduler.registry import opened
+
+    found = re.fullmatch(r"(\d+)\s*(m|min|h)", every.strip())
+    if found is None or int(found.group(1)) == 0:
+        raise InputError(f"--notify-every {every!r}: give minutes or hours, e.g. 15m or 1h")
+    if not smtp or not to:
+        raise InputError("--notify-every needs --notify-smtp HOST:PORT and --notify-to ADDRESS")
+    parse_smtp(smtp)
+    amount = int(found.group(1))
+    interval = timedelta(hours=amount) if found.group(2) == "h" else timedelta(minutes=amount)
+    server, address = smtp, to
+
+    def job() -> None:
+        with opened(db) as registry:
+            send(registry, server, address, datetime.now(UTC).replace(microsecond=0))
+
+    return run_every(interval, job, threading.Event())

@@ -114,7 +114,7 @@ def register(registry: Registry, stored: StoredPlan) -> None:
     from scheduler.services import derived
 
     with registry.transaction():
-        derived.refresh(registry, registry.add_plan(stored))
+        derived.refresh(registry, registry.add_plan(stored), request_of)
 
 
 def registered_template(stored: StoredPlan) -> Template:
@@ -278,7 +278,7 @@ def _derive(registry: Registry, plan_id: int) -> None:
     """Rewrite the plan's caches in the transaction of its change (:mod:`~scheduler.services.derived`)."""
     from scheduler.services import derived
 
-    derived.refresh(registry, plan_id)
+    derived.refresh(registry, plan_id, request_of)
 
 
 def _only_regimen(stored: StoredPlan) -> str:

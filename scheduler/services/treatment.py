@@ -146,5 +146,5 @@ def record(registry: Registry, patient_key: str, ref: str, status: str, on: date
                              f"does not allow that day for it ({closed})")
         if commit:
             registry.add_change(current.stored.id, kind, fields, author, now)
-            derived.refresh(registry, current.stored.id)
+            derived.refresh(registry, current.stored.id, request_of)
     return Outcome(plan, after, change if commit else None)
