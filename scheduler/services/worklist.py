@@ -14,6 +14,7 @@ an expansion. Flags, decided from a given moment (``now``, an input):
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from datetime import date, datetime, timedelta
@@ -60,31 +61,27 @@ class Item(NamedTuple):
                 "changed_at": self.changed_at}
 
 
-def _moment(row: store.Due) -> datetime | None:
-    return datetime.fromisoformat(row.start) if row.start else None
+_instant = functools.lru_cache(maxsize=8192)(datetime.fromisoformat)
+"""An ISO timestamp parsed once: a change's time repeats on every event it moved."""
 
 
-def _is_soon(day: date, start: datetime | None, now: datetime) -> bool:
+def _is_soon(day: str, start: str | None, now: datetime) -> bool:
     """True when the event (its start, else its whole day) overlaps now .. now + SOON."""
     if start is not None:
-        return now <= start <= now + SOON
-    local = now.date()
-    return local <= day <= (now + SOON).date()
+        return now <= _instant(start) <= now + SOON
+    return now.date().isoformat() <= day <= (now + SOON).date().isoformat()
 
 
 def flags_of(row: store.Due, now: datetime) -> tuple[str, ...]:
     """The worklist flags of one cached event at ``now``."""
     flags = []
-    if row.changed_at is not None:
-        changed = datetime.fromisoformat(row.changed_at)
-        if now - RECENT <= changed <= now:
-            day, start = date.fromisoformat(row.date), _moment(row)
-            was = date.fromisoformat(row.was_date) if row.was_date else None
-            if _is_soon(day, start, now) or (was is not None and _is_soon(was, None, now)):
-                flags.append("urgent")
+    changed = _instant(row.changed_at) if row.changed_at is not None else None
+    if changed is not None and now - RECENT <= changed <= now and (
+            _is_soon(row.date, row.start, now)
+            or (row.was_date is not None and _is_soon(row.was_date, None, now))):
+        flags.append("urgent")
     if row.status != "cancelled" and (row.issued_at is None or (
-            row.changed_at is not None
-            and datetime.fromisoformat(row.changed_at) > datetime.fromisoformat(row.issued_at))):
+            changed is not None and changed > _instant(row.issued_at))):
         flags.append("unissued")
     if row.feed_live and not row.feed_fetched:
         flags.append("never-fetched")
@@ -109,19 +106,24 @@ def worklist(registry: Registry, first: date, days: int, now: datetime,
     then by date, time and patient. An event moved out of the range is listed only when
     urgent (it fell within the next 48 hours)."""
     last = first + timedelta(days=days - 1)
-    items = []
+    low, high = first.isoformat(), last.isoformat()
+    urgent: list[Item] = []
+    others: list[Item] = []
     for row in store.due(registry, first, last, resource):
-        day = date.fromisoformat(row.date)
         flags = flags_of(row, now)
-        if not first <= day <= last and "urgent" not in flags:
+        is_urgent = "urgent" in flags
+        if not low <= row.date <= high and not is_urgent:
             continue
-        status = row.status or ("moved" if row.was_date and row.was_date != row.date else "planned")
-        items.append(Item(row.patient_key, day, _time(row), row.ref, row.title,
-                          row.location or row.resource or "", status, flags,
-                          date.fromisoformat(row.was_date) if row.was_date and row.was_date != row.date
-                          else None, row.changed_at))
-    return sorted(items, key=lambda i: (not i.urgent, i.date, i.time == "all day", i.time,
-                                        i.patient_key, i.ref))
+        moved = row.was_date is not None and row.was_date != row.date
+        item = Item(row.patient_key, date.fromisoformat(row.date), _time(row), row.ref, row.title,
+                    row.location or row.resource or "",
+                    row.status or ("moved" if moved else "planned"), flags,
+                    date.fromisoformat(row.was_date) if row.was_date is not None and moved else None,
+                    row.changed_at)
+        (urgent if is_urgent else others).append(item)
+    for group in (urgent, others):  # by date, timed before all-day, time, patient, reference
+        group.sort(key=lambda i: (i.date, i.time == "all day", i.time, i.patient_key, i.ref))
+    return urgent + others
 
 
 COLUMNS = ("patient_key", "date", "time", "ref", "title", "where", "status", "flags",
