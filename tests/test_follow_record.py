@@ -101,7 +101,10 @@ def test_refusals_in_words(db):
            "immunochemo/c3/d1/pd1" in unknown.stderr
     future = run(db, "record", "P017", "immunochemo/c4/d1/pd1", "--status", "given", "--now", NOW)
     assert future.exit_code == 2
-    assert "is in the future (today is 2026-04-16 in Asia/Shanghai)" in future.stderr
+    assert ("immunochemo/c4/d1/pd1 is planned for 2026-05-06, in the future (today is 2026-04-16 in "
+            "Asia/Shanghai)") in future.stderr
+    late = run(db, "record", "P017", "rt/f1", "--status", "given", "--on", "2026-04-17", "--now", NOW)
+    assert "--on 2026-04-17 is in the future" in late.stderr
     assert run(db, "record", "P017", "rt/f1", "--status", "given", "--now", NOW).exit_code == 0
     again = run(db, "record", "P017", "rt/f1", "--status", "given", "--now", NOW)
     assert again.exit_code == 2

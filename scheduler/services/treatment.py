@@ -119,8 +119,10 @@ def record(registry: Registry, patient_key: str, ref: str, status: str, on: date
         today = now.astimezone(plan.request.timezone).date()
         day = event.date if on is None or status in NEEDS_REASON else on
         if status not in NEEDS_REASON and day > today:
-            raise InputError(f"--on {day.isoformat()} is in the future (today is {today.isoformat()} "
-                             f"in {plan.request.timezone.key}): record '{status}' once it has happened")
+            when = (f"--on {day.isoformat()} is" if on is not None
+                    else f"{ref} is planned for {day.isoformat()},")
+            raise InputError(f"{when} in the future (today is {today.isoformat()} in "
+                             f"{plan.request.timezone.key}): record '{status}' once it has happened")
         template = plan.template
         shift = None
         together: tuple[str, ...] = ()
