@@ -92,3 +92,17 @@ def test_closure_refusals(db):
     assert long.exit_code == 2 and "at most 62 days" in long.stderr
     missing = run(db, "closure", "revert", "9", "--reason", "x", "--now", NOW)
     assert missing.exit_code == 2 and "there is no closure 9" in missing.stderr
+
+
+def test_registry_export_lists_closures(db):
+    populated(db)
+    run(db, "closure", "add", "2026-04-21", "--resource", "linac", "--reason", "linac service",
+        "--author", "lead.nurse", "--now", NOW)
+    records = [json.loads(line) for line in run(db, "registry", "export").stdout.splitlines()]
+    [closed] = [r for r in records if r["type"] == "closure"]
+    assert closed == {"type": "closure", "id": 1, "start": "2026-04-21", "end": "2026-04-21",
+                      "resource": "linac", "reason": "linac service", "author": "lead.nurse",
+                      "created_at": "2026-04-20T01:00:00+00:00", "reverted_at": None,
+                      "reverted_by": None, "revert_reason": None}
+    changes = [r for r in records if r["type"] == "change" and r["patient_key"] == "P018"]
+    assert [c["kind"] for c in changes] == ["closure"] and changes[0]["fields"]["closure"] == 1
