@@ -213,3 +213,15 @@ def test_upgrade_from_0002_builds_the_cache(tmp_path):
     assert "Rebuilt the current events of 1 plan(s)" in upgraded.output
     assert len(_cache(db)) == 60
     assert Path(db).exists()
+
+
+def test_a_day1_already_moved_past_a_holiday_lands_on_the_day_given(db):
+    register(db)
+    assert events(db)["immunochemo/c4/d1/pd1"]["date"] == "2026-05-06"  # after Labour Day
+    result = run(db, "record", "P017", "immunochemo/c4/d1/pd1", "--status", "given", "--on",
+                 "2026-05-07", "--now", "2026-05-08T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert "given on 2026-05-07, 1 day after the plan (change 1)" in result.stdout
+    after = events(db)
+    assert after["immunochemo/c4/d1/pd1"]["date"] == "2026-05-07"
+    assert after["immunochemo/c5/d1/pd1"]["date"] == "2026-05-28"

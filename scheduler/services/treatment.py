@@ -135,13 +135,17 @@ def record(registry: Registry, patient_key: str, ref: str, status: str, on: date
                                  and (e.regimen, e.cycle, e.day) == (event.regimen, event.cycle, event.day))
         window = ((event.window_start, event.window_end)
                   if event.window_start is not None and event.window_end is not None else None)
-        made = Record(ref=ref, status=status, component=event.component, planned=event.date,
-                      on=day, reason=reason, at=at, together=together, cycle_shift=shift,
-                      window=window)
-        kind, fields = to_record(made)
-        change = Change(current.revision + 1, kind, fields, author, now.isoformat())
-        after = expand(request_of(current.stored, history.adjustments([*current.changes, change])))
-        landed = next((e for e in after.events if e.ref == ref), None)
+        for _ in range(4):  # a delayed day 1 is placed by the regimen's rule: aim until it lands
+            made = Record(ref=ref, status=status, component=event.component, planned=event.date,
+                          on=day, reason=reason, at=at, together=together, cycle_shift=shift,
+                          window=window)
+            kind, fields = to_record(made)
+            change = Change(current.revision + 1, kind, fields, author, now.isoformat())
+            after = expand(request_of(current.stored, history.adjustments([*current.changes, change])))
+            landed = next((e for e in after.events if e.ref == ref), None)
+            if shift is None or landed is None or landed.date == day:
+                break
+            shift = (shift[0], shift[1], shift[2] + (day - landed.date).days)
         if landed is None or landed.date != day:
             closed = plan.request.calendar.closed_because(day) or "the plan's rules place it elsewhere"
             raise InputError(f"{ref} cannot be recorded on {day.isoformat()}: the plan's calendar "
