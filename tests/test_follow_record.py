@@ -197,14 +197,14 @@ def test_an_ended_plan_leaves_the_cache_and_check_repair_rebuilds(db):
     assert "2030-01-01" not in {r[3] for r in _cache(db)}
 
 
-def test_upgrade_from_0002_builds_the_cache(tmp_path):
+def test_upgrade_from_0005_builds_the_cache(tmp_path):
     db = str(tmp_path / "r.sqlite3")
     register(db)
     engine = sa.create_engine(f"sqlite:///{db}")
-    with engine.begin() as connection:  # the registry as release 0002 left it
+    with engine.begin() as connection:  # the registry as migration 0005 left it
         for table in ("current_events", "closures", "notifications_sent"):
             connection.exec_driver_sql(f"DROP TABLE {table}")
-        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0002'")
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
     engine.dispose()
     refused = run(db, "patient", "list")
     assert refused.exit_code == 2 and "registry upgrade" in refused.stderr

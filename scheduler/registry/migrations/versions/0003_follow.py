@@ -2,7 +2,7 @@
 closures, and the notifications sent.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
