@@ -30,6 +30,8 @@ PRODID = f"-//scheduler//Treatment schedule {__version__}//EN"
 DISCREET_CALENDAR_NAME = "Hospital appointments"
 DISCREET_DESCRIPTION = "Details are on your printed treatment calendar."
 CANCELLED_PREFIX = "Cancelled: "
+NOT_GIVEN = ("missed", "not-given")
+"""Recorded statuses that cancel an event in a calendar (it stays in the plan, marked)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -163,7 +165,7 @@ def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values) -> VEvent:
         share("TRANSP", "OPAQUE")
     share("STATUS", _status(item))
     summary = event.style.discreet_title if discreet else event.title
-    if item.cancelled:
+    if item.cancelled or event.status in NOT_GIVEN:
         summary = f"{CANCELLED_PREFIX}{summary}"
     put("SUMMARY", summary)
     if discreet:
@@ -175,7 +177,7 @@ def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values) -> VEvent:
             share("LOCATION", event.style.location)
         if event.style.colour:
             share("COLOR", event.style.colour)
-    if event.style.reminder_minutes is not None and not item.cancelled:
+    if event.style.reminder_minutes is not None and not item.cancelled and event.status not in NOT_GIVEN:
         alarm = Alarm()
         values.share(alarm, "ACTION", "DISPLAY")
         values.put(alarm, "DESCRIPTION", summary)
@@ -191,8 +193,9 @@ def _value_type(component: type[Component], name: str) -> type:
 
 
 def _status(item: _Item) -> str:
-    """CANCELLED for an event gone from the plan, TENTATIVE for a continuation dose."""
-    if item.cancelled:
+    """CANCELLED for an event gone from the plan or recorded as missed or not given,
+    TENTATIVE for a continuation dose."""
+    if item.cancelled or item.event.status in NOT_GIVEN:
         return "CANCELLED"
     return "TENTATIVE" if item.event.open_ended else "CONFIRMED"
 
