@@ -88,7 +88,9 @@ def test_the_seed_draft_reads_every_value_with_its_words(tmp_path: Path) -> None
     assert by_field["parameters.chemotherapy_drug_cycles.default"]["status"] == "not stated"
     # and beside each value, as a comment
     assert re.search(r"^ +cycle_days: 21  # inferred from \"every 3 weeks\" \(every 3 weeks → "
-                     r"21-day cycles\)$", text, re.MULTILINE)
+                     r"21-day cycles\); also \"Q3W\"$", text, re.MULTILINE)
+    q3w = record.rindex("Q3W")  # TP's own cycle length, merged into the same regimen
+    assert by_field["components[0].cycle_days"]["also"] == [{"words": "Q3W", "span": [q3w, q3w + 3]}]
     assert re.search(r'^ +days: \[1, 8\]  # stated: "d1,d8"$', text, re.MULTILINE)
 
 
@@ -141,7 +143,7 @@ def test_the_json_record_drafts_the_same_template_as_the_page(tmp_path: Path) ->
     for data in (page, api):
         data.pop("name")  # the page's title carries the acronym; the JSON's brief title does not
         for entry in data.pop("provenance"):
-            assert set(entry) <= {"field", "status", "value", "words", "span", "rule", "note"}
+            assert set(entry) <= {"field", "status", "value", "words", "span", "rule", "note", "also"}
     assert page == api
 
 
