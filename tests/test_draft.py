@@ -18,7 +18,8 @@ from scheduler.core.loader import parse_yaml_text
 
 from .conftest import DATA
 
-SEED = Path("/work/shared/seeds/000_38ff4259a3010a56.txt")
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_38ff4259a3010a56.txt"
+"""The seed as ../shared holds it beside the checkout (where CI puts it too)."""
 SEED_COPY = DATA / "drafts" / "records" / "seed-nct06478355.txt"
 """The seed's page text, kept with the tests (the shared copy is outside the repository)."""
 SEED_JSON = DATA / "nct06478355.json"
