@@ -151,6 +151,9 @@ output_options = _option_set("output", _output_options, [
     click.option("--layout", type=click.Choice(["compact", "full"]), default="compact",
                  show_default=True, help="PDF months: quiet months listed together (compact) "
                                          "or a grid for every month (full)."),
+    click.option("--per-event", is_flag=True,
+                 help="One .ics event per drug, fraction or dose (for clinic systems), "
+                      "rather than one per clinic visit (what patients get)."),
 ])
 """How the .ics and the PDF are written (generate, issue, batch)."""
 

@@ -109,11 +109,16 @@ def patient() -> None:
 @click.option("--label", metavar="TEXT",
               callback=_converted(lambda options, v: options.parse_text(v, "--label")),
               help="Display label for calendars (at most 80 characters).")
+@click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en", show_default=True,
+              help="The patient's language: their feed, issued .ics and PDF.")
+@click.option("--reminders", default="evening@18:00,1h", show_default=True, metavar="LIST",
+              help="Alerts before each visit: 'evening@HH:MM' (the evening before), a time "
+                   "before such as '1h' or '30m', comma-separated; 'none' for no alert.")
 @db_option
 @author_option
 @now_option
-def patient_add(key: str, template: str, options: PlanOptions, label: str | None,
-                db: str | None, author: str | None, now: str | None) -> None:
+def patient_add(key: str, template: str, options: PlanOptions, label: str | None, lang: str,
+                reminders: str, db: str | None, author: str | None, now: str | None) -> None:
     """Register KEY's plan: TEMPLATE from --start with the plan options.
 
     KEY is a pseudonymous patient key (a study number, not a name). It never goes into
@@ -126,7 +131,8 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     """
     from scheduler.services import patients
 
-    prepared = patients.prepare(key, label, template, options, _now(now), _author(author))
+    calendar = patients.CalendarSettings(lang, reminders)
+    prepared = patients.prepare(key, label, template, options, _now(now), _author(author), calendar)
     say_defaults(prepared.defaults)
     plan = prepared.plan
     with _registry(db, create=True) as registry:
@@ -394,9 +400,11 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, force: bool, fe
     from scheduler.services import patients
 
     stamp = _now(now)
+    given = click.get_current_context().get_parameter_source("lang")
     with _registry(db) as registry:
         issued = patients.issue(registry, key, outdir, stamp, output, _author(author),
-                                feed_url=feed_url, overwrite=force)
+                                feed_url=feed_url, overwrite=force,
+                                plan_language=given is not click.core.ParameterSource.COMMANDLINE)
     revision = issued.revision
     for path in issued.restored:
         click.echo(f"Restored {path} (an earlier issue was interrupted before writing it)")

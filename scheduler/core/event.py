@@ -64,6 +64,9 @@ class Event(NamedTuple):
     clock_note: str | None = None
     """Set when the clock time does not exist or happens twice on that date (a daylight
     saving change) and says which instant was taken: see :func:`scheduler.core.expand.wall_time`."""
+    through: Day | None = None
+    """The last day of an all-day entry that spans several days (a calendar's run of daily
+    medication, :mod:`scheduler.export.visits`); None for one day."""
 
     @property
     def all_day(self) -> bool:

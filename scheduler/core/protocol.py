@@ -643,6 +643,9 @@ class Template(Strict):
     parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()
     components: list[Component] = Field(min_length=1)
+    translations: dict[Language, Translation] = {}
+    """The protocol's display name in other languages (``{zh: {name: ...}}``), for the
+    patient's calendar and the printed one."""
 
     @model_validator(mode="before")
     @classmethod

@@ -26,7 +26,7 @@ def event_record(event: Event) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
 
-    return {
+    record = {
         "date": event.date.isoformat(),
         "weekday": WEEKDAY_NAMES[event.date.weekday()][:3],
         "start": iso(event.start),
@@ -62,6 +62,9 @@ def event_record(event: Event) -> dict[str, Any]:
         "total_gy": event.total_gy,
         "clock_note": event.clock_note,
     }
+    if event.through is not None:  # only a calendar's span has one: plans' records unchanged
+        record["through"] = event.through.isoformat()
+    return record
 
 
 def event_from_record(record: dict[str, Any]) -> Event:
@@ -109,6 +112,7 @@ def event_from_record(record: dict[str, Any]) -> Event:
         window_start=day(record["window_start"]),
         window_end=day(record["window_end"]),
         clock_note=record.get("clock_note"),
+        through=day(record.get("through")),
     )
 
 

@@ -32,9 +32,10 @@ from scheduler.core.history import Change
 from scheduler.core.plan import Plan
 from scheduler.export.ics import to_ics
 from scheduler.export.reissue import Revision, revise
+from scheduler.export.visits import calendar_plan
 from scheduler.registry import Registry, StoredPlan, token_hash
 from scheduler.registry.store import FeedState
-from scheduler.services.patients import check_author, request_of, snapshot
+from scheduler.services.patients import calendar_settings, check_author, request_of, snapshot
 
 REFRESH = timedelta(hours=1)
 """How often the feed asks clients to fetch it again (Google ignores it: 8-24 hours)."""
@@ -56,12 +57,16 @@ class Feed:
     """The time of the last change to the plan (or its registration); never "now"."""
 
 
-def replay(stored: StoredPlan, changes: list[Change]) -> tuple[Plan, Revision, bool]:
+def replay(stored: StoredPlan, changes: list[Change], per_event: bool = False,
+           ) -> tuple[Plan, Revision, bool]:
     """The current plan, its feed revision (see the module docstring) and whether detail is
-    on, from the plan as registered and its changes in order."""
+    on, from the plan as registered and its changes in order. The revision is of the
+    calendar's entries: one per visit, or one per event with ``per_event``."""
     detail = False
+    lang = plan_language(stored)
     plan = expand(request_of(stored, ()))
-    revision = revise({}, plan, datetime.fromisoformat(stored.created_at), discreet=True)
+    entries = calendar_plan(plan, per_event, lang)
+    revision = revise({}, entries, datetime.fromisoformat(stored.created_at), discreet=True)
     for number, change in enumerate(changes, start=1):
         if change.kind == "end":
             continue
@@ -69,7 +74,9 @@ def replay(stored: StoredPlan, changes: list[Change]) -> tuple[Plan, Revision, b
         detail = history.feed_detail(done)
         if change.kind != "feed-detail":
             plan = expand(request_of(stored, history.adjustments(done)))
-        revision = revise(revision.entries, plan, datetime.fromisoformat(change.at), discreet=not detail)
+            entries = calendar_plan(plan, per_event, lang)
+        revision = revise(revision.entries, entries, datetime.fromisoformat(change.at),
+                          discreet=not detail)
     return plan, revision, detail
 
 
@@ -78,11 +85,19 @@ def last_modified(stored: StoredPlan, changes: list[Change]) -> datetime:
     return max(datetime.fromisoformat(t) for t in [stored.created_at, *(c.at for c in changes)])
 
 
-def render(stored: StoredPlan, changes: list[Change]) -> Feed:
-    """The feed of a plan with this history."""
-    plan, revision, detail = replay(stored, changes)
+def plan_language(stored: StoredPlan) -> str:
+    """The patient's language (``en``, ``zh`` or ``en+zh``) as registered; English when the
+    plan was registered before plans had one."""
+    return calendar_settings(stored).lang
+
+
+def render(stored: StoredPlan, changes: list[Change], per_event: bool = False) -> Feed:
+    """The feed of a plan with this history (one entry per visit, or per event)."""
+    plan, revision, detail = replay(stored, changes, per_event)
     modified = last_modified(stored, changes)
-    body = to_ics(plan, stamp=modified, discreet=not detail, revision=revision, refresh=REFRESH)
+    body = to_ics(plan, stamp=modified, discreet=not detail, revision=revision, refresh=REFRESH,
+                  per_event=per_event, lang=plan_language(stored),
+                  reminders=calendar_settings(stored).alarms)
     return Feed(body, f'"{hashlib.sha256(body).hexdigest()}"', modified)
 
 

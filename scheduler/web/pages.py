@@ -25,6 +25,7 @@ from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
 from scheduler.export.outputs import OutputOptions
+from scheduler.export.reminders import DEFAULT_REMINDERS
 from scheduler.registry import StaleError
 from scheduler.services import feed as feeds
 from scheduler.services import patients
@@ -225,7 +226,7 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     """The form's values and, when they make a plan, its preview."""
     context: dict[str, Any] = {"form": {k: _field(form, k) for k in (
         "key", "label", "template", "start", "holidays", "tz", "closed", "workdays", "parameters",
-        "horizon", "shift_start")}}
+        "horizon", "shift_start", "lang", "reminders")}}
     offered, _ = site_of(request).offered_templates()
     context["templates"] = [info for info, _ in offered]
     if form is None or not _field(form, "start"):
@@ -238,8 +239,11 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
                             f"({_field(form, 'template')[:40]!r} is not one)")
         return context
     try:
+        calendar = patients.CalendarSettings(_field(form, "lang") or "en",
+                                             _field(form, "reminders") or DEFAULT_REMINDERS)
         prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
-                                    chosen, _options(form), site_of(request).now(), _user(request))
+                                    chosen, _options(form), site_of(request).now(), _user(request),
+                                    calendar)
     except SchedulerError as error:
         context["error"] = in_web_words(str(error))
         return context

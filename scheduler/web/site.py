@@ -35,6 +35,8 @@ FLAGS_IN_WEB_WORDS = (
     ("--tz:", "Time zone:"),
     ("--horizon:", "Schedule continuation doses for:"),
     ("--closed ...@", "Closures: ...@"),
+    ("--reminders:", "Reminders before each visit:"),
+    ("--lang:", "Language:"),
 )
 """The library's notes and errors name the command line's options; the pages name fields."""
 
