@@ -105,6 +105,7 @@ PAGES = [
     "/patients/P017/versions/1/x.pdf",
     "/patients/P017/subscribe",
     "/patients/P017/fhir.json",
+    "/patients/P017/handout.pdf",
     "/templates",
     "/validate",
 ]
@@ -141,6 +142,7 @@ def test_every_route_is_listed_here(web):
         "/patients/{key}/subscribe",
         "/patients/{key}/fhir.json",
         "/patients/{key}/feed-detail",
+        "/patients/{key}/handout.pdf",
         "/templates",
         "/validate",
         "/static",
@@ -645,11 +647,13 @@ def test_rotating_kills_the_old_address(logged_in):
     new = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics", rotated.text).group(1)
     assert new != old
     assert logged_in.client.get(feed_url(old)).status_code == 404
-    assert logged_in.client.get(feed_url(new)).status_code == 200
-    with opened(logged_in.db) as registry:  # only the hash is stored
-        assert registry.live_token(registry.plan("P017").id).token_hash != new
-    page = logged_in.client.get("/patients/P017/subscribe").text
-    assert new not in page and "Last fetched 2026-03-01 09:00 UTC" in page
+    calendar = {"User-Agent": "Google-Calendar-Importer"}
+    assert logged_in.client.get(feed_url(new), headers=calendar).status_code == 200
+    with opened(logged_in.db) as registry:  # the hash, and the token sealed with the server's key
+        live = registry.live_token(registry.plan("P017").id)
+        assert live.token_hash != new and new not in live.token_sealed
+    page = logged_in.client.get("/patients/P017/subscribe").text  # shown again, not rotated
+    assert new in page and "Last fetched by Google Calendar 2026-03-01 09:00 UTC" in page
 
 
 def test_a_delay_is_in_the_feed_at_once_without_an_issue(db, tmp_path):

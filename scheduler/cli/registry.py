@@ -666,7 +666,8 @@ def _feed_url(base_url: str, token: str) -> str:
 @now_option
 @db_option
 def feed_create(key: str, base_url: str, author: str | None, now: str | None, db: str | None) -> None:
-    """Make KEY's feed and print its address (shown this once: only a hash is kept).
+    """Make KEY's feed and print its address. With a server key ($SCHEDULER_FEED_KEY_FILE,
+    see 'feed key', or $SCHEDULER_SECRET) it is kept sealed, and 'feed show' prints it again.
 
     \b
     Example:
@@ -677,6 +678,43 @@ def feed_create(key: str, base_url: str, author: str | None, now: str | None, db
     with _registry(db) as registry:
         token = feeds.create(registry, key, _author(author), _now(now))
     click.echo(_feed_url(base_url, token))
+
+
+@feed.command("show")
+@click.argument("key")
+@base_url_option
+@db_option
+def feed_show(key: str, base_url: str, db: str | None) -> None:
+    """Print KEY's feed address again (from its token sealed with the server's key).
+
+    \b
+    Example:
+        scheduler feed show P017 --base-url https://calendar.example.org
+    """
+    from scheduler.services import feed as feeds
+
+    with _registry(db) as registry:
+        url = feeds.address(registry, key, base_url)
+    if url is None:
+        raise _UserError(f"{key}: no address to show (no live feed, or it was made without the "
+                         "server's key); 'feed rotate' makes a new one")
+    click.echo(url)
+
+
+@feed.command("key")
+@click.argument("path", type=click.Path(path_type=Path))
+def feed_key(path: Path) -> None:
+    """Write a new server key to PATH, for $SCHEDULER_FEED_KEY_FILE (feed addresses are kept
+    sealed with it). Refuses to replace a key: addresses sealed with it could not be read.
+
+    \b
+    Example:
+        scheduler feed key /etc/scheduler/feed.key
+    """
+    from scheduler.services.sealing import new_key_file
+
+    new_key_file(path)
+    click.echo(f"Wrote {path}: set SCHEDULER_FEED_KEY_FILE={path} for 'serve' and 'feed'.")
 
 
 @feed.command("rotate")

@@ -4,7 +4,7 @@ Alembic migrations in ``scheduler/registry/migrations`` build this schema step b
 ``tests/test_registry_schema.py`` checks that migrating an empty database gives exactly these
 tables. History is append-only: rows of ``history`` and ``versions`` are never updated or
 deleted. The only updates anywhere are a user's ``disabled_at`` and a feed token's
-``revoked_at`` and ``last_fetched_at``.
+``revoked_at``, ``last_fetched_at``, ``client`` and ``client_at``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy import (
 APPLICATION = "scheduler-registry"
 """The value of ``registry_meta.application`` that marks a database as ours."""
 
-HEAD = "0002"
+HEAD = "0004"
 """The newest migration; a database at another revision is upgraded or refused."""
 
 metadata = MetaData()
@@ -106,4 +106,7 @@ feed_tokens = Table(
     Column("revoked_at", Text),
     Column("revoked_by", Text),
     Column("last_fetched_at", Text),
+    Column("token_sealed", Text),
+    Column("client", Text),
+    Column("client_at", Text),
 )

@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
+from scheduler.services import sealing
 from scheduler.web import pages
 from scheduler.web.security import Guard, PageHeaders
 from scheduler.web.site import HERE, Site
@@ -59,6 +60,8 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     if templates_folder is not None and not templates_folder.is_dir():
         raise InputError(f"--templates {templates_folder}: not a folder")
     site = Site(location, base_url, issue_dir, clock, templates_folder)
+    # Feed tokens are sealed with the key file, else with the session secret (services.sealing).
+    site.feed_key = sealing.server_key({**os.environ, **({"SCHEDULER_SECRET": secret} if secret else {})})
     secure = base_url.startswith("https://") if https_only is None else https_only
     middleware = [
         Middleware(PageHeaders),
@@ -83,6 +86,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/fhir.json", pages.fhir_bundle),
         Route("/patients/{key}/subscribe", pages.subscribe, methods=["GET", "POST"]),
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
+        Route("/patients/{key}/handout.pdf", pages.handout),
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

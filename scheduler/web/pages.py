@@ -24,11 +24,13 @@ from scheduler.core.diff import compare
 from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
+from scheduler.export.links import links
 from scheduler.export.outputs import OutputOptions
 from scheduler.export.reminders import DEFAULT_REMINDERS
 from scheduler.registry import StaleError
 from scheduler.services import feed as feeds
 from scheduler.services import patients
+from scheduler.services.clients import calendar_client, fetched_by
 from scheduler.services.options import (
     PlanOptions,
     parse_assignment,
@@ -106,13 +108,18 @@ async def feed(request: Request) -> Response:
     if found is None:
         return Response(b"Not found\n", 404, media_type="text/plain")
     key = (found.plan_id, found.revision)
-    document = site.cached_feed(key)
-    if document is None:
-        document = await run_in_threadpool(feeds.document, site.registry(), found)
-        site.keep_feed(key, document)
+    if request.query_params.get("per") == "event":  # the staff form, one event per drug: not cached
+        document = await run_in_threadpool(feeds.document, site.registry(), found, True)
+    else:
+        cached = site.cached_feed(key)
+        if cached is None:
+            cached = await run_in_threadpool(feeds.document, site.registry(), found)
+            site.keep_feed(key, cached)
+        document = cached
     now = site.now()
     if feeds.fetch_to_record(found, now):
-        await run_in_threadpool(feeds.record_fetch, site.registry(), found, now)
+        client = calendar_client(request.headers.get("user-agent"))
+        await run_in_threadpool(feeds.record_fetch, site.registry(), found, now, client)
     headers = feed_headers(document)
     if _matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)
@@ -293,7 +300,8 @@ def patient_page(request: Request, form: FormData | None) -> Response:
     registry = site.registry()
     return page(request, "patient.html", {
         "now": now, "plan": now.plan, "months": months(now.plan),
-        "reverted": history.reverted(now.changes), "token": registry.live_token(now.stored.id),
+        "reverted": history.reverted(now.changes), "token": (token := registry.live_token(now.stored.id)),
+        "fetched_by": fetched_by(token.client, token.client_at, site.now()) if token else None,
         "detail": history.feed_detail(now.changes), "next": next_event(now.plan, site.clock().date()),
         "components": _components(now)})
 
@@ -490,14 +498,37 @@ def subscribe(request: Request, form: FormData | None) -> Response:
                 feeds.revoke(site.registry(), key, _user(request), site.now())
                 _flash(request, f"The feed of {key} is revoked: its address no longer answers.")
                 return RedirectResponse(f"/patients/{key}/subscribe", 303)
-            token = feeds.create(site.registry(), key, _user(request), site.now(), rotate=action == "rotate")
+            token = feeds.create(site.registry(), key, _user(request), site.now(),
+                                 rotate=action == "rotate", key=site.feed_key)
         except SchedulerError as error:
             context["error"] = str(error)
         else:
-            url = site.base_url + feeds.feed_path(token)
-            context.update(url=url, webcal="webcal://" + url.split("://", 1)[1], qr=qr_svg(url))
+            context.update(fresh=True, url=site.base_url + feeds.feed_path(token))
+    if "url" not in context:  # shown again from the sealed token, without rotating it
+        context["url"] = feeds.address(site.registry(), key, site.base_url, site.feed_key)
+    if context["url"]:
+        context.update(links=links(context["url"]), qr=qr_svg(context["url"]))
     context["token"] = site.registry().live_token(now.stored.id)
+    context["lang"] = patients.calendar_settings(now.stored).lang
     return page(request, "subscribe.html", context, 400 if "error" in context else 200)
+
+
+@_route
+def handout(request: Request, form: FormData | None) -> Response:
+    """The one-page handout of the patient's feed, in the plan's language (404 without an
+    address that can be shown again)."""
+    from scheduler.export.pdf.handout import to_handout
+
+    site = site_of(request)
+    now = _snapshot(request)
+    key = now.stored.patient_key
+    url = feeds.address(site.registry(), key, site.base_url, site.feed_key)
+    if url is None:
+        raise HTTPException(404)
+    body = to_handout(url, patients.calendar_settings(now.stored).lang, now.stored.label)
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{key}_calendar_handout.pdf"',
+        "Cache-Control": "no-store"})
 
 
 @_route

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -62,6 +63,8 @@ class Site:
         self.lockout = Lockout()
         self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
         self.feeds_lock = threading.Lock()
+        self.feed_key: Fernet | None = None
+        """Seals feed tokens so their addresses can be shown again (services.sealing)."""
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["today"] = lambda: self.clock().date()
         self.templates.env.filters["web_words"] = in_web_words
