@@ -89,10 +89,12 @@ def test_only_a_calendar_client_marks_the_patient_subscribed_on_both_engines(db,
     created = web.post("/patients/P017/subscribe", {"action": "create"})
     token = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics", created.text).group(1)
     web.client.get(feed_url(token), headers={"User-Agent": "curl/8.5.0"})
+    web.app.state.site.fetches.flush()  # fetch times are written in batches
     page = web.client.get("/patients/P017").text
     assert "not subscribed" in page and "opened in a browser, never by a calendar app" in page
     web.clock.now += timedelta(minutes=10)
     web.client.get(feed_url(token), headers={"User-Agent": GOOGLE})
+    web.app.state.site.fetches.flush()
     with opened(db) as registry:
         plan_id = registry.plan("P017").id
         assert clients.subscriptions(registry) == {plan_id: ("Google Calendar", web.clock.now.isoformat())}

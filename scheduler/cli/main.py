@@ -38,7 +38,7 @@ LAZY_COMMANDS = {
     "patient": "registry:patient", "delay": "registry:delay", "hold": "registry:hold",
     "stop": "registry:stop", "revert": "registry:revert", "issue": "registry:issue_command",
     "registry": "registry:registry_group", "user": "registry:user", "feed": "registry:feed",
-    "serve": "registry:serve", "export": "export:export",
+    "serve": "registry:serve", "export": "export:export", "draft": "draft:draft",
 }
 """Commands defined in other modules of this package, imported only when they are asked for
 (``--help`` lists them all), so ``show``, ``generate`` and ``--version`` start faster."""
@@ -126,9 +126,10 @@ def template_show(template: str) -> None:
     Example:
         scheduler template show mfolfox6
     """
-    from scheduler.core.describe import describe_template
+    from scheduler.core.describe import describe
+    from scheduler.core.loader import resolve_template
 
-    click.echo(describe_template(template))
+    click.echo("\n".join(describe(resolve_template(template)[0])))
 
 
 @cli.command()

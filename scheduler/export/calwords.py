@@ -90,6 +90,8 @@ class CalendarWords:
 
     def cycle_line(self, event: Event) -> str:
         """ "Cycle 1, day 1 (21-day cycles)." in the plan's language."""
+        if event.day is None:  # a visit of each cycle
+            return self.both(f"Cycle {event.cycle}.", f"第 {event.cycle} 周期。", "\n")
         en = f"Cycle {event.cycle}, day {event.day}"
         zh = f"第 {event.cycle} 周期第 {event.day} 天"
         if event.cycle_days:

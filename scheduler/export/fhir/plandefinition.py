@@ -1,60 +1,38 @@
-"""HL7 FHIR R4 export: a template as a PlanDefinition, a registered plan as CarePlans.
+"""A template as a FHIR R4 PlanDefinition (:func:`plan_definition_bundle`).
 
-Pure apart from the validation against the R4B models of ``fhir.resources``: resources are
-built as plain JSON values and every export is validated before it is returned, so an
-invalid shape is a bug found here, never a file written.
+A ``collection`` Bundle of one PlanDefinition and one ActivityDefinition per drug, radiotherapy
+course, daily medication and visit. As in the New Zealand Cancer Control Agency regimen guide,
+the top action of a regimen is its cycle and the child actions (one per drug and cycle day)
+reference the ActivityDefinitions; offsets between actions are ``relatedAction``
+``offsetDuration`` (``offsetRange`` for a visit window), as in the HL7 Vulcan Schedule of
+Activities guide. A top action anchored on a plan day has ``timingDuration``: the offset from
+the plan's start (cycle 1 day 1). Counts the protocol leaves open (parameters, open-ended
+cycles) are stated in text, never given a number.
 
-- **Template -> PlanDefinition** (:func:`plan_definition_bundle`): a ``collection`` Bundle of
-  one PlanDefinition and one ActivityDefinition per drug, radiotherapy course, daily
-  medication and visit. As in the New Zealand Cancer Control Agency regimen guide, the top
-  action of a regimen is its cycle and the child actions (one per drug and cycle day)
-  reference the ActivityDefinitions; offsets between actions are ``relatedAction``
-  ``offsetDuration`` (``offsetRange`` for a visit window), as in the HL7 Vulcan Schedule of
-  Activities guide. A top action anchored on a plan day has ``timingDuration``: the offset from
-  the plan's start (cycle 1 day 1). Counts the protocol leaves open (parameters, open-ended
-  cycles) are stated in text, never given a number.
-
-  The constructs of template language 2 are exported the same way: a prescription of a total
-  dose in a number of fractions that do not divide evenly keeps the total and the count, and
-  states the rounded dose per fraction in text only (no ``doseQuantity``); a dose cap ("up to
-  18 doses or 2 years") is ``count`` 1 to ``countMax`` N and a ``boundsDuration``; a visit in
-  each cycle repeats with the cycle's period from its offset in the cycle; a repeated visit is
-  ``timingTiming`` (its first date in text); a medication on the days of another component is
-  ``concurrent`` with it; the end event of a multi-day infusion (a pump disconnection) is its
-  own ActivityDefinition and child action, ``after-end`` of the infusion, whose ``duration`` is
-  given; a regimen that continues another's cycle numbers says so.
-- **Registered plan -> CarePlans** (:func:`care_plan_bundle`): one CarePlan per issued version,
-  plus one for the current plan when a change was made after the last issue; each
-  ``replaces`` the one before, which is ``revoked``. An activity per event with its exact
-  date and time, and the events the adjustments took away as ``on-hold`` (a hold),
-  ``stopped`` (a stop) or ``cancelled`` (a delay).
-
-Codes only where they are certain (RxNorm ingredients of the shipped templates' drugs, SNOMED
-CT for radiotherapy); everything else is text.
+The constructs of template language 2 are exported the same way: a prescription of a total
+dose in a number of fractions that do not divide evenly keeps the total and the count, and
+states the rounded dose per fraction in text only (no ``doseQuantity``); a dose cap ("up to
+18 doses or 2 years") is ``count`` 1 to ``countMax`` N and a ``boundsDuration``; a visit in
+each cycle repeats with the cycle's period from its offset in the cycle; a repeated visit is
+``timingTiming`` (its first date in text); a medication on the days of another component is
+``concurrent`` with it; the end event of a multi-day infusion (a pump disconnection) is its
+own ActivityDefinition and child action, ``after-end`` of the infusion, whose ``duration`` is
+given; a regimen that continues another's cycle numbers says so.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scheduler.core import history
-from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
-from scheduler.core.event import Event
-from scheduler.core.expand import expand
 from scheduler.core.protocol import (
     Anchor,
     Capped,
     Daily,
     Drug,
-    EndEvent,
+    Hours,
     OpenEnded,
     Radiotherapy,
     Regimen,
@@ -62,78 +40,22 @@ from scheduler.core.protocol import (
     Visit,
 )
 from scheduler.core.units import Span
-from scheduler.export.table import event_from_record
-from scheduler.export.visits import calendar_plan
 
 if TYPE_CHECKING:
-    from scheduler.core.history import Change
-    from scheduler.registry import StoredPlan
-    from scheduler.services.patients import Snapshot
-
-Json = dict[str, Any]
-Definable = Drug | Radiotherapy | Daily | Visit | EndEvent
-"""What has an ActivityDefinition: a drug, the end event of its infusion, or a component."""
-
-DEFAULT_BASE = "http://scheduler.invalid/fhir"
-"""Canonical base of the exported definitions; ``.invalid`` until a site gives its own."""
-
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-SNOMED = "http://snomed.info/sct"
-UCUM = "http://unitsofmeasure.org"
-PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
-CODEXRT_FRACTIONS = ("http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
-                     "codexrt-radiotherapy-fractions-planned")
-
-RXNORM_INGREDIENTS: dict[str, tuple[str, str]] = {
-    "carboplatin": ("40048", "carboplatin"),
-    "cisplatin": ("2555", "cisplatin"),
-    "paclitaxel": ("56946", "paclitaxel"),
-    "temozolomide": ("37776", "temozolomide"),
-}
-"""RxNorm ingredient codes, by the name a component must have exactly (case aside, a
-parenthesised remark removed). Albumin-bound paclitaxel and "PD-1 inhibitor" are not coded."""
-
-RADIOTHERAPY_CODE = (SNOMED, "108290001", "Radiation oncology AND/OR radiotherapy")
-
-ACTIVITY_STATUSES = ("scheduled", "on-hold", "cancelled", "stopped")
-
-
-def fhir_id(text: str) -> str:
-    """A FHIR id (letters, digits, '-', '.'; at most 64) from one of our ids."""
-    return re.sub(r"[^A-Za-z0-9.-]", "-", text)[:64]
-
-
-def template_version(raw: bytes) -> str:
-    """The version of a template's definitions: the first 12 hex digits of its SHA-256, so a
-    CarePlan names the exact text it was made from."""
-    return hashlib.sha256(raw).hexdigest()[:12]
-
-
-@dataclass(frozen=True)
-class Canon:
-    """Canonical URLs of one template's definitions."""
-
-    template: Template
-    version: str
-    base: str = DEFAULT_BASE
-
-    @property
-    def plan_definition(self) -> str:
-        """The PlanDefinition's canonical URL."""
-        return f"{self.base.rstrip('/')}/PlanDefinition/{fhir_id(self.template.id)}"
-
-    def activity_id(self, component: str) -> str:
-        """The ActivityDefinition id of a component or drug."""
-        return fhir_id(f"{self.template.id}-{component}")
-
-    def activity(self, component: str) -> str:
-        """The ActivityDefinition's canonical URL of a component or drug."""
-        return f"{self.base.rstrip('/')}/ActivityDefinition/{self.activity_id(component)}"
-
-    def versioned(self, url: str) -> str:
-        """``url|version``."""
-        return f"{url}|{self.version}"
-
+    pass
+from scheduler.export.fhir.common import (
+    CODEXRT_FRACTIONS,
+    DEFAULT_BASE,
+    PLAN_TYPE,
+    UCUM,
+    Canon,
+    Definable,
+    Json,
+    concept,
+    entry,
+    fhir_id,
+    kind_of,
+)
 
 # --- small builders -----------------------------------------------------------------------------
 
@@ -151,39 +73,18 @@ def _number(value: Decimal) -> int | float:
     return int(normal) if normal == normal.to_integral_value() else float(normal)
 
 
-def _ingredient(name: str) -> tuple[str, str] | None:
-    key = re.sub(r"\s*\(.*\)\s*", "", name).strip().lower()
-    return RXNORM_INGREDIENTS.get(key)
-
-
-def _concept(component: Definable) -> Json:
-    """The coded concept of a component: RxNorm or SNOMED CT when certain, else text."""
-    concept: Json = {"text": component.name}
-    if isinstance(component, Radiotherapy):
-        system, code, display = RADIOTHERAPY_CODE
-        concept["coding"] = [{"system": system, "code": code, "display": display}]
-    elif isinstance(component, Drug | Daily):
-        found = _ingredient(component.name)
-        if found:
-            concept["coding"] = [{"system": RXNORM, "code": found[0], "display": found[1]}]
-    return concept
-
-
-def _kind(component: Definable) -> str:
-    if isinstance(component, Drug | Daily):
-        return "MedicationRequest"
-    if isinstance(component, Radiotherapy | EndEvent):
-        return "ServiceRequest"  # radiotherapy; the end of an infusion (a pump disconnection)
-    return "Appointment"
-
 
 def _anchor_text(anchor: Anchor) -> str:
     if anchor.after is not None:
         if anchor.from_ == "last_day1":
             return f"{anchor.gap_days} days after the actual day 1 of the last cycle of {anchor.after}"
+        if anchor.from_ == "first_event":
+            return f"{anchor.gap_days} days after the first event of {anchor.after}"
         return f"{anchor.gap_days} days after the last event of {anchor.after}"
     if anchor.week is not None:
         return f"week {anchor.week}"
+    if isinstance(anchor.day, int) and anchor.day < 1:
+        return f"day {anchor.day} ({1 - anchor.day} days before day 1)"
     return f"day {anchor.day}"
 
 
@@ -266,13 +167,13 @@ def _activity_definition(canon: Canon, component: Definable) -> Json:
         "name": _computable(f"{canon.template.id}_{component.id}"),
         "title": component.name,
         "status": "active",
-        "kind": _kind(component),
-        "code": _concept(component),
+        "kind": kind_of(component),
+        "code": concept(component),
     }
     if component.dose:
         resource["description"] = component.dose
     if isinstance(component, Drug | Daily):
-        resource["productCodeableConcept"] = _concept(component)
+        resource["productCodeableConcept"] = concept(component)
         dosage: Json = {"text": component.dose or component.name}
         if isinstance(component, Daily) and component.on_days_of is not None:
             dosage["text"] += f" (on the days of {component.on_days_of} only)"
@@ -351,7 +252,7 @@ def _anchored(action: Json, anchor: Anchor, template: Template, window: tuple[in
     if anchor.after is not None:
         gap = int(anchor.gap_days) if isinstance(anchor.gap_days, int) else None
         related: Json = {"actionId": _top(template, anchor.after),
-                         "relationship": "after-start" if anchor.from_ == "last_day1" else "after-end"}
+                         "relationship": "after-end" if anchor.from_ == "last_event" else "after-start"}
         if gap is None or anchor.from_ == "last_day1":
             pass  # a parameter, or counted from the last cycle's day 1: stated in the text only
         elif before or after:
@@ -368,7 +269,8 @@ def _anchored(action: Json, anchor: Anchor, template: Template, window: tuple[in
     if day is None or not timing:
         return action
     if before or after:
-        action["timingRange"] = {"low": _days(max(day - 1 - before, 0)), "high": _days(day - 1 + after)}
+        low = day - 1 - before if day < 1 else max(day - 1 - before, 0)  # before day 1: negative
+        action["timingRange"] = {"low": _days(low), "high": _days(day - 1 + after)}
     else:
         action["timingDuration"] = _days(day - 1)
     return action
@@ -406,7 +308,7 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
             "description": f"{drug.dose or drug.name}; day {day} of each "
                            f"{regimen.cycle_days}-day cycle{clock}{times}, "
                            f"{_count_text(count, canon.template)}{window}; "
-                           f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}",
+                           f"{_dose_rule_text(drug)}",
             "definitionCanonical": canon.versioned(canon.activity(drug.id)),
             "timingTiming": {"repeat": repeat},
             "relatedAction": [_day_offset(regimen.id, day)],
@@ -423,6 +325,16 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
                 "relatedAction": [{"actionId": ident, "relationship": "after-end"}],
             })
     return found
+
+
+def _dose_rule_text(drug: Drug) -> str:
+    """What a closed day does to a dose (language 3: a block of consecutive days)."""
+    if drug.on == "working_days":
+        return ("days given as a block on consecutive working days: a non-working day moves the "
+                "rest of the block past it, in order")
+    if drug.on == "any_day":
+        return "days given as a block whatever the day (inpatient)"
+    return f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}"
 
 
 def _minutes_text(minutes: int | None) -> str:
@@ -471,13 +383,15 @@ def _regimen_action(canon: Canon, regimen: Regimen) -> Json:
     return _anchored(action, regimen.start, canon.template)
 
 
-def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit) -> Json:
+def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit | Hours) -> Json:
     template = canon.template
     action: Json = {
         "id": fhir_id(component.id),
         "title": component.name,
         "definitionCanonical": canon.versioned(canon.activity(component.id)),
     }
+    if isinstance(component, Hours):
+        return _hours_action(action, component, template)
     if isinstance(component, Radiotherapy):
         action["description"] = (
             f"{_number(component.total_dose_gy)} Gy in {component.fraction_count} "
@@ -511,6 +425,27 @@ def _daily_action(action: Json, component: Daily, template: Template) -> Json:
     return action
 
 
+def _hours_action(action: Json, component: Hours, template: Template) -> Json:
+    """Language 3: a series at hours after the start of each dose of a drug, in elapsed time."""
+    of = component.after_start_of
+    if component.hours:
+        listed = ", ".join(str(h) for h in sorted(component.hours))
+        when = f"at {listed} hours after the start of each {of} dose"
+        repeat: Json = {"count": len(component.hours)}
+    else:
+        when = (f"every {component.every_hours} hours for {component.doses} doses from "
+                f"{component.first_hours} hours after the start of each {of} dose")
+        repeat = {"count": component.doses, "period": component.every_hours, "periodUnit": "h"}
+    action["description"] = (f"{component.dose or component.name}; {when}, in elapsed time, "
+                             "whatever the day")
+    action["timingTiming"] = {"repeat": repeat}
+    first = min(component.offsets())
+    action["relatedAction"] = [{
+        "actionId": _top(template, of), "relationship": "after-start",
+        "offsetDuration": {"value": first, "unit": "hours", "system": UCUM, "code": "h"}}]
+    return action
+
+
 def _window_text(component: Visit) -> str:
     before, after = component.bounds
     if before == after:
@@ -520,6 +455,10 @@ def _window_text(component: Visit) -> str:
 
 def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     rule = f"a date on a non-working day {RULE_TEXT[component.on_non_working_day]}"
+    if component.on_non_working_day == "previous":
+        rule += (f", at most {component.previous_within_days} days earlier (further: "
+                 + ("the morning of day 1)" if component.each_cycle is not None
+                    and component.each_cycle.day < 1 else "the next working day)"))
     dose = component.dose or component.name
     if component.each_cycle is not None:
         each = component.each_cycle
@@ -555,7 +494,7 @@ def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     if again.count is not None:
         ends.append(f"after {again.count} visits")
     if again.while_on is not None:
-        ends.append(f"with the first visit on or after the last event of {again.while_on}")
+        ends.append(f"with the last visit on or before the last event of {again.while_on}")
     action["description"] = (f"{dose}; first {_anchor_text(component.at)}, then {every} on the "
                              f"plan's calendar; it ends {' or '.join(ends)}"
                              f"{', whichever comes first' if len(ends) > 1 else ''}"
@@ -633,15 +572,11 @@ def _citation(template: Template) -> Json:
     return artifact
 
 
-def _entry(resource: Json, full_url: str) -> Json:
-    return {"fullUrl": full_url, "resource": resource}
-
-
 def plan_definition_bundle(template: Template, version: str, base: str = DEFAULT_BASE) -> Json:
     """A ``collection`` Bundle: the PlanDefinition, then its ActivityDefinitions."""
     canon = Canon(template, version, base)
-    entries = [_entry(plan_definition(canon), canon.plan_definition)]
-    entries += [_entry(_activity_definition(canon, c), canon.activity(c.id)) for c in _definitions(template)]
+    entries = [entry(plan_definition(canon), canon.plan_definition)]
+    entries += [entry(_activity_definition(canon, c), canon.activity(c.id)) for c in _definitions(template)]
     return {
         "resourceType": "Bundle",
         "id": fhir_id(f"{template.id}-{version}"),
@@ -649,285 +584,3 @@ def plan_definition_bundle(template: Template, version: str, base: str = DEFAULT
         "entry": entries,
     }
 
-
-# --- registered plan -> CarePlans -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Activity:
-    """One event as a CarePlan activity: scheduled, or taken away by an adjustment."""
-
-    event: Event
-    status: str
-    reason: str | None = None
-    """Why the status is not ``scheduled``."""
-    moved_by: tuple[str, ...] = ()
-    """The adjustments that moved the event, described."""
-
-
-def activities(stored: StoredPlan, adjustments: Sequence[Adjustment]) -> list[Activity]:
-    """The plan with ``adjustments``, event by event, plus the events they took away.
-
-    The plan is expanded once without adjustments and once more after each, in order: an
-    event whose date or time changes in a step was moved by that adjustment; an event that
-    is gone after a step and does not come back was taken away by it (on-hold by a hold,
-    stopped by a stop, cancelled by a delay), with the date it had before.
-    """
-    from scheduler.services.patients import request_of
-
-    steps = [expand(request_of(stored, tuple(adjustments[:i]))).events
-             for i in range(len(adjustments) + 1)]
-    moved: dict[str, list[str]] = {}
-    last_seen: dict[str, tuple[int, Event]] = {}
-    for index, events in enumerate(steps):
-        before = {e.uid: e for e in steps[index - 1]} if index else {}
-        for event in events:
-            old = before.get(event.uid)
-            if old is not None and (old.date, old.start) != (event.date, event.start):
-                moved.setdefault(event.uid, []).append(adjustments[index - 1].describe())
-            last_seen[event.uid] = (index, event)
-    final = steps[-1]
-    kept = {e.uid for e in final}
-    found = [Activity(e, "scheduled", None, tuple(moved.get(e.uid, ()))) for e in final]
-    for uid, (index, event) in last_seen.items():
-        if uid in kept:
-            continue
-        by = adjustments[index]
-        status = {Hold: "on-hold", Stop: "stopped", Delay: "cancelled"}[type(by)]
-        found.append(Activity(event, status, by.describe(), tuple(moved.get(uid, ()))))
-    return sorted(found, key=lambda a: (a.event.sort_key, a.event.uid))
-
-
-def _period(event: Event) -> Json:
-    if event.start is not None and event.end is not None:
-        return {"start": event.start.isoformat(), "end": event.end.isoformat()}
-    return {"start": event.date.isoformat(), "end": event.date.isoformat()}
-
-
-def _activity(canon: Canon, activity: Activity) -> Json:
-    event = activity.event
-    component = canon.template.display_of(event.component)
-    assert isinstance(component, Drug | Radiotherapy | Daily | Visit | EndEvent)
-    lines = [event.title]
-    if event.dose:
-        lines.append(event.dose)
-    if event.moved_from is not None:
-        lines.append(f"Moved from {event.moved_from.isoformat()}: {event.reason}")
-    lines.extend(f"Moved by a change: {text}" for text in activity.moved_by)
-    if event.note:
-        lines.append(event.note)
-    if event.window_start is not None and event.window_end is not None:
-        lines.append(f"Window {event.window_start.isoformat()} to {event.window_end.isoformat()}")
-    detail: Json = {
-        "kind": _kind(component),
-        "instantiatesCanonical": [canon.versioned(canon.activity(event.component))],
-        "code": {**_concept(component), "text": event.title},
-        "status": activity.status,
-        "scheduledPeriod": _period(event),
-        "description": "\n".join(lines),
-    }
-    if activity.reason:
-        detail["statusReason"] = {"text": activity.reason}
-    if event.style.location:
-        detail["location"] = {"display": event.style.location}
-    if isinstance(component, Drug | Daily):
-        detail["productCodeableConcept"] = _concept(component)
-    return {"id": event.uid, "detail": detail}
-
-
-def _subject(patient_key: str) -> Json:
-    """``Patient/<key>``: the pseudonymous key only, never a name or label."""
-    if re.fullmatch(r"[A-Za-z0-9.-]{1,64}", patient_key):
-        return {"reference": f"Patient/{patient_key}"}
-    return {"type": "Patient", "identifier": {"value": patient_key}}
-
-
-def _full_url(stored: StoredPlan, name: str) -> str:
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"scheduler:{stored.plan_key}:{name}"))
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-@dataclass(frozen=True)
-class _Stage:
-    """One CarePlan to write: an issued version, or the current plan (``issued`` None)."""
-
-    name: str
-    changes: list[Change]
-    created: str
-    version: int | None = None
-    issued: dict[str, Any] | None = None
-    """The version's stored entries: UID -> {"record", "cancelled", ...}."""
-
-
-def _issued_activities(entries: dict[str, Any]) -> list[Activity]:
-    """A version's activities exactly as issued: its events, and those it cancelled."""
-    found = [Activity(event_from_record(e["record"]), "cancelled" if e["cancelled"] else "scheduled",
-                      "cancelled in an issued version" if e["cancelled"] else None)
-             for e in entries.values()]
-    return sorted(found, key=lambda a: (a.event.sort_key, a.event.uid))
-
-
-def _when(event: Event) -> str:
-    return event.start.isoformat() if event.start is not None else event.date.isoformat()
-
-
-def _stage_activities(stored: StoredPlan, stage: _Stage,
-                      every_change: Sequence[Change] = ()) -> list[Activity]:
-    """The plan replayed with the changes made before the stage; for an issued version, what
-    it issued instead if the replay differs (a change recorded with a ``--now`` earlier than
-    an issue it followed): the replay of the first changes that gives what it issued, one
-    entry per event or per visit (:mod:`scheduler.export.visits`), else its own records."""
-    found = activities(stored, history.adjustments(stage.changes))
-    if stage.issued is None:
-        return found
-    issued = _issued(stage.issued)
-    if _gives(stored, history.adjustments(stage.changes), issued):
-        return found
-    for count in range(len(every_change) + 1):
-        adjustments = history.adjustments(list(every_change[:count]))
-        if _gives(stored, adjustments, issued):
-            return activities(stored, adjustments)
-    return _issued_activities(stage.issued)
-
-
-def _gives(stored: StoredPlan, adjustments: Sequence[Adjustment], issued: set[tuple[str, str]]) -> bool:
-    """True when the plan with ``adjustments`` is what a version issued (its UIDs and times),
-    written one entry per event or one per visit."""
-    from scheduler.services.patients import request_of
-
-    plan = expand(request_of(stored, tuple(adjustments)))
-    return any(issued == {(e.uid, _when(e)) for e in form.events}
-               for form in (plan, calendar_plan(plan)))
-
-
-def _issued(entries: dict[str, Any]) -> set[tuple[str, str]]:
-    """(UID, start or date) of the events a version issued (not those it cancelled)."""
-    return {(uid, e["record"]["start"] or e["record"]["date"])
-            for uid, e in entries.items() if not e["cancelled"]}
-
-
-def _care_plan(canon: Canon, stored: StoredPlan, stage: _Stage, status: str,
-               replaces: str | None, every_change: Sequence[Change] = ()) -> Json:
-    found = _stage_activities(stored, stage, every_change)
-    scheduled = [a.event for a in found if a.status == "scheduled"]
-    start = date.fromisoformat(stored.start)
-    end = max([start, *(e.date for e in scheduled)])
-    title = canon.template.name + (f", version {stage.version}" if stage.version else ", current plan")
-    resource: Json = {
-        "resourceType": "CarePlan",
-        "id": fhir_id(f"{stored.plan_key}-{stage.name}"),
-        "instantiatesCanonical": [canon.versioned(canon.plan_definition)],
-        "status": status,
-        "intent": "plan",
-        "title": title,
-        "subject": _subject(stored.patient_key),
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "created": stage.created,
-        "activity": [_activity(canon, a) for a in found],
-    }
-    if replaces:
-        resource["replaces"] = [{"reference": replaces}]
-    notes = [{"time": c.at, "text": f"Change {c.number}: {c.describe()}"} for c in stage.changes
-             if c.kind != "feed-detail"]
-    if notes:
-        resource["note"] = notes
-    return resource
-
-
-def _made_by(changes: list[Change], moment: datetime) -> list[Change]:
-    """The changes recorded up to ``moment``: the longest prefix, since changes are in order."""
-    made: list[Change] = []
-    for change in changes:
-        if _instant(change.at) > moment:
-            break
-        made.append(change)
-    return made
-
-
-def stages(snap: Snapshot, now: datetime) -> list[_Stage]:
-    """One stage per issued version (with the changes made before it was issued), and the
-    current plan when it differs from the last issued version, or a change was made since
-    (or nothing was issued)."""
-    found = []
-    for version in snap.versions:
-        before = _made_by(snap.changes, _instant(version.issued_at))
-        found.append(_Stage(f"v{version.version}", before, version.issued_at, version.version,
-                            version.entries))
-    if found and all(c.kind == "feed-detail" for c in snap.changes[len(found[-1].changes):]) \
-            and _issued(snap.versions[-1].entries) in (
-                {(e.uid, _when(e)) for e in form.events}
-                for form in (snap.plan, calendar_plan(snap.plan))):
-        return found  # nothing that changes the plan since the last issue
-    found.append(_Stage("current", list(snap.changes), now.isoformat(), None))
-    return found
-
-
-def _final_status(snap: Snapshot) -> str:
-    ended = snap.ended
-    if ended is None:
-        return "active"
-    when = _instant(ended.at).astimezone(snap.plan.request.timezone).date()
-    return "completed" if snap.plan.last_date <= when else "revoked"
-
-
-def care_plan_bundle(snap: Snapshot, now: datetime, base: str = DEFAULT_BASE,
-                     with_definitions: bool = True) -> Json:
-    """A ``collection`` Bundle of a registered plan's CarePlans (oldest first, the last one in
-    force, each replacing the one before), preceded by the PlanDefinition and its
-    ActivityDefinitions when ``with_definitions``."""
-    stored = snap.stored
-    canon = Canon(snap.plan.template, template_version(stored.template_text.encode("utf-8")), base)
-    entries: list[Json] = []
-    if with_definitions:
-        entries += plan_definition_bundle(canon.template, canon.version, base)["entry"]
-    previous: str | None = None
-    plan_stages = stages(snap, now)
-    for index, stage in enumerate(plan_stages):
-        status = _final_status(snap) if index == len(plan_stages) - 1 else "revoked"
-        full_url = _full_url(stored, stage.name)
-        care_plan = _care_plan(canon, stored, stage, status, previous, snap.changes)
-        entries.append(_entry(care_plan, full_url))
-        previous = full_url
-    return {
-        "resourceType": "Bundle",
-        "id": fhir_id(f"{stored.plan_key}-careplans"),
-        "type": "collection",
-        "timestamp": now.isoformat(),
-        "entry": entries,
-    }
-
-
-# --- checking and writing --------------------------------------------------------------------------
-
-
-def validated(resource: Json) -> Json:
-    """``resource`` unchanged, after parsing it with the R4B model of its type (ValueError if
-    it does not fit, or if a status code is not one FHIR defines)."""
-    from fhir.resources.R4B import get_fhir_model_class
-
-    model = get_fhir_model_class(resource["resourceType"])
-    model.model_validate(resource)
-    _check_codes(resource)
-    return resource
-
-
-def _check_codes(resource: Json) -> None:
-    """The value sets fhir.resources does not check: statuses and kinds we write."""
-    for entry in resource.get("entry", []):
-        _check_codes(entry["resource"])
-    if resource["resourceType"] == "CarePlan":
-        if resource["status"] not in ("draft", "active", "on-hold", "revoked", "completed",
-                                      "entered-in-error", "unknown"):
-            raise ValueError(f"CarePlan status {resource['status']!r}")
-        for activity in resource.get("activity", []):
-            if activity["detail"]["status"] not in ACTIVITY_STATUSES:
-                raise ValueError(f"activity status {activity['detail']['status']!r}")
-
-
-def dumps(resource: Json) -> str:
-    """Validated JSON with sorted keys, two-space indents and a final newline: the same input
-    always gives the same bytes."""
-    return json.dumps(validated(resource), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
