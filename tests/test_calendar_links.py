@@ -151,3 +151,17 @@ def test_feed_key_and_feed_show_on_the_command_line(tmp_path, monkeypatch):
     shown = runner.invoke(cli, ["feed", "show", "P1", "--base-url", "https://c.example.org",
                                 "--db", db])
     assert shown.exit_code == 0 and shown.output == url + "\n"
+
+
+def test_the_feed_gives_the_staff_form_on_request(tmp_path):
+    from icalendar import Calendar
+
+    web = Web(str(tmp_path / "r.sqlite3"), tmp_path)
+    web.login()
+    web.register()
+    token = web.feed_token()
+    visits = web.client.get(feed_url(token)).content
+    each = web.client.get(feed_url(token) + "?per=event").content
+    assert len(Calendar.from_ical(visits).walk("VEVENT")) == 52
+    assert len(Calendar.from_ical(each).walk("VEVENT")) == 60  # one per drug, fraction, dose
+    assert web.client.get(feed_url(token)).content == visits  # the stored document is untouched
