@@ -165,3 +165,17 @@ def test_the_feed_gives_the_staff_form_on_request(tmp_path):
     assert len(Calendar.from_ical(visits).walk("VEVENT")) == 52
     assert len(Calendar.from_ical(each).walk("VEVENT")) == 60  # one per drug, fraction, dose
     assert web.client.get(feed_url(token)).content == visits  # the stored document is untouched
+
+
+def test_the_web_issues_in_the_plans_language_unless_the_form_says_otherwise(tmp_path):
+    web = Web(str(tmp_path / "r.sqlite3"), tmp_path)
+    web.login()
+    assert web.post("/patients/new", {"key": "P3", "template": "mfolfox6", "start": "2026-03-02",
+                                       "lang": "zh", "action": "save"}).status_code == 303
+    assert '<option value="zh" selected>中文</option>' in web.client.get("/patients/P3").text
+    assert web.post("/patients/P3/issue", {}).status_code == 303  # as from the subscribe page
+    assert web.post("/patients/P3/issue", {"lang": "en", "paper": "a4"}).status_code == 303
+    first = web.client.get("/patients/P3/versions/1/P3_mfolfox6_2026-03-02_v1.ics").content
+    second = web.client.get("/patients/P3/versions/2/P3_mfolfox6_2026-03-02_v2.ics").content
+    assert "SUMMARY:化疗：奥沙利铂".encode() in first
+    assert b"SUMMARY:Chemotherapy: oxaliplatin" in second

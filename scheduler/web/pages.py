@@ -328,6 +328,7 @@ def patient_page(request: Request, form: FormData | None) -> Response:
         "now": now, "plan": now.plan, "months": months(now.plan),
         "reverted": history.reverted(now.changes), "token": (token := registry.live_token(now.stored.id)),
         "fetched_by": fetched_by(token.client, token.client_at, site.now()) if token else None,
+        "plan_lang": patients.calendar_settings(now.stored).lang,
         "detail": history.feed_detail(now.changes), "next": next_event(now.plan, site.clock().date()),
         "components": _components(now)})
 
@@ -476,7 +477,8 @@ def issue(request: Request, form: FormData | None) -> Response:
                            paper=paper)  # type: ignore[arg-type]
     try:
         issued = patients.issue(site.registry(), key, site.issue_dir / key, site.now(), output,
-                                _user(request), feed_url=_field(form, "feed_url") or None)
+                                _user(request), feed_url=_field(form, "feed_url") or None,
+                                plan_language=not _field(form, "lang"))  # else the form's choice
         revision = issued.revision
         _flash(request, f"Issued version {issued.version}: {len(revision.changed)} changed, "
                         f"{len(revision.added)} new, {len(revision.cancelled)} cancelled.")
