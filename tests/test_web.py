@@ -109,6 +109,10 @@ PAGES = [
     "/templates",
     "/templates/draft",
     "/validate",
+    "/worklist",
+    "/deviations",
+    "/closures",
+    "/patients/P017/record?ref=rt/f1",
 ]
 FORMS = [
     "/patients/new",
@@ -122,6 +126,9 @@ FORMS = [
     "/templates/draft",
     "/validate",
     "/logout",
+    "/patients/P017/record",
+    "/closures",
+    "/closures/1/revert",
 ]
 
 
@@ -152,6 +159,11 @@ def test_every_route_is_listed_here(web):
         "/templates/draft",
         "/validate",
         "/static",
+        "/patients/{key}/record",
+        "/worklist",
+        "/deviations",
+        "/closures",
+        "/closures/{number:int}/revert",
     }
 
 

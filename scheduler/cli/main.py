@@ -39,6 +39,8 @@ LAZY_COMMANDS = {
     "stop": "registry:stop", "revert": "registry:revert", "issue": "registry:issue_command",
     "registry": "registry:registry_group", "user": "registry:user", "feed": "registry:feed",
     "serve": "registry:serve", "export": "export:export", "draft": "draft:draft",
+    "record": "treatment:record", "worklist": "treatment:worklist",
+    "deviations": "treatment:deviations", "closure": "treatment:closure", "notify": "treatment:notify",
 }
 """Commands defined in other modules of this package, imported only when they are asked for
 (``--help`` lists them all), so ``show``, ``generate`` and ``--version`` start faster."""

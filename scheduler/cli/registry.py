@@ -8,6 +8,7 @@ function of :mod:`scheduler.services.patients` (or the registry), and prints. Lo
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -168,7 +169,9 @@ def patient_list(db: str | None) -> None:
 @click.argument("key")
 @db_option
 @click.option("--events", is_flag=True, help="Also print the current plan's events.")
-def patient_show(key: str, db: str | None, events: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan, its changes and its events (with their references) as JSON.")
+def patient_show(key: str, db: str | None, events: bool, as_json: bool) -> None:
     """Show KEY's plan, its history of changes and its issued versions.
 
     \b
@@ -177,11 +180,14 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     """
     from scheduler.core import history
     from scheduler.export import table
-    from scheduler.services import patients
+    from scheduler.services import patients, treatment
 
     with _registry(db) as registry:
         now = patients.snapshot(registry, key)
     stored, plan = now.stored, now.plan
+    if as_json:
+        click.echo(json.dumps(treatment.snapshot_record(now), indent=1, ensure_ascii=False))
+        return
     click.echo(printable(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else "")))
     click.echo(f"Template {stored.template_id} from {stored.template_path}, "
                f"sha256 {stored.template_sha256[:12]}")
@@ -200,7 +206,7 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     for version in now.versions:
         by = f" by {version.author}" if version.author else ""
         click.echo(f"  version {version.version}, {version.issued_at}{by}: {', '.join(version.files)}")
-    click.echo(table.to_text(plan) if events else
+    click.echo(table.to_text(plan, refs=True) if events else
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}", nl=not events)
 
@@ -475,20 +481,25 @@ def registry_upgrade(db: str | None) -> None:
     """
     from scheduler.registry import State, locate
     from scheduler.registry.database import engine_for, state, upgrade
+    from scheduler.services import derived
+    from scheduler.services.patients import request_of
 
     location = locate(db or _default())
     found = state(location)
     if found is State.CURRENT:
         click.echo(f"{location.shown} is up to date")
-        return
-    if found not in (State.LEGACY, State.OLD):
+    elif found not in (State.LEGACY, State.OLD):
         raise _UserError(f"--db {location.shown}: {_what(found)}; nothing was changed")
-    engine = engine_for(location)
-    try:
-        upgrade(engine, found)
-    finally:
-        engine.dispose()
-    click.echo(f"Upgraded {location.shown} to the current schema")
+    else:
+        engine = engine_for(location)
+        try:
+            upgrade(engine, found)
+        finally:
+            engine.dispose()
+        click.echo(f"Upgraded {location.shown} to the current schema")
+    with _registry(db) as registry:  # this release may compute the caches differently
+        count = derived.rebuild(registry, request_of)
+    click.echo(f"Rebuilt the current events of {count} plan(s)")
 
 
 def _what(found: Any) -> str:
@@ -502,19 +513,27 @@ def _what(found: Any) -> str:
 
 @registry_group.command("check")
 @db_option
-def registry_check(db: str | None) -> None:
-    """Check the registry: schema version, database integrity, versions and their files.
+@click.option("--repair", is_flag=True,
+              help="Rebuild every plan's current events (the worklist's cache) from its history first.")
+def registry_check(db: str | None, repair: bool) -> None:
+    """Check the registry: schema version, database integrity, versions and their files, and
+    that each plan's current events (the worklist's cache) match its history.
 
     Exit status 0 when all is well, 2 with a list of problems otherwise.
 
     \b
     Example:
         scheduler registry check
+        scheduler registry check --repair
     """
     from scheduler.registry.check import check
+    from scheduler.services import derived
+    from scheduler.services.patients import request_of
 
     with _registry(db) as registry:
-        problems = check(registry)
+        if repair:
+            click.echo(f"Rebuilt the current events of {derived.rebuild(registry, request_of)} plan(s)")
+        problems = check(registry) + derived.drifted(registry, request_of)
         shown = registry.location.shown
     if problems:
         raise _UserError(f"{shown}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
@@ -871,8 +890,16 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
 @click.option("--secret-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="A file whose first line is the secret that signs session cookies (at least 32 "
                    "bytes), instead of $SCHEDULER_SECRET. Required off loopback and with --workers.")
+@click.option("--notify-every", metavar="DURATION",
+              help="E-mail the digest of urgent items this often (15m, 1h), as 'scheduler notify' "
+                   "does; needs --notify-smtp and --notify-to.")
+@click.option("--notify-smtp", metavar="HOST:PORT", envvar="SCHEDULER_SMTP",
+              help="The mail server of the digest (also $SCHEDULER_SMTP).")
+@click.option("--notify-to", metavar="ADDRESS", help="Where the digest goes.")
 def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir: Path | None,
-          templates_folder: Path | None, workers: int, secret_file: Path | None) -> None:
+          templates_folder: Path | None, workers: int, secret_file: Path | None,
+          notify_every: str | None = None, notify_smtp: str | None = None,
+          notify_to: str | None = None) -> None:
     """Start the web app for coordinators and the patients' calendar feeds.
 
     Coordinators log in with a user made by 'scheduler user add'. Patients' calendars fetch
@@ -901,6 +928,10 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
     location = db or default_location()
     app = create_app(location, base_url=base_url, issue_dir=issue_dir,
                      templates_folder=templates_folder)
+    if notify_every:
+        from scheduler.services.notify import schedule
+
+        schedule(db or default_location(), notify_every, notify_smtp, notify_to)
     click.echo(f"Serving {base_url} (listening on {host}:{port}, {workers} worker"
                f"{'s' if workers > 1 else ''}); Ctrl-C to stop.", err=True)
     run(app, location, host, port, base_url, app.state.site.issue_dir, templates_folder, workers)

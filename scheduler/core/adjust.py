@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from scheduler.core.record import Record, from_fields, to_fields
+
 
 @dataclass(frozen=True)
 class Delay:
@@ -72,16 +74,39 @@ class Stop:
         return f"{self.component} stopped from {self.start.isoformat()}: {self.reason}"
 
 
-Adjustment = Delay | Hold | Stop
+@dataclass(frozen=True)
+class Closed:
+    """The clinic (or one ``resource``) closed from ``start`` to ``end``: closure number
+    ``closure`` of the registry, applied to this plan (see :mod:`scheduler.core.closures`)."""
 
-KINDS: dict[str, type[Delay] | type[Hold] | type[Stop]] = {
-    "delay": Delay, "hold": Hold, "stop": Stop,
+    start: date
+    end: date
+    resource: str | None
+    reason: str
+    closure: int
+
+    def describe(self) -> str:
+        """One line for notes and listings."""
+        span = self.start.isoformat() if self.start == self.end else \
+            f"{self.start.isoformat()} to {self.end.isoformat()}"
+        scope = f" for {self.resource}" if self.resource else ""
+        return f"closed{scope} {span} (closure {self.closure}): {self.reason}"
+
+
+Adjustment = Delay | Hold | Stop | Record | Closed
+"""An input of the expansion recorded in a plan's history (a :class:`Record` says what
+actually happened to an event: see :mod:`scheduler.core.record`)."""
+
+KINDS: dict[str, type[Delay] | type[Hold] | type[Stop] | type[Record] | type[Closed]] = {
+    "delay": Delay, "hold": Hold, "stop": Stop, "record": Record, "closure": Closed,
 }
 
 
 def to_record(adjustment: Adjustment) -> tuple[str, dict[str, Any]]:
     """(kind, JSON-able fields) for storage."""
-    kind = {Delay: "delay", Hold: "hold", Stop: "stop"}[type(adjustment)]
+    if isinstance(adjustment, Record):
+        return "record", to_fields(adjustment)
+    kind = {Delay: "delay", Hold: "hold", Stop: "stop", Closed: "closure"}[type(adjustment)]
     fields = dict(adjustment.__dict__)
     for name, value in fields.items():
         if isinstance(value, date):
@@ -91,7 +116,10 @@ def to_record(adjustment: Adjustment) -> tuple[str, dict[str, Any]]:
 
 def from_record(kind: str, fields: dict[str, Any]) -> Adjustment:
     """The inverse of :func:`to_record`."""
+    if kind == "record":
+        return from_fields(fields)
     values = dict(fields)
-    if "start" in values:
-        values["start"] = date.fromisoformat(values["start"])
+    for name in ("start", "end"):
+        if name in values:
+            values[name] = date.fromisoformat(values[name])
     return KINDS[kind](**values)

@@ -85,6 +85,9 @@ def _drug(drug: Drug, regimen: Regimen) -> list[str]:
              f"{_count(spec)}{_clock(drug)}; non-working day: {drug.on_non_working_day}"]
     if drug.dose:
         lines.append(f"      {drug.dose}")
+    if drug.day_tolerance is not None:
+        lines.append(f"      tolerance ±{drug.day_tolerance} days: a dose given up to "
+                     f"{drug.day_tolerance} days off its planned day is not a deviation")
     if drug.at_end is not None:
         lines.append(f"    {drug.at_end.id}: {drug.at_end.name} ({drug.at_end.code}) – when the "
                      f"{drug.name} ends, whatever the day (a note when that is a "

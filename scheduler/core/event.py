@@ -64,6 +64,14 @@ class Event(NamedTuple):
     clock_note: str | None = None
     """Set when the clock time does not exist or happens twice on that date (a daylight
     saving change) and says which instant was taken: see :func:`scheduler.core.expand.wall_time`."""
+    ref: str = ""
+    """The event's readable reference, unique within the plan and the same in every
+    recomputation (``immunochemo/c3/d1/pd1``): see :mod:`scheduler.core.refs`."""
+    status: str | None = None
+    """What was recorded for it: ``given``, ``done``, ``missed`` or ``not-given`` (None:
+    nothing yet); see :mod:`scheduler.core.record`."""
+    status_note: str | None = None
+    """The recorded status in words, with its reason."""
     through: Day | None = None
     """The last day of an all-day entry that spans several days (a calendar's run of daily
     medication, :mod:`scheduler.export.visits`); None for one day."""

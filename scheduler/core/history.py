@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler.core.adjust import KINDS, Adjustment, from_record
+from scheduler.core.adjust import KINDS, Adjustment, Delay, from_record
 from scheduler.core.errors import InputError
+from scheduler.core.record import Record
 from scheduler.core.text import text_problem
 
 REASON_MAX = 500
@@ -77,9 +78,19 @@ def reverted(changes: Sequence[Change]) -> dict[int, int]:
 
 
 def adjustments(changes: Sequence[Change]) -> tuple[Adjustment, ...]:
-    """The delays, holds and stops in force, in the order they were made."""
+    """The delays, holds, stops and records in force, in the order they were made (a record
+    that re-anchors its cycle brings its delay just before it)."""
     undone = reverted(changes)
-    return tuple(a for c in changes if c.number not in undone and (a := c.adjustment) is not None)
+    result: list[Adjustment] = []
+    for change in changes:
+        adjustment = change.adjustment
+        if change.number in undone or adjustment is None:
+            continue
+        if isinstance(adjustment, Record) and adjustment.cycle_shift is not None:
+            regimen, cycle, days = adjustment.cycle_shift
+            result.append(Delay(regimen, cycle, days, f"{adjustment.status} {adjustment.when()}"))
+        result.append(adjustment)
+    return tuple(result)
 
 
 def ended(changes: Sequence[Change]) -> Change | None:
@@ -102,8 +113,8 @@ def check_revert(changes: Sequence[Change], number: int) -> Change:
         raise InputError(f"there is no change {number} (this plan has {len(changes)})")
     target = changes[number - 1]
     if target.adjustment is None:
-        raise InputError(f"change {number} ({target.describe()}) is not a delay, hold or stop; "
-                         "only those can be reverted")
+        raise InputError(f"change {number} ({target.describe()}) is not a delay, hold, stop "
+                         "or record; only those can be reverted")
     undone = reverted(changes)
     if number in undone:
         raise InputError(f"change {number} was already reverted by change {undone[number]}")

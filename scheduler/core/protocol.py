@@ -397,6 +397,9 @@ class Drug(Display):
     on_non_working_day: Rule = "next"
     follows_day1: bool = Field(True, strict=True)
     window_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 0
+    day_tolerance: Annotated[int, Field(strict=True, ge=0, le=60)] | None = None
+    """How many days (±) a dose may be given off its planned day before it is a deviation
+    (``scheduler deviations``); None: any day off is one."""
     at_end: EndEvent | None = None
     """An event when the infusion ends (needs a clock ``time`` and ``duration``)."""
     times: ClockList = ()

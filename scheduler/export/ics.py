@@ -34,6 +34,8 @@ PRODID = f"-//scheduler//Treatment schedule {__version__}//EN"
 DISCREET_CALENDAR_NAME = "Hospital appointments"
 DISCREET_DESCRIPTION = "Details are on your printed treatment calendar."
 CANCELLED_PREFIX = "Cancelled: "
+NOT_GIVEN = ("missed", "not-given")
+"""Recorded statuses that cancel an event in a calendar (it stays in the plan, marked)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -195,7 +197,7 @@ def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values,
     share("TRANSP", "TRANSPARENT" if transparent(event) else "OPAQUE")
     share("STATUS", _status(item))
     summary = event.style.discreet_title if discreet else event.title
-    if item.cancelled:
+    if item.cancelled or event.status in NOT_GIVEN:
         summary = CalendarWords(plan, lang).both(f"{CANCELLED_PREFIX}{summary}", f"已取消：{summary}")
     put("SUMMARY", summary)
     if discreet:
@@ -208,7 +210,7 @@ def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values,
             share("LOCATION", event.style.location)
         if event.style.colour:
             share("COLOR", event.style.colour)
-    if item.cancelled:
+    if item.cancelled or event.status in NOT_GIVEN:
         return vevent
     if reminders is None:  # the staff form: the template's reminder for each event
         before = [] if event.style.reminder_minutes is None else [
@@ -234,8 +236,9 @@ def _value_type(component: type[Component], name: str) -> type:
 
 
 def _status(item: _Item) -> str:
-    """CANCELLED for an event gone from the plan, TENTATIVE for a continuation dose."""
-    if item.cancelled:
+    """CANCELLED for an event gone from the plan or recorded as missed or not given,
+    TENTATIVE for a continuation dose."""
+    if item.cancelled or item.event.status in NOT_GIVEN:
         return "CANCELLED"
     return "TENTATIVE" if item.event.open_ended else "CONFIRMED"
 

@@ -73,8 +73,13 @@ class Revision:
 
 def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """True when two records of one event say the same. A field that an older release did not
-    write (``clock_note``, say) counts as empty, so upgrading does not change every event."""
-    return all(old.get(key) == new.get(key) for key in old.keys() | new.keys())
+    write (``clock_note``, say) counts as empty, so upgrading does not change every event; the
+    event's reference (``ref``), a name rather than something the patient sees, is compared
+    only when both records have it."""
+    keys = old.keys() | new.keys()
+    if "ref" not in old:
+        keys -= {"ref"}
+    return all(old.get(key) == new.get(key) for key in keys)
 
 
 def revise(

@@ -18,6 +18,7 @@ JSON_FIELDS = (
     "fraction_gy", "cumulative_gy", "plan_day", "uid", "moved_from", "reason", "note",
     "open_ended", "window_start", "window_end", "location", "category",
     "colour", "reminder_minutes", "discreet_title", "cycle_days", "total_gy", "clock_note",
+    "ref", "status", "status_note",
 )
 
 
@@ -61,6 +62,9 @@ def event_record(event: Event) -> dict[str, Any]:
         "cycle_days": event.cycle_days,
         "total_gy": event.total_gy,
         "clock_note": event.clock_note,
+        "ref": event.ref,
+        "status": event.status,
+        "status_note": event.status_note,
     }
     if event.through is not None:  # only a calendar's span has one: plans' records unchanged
         record["through"] = event.through.isoformat()
@@ -112,6 +116,9 @@ def event_from_record(record: dict[str, Any]) -> Event:
         window_start=day(record["window_start"]),
         window_end=day(record["window_end"]),
         clock_note=record.get("clock_note"),
+        ref=record.get("ref", ""),
+        status=record.get("status"),
+        status_note=record.get("status_note"),
         through=day(record.get("through")),
     )
 
@@ -205,18 +212,16 @@ def plan_header(plan: Plan) -> list[str]:
     return lines
 
 
-def to_text(plan: Plan) -> str:
-    """A readable table with the plan header above it."""
-    rows = [("Date", "Day", "Time", "Code", "Event", "Note")]
+def to_text(plan: Plan, refs: bool = False) -> str:
+    """A readable table with the plan header above it; ``refs`` adds each event's reference
+    and recorded status (a registered patient's plan)."""
+    rows: list[tuple[str, ...]] = [("Date", "Day", "Time", "Code", "Event", "Note")]
+    if refs:
+        rows = [("Date", "Day", "Time", "Code", "Ref", "Status", "Event", "Note")]
     for event in plan.events:
-        rows.append((
-            event.date.isoformat(),
-            WEEKDAY_NAMES[event.date.weekday()][:3],
-            _when(event),
-            event.style.code,
-            event.title,
-            _short_note(event),
-        ))
+        row: tuple[str, ...] = (event.date.isoformat(), WEEKDAY_NAMES[event.date.weekday()][:3], _when(event))
+        row += (event.style.code, event.ref, event.status or "") if refs else (event.style.code,)
+        rows.append((*row, event.title, _short_note(event)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = [*plan_header(plan), ""]
     for row in rows:

@@ -233,6 +233,9 @@ def _visit(group: list[Event], uid: str, words: CalendarWords) -> Event:
         moved_from=moved.moved_from if moved else None, reason=moved.reason if moved else None,
         note="\n".join(notes) or None, clock_note="\n".join(clock_notes) or None,
         open_ended=all(e.open_ended for e in group), window_start=None, window_end=None,
+        # a recorded status is the visit's only when every treatment of it has it
+        status=first.status if all(e.status == first.status for e in own) else None,
+        status_note=first.status_note if all(e.status == first.status for e in own) else None,
     )
 
 

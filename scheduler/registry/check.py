@@ -55,7 +55,7 @@ def check(registry: Registry) -> list[str]:
 
 
 def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
-    """Every plan, change, version, user and feed token as JSON-able records."""
+    """Every plan, change, version, closure, user and feed token as JSON-able records."""
     histories = registry.histories()
     for stored in registry.plans():
         plan = {k: v for k, v in stored.__dict__.items() if k != "id"}
@@ -75,6 +75,10 @@ def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
             yield {"type": "feed_token", "patient_key": stored.patient_key,
                    "created_at": token.created_at, "created_by": token.created_by,
                    "last_fetched_at": token.last_fetched_at}
+    from scheduler.registry.follow import closures
+
+    for closed in closures(registry):
+        yield {"type": "closure", **{k: v for k, v in closed.__dict__.items()}}
     for person in registry.users():
         yield {"type": "user", "name": person.name, "admin": person.admin,
                "created_at": person.created_at, "created_by": person.created_by,

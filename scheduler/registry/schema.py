@@ -148,3 +148,59 @@ feed_documents = Table(
 )
 """A cache: each plan's rendered feed at one revision (its number of changes), so a poll on any
 server process is one indexed read. Derived from ``plans`` and ``adjustments`` only."""
+
+# --- following the treatment (0003) -----------------------------------------------------------
+
+current_events = Table(
+    "current_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("ref", Text, nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("start", Text),
+    Column("end", Text),
+    Column("resource", Text),
+    Column("kind", Text, nullable=False),
+    Column("status", Text),
+    Column("title", Text, nullable=False),
+    Column("location", Text),
+    Column("was_date", String(10)),
+    Column("changed_at", Text),
+    Column("flags", Text, nullable=False),
+    UniqueConstraint("plan_id", "ref"),
+    Index("ix_current_events_date", "date"),
+    Index("ix_current_events_resource", "resource", "date"),
+    Index("ix_current_events_was_date", "was_date"),
+)
+"""A cache: each plan's events as its history makes them now, one row per reference (events a
+change took away stay, ``status`` 'cancelled'); rewritten with every change, rebuilt by
+:func:`scheduler.services.derived.rebuild`. ``was_date`` and ``changed_at``: the date before
+the last change that moved or cancelled the event, and when that change was made; ``flags``
+``labs`` for a blood test, else empty."""
+
+closures = Table(
+    "closures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("start", String(10), nullable=False),
+    Column("end", String(10), nullable=False),
+    Column("resource", Text),
+    Column("reason", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("reverted_at", Text),
+    Column("reverted_by", Text),
+    Column("revert_reason", Text),
+)
+"""Clinic closures added in the registry (beside the site file); applying one records a
+change on each affected plan."""
+
+notifications_sent = Table(
+    "notifications_sent", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("sent_at", Text, nullable=False),
+    UniqueConstraint("item", "channel"),
+)
+"""What a digest has told: an item is never sent twice on one channel."""

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from scheduler.core import history
-from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
+from scheduler.core.adjust import Adjustment, Hold, Stop
 from scheduler.core.event import Event
 from scheduler.core.expand import expand
 from scheduler.core.protocol import (
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from scheduler.services.patients import Snapshot
 from scheduler.export.fhir.common import (
     DEFAULT_BASE,
+    EVENT_REFERENCE,
     Canon,
     Json,
     concept,
@@ -90,7 +91,7 @@ def activities(stored: StoredPlan, adjustments: Sequence[Adjustment]) -> list[Ac
         if uid in kept:
             continue
         by = adjustments[index]
-        status = {Hold: "on-hold", Stop: "stopped", Delay: "cancelled"}[type(by)]
+        status = {Hold: "on-hold", Stop: "stopped"}.get(type(by), "cancelled")
         found.append(Activity(event, status, by.describe(), tuple(moved.get(uid, ()))))
     return sorted(found, key=lambda a: (a.event.sort_key, a.event.uid))
 
@@ -129,7 +130,9 @@ def _activity(canon: Canon, activity: Activity) -> Json:
         detail["location"] = {"display": event.style.location}
     if isinstance(component, Drug | Daily):
         detail["productCodeableConcept"] = concept(component)
-    return {"id": event.uid, "detail": detail}
+    reference = {"url": EVENT_REFERENCE,
+                 "valueIdentifier": {"system": canon.event_refs, "value": event.ref}}
+    return {"id": event.uid, "extension": [reference], "detail": detail}
 
 
 def _subject(patient_key: str) -> Json:

@@ -38,7 +38,7 @@ from scheduler.export.reissue import Revision, revise
 from scheduler.export.visits import calendar_plan
 from scheduler.registry import Registry, StoredPlan, token_hash
 from scheduler.registry.store import FeedState
-from scheduler.services import sealing
+from scheduler.services import derived, sealing
 from scheduler.services.patients import calendar_settings, check_author, request_of, snapshot
 
 REFRESH = timedelta(hours=1)
@@ -170,6 +170,7 @@ def set_detail(registry: Registry, patient_key: str, detail: bool, reason: str, 
         if history.feed_detail(current.changes) == detail:
             raise InputError(f"the feed of {patient_key} is already {'detailed' if detail else 'discreet'}")
         registry.add_change(current.stored.id, "feed-detail", fields, author, now)
+        derived.refresh(registry, current.stored.id, request_of)
     return Change(len(current.changes) + 1, "feed-detail", fields, author, now.isoformat())
 
 

@@ -145,8 +145,10 @@ def prepare(patient_key: str, label: str | None, template_ref: str, options: Pla
 
 def register(registry: Registry, stored: StoredPlan) -> None:
     """Add a prepared plan (see :func:`prepare`); InputError if the key is taken."""
+    from scheduler.services import derived
+
     with registry.transaction():
-        registry.add_plan(stored)
+        derived.refresh(registry, registry.add_plan(stored), request_of)
 
 
 def registered_template(stored: StoredPlan) -> Template:
@@ -272,6 +274,7 @@ def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author:
         change = Change(current.revision + 1, kind, fields, author, now.isoformat())
         if record:
             registry.add_change(current.stored.id, kind, fields, author, now)
+            _derive(registry, current.stored.id)
     return Outcome(current.plan, after, change if record else None)
 
 
@@ -288,6 +291,7 @@ def revert(registry: Registry, patient_key: str, number: int, reason: str, autho
         after = expand(request_of(current.stored, history.adjustments([*current.changes, change])))
         if record:
             registry.add_change(current.stored.id, "revert", fields, author, now)
+            _derive(registry, current.stored.id)
     return Outcome(current.plan, after, change if record else None)
 
 
@@ -300,7 +304,15 @@ def end(registry: Registry, patient_key: str, reason: str, author: str, now: dat
         current = snapshot(registry, patient_key, lock=True)
         _check_current(current, None)
         registry.add_change(current.stored.id, "end", fields, author, now)
+        _derive(registry, current.stored.id)
     return Change(current.revision + 1, "end", fields, author, now.isoformat())
+
+
+def _derive(registry: Registry, plan_id: int) -> None:
+    """Rewrite the plan's caches in the transaction of its change (:mod:`~scheduler.services.derived`)."""
+    from scheduler.services import derived
+
+    derived.refresh(registry, plan_id, request_of)
 
 
 def _only_regimen(stored: StoredPlan) -> str:

@@ -26,7 +26,7 @@ from scheduler.registry import State, feeddocs, locate
 from scheduler.registry.database import state
 from scheduler.services import feed as feeds
 from scheduler.services import sealing
-from scheduler.web import drafting, health, pages
+from scheduler.web import drafting, health, pages, treatment
 from scheduler.web.failures import Failures, error_page, http_error
 from scheduler.web.observe import Observe
 from scheduler.web.security import Guard, PageHeaders, Scope
@@ -111,6 +111,11 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/subscribe", pages.subscribe, methods=["GET", "POST"]),
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
         Route("/patients/{key}/handout.pdf", pages.handout),
+        Route("/patients/{key}/record", treatment.record, methods=["GET", "POST"]),
+        Route("/worklist", treatment.worklist),
+        Route("/deviations", treatment.deviations),
+        Route("/closures", treatment.closures, methods=["GET", "POST"]),
+        Route("/closures/{number:int}/revert", treatment.closure_revert, methods=["POST"]),
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Route("/templates/draft", drafting.new_from_record, methods=["GET", "POST"]),

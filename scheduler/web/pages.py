@@ -150,7 +150,7 @@ def _matches(header: str | None, etag: str) -> bool:
 def login(request: Request, form: FormData | None) -> Response:
     """The login form, and logging in (throttled per name and per address: see
     :mod:`scheduler.web.sessions`)."""
-    target = safe_next(request.query_params.get("next"))
+    target = safe_next(request.query_params.get("next") or "/worklist")  # the day's work first
     if form is None:
         return page(request, "login.html", {"next": target, "name": ""})
     site = site_of(request)

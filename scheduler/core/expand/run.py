@@ -7,10 +7,14 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from scheduler.core import closures
 from scheduler.core.adjust import Delay
 from scheduler.core.errors import InputError, PlanError
 from scheduler.core.plan import ParameterValue, Plan, PlanRequest
 from scheduler.core.protocol import Daily, Hours, Radiotherapy, Regimen, Template, Visit
+from scheduler.core.record import Record
+from scheduler.core.record import apply as apply_records
+from scheduler.core.refs import with_refs
 from scheduler.core.workdays import WEEKDAY_NAMES, place
 
 from .daily import expand_daily
@@ -57,6 +61,7 @@ def resolve_parameters(
 
 def expand(request: PlanRequest) -> Plan:
     """Expand a plan request into a :class:`Plan` with events sorted by date and time."""
+    request = closures.applied(request)
     template = request.template
     parameters = resolve_parameters(template, request.parameters)
     _check_adjustments(template, request.adjustments)
@@ -75,7 +80,8 @@ def expand(request: PlanRequest) -> Plan:
                 f"Parameter {parameter.name} = {parameter.value} is the template default "
                 f"({parameter.description.strip()}); override with --set {parameter.name}=N."
             )
-    notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments)
+    notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments
+                 if not isinstance(a, Record))
     for resource, days in sorted(request.calendar.resource_closures.items()):
         listed = ", ".join(f"{d.isoformat()} ({why})" for d, why in sorted(days.items()))
         notes.append(f"Closed for {resource} only: {listed}.")
@@ -87,7 +93,8 @@ def expand(request: PlanRequest) -> Plan:
                 f"cannot delay cycle {delay.cycle} of '{delay.regimen}': the plan has "
                 f"{expansion.cycles.get(delay.regimen, 0)} cycles"
             )
-    events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
+    events = apply_records(with_refs(sorted(expansion.events, key=lambda e: e.sort_key), template),
+                           [a for a in request.adjustments if isinstance(a, Record)])
     notes.extend(f"Daylight saving: {note}." for note in expansion.clock_notes)
     if events and events[0].date < start:
         first = events[0]

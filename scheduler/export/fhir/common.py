@@ -33,6 +33,9 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
+EVENT_REFERENCE = f"{DEFAULT_BASE}/StructureDefinition/event-ref"
+"""The extension that carries an activity's identifier: the event's readable reference (a
+CarePlan activity has no ``identifier`` element of its own in R4)."""
 CODEXRT_FRACTIONS = ("http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
                      "codexrt-radiotherapy-fractions-planned")
 
@@ -81,6 +84,11 @@ class Canon:
     def activity(self, component: str) -> str:
         """The ActivityDefinition's canonical URL of a component or drug."""
         return f"{self.base.rstrip('/')}/ActivityDefinition/{self.activity_id(component)}"
+
+    @property
+    def event_refs(self) -> str:
+        """The system of the events' readable references (``immunochemo/c3/d1/pd1``)."""
+        return f"{self.base.rstrip('/')}/event-ref/{fhir_id(self.template.id)}"
 
     def versioned(self, url: str) -> str:
         """``url|version``."""

@@ -162,7 +162,8 @@ def _patient_notes(plan: Plan, words: _Words) -> list[Pair]:
             key = "delayed" if adjustment.days >= 0 else "brought_forward"
             notes.append(_fill(key, name=_name_pair(plan, adjustment.regimen, words), c=adjustment.cycle,
                                n=_days(abs(adjustment.days)), reason=adjustment.reason))
-        elif not any(_covers(adjustment.component, e.component, e.regimen) for e in plan.events):
+        elif isinstance(adjustment, Hold | Stop) and not any(
+                _covers(adjustment.component, e.component, e.regimen) for e in plan.events):
             notes.append(_change(plan, adjustment, words).note)  # not in the summary
     notes += _late_radiotherapy(plan, words)
     if plan.events:

@@ -9,7 +9,7 @@
   browser or curl is not recorded there, it is no subscription.
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0005"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,172 @@
+"""Print worklist timings for this machine: the tool against a bare indexed SELECT.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/worklist.py [--plans N] [--postgres URL]
+
+Figures, not assertions. On each engine (a SQLite file in a temporary folder; a fresh
+PostgreSQL database, created and dropped here, when ``--postgres URL`` or
+``$SCHEDULER_TEST_POSTGRES`` names a role that may CREATE DATABASE), the registry is filled
+with N plans (default 10,000) of the seed protocol, with start dates spread over 20 weeks of
+working days: 100 plans are registered through :mod:`scheduler.services.patients` (which
+writes their ``current_events`` rows), one in five of them delayed; their plan rows and cache
+rows are then copied to make N, by ``executemany`` in one transaction.
+
+Then, for one day and for one week, the median of several runs of
+:func:`scheduler.services.worklist.worklist` (the rows, their flags and their order, as
+``scheduler worklist --json`` prints them, output built but not printed) against a bare
+script that runs ``SELECT * FROM current_events WHERE date BETWEEN ? AND ?`` with the driver
+alone (sqlite3 or psycopg) and fetches every row, run alternately, and the ratio tool / bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+from scheduler.core.adjust import Delay
+from scheduler.registry import opened, schema
+from scheduler.services import patients
+from scheduler.services import worklist as work
+from scheduler.services.options import PlanOptions
+
+SEEDS = 100
+NOW = datetime(2026, 6, 1, 6, tzinfo=UTC)
+DAY = date(2026, 6, 2)
+
+
+def _starts() -> list[date]:
+    days, day = [], date(2026, 1, 5)
+    while len(days) < SEEDS:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def populate(db: str, plans: int) -> None:
+    """Register SEEDS plans through the library, then copy them to ``plans``."""
+    with opened(db, create=True) as registry:
+        for number, start in enumerate(_starts()):
+            key = f"S{number:05d}"
+            prepared = patients.prepare(key, None, "nct06478355", PlanOptions(start=start, holidays="US",
+                                                                             shift_start=True),
+                                        NOW - timedelta(days=200), "bench")
+            patients.register(registry, prepared.stored)
+            if number % 5 == 0:
+                patients.adjust(registry, key, Delay("immunochemo", 2, 7, "neutropenia"), "bench",
+                                NOW - timedelta(days=1))
+        with registry.engine.begin() as connection:
+            seeds = [row._asdict() for row in connection.execute(sa.select(schema.plans))]
+            cached = [row._asdict() for row in connection.execute(sa.select(schema.current_events))]
+            by_plan: dict[int, list[dict[str, Any]]] = {}
+            for row in cached:
+                by_plan.setdefault(row["plan_id"], []).append(row)
+            next_id = max(p["id"] for p in seeds) + 1
+            new_plans, new_rows = [], []
+            for copy in range(plans - SEEDS):
+                seed = seeds[copy % SEEDS]
+                plan_id = next_id + copy
+                new_plans.append({**seed, "id": plan_id, "patient_key": f"P{copy:05d}",
+                                  "plan_key": uuid.uuid4().hex[:16]})
+                for row in by_plan[seed["id"]]:
+                    new_rows.append({k: v for k, v in row.items() if k != "id"} | {"plan_id": plan_id})
+            connection.execute(sa.insert(schema.plans), new_plans)
+            for chunk in range(0, len(new_rows), 50_000):
+                connection.execute(sa.insert(schema.current_events), new_rows[chunk:chunk + 50_000])
+            connection.exec_driver_sql("ANALYZE")
+
+
+def median_pair(tool: Callable[[], object], bare: Callable[[], object],
+                runs: int) -> tuple[float, float, int]:
+    tool(), bare()  # warm up
+    tools, bares = [], []
+    rows = 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        tool()
+        tools.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        rows = len(bare())  # type: ignore[arg-type]
+        bares.append(time.perf_counter() - start)
+    return statistics.median(tools), statistics.median(bares), rows
+
+
+def measure(label: str, db: str, bare_connect: Callable[[], Any], placeholder: str) -> None:
+    query = f"SELECT * FROM current_events WHERE date BETWEEN {placeholder} AND {placeholder}"
+    with opened(db) as registry:
+        connection = bare_connect()
+        try:
+            for name, days, runs in (("one day", 1, 15), ("one week", 7, 7)):
+                last = DAY + timedelta(days=days - 1)
+
+                def tool(days: int = days) -> object:
+                    return work.to_json(work.worklist(registry, DAY, days, NOW))
+
+                def bare(last: date = last) -> list[Any]:
+                    cursor = connection.cursor()
+                    cursor.execute(query, (DAY.isoformat(), last.isoformat()))
+                    return list(cursor.fetchall())
+
+                tool_s, bare_s, rows = median_pair(tool, bare, runs)
+                print(f"{label:10s} worklist {name:8s} {rows:6d} rows  tool {tool_s * 1000:8.1f} ms  "
+                      f"bare {bare_s * 1000:8.1f} ms  ratio {tool_s / bare_s:5.2f}x", flush=True)
+        finally:
+            connection.close()
+
+
+@contextlib.contextmanager
+def postgres(admin: str) -> Iterator[str]:
+    url = sa.make_url(admin).set(drivername="postgresql+psycopg")
+    name = f"scheduler_bench_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+    finally:
+        for attempt in range(10):  # an autovacuum worker may still hold it after the big insert
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                break
+            except sa.exc.DBAPIError:
+                time.sleep(1 + attempt)
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plans", type=int, default=10_000)
+    parser.add_argument("--postgres", default=os.environ.get("SCHEDULER_TEST_POSTGRES"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "registry.sqlite3"
+        started = time.perf_counter()
+        populate(str(path), args.plans)
+        print(f"sqlite: {args.plans} plans filled in {time.perf_counter() - started:.0f} s", flush=True)
+        measure("sqlite", str(path), lambda: sqlite3.connect(path), "?")
+    if args.postgres:
+        with postgres(args.postgres) as db:
+            started = time.perf_counter()
+            populate(db, args.plans)
+            print(f"postgresql: {args.plans} plans filled in {time.perf_counter() - started:.0f} s",
+                  flush=True)
+            measure("postgresql", db, lambda: psycopg.connect(db), "%s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Clinic closures for everyone at once: preview every affected plan, then record one change
+per plan (author and reason pointing back to the closure); revert them all together.
+
+A closure stored in the registry sits beside the site file (which keeps holidays and
+standing closures). One closed for a resource (``linac``) moves only that resource's events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from scheduler.core import history
+from scheduler.core.adjust import Closed, to_record
+from scheduler.core.diff import PlanDiff, compare
+from scheduler.core.errors import InputError, SchedulerError
+from scheduler.core.expand import expand
+from scheduler.core.history import check_reason
+from scheduler.registry import Registry
+from scheduler.registry import follow as store
+from scheduler.services import derived
+from scheduler.services.patients import check_author, request_of
+
+MAX_DAYS = 62
+"""The longest closure, in days."""
+
+
+@dataclass(frozen=True)
+class Affected:
+    """One plan a closure changes, and how."""
+
+    patient_key: str
+    diff: PlanDiff
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What adding (or reverting) a closure does; ``number`` is None for a dry run."""
+
+    number: int | None
+    closed: Closed
+    affected: list[Affected]
+
+    def soon(self, now: datetime) -> list[tuple[str, str]]:
+        """(patient key, reference) of the moves whose old or new date falls within 48 hours
+        of ``now``: the patient must be told directly."""
+        limit = (now + timedelta(hours=48)).date()
+        found = []
+        for item in self.affected:
+            for move in item.diff.moved:
+                if any(now.date() <= d <= limit for d in (move.before.date, move.after.date)):
+                    found.append((item.patient_key, move.after.ref))
+            for gone in item.diff.removed:
+                if now.date() <= gone.date <= limit:
+                    found.append((item.patient_key, gone.ref))
+        return found
+
+
+def _check(start: date, end: date, resource: str | None) -> None:
+    if end < start:
+        raise InputError(f"closure {start.isoformat()}..{end.isoformat()}: the end is before the start")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise InputError(f"closure {start.isoformat()}..{end.isoformat()}: at most {MAX_DAYS} days "
+                         "at once (longer closures belong in the site file)")
+    if resource is not None and not resource.replace("-", "").replace("_", "").isalnum():
+        raise InputError(f"--resource {resource!r}: give a resource id such as linac")
+
+
+def add(registry: Registry, start: date, end: date, resource: str | None, reason: str, author: str,
+        now: datetime, dry_run: bool = False) -> Preview:
+    """Close the clinic (or ``resource``) from ``start`` to ``end``: every active plan whose
+    events it moves gets one change; with ``dry_run``, nothing is written (the preview)."""
+    _check(start, end, resource)
+    reason = check_reason(reason)
+    author = check_author(author)
+    with registry.transaction():
+        number = 0 if dry_run else store.add_closure(registry, start, end, resource, reason, author, now)
+        closed = Closed(start, end, resource, reason, number)
+        histories = registry.histories()
+        affected: list[tuple[int, Affected]] = []
+        for stored in registry.plans():
+            changes = histories.get(stored.id, [])
+            if history.ended(changes) is not None:
+                continue
+            in_force = history.adjustments(changes)
+            before = expand(request_of(stored, in_force))
+            if not any(start <= e.date <= end for e in before.events):
+                continue
+            try:
+                after = expand(request_of(stored, (*in_force, closed)))
+            except SchedulerError as error:
+                raise InputError(f"the closure cannot be applied to {stored.patient_key}'s plan: "
+                                 f"{error}; nothing was recorded") from None
+            diff = compare(before, after)
+            if not diff.empty:
+                affected.append((stored.id, Affected(stored.patient_key, diff)))
+        if not dry_run:
+            kind, fields = to_record(closed)
+            for plan_id, _ in affected:
+                registry.add_change(plan_id, kind, fields, author, now)
+                derived.refresh(registry, plan_id, request_of)
+    return Preview(None if dry_run else number, closed, [a for _, a in affected])
+
+
+def revert(registry: Registry, number: int, reason: str, author: str, now: datetime) -> list[str]:
+    """Revert closure ``number``: a revert of its change on every plan it changed (ended plans
+    keep theirs); the patient keys."""
+    reason = check_reason(reason)
+    author = check_author(author)
+    with registry.transaction():
+        found = store.closure(registry, number)
+        if found.reverted_at is not None:
+            raise InputError(f"closure {number} was already reverted ({found.reverted_at} by "
+                             f"{found.reverted_by})")
+        keys = []
+        histories = registry.histories()
+        for stored in registry.plans():
+            changes = histories.get(stored.id, [])
+            if history.ended(changes) is not None:
+                continue
+            undone = history.reverted(changes)
+            for change in changes:
+                if (change.kind == "closure" and change.fields.get("closure") == number
+                        and change.number not in undone):
+                    registry.add_change(stored.id, "revert", {
+                        "change": change.number, "reason": f"closure {number} reverted: {reason}"},
+                        author, now)
+                    derived.refresh(registry, stored.id, request_of)
+                    keys.append(stored.patient_key)
+        store.revert_closure(registry, number, reason, author, now)
+    return keys
+
+
+def affected_counts(registry: Registry) -> dict[int, int]:
+    """Closure number -> how many plans it changed."""
+    counts: dict[int, int] = {}
+    for changes in registry.histories().values():
+        for change in changes:
+            if change.kind == "closure":
+                number = int(change.fields["closure"])
+                counts[number] = counts.get(number, 0) + 1
+    return counts
+
+
+def preview_text(preview: Preview, now: datetime) -> str:
+    """The preview (or the outcome) in lines for a terminal."""
+    closed = preview.closed
+    head = (f"Closure {preview.number}: " if preview.number else "Dry run: ") + \
+        closed.describe().replace(f" (closure {closed.closure})", "")
+    lines = [head, f"{len(preview.affected)} plan(s) affected"]
+    for item in preview.affected:
+        lines.append(f"  {item.patient_key}:")
+        for move in item.diff.moved:
+            lines.append(f"    {move.after.ref}: {move.before.date.isoformat()} -> "
+                         f"{move.after.date.isoformat()} ({move.days:+d} d)")
+        for gone in item.diff.removed:
+            lines.append(f"    {gone.ref}: {gone.date.isoformat()} left out")
+    soon = preview.soon(now)
+    if soon:
+        lines.append(f"Urgent: {len(soon)} move(s) within 48 hours; tell these patients directly: "
+                     + ", ".join(sorted({k for k, _ in soon})))
+    return "\n".join(lines) + "\n"

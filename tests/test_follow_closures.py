@@ -1,0 +1,108 @@
+"""Clinic closures for everyone at once (issue 20, part 5)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from scheduler.cli import cli
+
+NOW = "2026-04-20T01:00:00Z"
+
+
+def run(db: str, *args: str):
+    return CliRunner().invoke(cli, [*args, "--db", db])
+
+
+def populated(db: str) -> None:
+    for key, template, start in [("P017", "nct06478355", "2026-03-02"),
+                                 ("P018", "cisplatin-rt-head-neck", "2026-04-06"),
+                                 ("P019", "mfolfox6", "2026-04-07"),
+                                 ("P020", "nct06478355", "2026-03-02")]:
+        added = run(db, "patient", "add", key, template, "--start", start, "--now", "2026-03-01T00:00:00Z")
+        assert added.exit_code == 0, added.output
+    assert run(db, "patient", "end", "P020", "--reason", "withdrew", "--now", NOW).exit_code == 0
+
+
+def dates(db: str, key: str) -> dict[str, str]:
+    shown = json.loads(run(db, "patient", "show", key, "--json").stdout)
+    return {e["ref"]: e["date"] for e in shown["events"]}
+
+
+def test_a_linac_closure_moves_only_the_linac_plans_radiotherapy(db):
+    populated(db)
+    before = {k: dates(db, k) for k in ("P017", "P018", "P019")}
+    dry = run(db, "closure", "add", "2026-04-21", "--resource", "linac", "--reason", "linac service",
+              "--dry-run", "--now", NOW)
+    assert dry.exit_code == 0, dry.output
+    lines = dry.stdout.splitlines()
+    assert lines[:4] == ["Dry run: closed for linac 2026-04-21: linac service", "1 plan(s) affected",
+                         "  P018:", "    rt/f12: 2026-04-21 -> 2026-04-22 (+1 d)"]
+    assert lines[-1] == "Urgent: 2 move(s) within 48 hours; tell these patients directly: P018"
+    assert {k: dates(db, k) for k in before} == before  # a dry run records nothing
+    assert run(db, "closure", "list").stdout.splitlines()[1:] == []
+    added = run(db, "closure", "add", "2026-04-21", "--resource", "linac", "--reason", "linac service",
+                "--author", "lead.nurse", "--now", NOW)
+    assert added.exit_code == 0, added.output
+    assert added.stdout.splitlines()[0] == "Closure 1: closed for linac 2026-04-21: linac service"
+    after = dates(db, "P018")
+    assert after["rt/f12"] == "2026-04-22" and after["rt/f35"] == "2026-05-25"
+    assert after["weekly-cisplatin/c3/d1/cisplatin"] == before["P018"]["weekly-cisplatin/c3/d1/cisplatin"]
+    assert dates(db, "P017") == before["P017"] and dates(db, "P019") == before["P019"]
+    history = run(db, "patient", "show", "P018").output
+    assert ("1. closed for linac 2026-04-21 (closure 1): linac service (lead.nurse, "
+            "2026-04-20T01:00:00+00:00)") in history
+    listed = run(db, "closure", "list").stdout.splitlines()
+    assert listed[1] == "1\t2026-04-21\t2026-04-21\tlinac\t1\tlead.nurse\tlinac service\tin force"
+    # the moves within 48 hours are urgent in the worklist
+    work = json.loads(run(db, "worklist", "--from", "2026-04-21", "--days", "2", "--now", NOW,
+                          "--json").stdout)
+    urgent = [(i["patient_key"], i["ref"]) for i in work if "urgent" in i["flags"]]
+    assert urgent == [("P018", "rt/f12"), ("P018", "rt/f13")]
+    # revert: every plan it moved is back, with the history kept
+    reverted = run(db, "closure", "revert", "1", "--reason", "service postponed", "--now", NOW)
+    assert reverted.exit_code == 0, reverted.output
+    assert reverted.stdout == "Reverted closure 1 on 1 plan(s): P018\n"
+    assert dates(db, "P018") == before["P018"]
+    shown = run(db, "patient", "show", "P018").output
+    assert "2. reverted change 1: closure 1 reverted: service postponed" in shown
+    again = run(db, "closure", "revert", "1", "--reason", "x", "--now", NOW)
+    assert again.exit_code == 2 and "closure 1 was already reverted" in again.stderr
+    assert "reverted 2026-04-20T01:00:00+00:00 by" in run(db, "closure", "list").stdout
+
+
+def test_a_site_closure_moves_every_active_plan_and_skips_ended_ones(db):
+    populated(db)
+    result = run(db, "closure", "add", "2026-04-21..2026-04-22", "--reason", "power works", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "3 plan(s) affected" in result.stdout
+    shown = json.loads(run(db, "patient", "show", "P020", "--json").stdout)
+    assert [c["kind"] for c in shown["changes"]] == ["end"]
+    for key in ("P017", "P018", "P019"):
+        assert not any(d in ("2026-04-21", "2026-04-22") for d in dates(db, key).values()), key
+    assert run(db, "registry", "check").exit_code == 0
+
+
+def test_closure_refusals(db):
+    populated(db)
+    backwards = run(db, "closure", "add", "2026-04-22..2026-04-21", "--reason", "x", "--now", NOW)
+    assert backwards.exit_code == 2 and "the end is before the start" in backwards.stderr
+    long = run(db, "closure", "add", "2026-04-01..2026-07-01", "--reason", "x", "--now", NOW)
+    assert long.exit_code == 2 and "at most 62 days" in long.stderr
+    missing = run(db, "closure", "revert", "9", "--reason", "x", "--now", NOW)
+    assert missing.exit_code == 2 and "there is no closure 9" in missing.stderr
+
+
+def test_registry_export_lists_closures(db):
+    populated(db)
+    run(db, "closure", "add", "2026-04-21", "--resource", "linac", "--reason", "linac service",
+        "--author", "lead.nurse", "--now", NOW)
+    records = [json.loads(line) for line in run(db, "registry", "export").stdout.splitlines()]
+    [closed] = [r for r in records if r["type"] == "closure"]
+    assert closed == {"type": "closure", "id": 1, "start": "2026-04-21", "end": "2026-04-21",
+                      "resource": "linac", "reason": "linac service", "author": "lead.nurse",
+                      "created_at": "2026-04-20T01:00:00+00:00", "reverted_at": None,
+                      "reverted_by": None, "revert_reason": None}
+    changes = [r for r in records if r["type"] == "change" and r["patient_key"] == "P018"]
+    assert [c["kind"] for c in changes] == ["closure"] and changes[0]["fields"]["closure"] == 1

@@ -1,0 +1,102 @@
+"""The worklist: one indexed query, urgent first, CSV/JSON (issue 20, part 4)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scheduler.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(db: str, *args: str):
+    return CliRunner().invoke(cli, [*args, "--db", db])
+
+
+def add(db: str, key: str, template: str, start: str) -> None:
+    result = run(db, "patient", "add", key, template, "--start", start, "--now", "2026-03-01T00:00:00Z")
+    assert result.exit_code == 0, result.output
+
+
+def populated(db: str, tmp_path: Path) -> None:
+    add(db, "P017", "nct06478355", "2026-03-02")
+    add(db, "P018", "mfolfox6", "2026-03-30")
+    add(db, "P019", "nct06478355", "2026-04-13")
+    issued = run(db, "issue", "P019", "-o", str(tmp_path / "out"), "--now", "2026-04-01T00:00:00Z")
+    assert issued.exit_code == 0
+    assert run(db, "feed", "create", "P018", "--now", "2026-04-01T00:00:00Z").exit_code == 0
+    delayed = run(db, "delay", "P017", "--cycle", "3", "--days", "2", "--reason", "neutropenia",
+                  "--now", "2026-04-12T01:00:00Z")
+    assert delayed.exit_code == 0, delayed.output
+
+
+def test_a_day_lists_every_active_plans_events_urgent_first(db, tmp_path):
+    populated(db, tmp_path)
+    result = run(db, "worklist", "--from", "2026-04-13", "--now", "2026-04-12T02:00:00Z", "--json")
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)
+    assert [(i["patient_key"], i["ref"], i["date"], i["time"], i["flags"]) for i in items] == [
+        ("P017", "immunochemo/c3/d1/pd1", "2026-04-15", "08:30-09:30", ["urgent", "unissued"]),
+        ("P017", "immunochemo/c3/d1/nab-paclitaxel", "2026-04-15", "09:30-10:30", ["urgent", "unissued"]),
+        ("P017", "immunochemo/c3/d1/cisplatin", "2026-04-15", "10:30-13:30", ["urgent", "unissued"]),
+        ("P019", "immunochemo/c1/d1/pd1", "2026-04-13", "08:30-09:30", []),
+        ("P018", "mfolfox6/c2/d1/leucovorin", "2026-04-13", "09:00-11:00", ["unissued", "never-fetched"]),
+        ("P018", "mfolfox6/c2/d1/oxaliplatin", "2026-04-13", "09:00-11:00", ["unissued", "never-fetched"]),
+        ("P019", "immunochemo/c1/d1/nab-paclitaxel", "2026-04-13", "09:30-10:30", []),
+        ("P019", "immunochemo/c1/d1/cisplatin", "2026-04-13", "10:30-13:30", []),
+        ("P018", "mfolfox6/c2/d1/fluorouracil-bolus", "2026-04-13", "11:00-11:15",
+         ["unissued", "never-fetched"]),
+        ("P018", "mfolfox6/c2/d1/fluorouracil-infusion", "2026-04-13", "11:15-Wed 09:15",
+         ["unissued", "never-fetched"]),
+        ("P017", "rt/f1", "2026-04-13", "14:00-14:20", ["unissued"]),
+    ]
+    assert items[0]["moved_from"] == "2026-04-13" and items[0]["status"] == "moved"
+    # a week later the same change is no longer urgent: the events are past
+    later = json.loads(run(db, "worklist", "--from", "2026-04-15", "--now", "2026-04-20T00:00:00Z",
+                           "--json").stdout)
+    assert all("urgent" not in i["flags"] for i in later)
+
+
+def test_a_week_flags_labs_and_feeds_never_fetched_and_filters_by_resource(db, tmp_path):
+    populated(db, tmp_path)
+    items = json.loads(run(db, "worklist", "--from", "2026-04-20", "--days", "7", "--now",
+                           "2026-04-12T02:00:00Z", "--json").stdout)
+    p018 = [i for i in items if i["patient_key"] == "P018"]
+    assert p018 and all("never-fetched" in i["flags"] for i in p018)
+    assert all("never-fetched" not in i["flags"] for i in items if i["patient_key"] != "P018")
+    dates = [i["date"] for i in items]
+    assert min(dates) >= "2026-04-20" and max(dates) <= "2026-04-26"
+    rt = json.loads(run(db, "worklist", "--from", "2026-04-20", "--days", "7", "--resource", "nothing",
+                        "--now", "2026-04-12T02:00:00Z", "--json").stdout)
+    assert rt == []
+
+
+def test_labs_due_is_flagged_on_a_blood_test(db, tmp_path):
+    add(db, "P018", "mfolfox6", "2026-03-30")
+    items = json.loads(run(db, "worklist", "--from", "2026-04-01", "--days", "30", "--now",
+                           "2026-04-01T00:00:00Z", "--json").stdout)
+    labs = [i for i in items if i["ref"].startswith("labs/")]
+    assert labs and all("labs-due" in i["flags"] for i in labs)
+    assert all("labs-due" not in i["flags"] for i in items if not i["ref"].startswith("labs/"))
+
+
+def test_csv_guards_against_formulas_and_text_is_a_table(db, tmp_path):
+    template = tmp_path / "formula.yaml"
+    text = (ROOT / "templates" / "nct06478355.yaml").read_text()
+    assert "name: Radiotherapy\n" in text
+    template.write_text(text.replace("name: Radiotherapy\n", "name: \"=HYPERLINK(1)\"\n", 1))
+    add(db, "P020", str(template), "2026-03-02")
+    result = run(db, "worklist", "--from", "2026-04-13", "--now", "2026-04-12T00:00:00Z", "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rt = [r for r in rows if r["ref"] == "rt/f1"]
+    assert rt and rt[0]["title"].startswith("'=HYPERLINK(1)")
+    table = run(db, "worklist", "--from", "2026-04-13", "--now", "2026-04-12T00:00:00Z").stdout
+    assert table.splitlines()[0] == f"Worklist 2026-04-13: {len(rows)} event(s), 0 urgent"
+    both = run(db, "worklist", "--json", "--csv")
+    assert both.exit_code == 2 and "give --json or --csv, not both" in both.stderr
