@@ -206,6 +206,8 @@ def test_upgrade_from_0005_builds_the_cache(tmp_path):
     with engine.begin() as connection:  # the registry as migration 0005 left it
         for table in ("current_events", "closures", "notifications_sent"):
             connection.exec_driver_sql(f"DROP TABLE {table}")
+        for column in ("token_sealed", "client", "client_at"):  # and before 0004 (cal)
+            connection.exec_driver_sql(f"ALTER TABLE feed_tokens DROP COLUMN {column}")
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
     engine.dispose()
     refused = run(db, "patient", "list")
