@@ -448,7 +448,7 @@ def test_a_time_in_the_spring_gap_is_the_time_after_it_everywhere(tmp_path, dst_
     assert "2026-11-01  Sun  01:30 EDT-01:30 EST" in text
     assert "Note: Daylight saving: 02:30 does not exist on 2026-03-08" in text
     out = tmp_path / "out"
-    assert CliRunner().invoke(cli, ["generate", *dst_plan, "-o", str(out)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["generate", *dst_plan, "--per-event", "-o", str(out)]).exit_code == 0
     calendar = Calendar.from_ical(next(out.glob("*.ics")).read_bytes())
     starts = {(v.decoded("DTSTART").isoformat(), str(v["SUMMARY"]).split(" –")[0])
               for v in calendar.walk("VEVENT")}

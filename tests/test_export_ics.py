@@ -22,7 +22,7 @@ STAMP = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 def seed():
     plan = make_plan("nct06478355", "2025-12-22", holidays="CN", tz="Asia/Shanghai",
                      patient="Wang Li")
-    return plan, to_ics(plan, stamp=STAMP, patient="Wang Li")
+    return plan, to_ics(plan, stamp=STAMP, patient="Wang Li", per_event=True)
 
 
 def vevents(data: bytes):
@@ -48,7 +48,7 @@ def test_uids_unique_stable_and_anonymous(seed):
     assert uids == [e.uid for e in plan.events]
     assert len(set(uids)) == len(uids)
     again = to_ics(make_plan("nct06478355", "2025-12-22", holidays="CN", tz="Asia/Shanghai",
-                             patient="Wang Li"), stamp=STAMP, patient="Wang Li")
+                             patient="Wang Li"), stamp=STAMP, patient="Wang Li", per_event=True)
     assert again == data  # byte-identical for the same inputs
     for uid in uids:
         assert "wang" not in uid.lower() and "li" not in uid.lower()
@@ -114,7 +114,7 @@ def test_alarm_status_category_location(seed):
 
 def test_all_day_events_use_dates_with_exclusive_end():
     plan = make_plan("stupp", "2026-03-02", holidays="GB-ENG", tz="Europe/London")
-    data = to_ics(plan, stamp=STAMP)
+    data = to_ics(plan, stamp=STAMP, per_event=True)
     pills = [v for v in vevents(data) if "Temozolomide" in str(v["SUMMARY"])]
     assert len(pills) == 74
     first = pills[0]
@@ -129,7 +129,7 @@ def test_all_day_events_use_dates_with_exclusive_end():
 
 def test_discreet_hides_drugs_doses_and_diagnosis(seed):
     plan, _ = seed
-    data = to_ics(plan, stamp=STAMP, patient="Wang Li", discreet=True)
+    data = to_ics(plan, stamp=STAMP, patient="Wang Li", discreet=True, per_event=True)
     text = data.decode().replace("\r\n ", "")
     for secret in ("paclitaxel", "Cisplatin", "PD-1", "mg/m", "Gy", "Radiotherapy",
                    "oesophag", "NCT06478355", "Wang Li", "Chemotherapy"):
@@ -141,7 +141,7 @@ def test_discreet_hides_drugs_doses_and_diagnosis(seed):
 
 def test_utc_plan_has_no_vtimezone():
     plan = make_plan("cross", "2026-11-02", holidays="none", tz="UTC")
-    data = to_ics(plan, stamp=STAMP)
+    data = to_ics(plan, stamp=STAMP, per_event=True)
     assert b"VTIMEZONE" not in data
     assert b"DTSTART:20261102T090000Z" in data
 

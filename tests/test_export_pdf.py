@@ -351,7 +351,8 @@ def test_overview_page(seed12):
     for expected in (
         "Treatment calendar", "Patient: Patient 017", "Version 1",
         plan.template.name, "NCT06478355 · https://clinicaltrials.gov/study/NCT06478355",
-        "Start (cycle 1, day 1) Mon 2026-01-05", "Time zone Asia/Shanghai", "Public holidays China",
+        "Start (cycle 1, day 1) Mon 2026-01-05", "Time zone China Time (Asia/Shanghai)",
+        "Public holidays China",
         "Generated 2026-01-01 16:00 (Asia/Shanghai)",
         "Cycle 1: day 1 Mon 2026-01-05: IO, nP, DDP; day 8 Mon 2026-01-12: nP",
         "Cycle 3: day 1 Tue 2026-02-24: IO, nP, DDP » Moved from Mon 2026-02-16: Chinese New Year's Eve",
@@ -399,7 +400,8 @@ def test_footer_on_every_page(seed12):
     for number, page in enumerate(reader.pages, start=1):
         text = lines(page)
         assert text[-1] == f"Page {number} of {total}"
-        assert text[-2] == "Patient 017 · NCT06478355 · Version 1 · Generated 2026-01-01"
+        assert text[-2] == ("Patient 017 · PD-1 inhibitor + nab-paclitaxel/cisplatin · Version 1 · "
+                            "Generated 2026-01-01")  # the regimen's name, not its citation
 
 
 @pytest.mark.parametrize("paper, size", [("a4", A4_LANDSCAPE), ("letter", LETTER_LANDSCAPE)])
@@ -553,7 +555,8 @@ def test_generated_must_be_aware(seed6):
 def test_patient_label_is_printed_but_not_in_metadata(seed12):
     _, _, reader = seed12
     assert "Patient 017" not in str(reader.metadata)
-    assert reader.metadata["/Title"] == "Treatment calendar – NCT06478355"
+    assert reader.metadata["/Title"] == ("Treatment calendar – PD-1 inhibitor + nab-paclitaxel/"
+                                         "cisplatin (TP) with radiotherapy, oesophageal SCC")
 
 
 # --- line breaking -------------------------------------------------------------------------------

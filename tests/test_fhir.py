@@ -265,7 +265,7 @@ def test_the_seed_careplan_before_and_after_a_delay_hold_and_stop(db):
 
 def test_each_issued_version_is_a_careplan_that_replaces_the_one_before(db, tmp_path):
     register(db)
-    on(db, "issue", "P017", "-o", str(tmp_path), "--now", "2026-01-02T00:00:00Z")
+    on(db, "issue", "P017", "-o", str(tmp_path), "--per-event", "--now", "2026-01-02T00:00:00Z")
     snap = snapshot(db)
     bundle = valid(careplan.care_plan_bundle(snap, NOW))
     [only] = resources(bundle, "CarePlan")  # nothing changed since version 1
@@ -274,7 +274,7 @@ def test_each_issued_version_is_a_careplan_that_replaces_the_one_before(db, tmp_
 
     on(db, "delay", "P017", "--cycle", "3", "--days", "14", "--reason", "neutropenia",
        "--now", "2026-02-10T00:00:00Z")
-    on(db, "issue", "P017", "-o", str(tmp_path), "--now", "2026-02-10T01:00:00Z")
+    on(db, "issue", "P017", "-o", str(tmp_path), "--per-event", "--now", "2026-02-10T01:00:00Z")
     on(db, "stop", "P017", "--component", "pd1", "--from", "2026-09-01", "--reason", "progression",
        "--now", "2026-02-11T00:00:00Z")
     snap = snapshot(db)
@@ -297,7 +297,7 @@ def test_each_issued_version_is_a_careplan_that_replaces_the_one_before(db, tmp_
 
 def test_a_version_is_what_was_issued_even_when_a_change_is_dated_before_it(db, tmp_path):
     register(db)
-    on(db, "issue", "P017", "-o", str(tmp_path), "--now", "2026-02-10T00:00:00Z")
+    on(db, "issue", "P017", "-o", str(tmp_path), "--per-event", "--now", "2026-02-10T00:00:00Z")
     on(db, "delay", "P017", "--cycle", "3", "--days", "14", "--reason", "neutropenia",
        "--now", "2026-02-01T00:00:00Z")  # recorded after the issue, with an earlier time
     snap = snapshot(db)

@@ -117,7 +117,7 @@ def test_before_day1_us_veterans_day_moves_the_screening_thanksgiving_keeps_dexa
 
 def test_before_day1_in_the_ics_pdf_and_fhir():
     plan = make_plan(str(L3 / "before_day1.yaml"), "2026-02-24", holidays="CN", tz="Asia/Shanghai")
-    data = to_ics(plan, stamp=NOW)
+    data = to_ics(plan, stamp=NOW, per_event=True)
     assert ics_dates(data, "Screening")[0] == "2026-02-10"
     assert ics_dates(data, "Dexamethasone – cycle 1, day 0")[0] == "2026-02-23"
     pages = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=NOW))).pages
@@ -331,7 +331,7 @@ def test_hours_cn_across_the_spring_festival():
 
 def test_hours_in_the_ics_and_fhir():
     plan = make_plan(str(L3 / "hours.yaml"), "2026-10-30", holidays="US", tz="America/New_York")
-    calendar = icalendar.Calendar.from_ical(to_ics(plan, stamp=NOW))
+    calendar = icalendar.Calendar.from_ical(to_ics(plan, stamp=NOW, per_event=True))
     starts = sorted(e.decoded("DTSTART").astimezone(UTC) for e in calendar.walk("VEVENT")
                     if str(e["SUMMARY"]).startswith("Leucovorin") and "cycle 1" in str(e["SUMMARY"]))
     assert len(starts) == 10

@@ -17,6 +17,7 @@ from scheduler.cli import cli
 from scheduler.core.loader import shipped_templates
 from scheduler.export.ics import to_ics
 from scheduler.export.table import to_json
+from scheduler.export.visits import calendar_plan
 
 from .conftest import dates, make_plan
 
@@ -46,8 +47,10 @@ def test_every_library_template_validates_and_names_its_source(template):
 @pytest.mark.parametrize("template", LIBRARY)
 def test_every_library_template_exports(template):
     plan = make_plan(template, "2026-03-02", holidays="US", tz="America/New_York")
-    ics = to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")))
+    ics = to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")), per_event=True)
     assert ics.count(b"BEGIN:VEVENT") == len(plan.events) > 0
+    visits = to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")))
+    assert 0 < visits.count(b"BEGIN:VEVENT") == len(calendar_plan(plan).events) <= len(plan.events)
     assert len(json.loads(to_json(plan))) == len(plan.events)
 
 

@@ -328,10 +328,12 @@ def test_a_qr_code_of_the_feed_is_on_page_1_and_decodes(tmp_path):
 def test_metadata_has_title_subject_and_language():
     plan = make_plan("nct06478355", "2026-01-05")
     for lang, code, subject in (("en", "en", "Treatment calendar: PD-1 inhibitor"),
-                                ("zh", "zh-CN", "治疗日历：PD-1 inhibitor")):
+                                ("zh", "zh-CN", "治疗日历：PD-1 抑制剂")):
         reader = pypdf.PdfReader(io.BytesIO(to_pdf(plan, generated=GENERATED, lang=lang, patient="P-1")))
         info = reader.metadata
-        assert info.title in ("Treatment calendar – NCT06478355", "治疗日历 – NCT06478355")
+        assert info.title in (  # the regimen's name, not its citation
+            "Treatment calendar – PD-1 inhibitor + nab-paclitaxel/cisplatin (TP) with radiotherapy, "
+            "oesophageal SCC", "治疗日历 – PD-1 抑制剂＋白蛋白结合型紫杉醇/顺铂（TP）联合放疗，食管鳞癌")
         assert info.subject.startswith(subject)
         assert reader.trailer["/Root"]["/Lang"] == code
         assert "P-1" not in f"{info.title}{info.subject}{info.get('/Keywords')}"

@@ -148,7 +148,7 @@ def test_ics_and_json_agree(request):
     plan = expand(request)
     request_again = replace(request)
     assert expand(request_again).events == plan.events
-    parsed = Calendar.from_ical(to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=UTC)))
+    parsed = Calendar.from_ical(to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=UTC), per_event=True))
     by_uid = {str(v["UID"]): v for v in parsed.walk("VEVENT")}
     assert set(by_uid) == {e.uid for e in plan.events}
     for event in plan.events:
@@ -169,6 +169,7 @@ def test_reissue_raises_sequence_exactly_where_the_event_changed(request, cycle,
     every version-1 UID is still there; SEQUENCE rose exactly for events whose start, end,
     title or description changed, and for events that went away (now CANCELLED)."""
     from scheduler.export.reissue import revise
+    from scheduler.export.visits import calendar_plan
 
     first_request = replace(request, adjustments=())
     regimens = [c for c in request.template.components if isinstance(c, Regimen)]
@@ -185,8 +186,9 @@ def test_reissue_raises_sequence_exactly_where_the_event_changed(request, cycle,
         plan2 = expand(second_request)
     except PlanError:  # a negative delay that would overtake a cycle or the start is refused
         assume(False)
-    version1 = revise({}, plan1, stamp1)
-    version2 = revise(version1.entries, plan2, stamp2)
+    # The patient's calendar: the revisions are of its visits (export.visits).
+    version1 = revise({}, calendar_plan(plan1), stamp1)
+    version2 = revise(version1.entries, calendar_plan(plan2), stamp2)
     old = {str(v["UID"]): v for v in Calendar.from_ical(
         to_ics(plan1, stamp=stamp1, revision=version1)).walk("VEVENT")}
     new = {str(v["UID"]): v for v in Calendar.from_ical(

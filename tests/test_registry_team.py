@@ -146,8 +146,10 @@ def test_a_registry_of_release_0_1_upgrades_with_nothing_lost(tmp_path):
     assert (
         "  version 2, 2026-04-12T01:00:00+00:00: /tmp/legacy-out/P017_nct06478355_2026-03-02_v2.ics" in shown
     )
-    # The next version follows on from the old ones: SEQUENCE continues, nothing is re-added.
-    issued = run(db, "issue", "P017", "-o", str(tmp_path / "out"), "--now", "2026-05-01T00:00:00Z")
+    # The next version follows on from the old ones: SEQUENCE continues, nothing is re-added
+    # (issued one event per drug, as release 0.1 did; the default, one per visit, replaces them).
+    issued = run(db, "issue", "P017", "-o", str(tmp_path / "out"), "--per-event",
+                 "--now", "2026-05-01T00:00:00Z")
     assert issued.exit_code == 0, issued.output
     assert (
         "Version 3 of P017 (replaces version 2 of 2026-04-12): 0 changed, 0 new, 0 cancelled."

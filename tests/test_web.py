@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from scheduler.cli import cli
 from scheduler.core.adjust import Delay
+from scheduler.export.visits import calendar_plan
 from scheduler.registry import opened
 from scheduler.services import feed as feeds
 from scheduler.services import patients
@@ -104,6 +105,7 @@ PAGES = [
     "/patients/P017/versions/1/x.pdf",
     "/patients/P017/subscribe",
     "/patients/P017/fhir.json",
+    "/patients/P017/handout.pdf",
     "/templates",
     "/templates/draft",
     "/validate",
@@ -152,6 +154,7 @@ def test_every_route_is_listed_here(web):
         "/patients/{key}/subscribe",
         "/patients/{key}/fhir.json",
         "/patients/{key}/feed-detail",
+        "/patients/{key}/handout.pdf",
         "/templates",
         "/templates/draft",
         "/validate",
@@ -464,14 +467,14 @@ def test_issue_then_download_the_files_of_each_version(logged_in, tmp_path):
     issued = logged_in.post("/patients/P017/issue", {"lang": "en", "paper": "a4"})
     assert issued.status_code == 303
     page = logged_in.client.get("/patients/P017").text
-    assert "Issued version 1: 0 changed, 60 new, 0 cancelled." in page
+    assert "Issued version 1: 0 changed, 52 new, 0 cancelled." in page  # 60 events, 52 visits
     pdf = logged_in.client.get("/patients/P017/versions/1/P017_nct06478355_2026-03-02_v1.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     on_disk = tmp_path / "issued" / "P017" / "P017_nct06478355_2026-03-02_v1.pdf"
     assert pdf.content == on_disk.read_bytes()
     ics = logged_in.client.get("/patients/P017/versions/1/P017_nct06478355_2026-03-02_v1.ics")
-    assert len(Calendar.from_ical(ics.content).walk("VEVENT")) == 60
+    assert len(Calendar.from_ical(ics.content).walk("VEVENT")) == 52
     assert logged_in.client.get("/patients/P017/versions/1/../../etc/passwd").status_code == 404
     assert (
         logged_in.client.get("/patients/P017/versions/2/P017_nct06478355_2026-03-02_v1.pdf").status_code
@@ -664,12 +667,14 @@ def test_rotating_kills_the_old_address(logged_in):
     new = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics", rotated.text).group(1)
     assert new != old
     assert logged_in.client.get(feed_url(old)).status_code == 404
-    assert logged_in.client.get(feed_url(new)).status_code == 200
-    with opened(logged_in.db) as registry:  # only the hash is stored
-        assert registry.live_token(registry.plan("P017").id).token_hash != new
+    calendar = {"User-Agent": "Google-Calendar-Importer"}
+    assert logged_in.client.get(feed_url(new), headers=calendar).status_code == 200
     logged_in.app.state.site.fetches.flush()  # fetch times are written in batches
-    page = logged_in.client.get("/patients/P017/subscribe").text
-    assert new not in page and "Last fetched 2026-03-01 09:00 UTC" in page
+    with opened(logged_in.db) as registry:  # the hash, and the token sealed with the server's key
+        live = registry.live_token(registry.plan("P017").id)
+        assert live.token_hash != new and new not in live.token_sealed
+    page = logged_in.client.get("/patients/P017/subscribe").text  # shown again, not rotated
+    assert new in page and "Last fetched by Google Calendar 2026-03-01 09:00 UTC" in page
 
 
 def test_a_delay_is_in_the_feed_at_once_without_an_issue(db, tmp_path):
@@ -701,7 +706,7 @@ def test_a_delay_is_in_the_feed_at_once_without_an_issue(db, tmp_path):
     moved = {u for u in old if old[u].decoded("DTSTART") != new[u].decoded("DTSTART")}
     raised = {u for u in new if new[u]["SEQUENCE"] == 1}
     cancelled = {u for u in new if str(new[u]["STATUS"]) == "CANCELLED"}
-    assert len(moved) == 21 and len(cancelled) == 1
+    assert len(moved) == 17 and len(cancelled) == 1  # visits: C3, C4 days 1 and 8, IO C5-C17
     assert raised == moved | cancelled
     for uid in set(new) - raised:  # unchanged events are unchanged, to the byte of DTSTAMP
         assert new[uid]["SEQUENCE"] == 0
@@ -737,7 +742,8 @@ def test_the_feed_is_discreet_until_detail_is_switched_on(logged_in):
     switched = logged_in.post("/patients/P017/feed-detail", {"detail": "on", "reason": "patient asked"})
     assert switched.status_code == 303
     detailed = vevents(logged_in.client.get(feed_url(token)).content)
-    assert "Cisplatin – cycle 1, day 1" in {str(v["SUMMARY"]) for v in detailed.values()}
+    assert ("Immunotherapy + Chemotherapy: PD-1 inhibitor, albumin-bound paclitaxel, cisplatin"
+            in {str(v["SUMMARY"]) for v in detailed.values()})
     assert {v["SEQUENCE"] for v in detailed.values()} == {1}  # every event's text changed
     shown = CliRunner().invoke(cli, ["patient", "show", "P017", "--db", logged_in.db]).output
     assert "1. feed detail switched on: patient asked (li.na, 2026-03-02T09:00:00+00:00)" in shown
@@ -797,20 +803,24 @@ def test_the_feed_is_the_plan_of_show_json(web, tmp_path):
     def instant(value: str | None, day: str) -> str:
         return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else day
 
-    expected = sorted((instant(r["start"], r["date"]), instant(r["end"], r["date"])) for r in shown)
-    assert len(expected) == 59
+    assert len(shown) == 59
+    with opened(web.db) as registry:  # the feed has one entry per visit (export.visits)
+        entries = calendar_plan(patients.current_plan(registry, "P017")).events
+    expected = sorted((instant(e.start.isoformat() if e.start else None, e.date.isoformat()),
+                       instant(e.end.isoformat() if e.end else None, e.date.isoformat()))
+                      for e in entries)
+    assert len(expected) == 51
     for reading in readings(path):
-        assert (
-            sorted(
-                (e["start"], e["end"] if e["end"] and "T" in e["end"] else e["start"])
-                for e in reading["events"]
-            )
-            == expected
-        )
+        read = sorted((e["start"], e["end"] if e["end"] and "T" in e["end"] else e["start"])
+                      for e in reading["events"])
+        assert read == expected
+        for r in shown:  # every event of show --json is in the feed, within one of its entries
+            start, end = instant(r["start"], r["date"]), instant(r["end"], r["date"])
+            assert any(s <= start and end <= e for s, e in read), (r["title"], start)
 
     with opened(web.db) as registry:
         patients.adjust(registry, "P017", Delay("", 3, 7, "x"), "li.na", web.clock())
-        plan = patients.current_plan(registry, "P017")
+        plan = calendar_plan(patients.current_plan(registry, "P017"))
     path.write_bytes(web.client.get(feed_url(token)).content)
     current = {
         e.uid: instant(e.start.isoformat() if e.start else None, e.date.isoformat()) for e in plan.events

@@ -147,10 +147,15 @@ output_options = _option_set("output", _output_options, [
     click.option("--week-start", type=click.Choice(["monday", "sunday"]), default="monday",
                  show_default=True, help="First day of the week in the PDF month grids."),
     click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en",
-                 show_default=True, help="Language of the PDF: English, Chinese, or both."),
+                 show_default=True,
+                 help="Language of the PDF and the .ics: English, Chinese, or both ('issue' "
+                      "takes the plan's own unless this is given)."),
     click.option("--layout", type=click.Choice(["compact", "full"]), default="compact",
                  show_default=True, help="PDF months: quiet months listed together (compact) "
                                          "or a grid for every month (full)."),
+    click.option("--per-event", is_flag=True,
+                 help="One .ics event per drug, fraction or dose (for clinic systems), "
+                      "rather than one per clinic visit (what patients get)."),
 ])
 """How the .ics and the PDF are written (generate, issue, batch)."""
 

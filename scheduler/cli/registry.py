@@ -110,11 +110,16 @@ def patient() -> None:
 @click.option("--label", metavar="TEXT",
               callback=_converted(lambda options, v: options.parse_text(v, "--label")),
               help="Display label for calendars (at most 80 characters).")
+@click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en", show_default=True,
+              help="The patient's language: their feed, issued .ics and PDF.")
+@click.option("--reminders", default="evening@18:00,1h", show_default=True, metavar="LIST",
+              help="Alerts before each visit: 'evening@HH:MM' (the evening before), a time "
+                   "before such as '1h' or '30m', comma-separated; 'none' for no alert.")
 @db_option
 @author_option
 @now_option
-def patient_add(key: str, template: str, options: PlanOptions, label: str | None,
-                db: str | None, author: str | None, now: str | None) -> None:
+def patient_add(key: str, template: str, options: PlanOptions, label: str | None, lang: str,
+                reminders: str, db: str | None, author: str | None, now: str | None) -> None:
     """Register KEY's plan: TEMPLATE from --start with the plan options.
 
     KEY is a pseudonymous patient key (a study number, not a name). It never goes into
@@ -127,7 +132,8 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     """
     from scheduler.services import patients
 
-    prepared = patients.prepare(key, label, template, options, _now(now), _author(author))
+    calendar = patients.CalendarSettings(lang, reminders)
+    prepared = patients.prepare(key, label, template, options, _now(now), _author(author), calendar)
     say_defaults(prepared.defaults)
     plan = prepared.plan
     with _registry(db, create=True) as registry:
@@ -400,9 +406,11 @@ def issue_command(key: str, outdir: Path, output: OutputOptions, force: bool, fe
     from scheduler.services import patients
 
     stamp = _now(now)
+    given = click.get_current_context().get_parameter_source("lang")
     with _registry(db) as registry:
         issued = patients.issue(registry, key, outdir, stamp, output, _author(author),
-                                feed_url=feed_url, overwrite=force)
+                                feed_url=feed_url, overwrite=force,
+                                plan_language=given is not click.core.ParameterSource.COMMANDLINE)
     revision = issued.revision
     for path in issued.restored:
         click.echo(f"Restored {path} (an earlier issue was interrupted before writing it)")
@@ -737,7 +745,8 @@ def _feed_url(base_url: str, token: str) -> str:
 @now_option
 @db_option
 def feed_create(key: str, base_url: str, author: str | None, now: str | None, db: str | None) -> None:
-    """Make KEY's feed and print its address (shown this once: only a hash is kept).
+    """Make KEY's feed and print its address. With a server key ($SCHEDULER_FEED_KEY_FILE,
+    see 'feed key', or $SCHEDULER_SECRET) it is kept sealed, and 'feed show' prints it again.
 
     \b
     Example:
@@ -748,6 +757,43 @@ def feed_create(key: str, base_url: str, author: str | None, now: str | None, db
     with _registry(db) as registry:
         token = feeds.create(registry, key, _author(author), _now(now))
     click.echo(_feed_url(base_url, token))
+
+
+@feed.command("show")
+@click.argument("key")
+@base_url_option
+@db_option
+def feed_show(key: str, base_url: str, db: str | None) -> None:
+    """Print KEY's feed address again (from its token sealed with the server's key).
+
+    \b
+    Example:
+        scheduler feed show P017 --base-url https://calendar.example.org
+    """
+    from scheduler.services import feed as feeds
+
+    with _registry(db) as registry:
+        url = feeds.address(registry, key, base_url)
+    if url is None:
+        raise _UserError(f"{key}: no address to show (no live feed, or it was made without the "
+                         "server's key); 'feed rotate' makes a new one")
+    click.echo(url)
+
+
+@feed.command("key")
+@click.argument("path", type=click.Path(path_type=Path))
+def feed_key(path: Path) -> None:
+    """Write a new server key to PATH, for $SCHEDULER_FEED_KEY_FILE (feed addresses are kept
+    sealed with it). Refuses to replace a key: addresses sealed with it could not be read.
+
+    \b
+    Example:
+        scheduler feed key /etc/scheduler/feed.key
+    """
+    from scheduler.services.sealing import new_key_file
+
+    new_key_file(path)
+    click.echo(f"Wrote {path}: set SCHEDULER_FEED_KEY_FILE={path} for 'serve' and 'feed'.")
 
 
 @feed.command("rotate")

@@ -72,6 +72,9 @@ class Event(NamedTuple):
     nothing yet); see :mod:`scheduler.core.record`."""
     status_note: str | None = None
     """The recorded status in words, with its reason."""
+    through: Day | None = None
+    """The last day of an all-day entry that spans several days (a calendar's run of daily
+    medication, :mod:`scheduler.export.visits`); None for one day."""
 
     @property
     def all_day(self) -> bool:

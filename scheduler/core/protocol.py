@@ -724,6 +724,9 @@ class Template(Strict):
     parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()
     components: list[Component] = Field(min_length=1)
+    translations: dict[Language, Translation] = {}
+    """The protocol's display name in other languages (``{zh: {name: ...}}``), for the
+    patient's calendar and the printed one."""
     provenance: list[dict[str, Any]] = []
     """Where a drafted template's values came from (``scheduler draft``); not used to plan."""
 

@@ -1,6 +1,7 @@
 """RFC 5545 calendar export.
 
-One VEVENT per event with a stable UID, ``SEQUENCE:0`` and a DTSTAMP that is an input, so
+One VEVENT per clinic visit (or per event, the staff form: see
+:mod:`scheduler.export.visits`) with a stable UID, ``SEQUENCE:0`` and a DTSTAMP that is an input, so
 the same plan gives byte-identical files. Timed events carry a TZID whose VTIMEZONE is
 built by ``icalendar`` from zoneinfo, limited to the plan's dates; all-day events use
 ``VALUE=DATE`` with an exclusive DTEND. Continuation doses of an open-ended drug are
@@ -24,7 +25,10 @@ from icalendar.parser import Contentline
 from scheduler import __version__
 from scheduler.core.event import Event
 from scheduler.core.plan import Plan
+from scheduler.export.calwords import DISCREET_DESCRIPTION_ZH, CalendarWords
 from scheduler.export.reissue import Revision
+from scheduler.export.reminders import DEFAULT_REMINDERS, Reminder, parse_reminders
+from scheduler.export.visits import calendar_plan, transparent
 
 PRODID = f"-//scheduler//Treatment schedule {__version__}//EN"
 DISCREET_CALENDAR_NAME = "Hospital appointments"
@@ -71,15 +75,16 @@ def _written_as_utc(zone: tzinfo) -> bool:
     return written.endswith(b"Z")
 
 
-def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
+def calendar_name(plan: Plan, patient: str | None, discreet: bool, lang: str = "en") -> str:
     """The name a calendar client shows for the imported calendar.
 
     Without commas: X-WR-CALNAME is written as it is, and vobject reads only the part
     before the first comma (escaping it would show backslashes in other clients).
     """
+    words = CalendarWords(plan, lang)
     if discreet:
-        return DISCREET_CALENDAR_NAME
-    name = f"{plan.template.source} treatment plan"
+        return words.both(DISCREET_CALENDAR_NAME, "医院预约")
+    name = words.both(f"{plan.template.source} treatment plan", f"{words.protocol()} 治疗计划")
     name = f"{name} – {patient}" if patient else name
     return " ".join(name.replace(",", " ").split())
 
@@ -92,8 +97,11 @@ def _cycle_sentence(event: Event) -> str:
     return f"Cycle {event.cycle}, day {event.day}{length}."
 
 
-def describe(event: Event, plan: Plan) -> str:
+def describe(event: Event, plan: Plan, lang: str = "en") -> str:
     """The DESCRIPTION text: dose, cycle/day or fraction, why it moved, notes, protocol."""
+    words = CalendarWords(plan, lang)
+    if lang != "en":
+        return _described(event, words)
     lines = []
     if event.dose:
         lines.append(event.dose)
@@ -111,6 +119,30 @@ def describe(event: Event, plan: Plan) -> str:
     if event.clock_note:
         lines.append(event.clock_note)
     lines.append(f"Protocol: {plan.template.source}.")
+    return "\n".join(lines)
+
+
+def _described(event: Event, words: CalendarWords) -> str:
+    """:func:`describe` in Chinese, or in both languages (dose and names are the entry's own,
+    already in the plan's language: :mod:`scheduler.export.visits`)."""
+    lines = [event.dose] if event.dose else []
+    if event.cycle is not None:
+        lines.append(words.cycle_line(event))
+    if event.fraction is not None:
+        lines.append(words.both(
+            f"Fraction {event.fraction} of {event.fractions_total}: {event.fraction_gy} Gy, "
+            f"cumulative {event.cumulative_gy} of {event.total_gy} Gy.",
+            f"第 {event.fraction}/{event.fractions_total} 次：{event.fraction_gy} Gy，"
+            f"累计 {event.cumulative_gy}/{event.total_gy} Gy。", "\n"))
+    if event.moved_from is not None:
+        lines.append(words.both(f"Moved from {event.moved_from.isoformat()} ({event.reason}).",
+                                f"由 {event.moved_from.isoformat()} 改期（{event.reason}）。", "\n"))
+    if event.note:
+        lines.append(event.note)
+    if event.clock_note:
+        lines.append(event.clock_note)
+    lines.append(words.both(f"Protocol: {words.plan.template.source}.",
+                            f"方案：{words.protocol()}。", "\n"))
     return "\n".join(lines)
 
 
@@ -146,7 +178,8 @@ class _Values:
         component[name] = shared
 
 
-def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values) -> VEvent:
+def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values,
+            reminders: tuple[Reminder, ...] | None, lang: str = "en") -> VEvent:
     event = item.event
     vevent = VEvent()
     put = functools.partial(values.put, vevent)
@@ -156,32 +189,42 @@ def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values) -> VEvent:
     share("SEQUENCE", item.sequence)
     if event.start is None:
         put("DTSTART", event.date)
-        put("DTEND", event.date + timedelta(days=1))
-        share("TRANSP", "TRANSPARENT")
+        put("DTEND", (event.through or event.date) + timedelta(days=1))
     else:
         assert event.end is not None
         put("DTSTART", event.start)
         put("DTEND", event.end)
-        share("TRANSP", "OPAQUE")
+    share("TRANSP", "TRANSPARENT" if transparent(event) else "OPAQUE")
     share("STATUS", _status(item))
     summary = event.style.discreet_title if discreet else event.title
     if item.cancelled or event.status in NOT_GIVEN:
-        summary = f"{CANCELLED_PREFIX}{summary}"
+        summary = CalendarWords(plan, lang).both(f"{CANCELLED_PREFIX}{summary}", f"已取消：{summary}")
     put("SUMMARY", summary)
     if discreet:
-        share("DESCRIPTION", DISCREET_DESCRIPTION)
+        share("DESCRIPTION", CalendarWords(plan, lang).both(
+            DISCREET_DESCRIPTION, DISCREET_DESCRIPTION_ZH, "\n"))
     else:
-        put("DESCRIPTION", describe(event, plan))
+        put("DESCRIPTION", describe(event, plan, lang))
         share("CATEGORIES", (event.style.category or event.style.name,))
         if event.style.location:
             share("LOCATION", event.style.location)
         if event.style.colour:
             share("COLOR", event.style.colour)
-    if event.style.reminder_minutes is not None and not item.cancelled and event.status not in NOT_GIVEN:
+    if item.cancelled or event.status in NOT_GIVEN:
+        return vevent
+    if reminders is None:  # the staff form: the template's reminder for each event
+        before = [] if event.style.reminder_minutes is None else [
+            timedelta(minutes=event.style.reminder_minutes)]
+    elif transparent(event) and not (event.start is None and event.kind == "visit"):
+        before = []  # no alarm for a home infusion or medication; an all-day visit has one
+    else:
+        found = (r.trigger(event.start or event.date) for r in reminders)
+        before = [t for t in found if t is not None]
+    for ahead in before:
         alarm = Alarm()
         values.share(alarm, "ACTION", "DISPLAY")
         values.put(alarm, "DESCRIPTION", summary)
-        values.share(alarm, "TRIGGER", timedelta(minutes=-event.style.reminder_minutes))
+        values.share(alarm, "TRIGGER", -ahead)
         vevent.add_component(alarm)
     return vevent
 
@@ -226,6 +269,9 @@ def to_ics(
     discreet: bool = False,
     revision: Revision | None = None,
     refresh: timedelta | None = None,
+    per_event: bool = False,
+    lang: str = "en",
+    reminders: tuple[Reminder, ...] | None = None,
 ) -> bytes:
     """The plan as an iCalendar file (CRLF line ends, lines folded at 75 octets).
 
@@ -234,13 +280,24 @@ def to_ics(
     and events gone from the plan are written as ``STATUS:CANCELLED``. ``refresh`` (for a
     subscribed feed) is how often clients should fetch it again: ``REFRESH-INTERVAL``
     (RFC 7986) and ``X-PUBLISHED-TTL`` (Outlook's name for it).
+
+    The events are written as the patient's calendar shows them, one entry per visit
+    (:func:`scheduler.export.visits.calendar_plan`; a ``revision`` is then of those entries),
+    or one per event with ``per_event``. ``reminders`` (the plan's setting, see
+    :mod:`scheduler.export.reminders`) are one alarm set per visit; without, a visit has the
+    default ones, and the staff form each event's template reminder.
     """
-    return _serialize(_calendar(plan, stamp, patient, discreet, revision, refresh))
+    entries = calendar_plan(plan, per_event, lang)
+    if reminders is None and not per_event:
+        reminders = parse_reminders(DEFAULT_REMINDERS)
+    return _serialize(_calendar(entries, stamp, patient, discreet, revision, refresh, reminders,
+                                lang))
 
 
 def _calendar(
     plan: Plan, stamp: datetime, patient: str | None, discreet: bool, revision: Revision | None,
-    refresh: timedelta | None = None,
+    refresh: timedelta | None = None, reminders: tuple[Reminder, ...] | None = None,
+    lang: str = "en",
 ) -> Calendar:
     """The plan as an icalendar ``Calendar`` (see :func:`to_ics`)."""
     items = _items(plan, stamp, revision)
@@ -249,7 +306,7 @@ def _calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = calendar_name(plan, patient, discreet)
+    name = calendar_name(plan, patient, discreet, lang)
     calendar.add("x-wr-calname", name)
     if refresh is not None:
         calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
@@ -265,7 +322,7 @@ def _calendar(
             calendar.add_component(_vtimezone(zone_name, first.year, last.year))
     values = _Values()
     for item in items:
-        calendar.add_component(_vevent(item, plan, discreet, values))
+        calendar.add_component(_vevent(item, plan, discreet, values, reminders, lang))
     return calendar
 
 

@@ -27,7 +27,7 @@ def event_record(event: Event) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
 
-    return {
+    record = {
         "date": event.date.isoformat(),
         "weekday": WEEKDAY_NAMES[event.date.weekday()][:3],
         "start": iso(event.start),
@@ -66,6 +66,9 @@ def event_record(event: Event) -> dict[str, Any]:
         "status": event.status,
         "status_note": event.status_note,
     }
+    if event.through is not None:  # only a calendar's span has one: plans' records unchanged
+        record["through"] = event.through.isoformat()
+    return record
 
 
 def event_from_record(record: dict[str, Any]) -> Event:
@@ -116,6 +119,7 @@ def event_from_record(record: dict[str, Any]) -> Event:
         ref=record.get("ref", ""),
         status=record.get("status"),
         status_note=record.get("status_note"),
+        through=day(record.get("through")),
     )
 
 

@@ -43,14 +43,21 @@ def keep(registry: Registry, plan_id: int, revision: int, body: bytes, etag: str
         return
 
 
-def touch_tokens(registry: Registry, fetched: Mapping[int, datetime]) -> None:
-    """Record the fetch times of many tokens in one transaction."""
+def touch_tokens(registry: Registry, fetched: Mapping[int, datetime],
+                 clients: Mapping[int, tuple[str, datetime]] | None = None) -> None:
+    """Record the fetch times of many tokens in one transaction, and for those a calendar
+    client fetched, which client and when (``client``, ``client_at``)."""
     if not fetched:
         return
     with registry.transaction() as connection:
         connection.execute(sa.update(_T).where(_T.c.id == sa.bindparam("token")).values(
             last_fetched_at=sa.bindparam("at")),
             [{"token": token, "at": at.isoformat()} for token, at in sorted(fetched.items())])
+        if clients:
+            connection.execute(sa.update(_T).where(_T.c.id == sa.bindparam("token")).values(
+                client=sa.bindparam("name"), client_at=sa.bindparam("at")),
+                [{"token": token, "name": name, "at": at.isoformat()}
+                 for token, (name, at) in sorted(clients.items())])
 
 
 CODE_KEY = "feed_documents_code"

@@ -4,8 +4,9 @@ Alembic migrations in ``scheduler/registry/migrations`` build this schema step b
 ``tests/test_registry_schema.py`` checks that migrating an empty database gives exactly these
 tables. History is append-only: rows of ``history`` and ``versions`` are never updated or
 deleted. The only updates anywhere are a user's ``disabled_at``, a feed token's
-``revoked_at`` and ``last_fetched_at`` and a session's ``ended_at``; ``sessions`` and
-``login_attempts`` are pruned by age and ``feed_documents`` is a cache, replaced as plans change.
+``revoked_at``, ``last_fetched_at``, ``client`` and ``client_at`` and a session's ``ended_at``;
+``sessions`` and ``login_attempts`` are pruned by age and ``feed_documents`` is a cache, replaced
+as plans change.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import (
 APPLICATION = "scheduler-registry"
 """The value of ``registry_meta.application`` that marks a database as ours."""
 
-HEAD = "0003"
+HEAD = "0004"
 """The newest migration; a database at another revision is upgraded or refused."""
 
 metadata = MetaData()
@@ -108,6 +109,9 @@ feed_tokens = Table(
     Column("revoked_at", Text),
     Column("revoked_by", Text),
     Column("last_fetched_at", Text),
+    Column("token_sealed", Text),
+    Column("client", Text),
+    Column("client_at", Text),
 )
 
 sessions = Table(

@@ -115,6 +115,11 @@ class FeedToken:
     revoked_at: str | None
     revoked_by: str | None
     last_fetched_at: str | None
+    token_sealed: str | None = None
+    """The token encrypted with the server's key (:mod:`scheduler.services.sealing`)."""
+    client: str | None = None
+    """The calendar client that last fetched the feed ("Google Calendar"), if one has."""
+    client_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -336,9 +341,10 @@ class Registry:
 
     # --- feed tokens ---------------------------------------------------------------------
 
-    def add_token(self, plan_id: int, hashed: str, author: str, at: datetime) -> None:
-        """Record a plan's new feed token (by its hash)."""
-        self._execute(sa.insert(_T).values(plan_id=plan_id, token_hash=hashed,
+    def add_token(self, plan_id: int, hashed: str, author: str, at: datetime,
+                  sealed: str | None = None) -> None:
+        """Record a plan's new feed token (by its hash, and sealed with the server's key)."""
+        self._execute(sa.insert(_T).values(plan_id=plan_id, token_hash=hashed, token_sealed=sealed,
                                            created_at=at.isoformat(), created_by=author))
 
     def live_token(self, plan_id: int) -> FeedToken | None:
@@ -368,6 +374,9 @@ class Registry:
         """A plan by its row id."""
         return _plan(self._rows(sa.select(_P).where(_P.c.id == plan_id))[0])
 
-    def touch_token(self, token_id: int, at: datetime) -> None:
-        """Record that a token's feed was fetched."""
-        self._execute(sa.update(_T).where(_T.c.id == token_id).values(last_fetched_at=at.isoformat()))
+    def touch_token(self, token_id: int, at: datetime, client: str | None = None) -> None:
+        """Record that a token's feed was fetched (by a calendar ``client``, if it was one)."""
+        values = {"last_fetched_at": at.isoformat()}
+        if client is not None:
+            values.update(client=client, client_at=at.isoformat())
+        self._execute(sa.update(_T).where(_T.c.id == token_id).values(**values))

@@ -31,6 +31,7 @@ from scheduler.core.protocol import (
     Visit,
 )
 from scheduler.export.table import event_from_record
+from scheduler.export.visits import calendar_plan
 
 if TYPE_CHECKING:
     from scheduler.core.history import Change
@@ -173,15 +174,33 @@ def _when(event: Event) -> str:
     return event.start.isoformat() if event.start is not None else event.date.isoformat()
 
 
-def _stage_activities(stored: StoredPlan, stage: _Stage) -> list[Activity]:
+def _stage_activities(stored: StoredPlan, stage: _Stage,
+                      every_change: Sequence[Change] = ()) -> list[Activity]:
     """The plan replayed with the changes made before the stage; for an issued version, what
     it issued instead if the replay differs (a change recorded with a ``--now`` earlier than
-    an issue it followed)."""
+    an issue it followed): the replay of the first changes that gives what it issued, one
+    entry per event or per visit (:mod:`scheduler.export.visits`), else its own records."""
     found = activities(stored, history.adjustments(stage.changes))
     if stage.issued is None:
         return found
-    replayed = {(a.event.uid, _when(a.event)) for a in found if a.status == "scheduled"}
-    return found if replayed == _issued(stage.issued) else _issued_activities(stage.issued)
+    issued = _issued(stage.issued)
+    if _gives(stored, history.adjustments(stage.changes), issued):
+        return found
+    for count in range(len(every_change) + 1):
+        adjustments = history.adjustments(list(every_change[:count]))
+        if _gives(stored, adjustments, issued):
+            return activities(stored, adjustments)
+    return _issued_activities(stage.issued)
+
+
+def _gives(stored: StoredPlan, adjustments: Sequence[Adjustment], issued: set[tuple[str, str]]) -> bool:
+    """True when the plan with ``adjustments`` is what a version issued (its UIDs and times),
+    written one entry per event or one per visit."""
+    from scheduler.services.patients import request_of
+
+    plan = expand(request_of(stored, tuple(adjustments)))
+    return any(issued == {(e.uid, _when(e)) for e in form.events}
+               for form in (plan, calendar_plan(plan)))
 
 
 def _issued(entries: dict[str, Any]) -> set[tuple[str, str]]:
@@ -191,8 +210,8 @@ def _issued(entries: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def _care_plan(canon: Canon, stored: StoredPlan, stage: _Stage, status: str,
-               replaces: str | None) -> Json:
-    found = _stage_activities(stored, stage)
+               replaces: str | None, every_change: Sequence[Change] = ()) -> Json:
+    found = _stage_activities(stored, stage, every_change)
     scheduled = [a.event for a in found if a.status == "scheduled"]
     start = date.fromisoformat(stored.start)
     end = max([start, *(e.date for e in scheduled)])
@@ -238,7 +257,9 @@ def stages(snap: Snapshot, now: datetime) -> list[_Stage]:
         found.append(_Stage(f"v{version.version}", before, version.issued_at, version.version,
                             version.entries))
     if found and all(c.kind == "feed-detail" for c in snap.changes[len(found[-1].changes):]) \
-            and _issued(snap.versions[-1].entries) == {(e.uid, _when(e)) for e in snap.plan.events}:
+            and _issued(snap.versions[-1].entries) in (
+                {(e.uid, _when(e)) for e in form.events}
+                for form in (snap.plan, calendar_plan(snap.plan))):
         return found  # nothing that changes the plan since the last issue
     found.append(_Stage("current", list(snap.changes), now.isoformat(), None))
     return found
@@ -267,7 +288,8 @@ def care_plan_bundle(snap: Snapshot, now: datetime, base: str = DEFAULT_BASE,
     for index, stage in enumerate(plan_stages):
         status = _final_status(snap) if index == len(plan_stages) - 1 else "revoked"
         full_url = _full_url(stored, stage.name)
-        entries.append(entry(_care_plan(canon, stored, stage, status, previous), full_url))
+        care_plan = _care_plan(canon, stored, stage, status, previous, snap.changes)
+        entries.append(entry(care_plan, full_url))
         previous = full_url
     return {
         "resourceType": "Bundle",

@@ -12,8 +12,9 @@ Discreet by default (no drug, diagnosis, dose or place: the feed is fetched by G
 Microsoft's servers); a coordinator can switch detail on for one patient, a change of its own
 in the history.
 
-Tokens: 192 random bits, URL-safe, shown once; only their SHA-256 is stored (see
-:func:`scheduler.registry.token_hash`). One live token per plan.
+Tokens: 192 random bits, URL-safe; looked up by their SHA-256 (see
+:func:`scheduler.registry.token_hash`), and kept sealed with the server's key
+(:mod:`scheduler.services.sealing`) so the address can be shown again. One live token per plan.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.fernet import Fernet
+
 from scheduler.core import history
 from scheduler.core.errors import InputError
 from scheduler.core.expand import expand
@@ -32,10 +35,11 @@ from scheduler.core.history import Change
 from scheduler.core.plan import Plan
 from scheduler.export.ics import to_ics
 from scheduler.export.reissue import Revision, revise
+from scheduler.export.visits import calendar_plan
 from scheduler.registry import Registry, StoredPlan, token_hash
 from scheduler.registry.store import FeedState
-from scheduler.services import derived
-from scheduler.services.patients import check_author, request_of, snapshot
+from scheduler.services import derived, sealing
+from scheduler.services.patients import calendar_settings, check_author, request_of, snapshot
 
 REFRESH = timedelta(hours=1)
 """How often the feed asks clients to fetch it again (Google ignores it: 8-24 hours)."""
@@ -57,12 +61,16 @@ class Feed:
     """The time of the last change to the plan (or its registration); never "now"."""
 
 
-def replay(stored: StoredPlan, changes: list[Change]) -> tuple[Plan, Revision, bool]:
+def replay(stored: StoredPlan, changes: list[Change], per_event: bool = False,
+           ) -> tuple[Plan, Revision, bool]:
     """The current plan, its feed revision (see the module docstring) and whether detail is
-    on, from the plan as registered and its changes in order."""
+    on, from the plan as registered and its changes in order. The revision is of the
+    calendar's entries: one per visit, or one per event with ``per_event``."""
     detail = False
+    lang = plan_language(stored)
     plan = expand(request_of(stored, ()))
-    revision = revise({}, plan, datetime.fromisoformat(stored.created_at), discreet=True)
+    entries = calendar_plan(plan, per_event, lang)
+    revision = revise({}, entries, datetime.fromisoformat(stored.created_at), discreet=True)
     for number, change in enumerate(changes, start=1):
         if change.kind == "end":
             continue
@@ -70,7 +78,9 @@ def replay(stored: StoredPlan, changes: list[Change]) -> tuple[Plan, Revision, b
         detail = history.feed_detail(done)
         if change.kind != "feed-detail":
             plan = expand(request_of(stored, history.adjustments(done)))
-        revision = revise(revision.entries, plan, datetime.fromisoformat(change.at), discreet=not detail)
+            entries = calendar_plan(plan, per_event, lang)
+        revision = revise(revision.entries, entries, datetime.fromisoformat(change.at),
+                          discreet=not detail)
     return plan, revision, detail
 
 
@@ -79,11 +89,19 @@ def last_modified(stored: StoredPlan, changes: list[Change]) -> datetime:
     return max(datetime.fromisoformat(t) for t in [stored.created_at, *(c.at for c in changes)])
 
 
-def render(stored: StoredPlan, changes: list[Change]) -> Feed:
-    """The feed of a plan with this history."""
-    plan, revision, detail = replay(stored, changes)
+def plan_language(stored: StoredPlan) -> str:
+    """The patient's language (``en``, ``zh`` or ``en+zh``) as registered; English when the
+    plan was registered before plans had one."""
+    return calendar_settings(stored).lang
+
+
+def render(stored: StoredPlan, changes: list[Change], per_event: bool = False) -> Feed:
+    """The feed of a plan with this history (one entry per visit, or per event)."""
+    plan, revision, detail = replay(stored, changes, per_event)
     modified = last_modified(stored, changes)
-    body = to_ics(plan, stamp=modified, discreet=not detail, revision=revision, refresh=REFRESH)
+    body = to_ics(plan, stamp=modified, discreet=not detail, revision=revision, refresh=REFRESH,
+                  per_event=per_event, lang=plan_language(stored),
+                  reminders=calendar_settings(stored).alarms)
     return Feed(body, f'"{hashlib.sha256(body).hexdigest()}"', modified)
 
 
@@ -98,9 +116,12 @@ def feed_path(token: str) -> str:
 
 
 def create(registry: Registry, patient_key: str, author: str, now: datetime,
-           rotate: bool = False) -> str:
-    """Make the plan's feed token and return it (the only time it is seen). With ``rotate``,
-    the live token is revoked first; without, a plan with a live token is refused."""
+           rotate: bool = False, key: Fernet | bool | None = True) -> str:
+    """Make the plan's feed token and return it. With ``rotate``, the live token is revoked
+    first; without, a plan with a live token is refused. It is kept sealed with ``key`` (by
+    default the server's, :func:`scheduler.services.sealing.server_key`), so that
+    :func:`address` can give it again."""
+    sealer = sealing.server_key() if key is True else key or None
     author = check_author(author)
     with registry.transaction():
         current = snapshot(registry, patient_key, lock=True)
@@ -114,8 +135,20 @@ def create(registry: Registry, patient_key: str, author: str, now: datetime,
             raise InputError(f"{patient_key} has no feed to rotate; create one")
         registry.revoke_tokens(current.stored.id, author, now)
         token = new_token()
-        registry.add_token(current.stored.id, token_hash(token), author, now)
+        registry.add_token(current.stored.id, token_hash(token), author, now,
+                           sealing.seal(sealer, token))
     return token
+
+
+def address(registry: Registry, patient_key: str, base_url: str,
+            key: Fernet | bool | None = True) -> str | None:
+    """The address of the plan's live feed again, from its sealed token; None when it has no
+    feed, or its token was not sealed (made without a server key, or before they were)."""
+    opener = sealing.server_key() if key is True else key or None
+    stored = registry.plan(patient_key)
+    live = registry.live_token(stored.id)
+    token = sealing.unseal(opener, live.token_sealed) if live else None
+    return None if token is None else base_url.rstrip("/") + feed_path(token)
 
 
 def revoke(registry: Registry, patient_key: str, author: str, now: datetime) -> None:
@@ -154,10 +187,10 @@ def lookup(read: Callable[[str], FeedState | None], token: str) -> FeedState | N
     return found
 
 
-def document(registry: Registry, found: FeedState) -> Feed:
+def document(registry: Registry, found: FeedState, per_event: bool = False) -> Feed:
     """The feed of the plan as it was at ``found.revision`` (read when it is not cached)."""
     stored = registry.plan_by_id(found.plan_id)
-    return render(stored, registry.history(stored.id)[:found.revision])
+    return render(stored, registry.history(stored.id)[:found.revision], per_event)
 
 
 def rendering_code() -> str:
@@ -191,7 +224,9 @@ def fetch_to_record(found: FeedState, now: datetime) -> bool:
         now - datetime.fromisoformat(found.last_fetched_at) >= FETCH_RECORD_EVERY)
 
 
-def record_fetch(registry: Registry, found: FeedState, now: datetime) -> None:
-    """Note that the feed was fetched (``last_fetched_at``, which the coordinator sees)."""
+def record_fetch(registry: Registry, found: FeedState, now: datetime,
+                 client: str | None = None) -> None:
+    """Note that the feed was fetched (``last_fetched_at``), and by which calendar ``client``
+    (:func:`scheduler.services.clients.calendar_client`; None for a browser or curl)."""
     with registry.transaction():
-        registry.touch_token(found.token_id, now)
+        registry.touch_token(found.token_id, now, client)

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from scheduler.core import history
@@ -30,6 +30,8 @@ from scheduler.core.units import parse_span
 from scheduler.core.workdays import make_calendar
 from scheduler.export.outputs import OutputOptions, render
 from scheduler.export.reissue import Entry, Revision, revise
+from scheduler.export.reminders import DEFAULT_REMINDERS, Reminder, parse_reminders, reminders_text
+from scheduler.export.visits import calendar_plan
 from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point, token_hash
 from scheduler.services.options import Defaults, PlanOptions, request_for
 
@@ -47,6 +49,37 @@ def _settings(request: PlanRequest) -> dict[str, Any]:
         "horizon": str(request.horizon),
         "shift_start": request.shift_start,
     }
+
+
+LANGUAGES = ("en", "zh", "en+zh")
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """How the patient's own calendar reads: their language (``en``, ``zh`` or ``en+zh``:
+    feed, issued .ics and PDF) and the reminders before each visit
+    (:mod:`scheduler.export.reminders`). Stored with the plan's settings."""
+
+    lang: str = "en"
+    reminders: str = DEFAULT_REMINDERS
+
+    def checked(self) -> CalendarSettings:
+        """The settings with the reminders written the standard way; InputError naming the
+        field for a language or reminder that is not one."""
+        if self.lang not in LANGUAGES:
+            raise InputError(f"--lang: '{self.lang}' is not one of en, zh, en+zh")
+        return CalendarSettings(self.lang, reminders_text(parse_reminders(self.reminders)))
+
+    @property
+    def alarms(self) -> tuple[Reminder, ...]:
+        """The reminders, parsed."""
+        return parse_reminders(self.reminders)
+
+
+def calendar_settings(stored: StoredPlan) -> CalendarSettings:
+    """A stored plan's calendar settings (the defaults for a plan registered before them)."""
+    return CalendarSettings(stored.settings.get("lang", "en"),
+                            stored.settings.get("reminders", DEFAULT_REMINDERS))
 
 
 LABEL_MAX = MAX_LABEL
@@ -78,10 +111,11 @@ class Prepared:
 
 
 def prepare(patient_key: str, label: str | None, template_ref: str, options: PlanOptions,
-            now: datetime, author: str) -> Prepared:
+            now: datetime, author: str, calendar: CalendarSettings | None = None) -> Prepared:
     """The row and the plan that :func:`register` would store; the plan is expanded here, so a
     bad one is refused before anything is written (the web app previews with this)."""
     check_key(patient_key)
+    calendar = (calendar or CalendarSettings()).checked()
     if label is not None:
         label = check_text(label, "label", LABEL_MAX)
     template, path = resolve_template(template_ref)
@@ -102,7 +136,7 @@ def prepare(patient_key: str, label: str | None, template_ref: str, options: Pla
         template_text=raw.decode("utf-8"),
         template_sha256=hashlib.sha256(raw).hexdigest(),
         start=options.start.isoformat(),
-        settings=_settings(request),
+        settings={**_settings(request), "lang": calendar.lang, "reminders": calendar.reminders},
         created_at=now.isoformat(),
         created_by=check_author(author),
     )
@@ -318,6 +352,7 @@ def issue(
     expected_revision: int | None = None,
     feed_url: str | None = None,
     overwrite: bool = False,
+    plan_language: bool = True,
 ) -> Issued:
     """Write the current plan as version N+1 (.ics and PDF) and record it with its files.
 
@@ -329,7 +364,8 @@ def issue(
 
     ``feed_url``, the address of the patient's live feed (shown once, when it was made: only a
     hash of it is kept), puts its QR code on the PDF's first page; it must be the address of
-    this plan's live feed.
+    this plan's live feed. With ``plan_language``, the files are in the patient's language
+    (the plan's setting), whatever ``output.lang`` says.
     """
     author = check_author(author)
     staged = None
@@ -338,6 +374,9 @@ def issue(
             current = snapshot(registry, patient_key, lock=True)
             _check_current(current, expected_revision)
             stored, plan, versions = current.stored, current.plan, current.versions
+            if plan_language:
+                lang = cast(Literal["en", "zh", "en+zh"], calendar_settings(stored).lang)
+                output = replace(output, lang=lang)
             if feed_url is not None:
                 _check_feed_url(registry, stored, feed_url)
             # The key, not the label: keys are unique, labels need not be.
@@ -346,13 +385,15 @@ def issue(
             _remove_strays(outdir, stem)
             previous = versions[-1] if versions else None
             entries = {uid: Entry.from_json(v) for uid, v in (previous.entries if previous else {}).items()}
-            revision = revise(entries, plan, now, output.discreet)
+            entries_now = calendar_plan(plan, output.per_event, output.lang)
+            revision = revise(entries, entries_now, now, output.discreet)
             number = previous.version + 1 if previous else 1
             replaces = None
             if previous is not None:
                 issued = datetime.fromisoformat(previous.issued_at).astimezone(plan.request.timezone)
                 replaces = (previous.version, issued.date())
-            rendered = render(plan, now, stored.label, output, revision, number, replaces, feed_url)
+            rendered = render(plan, now, stored.label, output, revision, number, replaces, feed_url,
+                              reminders=calendar_settings(stored).alarms)
             named = {f"{stem}_v{number}{suffix}": data for suffix, data in rendered.items()}
             staged = stage_files(outdir, named, overwrite, idempotent=True)
             pause_point("staged")

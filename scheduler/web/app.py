@@ -25,6 +25,7 @@ from scheduler.core.errors import InputError
 from scheduler.registry import State, feeddocs, locate
 from scheduler.registry.database import state
 from scheduler.services import feed as feeds
+from scheduler.services import sealing
 from scheduler.web import drafting, health, pages, treatment
 from scheduler.web.failures import Failures, error_page, http_error
 from scheduler.web.observe import Observe
@@ -71,6 +72,8 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
                          f"sessions; use at least {SECRET_MIN_BYTES} random bytes, e.g. the output of "
                          "'python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"'")
     site = Site(location, base_url, issue_dir, clock, templates_folder)
+    # Feed tokens are sealed with the key file, else with the session secret (services.sealing).
+    site.feed_key = sealing.server_key({**os.environ, **({"SCHEDULER_SECRET": secret} if secret else {})})
     feeddocs.keep_only_from(site.registry(), feeds.rendering_code())  # another release's: rendered anew
     secure = base_url.startswith("https://") if https_only is None else https_only
     environment = site.templates.env
@@ -107,6 +110,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/fhir.json", pages.fhir_bundle),
         Route("/patients/{key}/subscribe", pages.subscribe, methods=["GET", "POST"]),
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
+        Route("/patients/{key}/handout.pdf", pages.handout),
         Route("/patients/{key}/record", treatment.record, methods=["GET", "POST"]),
         Route("/worklist", treatment.worklist),
         Route("/deviations", treatment.deviations),

@@ -27,10 +27,13 @@ from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.files import MAX_TEMPLATE_BYTES
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
+from scheduler.export.links import links
 from scheduler.export.outputs import OutputOptions
+from scheduler.export.reminders import DEFAULT_REMINDERS
 from scheduler.registry import StaleError, access
 from scheduler.services import feed as feeds
 from scheduler.services import patients
+from scheduler.services.clients import calendar_client, fetched_by
 from scheduler.services.options import (
     PlanOptions,
     parse_assignment,
@@ -112,13 +115,18 @@ async def feed(request: Request) -> Response:
     if found is None:
         return Response(b"Not found\n", 404, media_type="text/plain")
     key = (found.plan_id, found.revision)
-    document = site.cached_feed(key)
-    if document is None:
-        document = await run_in_threadpool(feeds.stored_document, site.registry(), found)
-        site.keep_feed(key, document)
+    if request.query_params.get("per") == "event":  # the staff form, one event per drug: not stored
+        document = await run_in_threadpool(feeds.document, site.registry(), found, True)
+    else:
+        cached = site.cached_feed(key)
+        if cached is None:
+            cached = await run_in_threadpool(feeds.stored_document, site.registry(), found)
+            site.keep_feed(key, cached)
+        document = cached
     now = site.now()
-    if feeds.fetch_to_record(found, now):
-        site.fetches.note(found.token_id, now)  # written with others, at most once a second
+    client = calendar_client(request.headers.get("user-agent"))
+    if client is not None or feeds.fetch_to_record(found, now):
+        site.fetches.note(found.token_id, now, client)  # written with others, at most once a second
     headers = feed_headers(document)
     if _matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)
@@ -251,7 +259,7 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     """The form's values and, when they make a plan, its preview."""
     context: dict[str, Any] = {"form": {k: _field(form, k) for k in (
         "key", "label", "template", "start", "holidays", "tz", "closed", "workdays", "parameters",
-        "horizon", "shift_start")}}
+        "horizon", "shift_start", "lang", "reminders")}}
     offered, _ = site_of(request).offered_templates()
     context["templates"] = [info for info, _ in offered]
     if form is None or not _field(form, "start"):
@@ -264,8 +272,11 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
                             f"({_field(form, 'template')[:40]!r} is not one)")
         return context
     try:
+        calendar = patients.CalendarSettings(_field(form, "lang") or "en",
+                                             _field(form, "reminders") or DEFAULT_REMINDERS)
         prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
-                                    chosen, _options(form), site_of(request).now(), _user(request))
+                                    chosen, _options(form), site_of(request).now(), _user(request),
+                                    calendar)
     except SchedulerError as error:
         context["error"] = in_web_words(str(error))
         return context
@@ -315,7 +326,9 @@ def patient_page(request: Request, form: FormData | None) -> Response:
     registry = site.registry()
     return page(request, "patient.html", {
         "now": now, "plan": now.plan, "months": months(now.plan),
-        "reverted": history.reverted(now.changes), "token": registry.live_token(now.stored.id),
+        "reverted": history.reverted(now.changes), "token": (token := registry.live_token(now.stored.id)),
+        "fetched_by": fetched_by(token.client, token.client_at, site.now()) if token else None,
+        "plan_lang": patients.calendar_settings(now.stored).lang,
         "detail": history.feed_detail(now.changes), "next": next_event(now.plan, site.clock().date()),
         "components": _components(now)})
 
@@ -464,7 +477,8 @@ def issue(request: Request, form: FormData | None) -> Response:
                            paper=paper)  # type: ignore[arg-type]
     try:
         issued = patients.issue(site.registry(), key, site.issue_dir / key, site.now(), output,
-                                _user(request), feed_url=_field(form, "feed_url") or None)
+                                _user(request), feed_url=_field(form, "feed_url") or None,
+                                plan_language=not _field(form, "lang"))  # else the form's choice
         revision = issued.revision
         _flash(request, f"Issued version {issued.version}: {len(revision.changed)} changed, "
                         f"{len(revision.added)} new, {len(revision.cancelled)} cancelled.")
@@ -516,14 +530,37 @@ def subscribe(request: Request, form: FormData | None) -> Response:
                 feeds.revoke(site.registry(), key, _user(request), site.now())
                 _flash(request, f"The feed of {key} is revoked: its address no longer answers.")
                 return RedirectResponse(f"/patients/{key}/subscribe", 303)
-            token = feeds.create(site.registry(), key, _user(request), site.now(), rotate=action == "rotate")
+            token = feeds.create(site.registry(), key, _user(request), site.now(),
+                                 rotate=action == "rotate", key=site.feed_key)
         except SchedulerError as error:
             context["error"] = str(error)
         else:
-            url = site.base_url + feeds.feed_path(token)
-            context.update(url=url, webcal="webcal://" + url.split("://", 1)[1], qr=qr_svg(url))
+            context.update(fresh=True, url=site.base_url + feeds.feed_path(token))
+    if "url" not in context:  # shown again from the sealed token, without rotating it
+        context["url"] = feeds.address(site.registry(), key, site.base_url, site.feed_key)
+    if context["url"]:
+        context.update(links=links(context["url"]), qr=qr_svg(context["url"]))
     context["token"] = site.registry().live_token(now.stored.id)
+    context["lang"] = patients.calendar_settings(now.stored).lang
     return page(request, "subscribe.html", context, 400 if "error" in context else 200)
+
+
+@_route
+def handout(request: Request, form: FormData | None) -> Response:
+    """The one-page handout of the patient's feed, in the plan's language (404 without an
+    address that can be shown again)."""
+    from scheduler.export.pdf.handout import to_handout
+
+    site = site_of(request)
+    now = _snapshot(request)
+    key = now.stored.patient_key
+    url = feeds.address(site.registry(), key, site.base_url, site.feed_key)
+    if url is None:
+        raise HTTPException(404)
+    body = to_handout(url, patients.calendar_settings(now.stored).lang, now.stored.label)
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{key}_calendar_handout.pdf"',
+        "Cache-Control": "no-store"})
 
 
 @_route

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -42,6 +43,8 @@ FLAGS_IN_WEB_WORDS = (
     ("--tz:", "Time zone:"),
     ("--horizon:", "Schedule continuation doses for:"),
     ("--closed ...@", "Closures: ...@"),
+    ("--reminders:", "Reminders before each visit:"),
+    ("--lang:", "Language:"),
 )
 """The library's notes and errors name the command line's options; the pages name fields."""
 
@@ -70,9 +73,12 @@ class Site:
         self.clock = clock
         self.hashing = HashingGate()
         self.metrics = Metrics()
-        self.fetches = FetchBatch(lambda fetched: feeddocs.touch_tokens(self.registry(), fetched))
+        self.fetches = FetchBatch(
+            lambda fetched, clients: feeddocs.touch_tokens(self.registry(), fetched, clients))
         self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
         self.feeds_lock = threading.Lock()
+        self.feed_key: Fernet | None = None
+        """Seals feed tokens so their addresses can be shown again (services.sealing)."""
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["today"] = lambda: self.clock().date()
         self.templates.env.filters["web_words"] = in_web_words

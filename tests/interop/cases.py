@@ -24,6 +24,7 @@ from scheduler.core.plan import Plan
 from scheduler.export import table
 from scheduler.export.ics import CANCELLED_PREFIX, DISCREET_DESCRIPTION, calendar_name, describe
 from scheduler.export.table import event_from_record
+from scheduler.export.visits import calendar_plan
 
 from ..conftest import make_plan
 
@@ -116,7 +117,8 @@ def reading(record: dict[str, Any], plan: Plan, *, discreet: bool, sequence: int
     """What a parser must read for one event of our JSON."""
     if record["start"] is None:
         day = date.fromisoformat(record["date"])
-        start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
+        last = date.fromisoformat(record["through"]) if record.get("through") else day
+        start, end = day.isoformat(), (last + timedelta(days=1)).isoformat()
     else:
         start, end = utc(record["start"]), utc(record["end"])
     summary = record["discreet_title"] if discreet else record["title"]
@@ -153,6 +155,8 @@ def generate(case_id: str, spec: Spec, outdir: Path) -> Case:
         assert shown.stdout == table.to_json(plan)
     else:
         records = json.loads(table.to_json(plan))
+    # The file has one entry per visit: read against the JSON of those entries.
+    records = json.loads(table.to_json(calendar_plan(plan)))
     expected = {r["uid"]: reading(r, plan, discreet=spec.discreet, sequence=0, cancelled=False)
                 for r in records}
     return Case(case_id, path, expected, spec.tz, calendar_name(plan, spec.patient, spec.discreet),
@@ -165,7 +169,7 @@ def registry_version(case_id: str, db: Path, path: Path) -> Case:
     from scheduler.services import patients
 
     with opened(db) as registry:
-        plan = patients.current_plan(registry, REGISTRY_KEY)
+        plan = calendar_plan(patients.current_plan(registry, REGISTRY_KEY))
         stored = registry.plan(REGISTRY_KEY)
         entries = registry.versions(stored.id)[-1].entries
     records = json.loads(table.to_json(plan))

@@ -67,7 +67,7 @@ def _footer(ctx: _Context, page_width: float) -> Callable[[Canvas, int, int], No
     """The footer of every page: patient, protocol source, version; page n of N."""
     words = ctx.words
     left = " · ".join(x for x in (
-        ctx.patient, ctx.plan.template.source, words.t("version", n=ctx.version),
+        ctx.patient, words.protocol_short(), words.t("version", n=ctx.version),
         f"{words.t('generated')} {ctx.generated.astimezone(ctx.plan.request.timezone):%Y-%m-%d}",
     ) if x)
 
@@ -137,7 +137,7 @@ def _render(ctx: _Context, paper: Literal["a4", "letter"]) -> bytes:
     doc = BaseDocTemplate(
         buffer, pagesize=(page_width, page_height), invariant=1,
         leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + FOOTER_BAND,
-        title=f"{words.t('title')} – {plan.template.source}", author="",
+        title=f"{words.t('title')} – {words.pick(words.protocol_pair())}", author="",
         subject=words.t("subject", name=words.protocol_pair()), keywords=[plan.template.source],
         lang={"en": "en", "zh": "zh-CN", "en+zh": "en"}[words.lang],
         creator=f"scheduler {__version__}", producer=f"scheduler {__version__} (reportlab)",

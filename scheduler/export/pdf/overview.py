@@ -52,13 +52,12 @@ def _header_rows(ctx: _Context) -> list[tuple[str, str]]:
     plan, words = ctx.plan, ctx.words
     request, calendar = plan.request, plan.request.calendar
     template = plan.template
-    zone = str(getattr(request.timezone, "key", request.timezone))
     local = ctx.generated.astimezone(request.timezone)
     rows = [
         (words.t("protocol"), words.pick(words.protocol_pair())),
         (words.t("source"), " · ".join(x for x in (template.source, template.reference) if x)),
         (words.t("start"), words.day(plan.start)),
-        (words.t("timezone"), zone),
+        (words.t("timezone"), words.pick(words.zone_pair())),
         (words.t("holidays"), words.pick(_region_name(calendar.region))
          if calendar.region != "none" else words.t("no_holidays")),
     ]
@@ -73,7 +72,9 @@ def _header_rows(ctx: _Context) -> list[tuple[str, str]]:
     if any(e.open_ended and _stop_of(plan, e.component, e.regimen) is None for e in plan.events):
         rows.append((words.t("horizon"), plan.horizon_end.isoformat()))  # not once it stopped
     rows += [
-        (words.t("generated"), f"{local:%Y-%m-%d %H:%M} ({zone})"),
+        (words.t("generated"), words.pick((
+            f"{local:%Y-%m-%d %H:%M} ({getattr(request.timezone, 'key', request.timezone)})",
+            f"{local:%Y-%m-%d %H:%M}（{words.zone_pair()[1]}）"))),
     ]
     return rows
 

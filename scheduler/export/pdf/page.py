@@ -20,7 +20,7 @@ class _FullPage(Flowable):
         return available_width, available_height
 
     def _title(self, text: _Text, title: str, y: float, size: float) -> None:
-        """The page title on the left; the patient label and the protocol source on the right."""
+        """The page title on the left; the patient label and the regimen's name on the right."""
         text.put(0, y, title, size, True)
-        side = " · ".join(x for x in (self.ctx.patient, self.ctx.plan.template.source) if x)
+        side = " · ".join(x for x in (self.ctx.patient, self.ctx.words.protocol_short()) if x)
         text.put(self.width - _width(side, BODY, True), y + 2, side, BODY, True)

@@ -285,6 +285,26 @@ class _Words:
         name = getattr(translation, "name", None) or translation
         return template.name, name if isinstance(name, str) and name else template.name
 
+    def protocol_short(self) -> str:
+        """The regimen's name without its parenthesis or qualifiers ("mFOLFOX6"), for titles,
+        page headers and footers (never the citation)."""
+        en, zh = self.protocol_pair()
+        return self.pick((re.split(r" \(|, ", en, maxsplit=1)[0],
+                          re.split(r"（|，", zh, maxsplit=1)[0]))
+
+    def zone_pair(self) -> Pair:
+        """The plan's time zone in words: ("China Time (Asia/Shanghai)", "中国（上海）时间")."""
+        from babel.dates import get_timezone_location, get_timezone_name
+
+        zone = self.plan.request.timezone
+        key = str(getattr(zone, "key", zone))
+        try:
+            en = f"{get_timezone_name(zone, locale='en')} ({key})"
+            zh = get_timezone_location(zone, locale="zh_CN")
+        except (LookupError, ValueError):
+            return key, key
+        return (key if "Unknown" in en else en), (key if "未知" in zh else zh)
+
     def name_pair(self, component: str, style: Style) -> Pair:
         """A component's name, from the template's translation for Chinese when it has one."""
         translation = self._translation(component)
