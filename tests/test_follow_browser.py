@@ -90,7 +90,12 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
         ".status-given").inner_text() == "given"
 
     # A linac closure next Tuesday: the affected patient and every move before committing.
-    clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)
+    clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)  # weeks later: a new session
+    page.goto(base + "/login")
+    page.fill("input[name=name]", "li.na")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(base + "/worklist")
     page.goto(base + "/closures")
     page.fill("input[name=from]", "2026-04-21")
     page.fill("input[name=resource]", "linac")
