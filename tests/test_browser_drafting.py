@@ -33,6 +33,9 @@ def test_a_coordinator_drafts_the_seed_and_previews_its_dates(server, browser_pa
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "after-draft.png"), full_page=True)
     page.wait_for_selector("pre.record mark", state="attached")
+    # the record is shown where the first value was read (its interventions, not its title)
+    page.wait_for_function("document.querySelector('pre.record').scrollTop > 0")
+    assert page.locator("pre.record mark").first.is_visible()
     # each value highlighted where it was read; the open one marked in the list
     assert page.locator("pre.record mark.stated", has_text="d1,d8").count() == 1
     assert page.locator("pre.record mark.inferred", has_text="every 3 weeks").count() == 1

@@ -18,7 +18,8 @@ from scheduler.core.loader import parse_yaml_text
 
 from .conftest import DATA
 
-SEED = Path("/work/shared/seeds/000_38ff4259a3010a56.txt")
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_38ff4259a3010a56.txt"
+"""The seed as ../shared holds it beside the checkout (where CI puts it too)."""
 SEED_COPY = DATA / "drafts" / "records" / "seed-nct06478355.txt"
 """The seed's page text, kept with the tests (the shared copy is outside the repository)."""
 SEED_JSON = DATA / "nct06478355.json"
@@ -88,7 +89,9 @@ def test_the_seed_draft_reads_every_value_with_its_words(tmp_path: Path) -> None
     assert by_field["parameters.chemotherapy_drug_cycles.default"]["status"] == "not stated"
     # and beside each value, as a comment
     assert re.search(r"^ +cycle_days: 21  # inferred from \"every 3 weeks\" \(every 3 weeks → "
-                     r"21-day cycles\)$", text, re.MULTILINE)
+                     r"21-day cycles\); also \"Q3W\"$", text, re.MULTILINE)
+    q3w = record.rindex("Q3W")  # TP's own cycle length, merged into the same regimen
+    assert by_field["components[0].cycle_days"]["also"] == [{"words": "Q3W", "span": [q3w, q3w + 3]}]
     assert re.search(r'^ +days: \[1, 8\]  # stated: "d1,d8"$', text, re.MULTILINE)
 
 
@@ -141,7 +144,7 @@ def test_the_json_record_drafts_the_same_template_as_the_page(tmp_path: Path) ->
     for data in (page, api):
         data.pop("name")  # the page's title carries the acronym; the JSON's brief title does not
         for entry in data.pop("provenance"):
-            assert set(entry) <= {"field", "status", "value", "words", "span", "rule", "note"}
+            assert set(entry) <= {"field", "status", "value", "words", "span", "rule", "note", "also"}
     assert page == api
 
 

@@ -64,11 +64,14 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
     base, clock, _ = served
     page = browser_page
     shots = Path(os.environ.get(SHOTS_FOLDER) or tmp_path)
-    page.goto(base + "/login")
-    page.fill("input[name=name]", "li.na")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + "/worklist")  # the first page after login
+    def log_in() -> None:
+        page.goto(base + "/login")
+        page.fill("input[name=name]", "li.na")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button.primary")
+        page.wait_for_url(base + "/worklist")  # the first page after login
+
+    log_in()
 
     # Record cycle 2 day 1's PD-1 dose as given two days late: preview, then commit.
     page.goto(base + "/patients/P017")
@@ -90,12 +93,8 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
         ".status-given").inner_text() == "given"
 
     # A linac closure next Tuesday: the affected patient and every move before committing.
-    clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)  # weeks later: a new session
-    page.goto(base + "/login")
-    page.fill("input[name=name]", "li.na")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(base + "/worklist")
+    clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)
+    log_in()  # a session ends 12 hours after its login, and the clock moved by weeks
     page.goto(base + "/closures")
     page.fill("input[name=from]", "2026-04-21")
     page.fill("input[name=resource]", "linac")

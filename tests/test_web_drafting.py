@@ -40,6 +40,7 @@ def test_drafting_the_seed_shows_each_value_where_it_was_read(logged_in):  # noq
     assert by_words["from week 7 to week 12"] == ("stated",
                                                   "components[1].start; components[1].planned_weeks")
     assert by_words["China"] == ("inferred", "calendar.holidays")
+    assert by_words["Q3W"] == ("inferred", "components[0].cycle_days")  # TP's, merged
     assert "1 value not stated in the record" in page
     assert re.search(r'<tr class="open">\s*<td><code>parameters.chemotherapy_drug_cycles.default</code>',
                      page)

@@ -9,7 +9,7 @@ length, count, day or start the record does not support is left open, never gues
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scheduler.core.errors import InputError
@@ -32,6 +32,8 @@ class Value:
     rule: str = ""
     note: str = ""
     """For an open value: what a person should fill in."""
+    also: tuple[tuple[str, tuple[int, int]], ...] = ()
+    """Other words that give the same value (a merged regimen's second "Q3W")."""
 
 
 def stated(value: Any, phrase: Phrase, text: str) -> Value:
@@ -174,6 +176,9 @@ class _Drafter:
                 same = next((r for r in regimens if component["kind"] == "cycles"
                              and self._mergeable(r, component)), None)
                 if same is not None:
+                    mine, theirs = same["cycle_days"], component["cycle_days"]
+                    if theirs.span is not None and theirs.span != mine.span:
+                        same["cycle_days"] = replace(mine, also=(*mine.also, (theirs.words, theirs.span)))
                     same["drugs"].extend(component["drugs"])
                     same["name"] = f"{same['name']} + {component['name']}"[:80]
                     continue

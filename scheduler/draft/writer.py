@@ -33,11 +33,12 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 def comment(value: Value) -> str:
     """The comment beside a value: where it came from."""
+    also = "".join(f'; also "{_one_line(words)}"' for words, _ in value.also)
     if value.status == "stated":
-        return f'stated: "{_one_line(value.words)}"'
+        return f'stated: "{_one_line(value.words)}"{also}'
     if value.status == "inferred":
         words = f' from "{_one_line(value.words)}"' if value.words else ""
-        return f"inferred{words} ({value.rule})"
+        return f"inferred{words} ({value.rule}){also}"
     words = f' ("{_one_line(value.words)}")' if value.words else ""
     if not needs_filling(value):
         return f"not stated in the record{words}: {value.note}"
@@ -67,6 +68,8 @@ class _Emitter:
             entry["rule"] = value.rule
         if value.note:
             entry["note"] = value.note
+        if value.also:
+            entry["also"] = [{"words": words, "span": list(span)} for words, span in value.also]
         self.provenance.append(entry)
 
     def mapping(self, data: dict[str, Any], indent: int, path: tuple[Any, ...], first: str = "") -> None:

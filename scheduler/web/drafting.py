@@ -37,6 +37,7 @@ class Piece:
 def pieces(text: str, provenance: list[dict[str, Any]]) -> list[Piece]:
     """The record's text cut at every span's ends; each piece knows the values read there."""
     spans = [(i, *entry["span"]) for i, entry in enumerate(provenance) if "span" in entry]
+    spans += [(i, *more["span"]) for i, entry in enumerate(provenance) for more in entry.get("also", ())]
     cuts = sorted({0, len(text), *(s for _, s, _ in spans), *(e for _, _, e in spans)})
     found = []
     for start, end in itertools.pairwise(cuts):

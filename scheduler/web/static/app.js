@@ -24,3 +24,10 @@
 document.querySelectorAll("input.url").forEach((field) => {
   field.addEventListener("click", () => field.select());
 });
+
+// New template from a registry record: show the record where the draft's first value was read.
+document.querySelectorAll("pre.record").forEach((record) => {
+  const first = record.querySelector("mark");
+  if (!first || location.hash) return;
+  record.scrollTop += first.getBoundingClientRect().top - record.getBoundingClientRect().top - 40;
+});
