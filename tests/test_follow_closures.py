@@ -94,11 +94,12 @@ def test_closure_refusals(db):
     assert missing.exit_code == 2 and "there is no closure 9" in missing.stderr
 
 
-def test_registry_export_lists_closures(db):
+def test_registry_export_for_audit_lists_closures(db):
     populated(db)
     run(db, "closure", "add", "2026-04-21", "--resource", "linac", "--reason", "linac service",
         "--author", "lead.nurse", "--now", NOW)
-    records = [json.loads(line) for line in run(db, "registry", "export").stdout.splitlines()]
+    records = [json.loads(line) for line in
+               run(db, "registry", "export", "--for-audit").stdout.splitlines()]
     [closed] = [r for r in records if r["type"] == "closure"]
     assert closed == {"type": "closure", "id": 1, "start": "2026-04-21", "end": "2026-04-21",
                       "resource": "linac", "reason": "linac service", "author": "lead.nurse",

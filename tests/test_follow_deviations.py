@@ -81,6 +81,7 @@ def test_the_deviations_page(db, tmp_path):
     web.login()
     web.register()
     web.clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)
+    assert web.login().status_code == 303  # a session lasts hours: log in again
     committed = web.post("/patients/P017/record", {
         "ref": "rt/f3", "status": "missed", "on": "", "time": "", "reason": "machine down",
         "revision": "0", "action": "commit"})

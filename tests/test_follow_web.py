@@ -20,6 +20,7 @@ def test_record_previews_then_commits_and_the_worklist_shows_it_urgent(db, tmp_p
     assert login.status_code == 303 and login.headers["location"] == "/worklist"
     web.register()
     web.clock.now = datetime(2026, 3, 25, 1, tzinfo=UTC)
+    assert web.login().status_code == 303  # a session lasts hours: log in again
     patient = web.client.get("/patients/P017").text
     assert "immunochemo/c2/d1/pd1" in patient
     assert 'href="/patients/P017/record?ref=immunochemo/c2/d1/pd1"' in patient
@@ -44,6 +45,7 @@ def test_record_previews_then_commits_and_the_worklist_shows_it_urgent(db, tmp_p
     assert again.status_code == 400 and "is already recorded" in again.text
     # later cycles moved two days: cycle 3 day 1 from 13 April to 15 April
     web.clock.now = datetime(2026, 4, 13, 1, tzinfo=UTC)
+    assert web.login().status_code == 303  # a session lasts hours: log in again
     work = web.client.get("/worklist?from=2026-04-15")
     assert work.status_code == 200
     assert 'class="urgent"' not in work.text  # changed 3 weeks ago: not urgent
@@ -60,6 +62,7 @@ def test_missed_needs_a_reason_on_the_page(db, tmp_path):
     web.login()
     web.register()
     web.clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)
+    assert web.login().status_code == 303  # a session lasts hours: log in again
     data = {"ref": "rt/f3", "status": "missed", "on": "", "time": "", "reason": "", "revision": "0",
             "action": "preview"}
     refused = web.post("/patients/P017/record", data)
@@ -77,6 +80,7 @@ def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts
                                      "2026-04-06", "--db", db, "--now", "2026-03-01T00:00:00Z"])
     assert added.exit_code == 0, added.output
     web.clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)
+    assert web.login().status_code == 303  # a session lasts hours: log in again
     data = {"from": "2026-04-21", "to": "", "resource": "linac", "reason": "linac service"}
     preview = web.post("/closures", {**data, "action": "preview"})
     assert preview.status_code == 200, preview.text

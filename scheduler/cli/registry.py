@@ -610,8 +610,12 @@ def registry_import(file: Path, db: str | None) -> None:
     from scheduler.registry.transfer import load
 
     text = read_text_file(file, "registry export", limit=4_000_000_000)
+    from scheduler.services import derived
+    from scheduler.services.patients import request_of
+
     with _registry(db, create=True) as registry:
         counts = load(registry, text.splitlines(), str(file))
+        derived.rebuild(registry, request_of)  # the worklist's cache, from the restored histories
         shown = registry.location.shown
     listed = ", ".join(f"{n} {kind.replace('_', ' ')}{'s' if n != 1 else ''}"
                        for kind, n in sorted(counts.items()))
