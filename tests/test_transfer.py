@@ -143,3 +143,38 @@ def test_import_refuses_a_registry_that_is_not_empty_and_writes_nothing(tmp_path
     assert "broken.jsonl:4: not a JSON line" in failed.output
     with opened(target) as registry:  # all or nothing
         assert registry.plans() == [] and registry.users() == []
+
+
+def test_closures_and_sent_digest_items_survive_a_restore(db, second, tmp_path):
+    """A closure keeps its number (the changes it made name it), the next closure after a
+    restore gets a new one, a digest item sent before is not sent again, and the current-events
+    cache is rebuilt by the import."""
+    from datetime import UTC, date, datetime
+
+    from scheduler.registry import follow as store
+    from scheduler.services import closures
+
+    _populate(db, tmp_path)
+    with opened(db) as registry:
+        made = closures.add(registry, date(2026, 3, 23), date(2026, 3, 23), None, "water leak", "li.na",
+                            datetime(2026, 3, 20, 8, tzinfo=UTC))  # P017's cycle 2 day 1
+        assert made.number == 1 and [a.patient_key for a in made.affected] == ["P017"]
+        with registry.transaction():
+            store.mark_sent(registry, ["P017:immunochemo/c2/d1/pd1"], "email:desk@clinic.example",
+                            datetime(2026, 3, 23, 8, 15, tzinfo=UTC))
+    first = _export(db, tmp_path / "first.jsonl")
+    records = [json.loads(line) for line in first.splitlines()[1:]]
+    assert [r["type"] for r in records][-2:] == ["closure", "notification_sent"]
+    assert records[-2]["id"] == 1 and records[-2]["reason"] == "water leak"
+    imported = run(second, "registry", "import", str(tmp_path / "first.jsonl"))
+    assert imported.exit_code == 0, imported.output
+    assert _export(second, tmp_path / "second.jsonl") == first
+    with opened(second) as registry:
+        assert store.sent(registry, "email:desk@clinic.example") == {"P017:immunochemo/c2/d1/pd1"}
+        after = closures.add(registry, date(2026, 4, 28), date(2026, 4, 28), "linac", "service", "li.na",
+                             datetime(2026, 4, 27, 8, tzinfo=UTC))
+        assert after.number == 2
+    listed = run(second, "closure", "list")
+    assert listed.exit_code == 0 and "water leak" in listed.output and "service" in listed.output
+    check = run(second, "registry", "check")
+    assert check.exit_code == 0, check.output

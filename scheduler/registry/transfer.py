@@ -6,8 +6,9 @@ ids, so that export, import into an empty registry and export again give the sam
 either engine. A full dump carries the password and feed-token hashes, so that after a
 restore users log in with their passwords and calendars find their feeds at the same
 addresses; it says so in its first line. ``secrets=False`` leaves them out (an audit copy,
-which cannot be restored). Sessions, login attempts and stored feed documents are not
-dumped: they are short-lived or derived.
+which cannot be restored). Sessions, login attempts, stored feed documents and the
+current-events cache are not dumped: they are short-lived or derived (the import's caller
+rebuilds the cache). A closure keeps its number, since the changes it made name it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ WARNING = ("This file holds secrets: the users' password hashes and the feed tok
 
 _P, _H, _V, _F = schema.plans, schema.history, schema.versions, schema.version_files
 _U, _T = schema.users, schema.feed_tokens
+_C, _N = schema.closures, schema.notifications_sent
 
 
 def _columns(table: sa.Table, *leave_out: str) -> list[sa.Column[Any]]:
@@ -70,6 +72,10 @@ def dump(registry: Registry, secrets: bool = True) -> Iterator[dict[str, Any]]:
         if not secrets:
             del values["password_hash"]
         yield {"type": "user", **values}
+    for closure in registry._rows(sa.select(_C).order_by(_C.c.id)):
+        yield {"type": "closure", **closure._asdict()}
+    for sent in registry._rows(sa.select(*_columns(_N)).order_by(_N.c.item, _N.c.channel)):
+        yield {"type": "notification_sent", **sent._asdict()}
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -109,6 +115,10 @@ def load(registry: Registry, lines: Iterable[str], source: str) -> dict[str, int
             counts[str(kind)] = counts.get(str(kind), 0) + 1
         if number == 0:
             raise InputError(f"{source}: empty; not a registry export")
+        if connection.dialect.name == "postgresql":  # closures came with their numbers: go on after them
+            connection.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('closures', 'id'), COALESCE(MAX(id), 1), "
+                "MAX(id) IS NOT NULL) FROM closures")
     return counts
 
 
@@ -149,5 +159,9 @@ def _restore(connection: sa.Connection, kind: Any, record: dict[str, Any], plan_
             **{c.name: record[c.name] for c in _columns(_T, "plan_id")}))
     elif kind == "user":
         connection.execute(sa.insert(_U).values({c.name: record[c.name] for c in _columns(_U)}))
+    elif kind == "closure":
+        connection.execute(sa.insert(_C).values({c.name: record[c.name] for c in _C.columns}))
+    elif kind == "notification_sent":
+        connection.execute(sa.insert(_N).values({c.name: record[c.name] for c in _columns(_N)}))
     else:
         raise ValueError(f"unknown type {kind!r}")
