@@ -114,3 +114,31 @@ def test_hd_mtx_cn_across_the_spring_festival():
     assert [e.date.isoformat() for e in plan.events
             if e.component == "mtx-level" and e.cycle == 2] == [
         "2026-02-25", "2026-02-26", "2026-02-27"]
+
+
+def test_ls_sclc_bid_us():
+    plan = make_plan("ls-sclc-bid", "2026-03-02", holidays="US", tz="America/New_York")
+    assert [e.date.isoformat() for e in plan.events if e.component == "cisplatin"] == [
+        "2026-03-02", "2026-03-23", "2026-04-13", "2026-05-04"]
+    assert [e.date.isoformat() for e in plan.events if e.component == "etoposide"][:3] == [
+        "2026-03-02", "2026-03-03", "2026-03-04"]
+    rt = [e for e in plan.events if e.component == "rt"]
+    assert len(rt) == 30 and rt[-1].cumulative_gy == "45"
+    assert sorted({e.date.isoformat() for e in rt}) == weekdays("2026-03-02", "2026-03-20")
+    assert [e.start.isoformat() for e in rt[:2]] == [
+        "2026-03-02T08:00:00-05:00", "2026-03-02T14:00:00-05:00"]
+    assert rt[10].start.isoformat() == "2026-03-09T08:00:00-04:00"  # after the DST change
+
+
+def test_ls_sclc_bid_cn_etoposide_block_over_the_spring_festival():
+    plan = make_plan("ls-sclc-bid", "2026-02-12", holidays="CN", tz="Asia/Shanghai")
+    # days 1-3 as a block of working days: 12, 13 and Saturday 14 February (a make-up day)
+    assert [e.date.isoformat() for e in plan.events if e.component == "etoposide"][:3] == [
+        "2026-02-12", "2026-02-13", "2026-02-14"]
+    # cycle 2: day 22 is 5 March
+    assert [e.date.isoformat() for e in plan.events if e.component == "cisplatin"][:2] == [
+        "2026-02-12", "2026-03-05"]
+    rt = sorted({e.date.isoformat() for e in plan.events if e.component == "rt"})
+    assert rt == ["2026-02-12", "2026-02-13", "2026-02-14",
+                  *weekdays("2026-02-24", "2026-02-27"), "2026-02-28",
+                  *weekdays("2026-03-02", "2026-03-10")]
