@@ -97,6 +97,8 @@ def describe(template: Template) -> list[str]:
     lines = [f"{template.id}: {template.name}", f"Source: {template.source}"]
     if template.reference:
         lines.append(f"Reference: {template.reference}")
+    lines.append("Review: " + (" ".join(template.review.split()) if template.review else
+                               "none recorded: a clinician must review this template before use"))
     if template.parameters:
         lines.append("Parameters (--set NAME=N):")
         for name, spec in template.parameters.items():

@@ -741,6 +741,9 @@ class Template(Strict):
     source: Name = Field(min_length=1)
     reference: Annotated[str, _text(MAX_REFERENCE)] | None = None
     description: Paragraph | None = None
+    review: Paragraph | None = None
+    """Who checked the template, when, against which sources (free text; shown by ``template
+    show`` and on the Templates page). A clinician must review a template before use."""
     calendar: CalendarDefaults = CalendarDefaults()
     parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()
