@@ -202,3 +202,14 @@ def test_every_template_has_a_review_shown_by_template_show():
         assert template.review and len(template.review) > 80, template.id
         shown = CliRunner().invoke(cli, ["template", "show", template.id]).output
         assert "Review: " + " ".join(template.review.split()) in shown
+
+
+def test_the_templates_page_shows_each_review(tmp_path):
+    from .test_web import Web
+
+    web = Web(str(tmp_path / "registry.sqlite3"), tmp_path)
+    assert web.login().status_code == 303
+    listing = web.client.get("/templates").text
+    assert listing.count("<strong>Review:</strong>") == len(shipped_templates())
+    assert "Not yet reviewed by a clinician. Written on 6 December 2026" in listing
+    assert "Clinical read of December 2026 by an oncology pharmacist" in listing
