@@ -213,3 +213,13 @@ def test_the_templates_page_shows_each_review(tmp_path):
     assert listing.count("<strong>Review:</strong>") == len(shipped_templates())
     assert "Not yet reviewed by a clinician. Written on 6 December 2026" in listing
     assert "Clinical read of December 2026 by an oncology pharmacist" in listing
+
+
+def test_capecitabine_rt_rectal_cites_the_five_days_a_week_schedule_it_gives():
+    template = resolve_template("capecitabine-rt-rectal")[0]
+    assert template.source.startswith("Allegra et al., J Natl Cancer Inst 2015 (NSABP R-04)")
+    plan = make_plan("capecitabine-rt-rectal", "2026-11-23", holidays="US", tz="America/New_York")
+    rt = {e.date for e in plan.events if e.component == "rt"}
+    cape = {e.date for e in plan.events if e.component == "capecitabine"}
+    assert cape == rt and all(d.weekday() < 5 for d in cape)  # radiotherapy days only
+    assert date(2026, 11, 26) not in cape  # Thanksgiving: no radiotherapy, no capecitabine
