@@ -50,7 +50,7 @@ class Web:
             base_url=BASE,
             issue_dir=tmp_path / "issued",
             clock=self.clock,
-            secret="test-secret",
+            secret="a test secret of thirty-two bytes or more",
             https_only=False,
             templates_folder=templates_folder,
         )
@@ -105,6 +105,7 @@ PAGES = [
     "/patients/P017/subscribe",
     "/patients/P017/fhir.json",
     "/templates",
+    "/templates/draft",
     "/validate",
 ]
 FORMS = [
@@ -116,6 +117,7 @@ FORMS = [
     "/patients/P017/issue",
     "/patients/P017/subscribe",
     "/patients/P017/feed-detail",
+    "/templates/draft",
     "/validate",
     "/logout",
 ]
@@ -126,6 +128,9 @@ def test_every_route_is_listed_here(web):
     paths = {route.path for route in web.app.routes}
     assert paths == {
         "/feed/{token}.ics",
+        "/healthz",  # public, like the feed: tests/test_observe.py
+        "/readyz",
+        "/metrics",
         "/login",
         "/logout",
         "/",
@@ -141,6 +146,7 @@ def test_every_route_is_listed_here(web):
         "/patients/{key}/fhir.json",
         "/patients/{key}/feed-detail",
         "/templates",
+        "/templates/draft",
         "/validate",
         "/static",
     }
@@ -157,7 +163,9 @@ def test_pages_send_a_visitor_without_a_session_to_the_login(web, path):
 def test_forms_refuse_a_visitor_without_a_session(web, path):
     response = web.post(path, {"key": "P1"})
     assert response.status_code == 403
-    assert response.text == "Log in first."
+    assert "<h1>Log in first</h1>" in response.text  # a page, with the security headers
+    assert "Your session has ended. Log in and try again." in response.text
+    assert response.headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.parametrize("path", FORMS)
@@ -712,6 +720,7 @@ def test_the_feed_is_discreet_until_detail_is_switched_on(logged_in):
         "Hospital appointment",
     }
     logged_in.clock.now += timedelta(days=1)
+    assert logged_in.login().status_code == 303  # a session lasts 12 hours
     switched = logged_in.post("/patients/P017/feed-detail", {"detail": "on", "reason": "patient asked"})
     assert switched.status_code == 303
     detailed = vevents(logged_in.client.get(feed_url(token)).content)
@@ -734,12 +743,15 @@ def test_fetches_are_recorded_at_most_every_five_minutes(web):
     web.register()
     token = web.feed_token()
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()  # written in batches (tests/test_feed_reads.py)
     web.clock.now += timedelta(minutes=4)
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()
     with opened(web.db) as registry:
         assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:00:00+00:00"
     web.clock.now += timedelta(minutes=2)
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()
     with opened(web.db) as registry:
         assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:06:00+00:00"
 

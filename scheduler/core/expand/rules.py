@@ -12,6 +12,9 @@ from scheduler.core.units import Span
 MAX_PLAN_YEARS = 10
 MAX_PLAN_DAYS = 366 * MAX_PLAN_YEARS
 PLAN_LIMIT = Span(months=12 * MAX_PLAN_YEARS, text=f"{MAX_PLAN_YEARS} years")
+MAX_PLAN_EVENTS = 5_000
+"""The most events a plan may have: a year of twice-daily tablets with weekly visits is under
+1,000; 5,000 keeps a patient's page, PDF and feed to a few hundred kilobytes."""
 
 DISCREET_TITLES: dict[EventKind, str] = {
     "drug": "Treatment visit",

@@ -17,7 +17,7 @@ from .daily import expand_daily
 from .hours import expand_hours
 from .radiotherapy import expand_radiotherapy
 from .regimen import expand_regimen
-from .rules import MAX_PLAN_YEARS, member_ids
+from .rules import MAX_PLAN_EVENTS, MAX_PLAN_YEARS, member_ids
 from .state import Expansion
 from .visit import expand_visit
 
@@ -183,6 +183,11 @@ def _add(expansion: Expansion, component: Regimen | Radiotherapy | Daily | Visit
         raise PlanError(
             f"component '{component.id}' runs past {expansion.limit.isoformat()}, more than "
             f"{MAX_PLAN_YEARS} years after the start: check its counts and parameters"
+        )
+    if len(expansion.events) > MAX_PLAN_EVENTS:
+        raise PlanError(
+            f"component '{component.id}' brings the plan to {len(expansion.events):,} events, more "
+            f"than {MAX_PLAN_EVENTS:,}, the most a plan may have: check its counts, times and parameters"
         )
 
 
