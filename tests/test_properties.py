@@ -390,7 +390,11 @@ def test_library_visits_before_cycles_and_pump_disconnections(request):
         assert set(labs) <= expected if held else set(labs) == expected
         for cycle, when in labs.items():
             if each.day <= 0 and visit.on_non_working_day == "previous":
-                assert when < day1[cycle]
+                # before day 1, at most previous_within_days earlier than planned; further back,
+                # on the morning of day 1 (language 3)
+                assert when <= day1[cycle]
+                planned = day1[cycle] + timedelta(days=each.day - 1)
+                assert (planned - when).days <= visit.previous_within_days
     infusions = {(e.component, e.cycle): e for e in plan.events if e.end is not None}
     for regimen in (c for c in template.components if isinstance(c, Regimen)):
         for drug in (d for d in regimen.drugs if d.at_end is not None):
