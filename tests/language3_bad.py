@@ -38,4 +38,10 @@ LANGUAGE3 = {
     "hours_after_untimed_drug.yaml": [":11: components[1].after_start_of:", "'m' has no clock "
                                       "'time': hours after the start of a dose need the time it "
                                       "starts"],
+    # 5. more than one fraction a day
+    "twice_daily_without_time.yaml": [":5: components[0]:", "'fractions_per_day: 2' needs the "
+                                      "first fraction's clock 'time'"],
+    "gap_hours_once_daily.yaml": [":5: components[0]:",
+                                  "'min_gap_hours' goes with 'fractions_per_day: 2'"],
+    "three_fractions_a_day.yaml": [":6: components[0].fractions_per_day: must be 1 or 2 (got 3)"],
 }

@@ -346,3 +346,44 @@ def test_hours_in_the_ics_and_fhir():
                            "code": "h"}}]
     assert "at 24, 48, 72 hours after the start of each methotrexate dose" in str(
         actions["mtx-level"]["description"])
+
+
+# --- 5. more than one fraction a day ---------------------------------------------------------
+
+def test_twice_daily_us_across_the_dst_change():
+    plan = make_plan(str(L3 / "twice_daily.yaml"), "2026-03-02", holidays="US",
+                     tz="America/New_York")
+    rt = [e for e in plan.events if e.component == "rt"]
+    assert [e.date.isoformat() for e in rt[::2]] == [
+        "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06",
+        "2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13",
+        "2026-03-16", "2026-03-17", "2026-03-18", "2026-03-19", "2026-03-20"]
+    assert [e.date for e in rt[1::2]] == [e.date for e in rt[::2]]
+    assert [e.start.isoformat() for e in rt[8:12]] == [  # 5 March EST, 9 March EDT
+        "2026-03-06T08:30:00-05:00", "2026-03-06T14:30:00-05:00",
+        "2026-03-09T08:30:00-04:00", "2026-03-09T14:30:00-04:00"]
+    assert [e.fraction for e in rt] == list(range(1, 31))
+    assert [e.cumulative_gy for e in rt[:3]] == ["1.5", "3", "4.5"] and rt[-1].cumulative_gy == "45"
+    assert rt[1].title == "Thoracic radiotherapy – fraction 2 of 30"
+
+
+def test_twice_daily_cn_spring_festival():
+    plan = make_plan(str(L3 / "twice_daily.yaml"), "2026-02-12", holidays="CN", tz="Asia/Shanghai")
+    rt = [e for e in plan.events if e.component == "rt"]
+    # 12, 13, 14 (make-up Saturday) February, then from the 24th; at most 10 a week
+    assert [e.date.isoformat() for e in rt[::2]] == [
+        "2026-02-12", "2026-02-13", "2026-02-14", "2026-02-24", "2026-02-25", "2026-02-26",
+        "2026-02-27", "2026-02-28", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05",
+        "2026-03-06", "2026-03-09", "2026-03-10"]
+    assert {(b.start - a.start) for a, b in zip(rt[::2], rt[1::2], strict=True)} == {
+        timedelta(hours=6)}
+
+
+def test_twice_daily_in_the_ics_and_fhir():
+    plan = make_plan(str(L3 / "twice_daily.yaml"), "2026-03-02", holidays="US",
+                     tz="America/New_York")
+    assert ics_dates(to_ics(plan, stamp=NOW), "Thoracic")[:4] == [
+        "2026-03-02", "2026-03-02", "2026-03-03", "2026-03-03"]
+    actions = fhir_actions("twice_daily.yaml")
+    assert ("at most 10 a week on working days, twice a day at least 6 hours apart (elapsed "
+            "time)") in str(actions["rt"]["description"])

@@ -209,14 +209,15 @@ def test_fast_forward_cn_across_national_day():
 
 
 def test_cisplatin_rt_head_neck_us_across_memorial_day_juneteenth_and_july_4():
+    # JCOG1008 (corrected after the clinical read): 66 Gy in 33 fractions, 6 weekly doses
     plan = make_plan("cisplatin-rt-head-neck", "2026-05-18", holidays="US",
                      tz="America/New_York")
     assert dates(plan.events, "cisplatin") == [
-        "2026-05-18", "2026-05-26", "2026-06-02", "2026-06-09", "2026-06-16", "2026-06-23",
-        "2026-06-30"]
+        "2026-05-18", "2026-05-26", "2026-06-02", "2026-06-09", "2026-06-16", "2026-06-23"]
     rt = dates(plan.events, "rt")
-    assert len(rt) == 35 and "2026-06-19" not in rt and "2026-07-03" not in rt
-    assert rt[-3:] == ["2026-07-06", "2026-07-07", "2026-07-08"]
+    assert len(rt) == 33 and "2026-06-19" not in rt and "2026-07-03" not in rt
+    assert rt[-3:] == ["2026-07-01", "2026-07-02", "2026-07-06"]
+    assert [e for e in plan.events if e.component == "rt"][-1].cumulative_gy == "66"
 
 
 def test_templates_search_and_show():

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from scheduler.core.loader import resolve_template, shipped_templates
 from scheduler.core.workdays import make_calendar
 
 from .conftest import make_plan
@@ -114,3 +115,111 @@ def test_hd_mtx_cn_across_the_spring_festival():
     assert [e.date.isoformat() for e in plan.events
             if e.component == "mtx-level" and e.cycle == 2] == [
         "2026-02-25", "2026-02-26", "2026-02-27"]
+
+
+def test_ls_sclc_bid_us():
+    plan = make_plan("ls-sclc-bid", "2026-03-02", holidays="US", tz="America/New_York")
+    assert [e.date.isoformat() for e in plan.events if e.component == "cisplatin"] == [
+        "2026-03-02", "2026-03-23", "2026-04-13", "2026-05-04"]
+    assert [e.date.isoformat() for e in plan.events if e.component == "etoposide"][:3] == [
+        "2026-03-02", "2026-03-03", "2026-03-04"]
+    rt = [e for e in plan.events if e.component == "rt"]
+    assert len(rt) == 30 and rt[-1].cumulative_gy == "45"
+    assert sorted({e.date.isoformat() for e in rt}) == weekdays("2026-03-02", "2026-03-20")
+    assert [e.start.isoformat() for e in rt[:2]] == [
+        "2026-03-02T08:00:00-05:00", "2026-03-02T14:00:00-05:00"]
+    assert rt[10].start.isoformat() == "2026-03-09T08:00:00-04:00"  # after the DST change
+
+
+def test_ls_sclc_bid_cn_etoposide_block_over_the_spring_festival():
+    plan = make_plan("ls-sclc-bid", "2026-02-12", holidays="CN", tz="Asia/Shanghai")
+    # days 1-3 as a block of working days: 12, 13 and Saturday 14 February (a make-up day)
+    assert [e.date.isoformat() for e in plan.events if e.component == "etoposide"][:3] == [
+        "2026-02-12", "2026-02-13", "2026-02-14"]
+    # cycle 2: day 22 is 5 March
+    assert [e.date.isoformat() for e in plan.events if e.component == "cisplatin"][:2] == [
+        "2026-02-12", "2026-03-05"]
+    rt = sorted({e.date.isoformat() for e in plan.events if e.component == "rt"})
+    assert rt == ["2026-02-12", "2026-02-13", "2026-02-14",
+                  *weekdays("2026-02-24", "2026-02-27"), "2026-02-28",
+                  *weekdays("2026-03-02", "2026-03-10")]
+
+
+# --- corrections from the clinical read (December 2026) ----------------------------------
+
+@pytest.mark.parametrize(("start", "expected"), [
+    ("2026-03-06", "2026-03-07"),  # Friday AC: Saturday, day 2 (was Monday, day 4)
+    ("2026-12-24", "2026-12-25"),  # Christmas Eve: Christmas Day, day 2 (was day 5)
+])
+def test_ddact_pegfilgrastim_on_day_2_whatever_the_day_us(start, expected):
+    plan = make_plan("ddact", start, holidays="US", tz="America/New_York")
+    peg = [e for e in plan.events if e.component == "pegfilgrastim"]
+    assert peg[0].date.isoformat() == expected and peg[0].day == 2
+    assert all((e.date - d.date).days == 1 for e, d in zip(
+        peg, [x for x in plan.events if x.component in ("doxorubicin", "paclitaxel")],
+        strict=True))
+
+
+def test_ddact_pegfilgrastim_cn_spring_festival():
+    # cycle 2 is planned on Monday 16 February, in the festival: its day 1 is the 24th
+    plan = make_plan("ddact", "2026-02-02", holidays="CN", tz="Asia/Shanghai")
+    peg = [e for e in plan.events if e.component == "pegfilgrastim"]
+    assert [e.date.isoformat() for e in peg[:2]] == ["2026-02-03", "2026-02-25"]
+    description = " ".join((resolve_template("ddact")[0].description or "").split())
+    assert "CALGB 9741 itself used filgrastim" in description
+
+
+def test_tc_dexamethasone_the_day_before_of_and_after_docetaxel():
+    us = make_plan("tc", "2026-11-25", holidays="US", tz="America/New_York")
+    assert sorted({e.date.isoformat() for e in us.events if e.component == "dexamethasone"}) == [
+        "2026-11-24", "2026-11-25", "2026-11-26", "2026-12-15", "2026-12-16", "2026-12-17",
+        "2027-01-05", "2027-01-06", "2027-01-07", "2027-01-26", "2027-01-27", "2027-01-28"]
+    cn = make_plan("tc", "2026-02-24", holidays="CN", tz="Asia/Shanghai")
+    dex = [e for e in cn.events if e.component == "dexamethasone"]
+    assert [e.start.isoformat() for e in dex[:2]] == [
+        "2026-02-23T08:00:00+08:00", "2026-02-23T20:00:00+08:00"]  # a day off, taken at home
+    assert cn.first_date.isoformat() == "2026-02-23"
+
+
+def test_citations_corrected():
+    pembro = resolve_template("pembrolizumab-q6w")
+    assert pembro[0].source.endswith("Lala et al., Eur J Cancer 2020")
+    assert "Eur J Cancer 2020;131:68-75" in pembro[1].read_text()
+    assert "A 'modified de Gramont' regimen" in resolve_template("mfolfox6")[1].read_text()
+
+
+def test_nivolumab_states_its_grid_policy():
+    plan = make_plan("nivolumab-q4w", "2026-01-05", holidays="US", tz="America/New_York")
+    assert any("rescheduling policy 'carry_forward'" in n for n in plan.notes)
+
+
+def test_every_template_has_a_review_shown_by_template_show():
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+    for info in shipped_templates():
+        template = resolve_template(info.id)[0]
+        assert template.review and len(template.review) > 80, template.id
+        shown = CliRunner().invoke(cli, ["template", "show", template.id]).output
+        assert "Review: " + " ".join(template.review.split()) in shown
+
+
+def test_the_templates_page_shows_each_review(tmp_path):
+    from .test_web import Web
+
+    web = Web(str(tmp_path / "registry.sqlite3"), tmp_path)
+    assert web.login().status_code == 303
+    listing = web.client.get("/templates").text
+    assert listing.count("<strong>Review:</strong>") == len(shipped_templates())
+    assert "Not yet reviewed by a clinician. Written on 6 December 2026" in listing
+    assert "Clinical read of December 2026 by an oncology pharmacist" in listing
+
+
+def test_capecitabine_rt_rectal_cites_the_five_days_a_week_schedule_it_gives():
+    template = resolve_template("capecitabine-rt-rectal")[0]
+    assert template.source.startswith("Allegra et al., J Natl Cancer Inst 2015 (NSABP R-04)")
+    plan = make_plan("capecitabine-rt-rectal", "2026-11-23", holidays="US", tz="America/New_York")
+    rt = {e.date for e in plan.events if e.component == "rt"}
+    cape = {e.date for e in plan.events if e.component == "capecitabine"}
+    assert cape == rt and all(d.weekday() < 5 for d in cape)  # radiotherapy days only
+    assert date(2026, 11, 26) not in cape  # Thanksgiving: no radiotherapy, no capecitabine

@@ -301,7 +301,8 @@ def _expand_or_refused(request):
 @given(library_requests())
 def test_library_plans_start_on_time_are_sorted_unique_and_never_double_book_a_drug(request):
     plan = _expand_or_refused(request)
-    assert all(e.date >= plan.start for e in plan.events)
+    # language 3: only a day before day 1 (0, -6) may fall before the start
+    assert all(e.date >= plan.start for e in plan.events if e.day is None or e.day >= 1)
     keys = [e.sort_key for e in plan.events]
     assert keys == sorted(keys)
     assert len({e.uid for e in plan.events}) == len(plan.events)
@@ -391,7 +392,11 @@ def test_library_visits_before_cycles_and_pump_disconnections(request):
         assert set(labs) <= expected if held else set(labs) == expected
         for cycle, when in labs.items():
             if each.day <= 0 and visit.on_non_working_day == "previous":
-                assert when < day1[cycle]
+                # before day 1, at most previous_within_days earlier than planned; further back,
+                # on the morning of day 1 (language 3)
+                assert when <= day1[cycle]
+                planned = day1[cycle] + timedelta(days=each.day - 1)
+                assert (planned - when).days <= visit.previous_within_days
     infusions = {(e.component, e.cycle): e for e in plan.events if e.end is not None}
     for regimen in (c for c in template.components if isinstance(c, Regimen)):
         for drug in (d for d in regimen.drugs if d.at_end is not None):

@@ -100,6 +100,8 @@ def describe(template: Template) -> list[str]:
     lines = [f"{template.id}: {template.name}", f"Source: {template.source}"]
     if template.reference:
         lines.append(f"Reference: {template.reference}")
+    lines.append("Review: " + (" ".join(template.review.split()) if template.review else
+                               "none recorded: a clinician must review this template before use"))
     if template.parameters:
         lines.append("Parameters (--set NAME=N):")
         for name, spec in template.parameters.items():
@@ -124,7 +126,9 @@ def describe(template: Template) -> list[str]:
             lines.append(
                 f"  {component.id}: {component.name} ({component.code}) – {component.total_dose_gy} Gy "
                 f"in {component.fraction_count} fractions of {component.per_fraction_text()} Gy, "
-                f"at most {component.fractions_per_week} a week"
+                f"at most {component.weekly_limit} a week"
+                + (f", twice a day at least {component.min_gap_hours} hours apart"
+                   if component.fractions_per_day == 2 else "")
                 + (f", at least {component.min_gap_days} days apart" if component.min_gap_days > 1 else "")
                 + f", from {_anchor(component.start)}, working days only{_clock(component)}"
             )

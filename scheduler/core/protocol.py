@@ -463,6 +463,30 @@ class Radiotherapy(Display):
     fractions_per_week: Annotated[int, Field(strict=True, ge=1, le=7)] = 5
     min_gap_days: Annotated[int, Field(strict=True, ge=1, le=14)] = 1
     planned_weeks: tuple[PositiveCount, PositiveCount] | None = None
+    fractions_per_day: Literal[1, 2] = 1
+    """Language 3: 2 for a twice-daily course; the second fraction is ``min_gap_hours`` after
+    the first's clock ``time`` (elapsed time)."""
+    min_gap_hours: Annotated[int, Field(strict=True, ge=1, le=12)] = 6
+
+    @model_validator(mode="after")
+    def _twice_daily(self) -> Radiotherapy:
+        if self.fractions_per_day == 2:
+            if self.time is None:
+                raise ValueError("'fractions_per_day: 2' needs the first fraction's clock 'time'; "
+                                 "the second is 'min_gap_hours' after it")
+            if self.min_gap_days > 1:
+                raise ValueError("'fractions_per_day: 2' gives fractions on consecutive working "
+                                 "days: give no 'min_gap_days'")
+        elif "min_gap_hours" in self.model_fields_set:
+            raise ValueError("'min_gap_hours' goes with 'fractions_per_day: 2'")
+        return self
+
+    @property
+    def weekly_limit(self) -> int:
+        """Fractions a week: as written, else 5 treatment days' worth."""
+        if "fractions_per_week" in self.model_fields_set:
+            return self.fractions_per_week
+        return 5 * self.fractions_per_day
 
     @model_validator(mode="after")
     def _a_prescription(self) -> Radiotherapy:
@@ -720,6 +744,9 @@ class Template(Strict):
     source: Name = Field(min_length=1)
     reference: Annotated[str, _text(MAX_REFERENCE)] | None = None
     description: Paragraph | None = None
+    review: Paragraph | None = None
+    """Who checked the template, when, against which sources (free text; shown by ``template
+    show`` and on the Templates page). A clinician must review a template before use."""
     calendar: CalendarDefaults = CalendarDefaults()
     parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()

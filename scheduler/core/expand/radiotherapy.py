@@ -5,7 +5,7 @@ total * n / fractions (0.01 Gy), exactly the total at the last."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from scheduler.core.adjust import Hold, Stop
@@ -26,7 +26,7 @@ def expand_radiotherapy(x: Expansion, rt: Radiotherapy) -> None:
     anchor = x.anchor_date(rt.start)
     total = rt.fraction_count
     per_fraction, total_gy = rt.per_fraction_text(), str(rt.total_dose_gy)
-    nominal_days = max(-(-total // rt.fractions_per_week) * 7, total * rt.min_gap_days)
+    nominal_days = max(-(-total // rt.weekly_limit) * 7, total * rt.min_gap_days)
     if rt.dose_per_fraction_gy is None and rt.total_dose_gy / total != Decimal(per_fraction):
         x.notes.append(
             f"{rt.name}: {total_gy} Gy in {total} fractions does not divide evenly; the dose "
@@ -62,43 +62,53 @@ def expand_radiotherapy(x: Expansion, rt: Radiotherapy) -> None:
             day += one_day
             continue
         week = (day.toordinal() - 1) // 7  # Monday-to-Sunday weeks
-        if per_week.get(week, 0) >= rt.fractions_per_week:
+        if per_week.get(week, 0) >= rt.weekly_limit:
             day += one_day
             continue
         if given and (day - last).days < rt.min_gap_days:
             day += one_day
             continue
-        per_week[week] = per_week.get(week, 0) + 1
-        given += 1
-        when = Placement(day)
-        if given == 1 and day != anchor:
-            reason = (calendar.closed_because(anchor)
-                      or (closed[0][1] if closed else None)
-                      or f"at most {rt.fractions_per_week} fractions a week")
-            when = Placement(day, anchor, reason)
-        note = None
-        if closed:
-            note = (
-                f"No radiotherapy on {day_list([d for d, _ in closed])}: "
-                f"{reasons(closed)}. "
-                f"The course is extended so that all {total} fractions are given."
+        slots = min(rt.fractions_per_day, total - given, rt.weekly_limit - per_week.get(week, 0))
+        first_start: datetime | None = None
+        for slot in range(slots):
+            per_week[week] = per_week.get(week, 0) + 1
+            given += 1
+            when = Placement(day)
+            if given == 1 and day != anchor:
+                reason = (calendar.closed_because(anchor)
+                          or (closed[0][1] if closed else None)
+                          or f"at most {rt.weekly_limit} fractions a week")
+                when = Placement(day, anchor, reason)
+            note = None
+            if closed:
+                note = (
+                    f"No radiotherapy on {day_list([d for d, _ in closed])}: "
+                    f"{reasons(closed)}. "
+                    f"The course is extended so that all {total} fractions are given."
+                )
+                closed = []
+            instant = None
+            if slot and first_start is not None:  # twice daily: min_gap_hours later
+                instant = (first_start.astimezone(UTC) + timedelta(hours=rt.min_gap_hours)
+                           ).astimezone(x.request.timezone)
+            emitted = x.emit(
+                rt,
+                identity=f"{rt.id}\x00f{given}",
+                kind="fraction",
+                component=rt.id,
+                when=when,
+                title=f"{rt.name} – fraction {given} of {total}",
+                dose=dose,
+                note=note,
+                instant=instant,
+                fraction=given,
+                fractions_total=total,
+                fraction_gy=per_fraction,
+                cumulative_gy=rt.cumulative_gy(given),
+                total_gy=total_gy,
             )
-            closed = []
-        x.emit(
-            rt,
-            identity=f"{rt.id}\x00f{given}",
-            kind="fraction",
-            component=rt.id,
-            when=when,
-            title=f"{rt.name} – fraction {given} of {total}",
-            dose=dose,
-            note=note,
-            fraction=given,
-            fractions_total=total,
-            fraction_gy=per_fraction,
-            cumulative_gy=rt.cumulative_gy(given),
-            total_gy=total_gy,
-        )
+            if slot == 0 and emitted:
+                first_start = x.events[-1].start
         last = day
         day += one_day
     if rt.planned_weeks is not None:

@@ -99,7 +99,7 @@ def expand(request: PlanRequest) -> Plan:
     if events and events[0].date < start:
         first = events[0]
         notes.append(f"The plan begins before day 1: {first.title} on {first.date.isoformat()}, "
-                     f"{(start - first.date).days} days before day 1 ({start.isoformat()}).")
+                     f"{_days((start - first.date).days)} before day 1 ({start.isoformat()}).")
     if events:
         for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():
             notes.append(
@@ -196,3 +196,7 @@ def _add(expansion: Expansion, component: Regimen | Radiotherapy | Daily | Visit
             f"component '{component.id}' brings the plan to {len(expansion.events):,} events, more "
             f"than {MAX_PLAN_EVENTS:,}, the most a plan may have: check its counts, times and parameters"
         )
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"

@@ -203,7 +203,7 @@ def _radiotherapy_definition(component: Radiotherapy) -> Json:
     fractions = component.fraction_count
     total = _number(component.total_dose_gy)
     dosage: Json = {
-        "timing": {"repeat": {"count": fractions, "frequency": component.fractions_per_week,
+        "timing": {"repeat": {"count": fractions, "frequency": component.weekly_limit,
                               "period": 1, "periodUnit": "wk"}},
         "maxDosePerLifetime": _gray(component.total_dose_gy),
     }
@@ -216,7 +216,7 @@ def _radiotherapy_definition(component: Radiotherapy) -> Json:
                           f"{component.per_fraction_text()} Gy per fraction, rounded)")
     return {
         "description": f"{total} Gy in {fractions} {_per_fraction(component)}, at most "
-                       f"{component.fractions_per_week} a week, on working days"
+                       f"{component.weekly_limit} a week, on working days"
                        + _gap_text(component),
         "extension": [{"url": CODEXRT_FRACTIONS, "valuePositiveInt": fractions}],
         "dosage": [dosage],
@@ -224,6 +224,8 @@ def _radiotherapy_definition(component: Radiotherapy) -> Json:
 
 
 def _gap_text(component: Radiotherapy) -> str:
+    if component.fractions_per_day == 2:  # language 3
+        return f", twice a day at least {component.min_gap_hours} hours apart (elapsed time)"
     return f", at least {component.min_gap_days} days apart" if component.min_gap_days > 1 else ""
 
 
@@ -395,7 +397,7 @@ def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit | Hours
     if isinstance(component, Radiotherapy):
         action["description"] = (
             f"{_number(component.total_dose_gy)} Gy in {component.fraction_count} "
-            f"{_per_fraction(component)}, at most {component.fractions_per_week} "
+            f"{_per_fraction(component)}, at most {component.weekly_limit} "
             f"a week on working days{_gap_text(component)}, from {_anchor_text(component.start)}")
         return _anchored(action, component.start, template)
     if isinstance(component, Daily):
