@@ -76,6 +76,6 @@ def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
                    "created_at": token.created_at, "created_by": token.created_by,
                    "last_fetched_at": token.last_fetched_at}
     for person in registry.users():
-        yield {"type": "user", "name": person.name, "admin": person.admin,
+        yield {"type": "user", "name": person.name, "admin": person.admin, "role": person.role,
                "created_at": person.created_at, "created_by": person.created_by,
                "disabled_at": person.disabled_at}

@@ -96,6 +96,8 @@ class User:
     created_at: str
     created_by: str
     disabled_at: str | None
+    role: str = "coordinator"
+    """"admin", "coordinator" or "viewer" (see :mod:`scheduler.services.people`)."""
 
     @property
     def active(self) -> bool:
