@@ -168,3 +168,24 @@ def test_roles_of_users_made_before_roles_are_kept(tmp_path):
     with opened(str(db)) as registry:
         assert [(u.name, u.role) for u in registry.users()] == [
             ("li.na", "admin"), ("wang.fang", "coordinator")]
+
+
+@pytest.mark.parametrize(("role", "method", "path", "allowed"), [
+    ("viewer", "GET", "/patients/P1", True),
+    ("viewer", "POST", "/patients/P1/change", False),
+    ("viewer", "POST", "/patients/new", False),
+    ("viewer", "POST", "/logout", True),
+    ("viewer", "POST", "/account", True),
+    ("viewer", "GET", "/admin/people", False),
+    ("coordinator", "POST", "/patients/P1/change", True),
+    ("coordinator", "GET", "/admin/people", False),
+    ("coordinator", "POST", "/admin/people/li.na", False),
+    ("coordinator", "GET", "/administrator", True),  # not under /admin/: an ordinary (404) page
+    ("admin", "POST", "/admin/people/li.na", True),
+    ("admin", "POST", "/patients/P1/issue", True),
+    (None, "GET", "/", False),
+])
+def test_one_function_decides_who_may_do_what(role, method, path, allowed):
+    from scheduler.web.roles import permitted
+
+    assert permitted(role, method, path) is allowed

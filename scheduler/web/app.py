@@ -22,7 +22,8 @@ from starlette.staticfiles import StaticFiles
 from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
-from scheduler.web import pages
+from scheduler.web import admin, pages
+from scheduler.web.roles import Roles
 from scheduler.web.security import Guard, PageHeaders
 from scheduler.web.site import HERE, Site
 
@@ -66,6 +67,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
                    or secrets.token_urlsafe(32), session_cookie="scheduler_session",
                    max_age=SESSION_HOURS * 3600, same_site="strict", https_only=secure),
         Middleware(Guard, is_active=site.is_active),
+        Middleware(Roles, registry=site.registry),
     ]
     routes = [
         Route("/feed/{token}.ics", pages.feed, methods=["GET", "HEAD"]),
@@ -85,6 +87,10 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
+        Route("/admin/people", admin.people_page, methods=["GET", "POST"]),
+        Route("/admin/people/{name}", admin.person_action, methods=["POST"]),
+        Route("/account", admin.account, methods=["GET", "POST"]),
+        Route("/reset/{token}", admin.reset, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, middleware=middleware,

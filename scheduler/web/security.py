@@ -28,7 +28,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PUBLIC_PREFIXES = ("/feed/", "/static/")
+PUBLIC_PREFIXES = ("/feed/", "/static/", "/reset/")
+"""Answered without a session: feeds, static files, one-time password links (the token is
+the key; see :mod:`scheduler.web.admin`)."""
 BODY_LIMIT = 2 * 1024 * 1024
 """The largest request body accepted (a template upload is far smaller)."""
 LOCKOUT_FAILURES = 5
