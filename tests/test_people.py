@@ -189,3 +189,15 @@ def test_one_function_decides_who_may_do_what(role, method, path, allowed):
     from scheduler.web.roles import permitted
 
     assert permitted(role, method, path) is allowed
+
+
+def test_times_are_shown_in_the_sites_zone():
+    from zoneinfo import ZoneInfo
+
+    from scheduler.web.present import local_time
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert local_time("2026-03-01T09:00:00+00:00", shanghai) == "2026-03-01 17:00"
+    assert local_time("2026-03-01T20:30:00+00:00", shanghai) == "2026-03-02 04:30"
+    assert local_time("2026-07-01T12:00:00+00:00", ZoneInfo("Europe/Paris")) == "2026-07-01 14:00"
+    assert local_time(None, shanghai) == ""

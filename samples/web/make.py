@@ -41,7 +41,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     db = str(folder / "registry.sqlite3")
     invoke = CliRunner().invoke
-    invoke(cli, ["user", "add", "li.na", "--admin", "--password-stdin", "--db", db],
+    invoke(cli, ["user", "add", "li.na", "--admin", "--password-stdin", "--now", "2026-03-02T08:00:00Z",
+                 "--author", "root", "--db", db],
            input="correct horse battery\n")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -101,6 +102,35 @@ def main() -> None:
                       (Path("templates") / "nct06478355.yaml").read_text()))
             page.click("button.primary")
             shot("08-validate", full=False)
+            page.goto(base + "/admin/people")
+            page.fill("input[name=name]", "wang.fang")
+            page.click("button[value=add]")
+            page.fill("input[name=name]", "zhao.lei")
+            page.select_option("form.row select[name=role]", "viewer")
+            page.click("button[value=add]")
+            shot("09-people")
+            link = page.input_value("#reset-link")
+            page.goto(base + "/account")
+            shot("10-account", full=False)
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(link)
+            phone.screenshot(path=str(HERE / "phone-11-reset.png"))
+            phone.fill("input[name=new]", "correct horse battery")
+            phone.fill("input[name=repeat]", "correct horse battery")
+            phone.click("button.primary")
+            print("Wrote samples/web/phone-11-reset.png")
+            page.set_viewport_size({"width": 390, "height": 844})
+            for name, path, full in (("02-patients", "/", True), ("03-register", "/patients/new", False),
+                                     ("04-patient", "/patients/P017", False),
+                                     ("05-delay", "/patients/P017/change?kind=delay", False),
+                                     ("07-templates", "/templates", False),
+                                     ("09-people", "/admin/people", True)):
+                page.goto(base + path)
+                shot(f"phone-{name}", full=full)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(base + "/patients/P017")
+            page.emulate_media(media="print")
+            shot("12-patient-print", full=True)
             browser.close()
     finally:
         server.should_exit = True

@@ -284,11 +284,16 @@ def _snapshot(request: Request) -> patients.Snapshot:
 @_route
 def patient_page(request: Request, form: FormData | None) -> Response:
     """One patient: month view, events, history of changes, versions, feed."""
+    from scheduler.web import timeline
+
     site = site_of(request)
     now = _snapshot(request)
     registry = site.registry()
+    grids = months(now.plan)
     return page(request, "patient.html", {
-        "now": now, "plan": now.plan, "months": months(now.plan),
+        "now": now, "plan": now.plan, "months": grids,
+        "timeline": timeline.split(now.plan, grids, site.clock().date()),
+        "legend": timeline.legend(now.plan, grids),
         "reverted": history.reverted(now.changes), "token": registry.live_token(now.stored.id),
         "detail": history.feed_detail(now.changes), "next": next_event(now.plan, site.clock().date()),
         "components": _components(now)})
