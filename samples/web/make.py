@@ -131,6 +131,18 @@ def main() -> None:
             page.goto(base + "/patients/P017")
             page.emulate_media(media="print")
             shot("12-patient-print", full=True)
+            chinese = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            page = chinese.new_page()  # the browser asks for Chinese: Accept-Language zh-CN
+            page.goto(base + "/login")
+            page.fill("input[name=name]", "li.na")
+            page.fill("input[name=password]", "correct horse battery")
+            page.click("button.primary")
+            page.goto(base + "/patients/P017")
+            shot("13-patient-zh", full=False)
+            page.set_viewport_size({"width": 390, "height": 844})
+            shot("phone-13-patient-zh", full=False)
+            page.goto(base + "/admin/people")
+            shot("phone-14-people-zh", full=False)
             browser.close()
     finally:
         server.should_exit = True

@@ -96,6 +96,7 @@ users = Table(
     Column("created_by", Text, nullable=False),
     Column("disabled_at", Text),
     Column("role", String(16), nullable=False, server_default="coordinator"),
+    Column("language", String(8)),
 )
 """``admin`` is kept equal to ``role == "admin"`` for readers older than the roles."""
 

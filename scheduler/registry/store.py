@@ -98,6 +98,8 @@ class User:
     disabled_at: str | None
     role: str = "coordinator"
     """"admin", "coordinator" or "viewer" (see :mod:`scheduler.services.people`)."""
+    language: str | None = None
+    """The web app's language they chose; None: their browser's."""
 
     @property
     def active(self) -> bool:

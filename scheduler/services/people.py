@@ -27,6 +27,8 @@ ROLES = ("admin", "coordinator", "viewer")
 """admin: people, templates, site settings and everything a coordinator does; coordinator:
 patients; viewer: reads everything, changes nothing."""
 RESET_HOURS = 24
+LANGUAGES = ("en", "zh")
+"""The languages the web app speaks (its catalogs: :mod:`scheduler.web.i18n`)."""
 
 
 def check_role(role: str) -> str:
@@ -106,6 +108,15 @@ def enable(registry: Registry, name: str, author: str, now: datetime) -> None:
             raise InputError(f"user '{name}' is active already")
         store.update(registry, name, disabled_at=None)
         store.record(registry, name, "enabled", {}, author, now.isoformat())
+
+
+def set_language(registry: Registry, name: str, language: str | None, now: datetime) -> None:
+    """A person chooses the web app's language (None: their browser's); recorded."""
+    if language is not None and language not in LANGUAGES:
+        raise InputError(f"language '{language}': choose one of {', '.join(LANGUAGES)}")
+    with registry.transaction():
+        store.update(registry, name, language=language)
+        store.record(registry, name, "language", {"to": language}, name, now.isoformat())
 
 
 @dataclass(frozen=True)

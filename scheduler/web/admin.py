@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from scheduler.core.errors import InputError, SchedulerError
 from scheduler.registry import people as store
 from scheduler.services import people
+from scheduler.web.i18n import _
 from scheduler.web.pages import _field, _flash, _route, _user
 from scheduler.web.site import page, site_of
 
@@ -52,7 +53,8 @@ def people_page(request: Request, form: FormData | None) -> Response:
             link = people.issue_reset(registry, name, _user(request), site.now())
     except SchedulerError as error:
         return _people_page(request, {"error": str(error), "form": {"name": name, "role": role}}, 400)
-    return _people_page(request, {"done": f"Added {role} {name}.", **_link(request, name, link)})
+    return _people_page(request, {"done": _("Added %(role)s %(name)s.", role=_(role), name=name),
+                                  **_link(request, name, link)})
 
 
 @_route
@@ -66,19 +68,19 @@ def person_action(request: Request, form: FormData | None) -> Response:
         if action == "role":
             role = _field(form, "role")
             people.set_role(registry, name, role, author, now)
-            done = f"{name} is now {role}."
+            done = _("%(name)s is now %(role)s.", name=name, role=_(role))
         elif action == "disable":
             people.disable(registry, name, author, now)
-            done = f"Disabled {name}: they can no longer log in."
+            done = _("Disabled %(name)s: they can no longer log in.", name=name)
         elif action == "enable":
             people.enable(registry, name, author, now)
-            done = f"Enabled {name}: they can log in again with their password."
+            done = _("Enabled %(name)s: they can log in again with their password.", name=name)
         elif action == "reset":
             link = people.issue_reset(registry, name, author, now)
-            return _people_page(request, {"done": f"A new password link for {name}.",
+            return _people_page(request, {"done": _("A new password link for %(name)s.", name=name),
                                           **_link(request, name, link)})
         else:
-            return _people_page(request, {"error": "Choose an action."}, 400)
+            return _people_page(request, {"error": _("Choose an action.")}, 400)
     except SchedulerError as error:
         return _people_page(request, {"error": str(error)}, 400)
     _flash(request, done)
@@ -87,18 +89,24 @@ def person_action(request: Request, form: FormData | None) -> Response:
 
 @_route
 def account(request: Request, form: FormData | None) -> Response:
-    """A person's own account: change their password."""
-    if form is None:
-        return page(request, "account.html", {})
+    """A person's own account: the language of the pages, and their password."""
     site = site_of(request)
-    new = _field(form, "new")
-    if new != _field(form, "repeat"):
-        return page(request, "account.html", {"error": "new password: the two entries differ"}, 400)
+    person = site.registry().user(_user(request))
+    context: dict[str, Any] = {"setting": person.language if person is not None else None}
+    if form is None:
+        return page(request, "account.html", context)
     try:
+        if _field(form, "action") == "language":
+            people.set_language(site.registry(), _user(request), _field(form, "language") or None,
+                                site.now())
+            return RedirectResponse("/account", 303)
+        new = _field(form, "new")
+        if new != _field(form, "repeat"):
+            raise InputError(_("new password: the two entries differ"))
         people.change_password(site.registry(), _user(request), _field(form, "current"), new, site.now())
     except SchedulerError as error:
-        return page(request, "account.html", {"error": str(error)}, 400)
-    _flash(request, "Your password is changed.")
+        return page(request, "account.html", {**context, "error": str(error)}, 400)
+    _flash(request, _("Your password is changed."))
     return RedirectResponse("/account", 303)
 
 
@@ -116,10 +124,10 @@ def reset(request: Request, form: FormData | None) -> Response:
     new = _field(form, "new")
     try:
         if new != _field(form, "repeat"):
-            raise InputError("new password: the two entries differ")
+            raise InputError(_("new password: the two entries differ"))
         people.use_reset(site.registry(), token, new, site.now())
     except SchedulerError as error:
         return page(request, "reset.html", {"name": name, "error": str(error)}, 400)
     request.session.clear()
-    _flash(request, f"Your password is set, {name}: log in with it.")
+    _flash(request, _("Your password is set, %(name)s: log in with it.", name=name))
     return RedirectResponse("/login", 303)

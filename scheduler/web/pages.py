@@ -36,6 +36,7 @@ from scheduler.services.options import (
     parse_horizon,
 )
 from scheduler.services.users import verify
+from scheduler.web.i18n import _
 from scheduler.web.security import safe_next
 from scheduler.web.site import feed_headers, in_web_words, page, site_of
 from scheduler.web.views import months, next_event, qr_svg
@@ -151,7 +152,7 @@ def login(request: Request, form: FormData | None) -> Response:
         return RedirectResponse(target, 303)
     site.lockout.failed(name)
     return page(request, "login.html", {"next": target, "name": name,
-                                        "error": "Wrong user name or password."}, 401)
+                                        "error": _("Wrong user name or password.")}, 401)
 
 
 @_route
@@ -256,7 +257,7 @@ def register(request: Request, form: FormData | None) -> Response:
     if form is None or _field(form, "action") != "save" or "plan" not in context:
         return page(request, "register.html", context, 200 if "error" not in context else 400)
     if not _field(form, "key"):
-        context["error"] = "Give the patient's key (a study number such as P017, not a name)."
+        context["error"] = _("Give the patient's key (a study number such as P017, not a name).")
         return page(request, "register.html", context, 400)
     try:
         patients.register(site_of(request).registry(), context["stored"])
@@ -264,7 +265,7 @@ def register(request: Request, form: FormData | None) -> Response:
         context["error"] = str(error)
         return page(request, "register.html", context, 409)
     key = context["stored"].patient_key
-    _flash(request, f"Registered {key}: {len(context['plan'].events)} events.")
+    _flash(request, _("Registered %(key)s: %(count)s events.", key=key, count=len(context["plan"].events)))
     return RedirectResponse(f"/patients/{key}", 303)
 
 
@@ -569,12 +570,12 @@ async def not_found(request: Request, exc: Exception) -> Response:
     """404 as a page (the feed answers its own 404s, which say nothing)."""
     if request.url.path.startswith("/feed/"):
         return Response(b"Not found\n", 404, media_type="text/plain")
-    return page(request, "error.html", {"title": "Not found",
-                                        "message": "There is no such page or patient."}, 404)
+    return page(request, "error.html", {"title": _("Not found"),
+                                        "message": _("There is no such page or patient.")}, 404)
 
 
 async def not_allowed(request: Request, exc: Exception) -> Response:
     """405 as a page."""
-    return page(request, "error.html", {"title": "Not allowed",
-                                        "message": "That cannot be done here."}, 405)
+    return page(request, "error.html", {"title": _("Not allowed"),
+                                        "message": _("That cannot be done here.")}, 405)
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
 from scheduler.registry import Registry
+from scheduler.web import i18n
 from scheduler.web.security import PUBLIC_PREFIXES, ASGIApp, Receive, Scope, Send
 
 ADMIN_PREFIX = "/admin"
@@ -35,15 +37,19 @@ def permitted(role: str | None, method: str, path: str) -> bool:
     return role in ("admin", "coordinator")
 
 
-def role_of(registry: Registry, name: str) -> str | None:
-    """The role of active user ``name``; None for an unknown or disabled one."""
+def role_of(registry: Registry, name: str) -> tuple[str | None, str | None]:
+    """The role of active user ``name`` (None for an unknown or disabled one) and the
+    language they chose (None: their browser's)."""
     person = registry.user(name)
-    return person.role if person is not None and person.active else None
+    if person is None or not person.active:
+        return None, None
+    return person.role, person.language
 
 
 class Roles:
-    """Refuses what :func:`permitted` refuses (403, a page in words) and puts the role in the
-    request's scope (``scope["role"]``, for the navigation). Runs after the login guard, so a
+    """Refuses what :func:`permitted` refuses (403, a page in words), puts the role in the
+    request's scope (``scope["role"]``, for the navigation) and sets the request's language
+    (:mod:`scheduler.web.i18n`). Runs after the login guard, so a
     request reaching it either has a user or is the login page's or a public one."""
 
     def __init__(self, app: ASGIApp, registry: Callable[[], Registry]) -> None:
@@ -51,20 +57,26 @@ class Roles:
         self.registry = registry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        user = scope.get("user") if scope["type"] == "http" else None
-        if not isinstance(user, str) or scope["path"].startswith(PUBLIC_PREFIXES):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        role = await run_in_threadpool(role_of, self.registry(), user)
+        user = scope.get("user")
+        accept = Headers(scope=scope).get("accept-language")
+        if not isinstance(user, str) or scope["path"].startswith(PUBLIC_PREFIXES):
+            i18n.current.set(i18n.choose(None, accept))
+            await self.app(scope, receive, send)
+            return
+        role, language = await run_in_threadpool(role_of, self.registry(), user)
+        i18n.current.set(i18n.choose(language, accept))
         scope["role"] = role
         if permitted(role, scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
         from scheduler.web.site import page
 
-        what = ("Only an admin can open this page." if scope["path"].startswith(ADMIN_PREFIX)
-                else f"You are a {role}: you can read every page but change nothing. Ask an admin "
-                     "if you need to.")
+        what = (i18n._("Only an admin can open this page.") if scope["path"].startswith(ADMIN_PREFIX)
+                else i18n._("You are a viewer: you can read every page but change nothing. Ask an "
+                            "admin if you need to."))
         response: Response = page(Request(scope, receive), "error.html",
-                                  {"title": "Not allowed", "message": what}, 403)
+                                  {"title": i18n._("Not allowed"), "message": what}, 403)
         await response(scope, receive, send)

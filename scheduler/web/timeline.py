@@ -8,10 +8,11 @@ from datetime import date
 
 from scheduler.core.event import Event
 from scheduler.core.plan import Plan
+from scheduler.web.i18n import N_
 from scheduler.web.views import Month
 
-SHADES = (("weekend", "Weekend"), ("holiday", "Public holiday"), ("closed", "Closed"),
-          ("workday", "Extra working day"))
+SHADES = (("weekend", N_("Weekend")), ("holiday", N_("Public holiday")), ("closed", N_("Closed")),
+          ("workday", N_("Extra working day")))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 site settings kept in the registry.
 
 - ``users.role``: ``admin``, ``coordinator`` or ``viewer`` (filled from ``users.admin``, which
-  is kept in step for older readers);
+  is kept in step for older readers); ``users.language``: the web app's language they chose
+  (empty: their browser's);
 - ``user_changes``: every change to a person (added, disabled, enabled, role, password reset
   issued or used, password changed), with author and time; append-only;
 - ``password_resets``: one-time links (SHA-256 of the token only), valid until ``expires_at``,
@@ -31,6 +32,7 @@ def upgrade() -> None:
     op.add_column("users", sa.Column("role", sa.String(16), nullable=False,
                                      server_default="coordinator"))
     op.execute("UPDATE users SET role = 'admin' WHERE admin")
+    op.add_column("users", sa.Column("language", sa.String(8)))
     op.create_table(
         "user_changes",
         sa.Column("id", sa.Integer, primary_key=True),
