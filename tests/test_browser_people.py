@@ -104,7 +104,8 @@ def _post_paths(db: str, tmp_path) -> list[str]:
     """Every route answering POST, its parameters filled (the viewer's own /logout and /account,
     and the token-holder's /reset/, excepted)."""
     app = create_app(db, issue_dir=tmp_path / "x")
-    values = {"key": "P017", "number": "1", "version": "1", "name": "wang.fang", "token": "t"}
+    values = {"key": "P017", "number": "1", "version": "1", "name": "wang.fang", "token": "t",
+              "template_id": "tc-6"}
     paths = []
     for route in app.routes:
         methods = getattr(route, "methods", None) or set()

@@ -107,6 +107,7 @@ PAGES = [
     "/templates",
     "/validate",
     "/admin/people",
+    "/admin/templates",
     "/account",
 ]
 FORMS = [
@@ -122,6 +123,9 @@ FORMS = [
     "/logout",
     "/admin/people",
     "/admin/people/li.na",
+    "/admin/templates",
+    "/admin/templates/check",
+    "/admin/templates/tc-6/1/approve",
     "/account",
 ]
 
@@ -149,6 +153,9 @@ def test_every_route_is_listed_here(web):
         "/validate",
         "/admin/people",
         "/admin/people/{name}",
+        "/admin/templates",
+        "/admin/templates/check",
+        "/admin/templates/{template_id}/{version:int}/approve",
         "/account",
         "/reset/{token}",
         "/static",

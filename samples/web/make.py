@@ -112,6 +112,22 @@ def main() -> None:
             link = page.input_value("#reset-link")
             page.goto(base + "/account")
             shot("10-account", full=False)
+            page.goto(base + "/admin/templates")
+            page.fill("textarea[name=text]", tc.replace("id: tc\n", "id: tc-6\n")
+                      .replace("name: TC", "name: Clinic TC, 6 cycles").replace("default: 4", "default: 6")
+                      .replace("cycle_days: 21", "cycle_days: 0"))
+            page.wait_for_selector("#template-check ul.problems")
+            shot("15-clinic-template-problems", full=False)
+            page.fill("textarea[name=text]", tc.replace("id: tc\n", "id: tc-6\n")
+                      .replace("name: TC", "name: Clinic TC, 6 cycles").replace("default: 4", "default: 6"))
+            page.fill("input[name=start]", "2026-03-02")
+            page.wait_for_selector("#template-check table.month")
+            page.click("button[value=draft]")
+            page.fill("textarea[name=text]", tc.replace("id: tc\n", "id: tc-6\n")
+                      .replace("name: TC", "name: Clinic TC, 6 cycles").replace("default: 4", "default: 6"))
+            page.fill("input[name=start]", "2026-03-02")
+            page.wait_for_selector("#template-check table.month")
+            shot("16-clinic-templates", full=True)
             phone = browser.new_page(viewport={"width": 390, "height": 844})
             phone.goto(link)
             phone.screenshot(path=str(HERE / "phone-11-reset.png"))
@@ -124,7 +140,8 @@ def main() -> None:
                                      ("04-patient", "/patients/P017", False),
                                      ("05-delay", "/patients/P017/change?kind=delay", False),
                                      ("07-templates", "/templates", False),
-                                     ("09-people", "/admin/people", True)):
+                                     ("09-people", "/admin/people", True),
+                                     ("16-clinic-templates", "/admin/templates", True)):
                 page.goto(base + path)
                 shot(f"phone-{name}", full=full)
             page.set_viewport_size({"width": 1280, "height": 900})

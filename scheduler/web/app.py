@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
-from scheduler.web import admin, i18n, pages, present
+from scheduler.web import admin, i18n, pages, present, templates_admin
 from scheduler.web.roles import Roles
 from scheduler.web.security import Guard, PageHeaders
 from scheduler.web.site import HERE, Site
@@ -91,6 +91,10 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Route("/admin/people", admin.people_page, methods=["GET", "POST"]),
         Route("/admin/people/{name}", admin.person_action, methods=["POST"]),
+        Route("/admin/templates", templates_admin.templates_page, methods=["GET", "POST"]),
+        Route("/admin/templates/check", templates_admin.check_part, methods=["POST"]),
+        Route("/admin/templates/{template_id}/{version:int}/approve", templates_admin.approve,
+              methods=["POST"]),
         Route("/account", admin.account, methods=["GET", "POST"]),
         Route("/reset/{token}", admin.reset, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

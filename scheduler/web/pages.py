@@ -26,8 +26,8 @@ from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
 from scheduler.export.outputs import OutputOptions
 from scheduler.registry import StaleError
+from scheduler.services import clinic_templates, patients
 from scheduler.services import feed as feeds
-from scheduler.services import patients
 from scheduler.services.options import (
     PlanOptions,
     parse_assignment,
@@ -227,20 +227,32 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     context: dict[str, Any] = {"form": {k: _field(form, k) for k in (
         "key", "label", "template", "start", "holidays", "tz", "closed", "workdays", "parameters",
         "horizon", "shift_start")}}
-    offered, _ = site_of(request).offered_templates()
-    context["templates"] = [info for info, _ in offered]
+    offered, _folder = site_of(request).offered_templates()
+    kept = {p.info.id: p for p in clinic_templates.published(site_of(request).registry())}
+    context["templates"] = [p.info for p in kept.values()] + [
+        info for info, _own in offered if info.id not in kept]
     if form is None or not _field(form, "start"):
         return context
     # Only the listed templates, by id: a path typed into the form is never read on the server.
     chosen = {info.id: str(info.path) if own else info.id for info, own in offered}.get(
         _field(form, "template"))
-    if chosen is None:
+    published = kept.get(_field(form, "template"))
+    if chosen is None and published is None:
         context["error"] = (f"template: choose one of the listed protocols "
                             f"({_field(form, 'template')[:40]!r} is not one)")
         return context
     try:
-        prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
-                                    chosen, _options(form), site_of(request).now(), _user(request))
+        key, label = _field(form, "key") or "PREVIEW", _field(form, "label") or None
+        if published is not None:  # the clinic's own, published in the registry
+            version = published.version
+            source = clinic_templates.source_name(version.template_id, version.version)
+            prepared = patients.prepare_loaded(
+                key, label, clinic_templates.check(version.text, source), version.text.encode("utf-8"),
+                source, _options(form), site_of(request).now(), _user(request))
+        else:
+            assert chosen is not None
+            prepared = patients.prepare(key, label, chosen, _options(form), site_of(request).now(),
+                                        _user(request))
     except SchedulerError as error:
         context["error"] = in_web_words(str(error))
         return context
