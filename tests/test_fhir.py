@@ -28,7 +28,7 @@ from scheduler.cli import cli
 from scheduler.core.loader import resolve_template, shipped_templates
 from scheduler.export import fhir, table
 from scheduler.registry import opened
-from scheduler.services import patients
+from scheduler.services import careplan, patients
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -211,7 +211,7 @@ def event_date(snap: patients.Snapshot, component: str, cycle: int) -> date:
 
 def test_the_seed_careplan_before_and_after_a_delay_hold_and_stop(db):
     register(db)
-    bundle = valid(fhir.care_plan_bundle(snapshot(db), NOW))
+    bundle = valid(careplan.care_plan_bundle(snapshot(db), NOW))
     plan = current(bundle)
     assert plan["status"] == "active" and plan["intent"] == "plan"
     assert plan["subject"] == {"reference": "Patient/P017"}
@@ -226,7 +226,7 @@ def test_the_seed_careplan_before_and_after_a_delay_hold_and_stop(db):
 
     on(db, "delay", "P017", "--cycle", "3", "--days", "14", "--reason", "neutropenia")
     snap = snapshot(db)
-    bundle = valid(fhir.care_plan_bundle(snap, NOW))
+    bundle = valid(careplan.care_plan_bundle(snap, NOW))
     assert_same_dates_as_show_json(bundle, snap)
     cisplatin_3 = next(a for a in current(bundle)["activity"]
                        if a["detail"]["code"]["text"] == "Cisplatin – cycle 3, day 1")
@@ -243,7 +243,7 @@ def test_the_seed_careplan_before_and_after_a_delay_hold_and_stop(db):
     on(db, "stop", "P017", "--component", "cisplatin", "--from", stop_day.isoformat(),
        "--reason", "rising creatinine")
     snap = snapshot(db)
-    bundle = valid(fhir.care_plan_bundle(snap, NOW))
+    bundle = valid(careplan.care_plan_bundle(snap, NOW))
     assert_same_dates_as_show_json(bundle, snap)
     others = {a["detail"]["code"]["text"]: a["detail"] for a in current(bundle)["activity"]
               if a["detail"]["status"] != "scheduled"}
@@ -267,7 +267,7 @@ def test_each_issued_version_is_a_careplan_that_replaces_the_one_before(db, tmp_
     register(db)
     on(db, "issue", "P017", "-o", str(tmp_path), "--now", "2026-01-02T00:00:00Z")
     snap = snapshot(db)
-    bundle = valid(fhir.care_plan_bundle(snap, NOW))
+    bundle = valid(careplan.care_plan_bundle(snap, NOW))
     [only] = resources(bundle, "CarePlan")  # nothing changed since version 1
     assert only["status"] == "active" and "replaces" not in only
     assert only["created"] == "2026-01-02T00:00:00+00:00"
@@ -278,7 +278,7 @@ def test_each_issued_version_is_a_careplan_that_replaces_the_one_before(db, tmp_
     on(db, "stop", "P017", "--component", "pd1", "--from", "2026-09-01", "--reason", "progression",
        "--now", "2026-02-11T00:00:00Z")
     snap = snapshot(db)
-    bundle = valid(fhir.care_plan_bundle(snap, NOW))
+    bundle = valid(careplan.care_plan_bundle(snap, NOW))
     urls = [e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan"]
     plans = resources(bundle, "CarePlan")
     assert [p["status"] for p in plans] == ["revoked", "revoked", "active"]
@@ -301,7 +301,7 @@ def test_a_version_is_what_was_issued_even_when_a_change_is_dated_before_it(db, 
     on(db, "delay", "P017", "--cycle", "3", "--days", "14", "--reason", "neutropenia",
        "--now", "2026-02-01T00:00:00Z")  # recorded after the issue, with an earlier time
     snap = snapshot(db)
-    plans = resources(valid(fhir.care_plan_bundle(snap, NOW)), "CarePlan")
+    plans = resources(valid(careplan.care_plan_bundle(snap, NOW)), "CarePlan")
     assert [p["status"] for p in plans] == ["revoked", "active"]
     issued = sorted((uid, expected_period(e["record"])) for uid, e in snap.versions[0].entries.items())
     # by time the delay came before version 1, but version 1 is what it issued: no delay
@@ -312,7 +312,7 @@ def test_a_version_is_what_was_issued_even_when_a_change_is_dated_before_it(db, 
 def test_an_ended_plan_is_completed_or_revoked(db):
     register(db)
     on(db, "patient", "end", "P017", "--reason", "patient withdrew", "--now", "2026-03-01T00:00:00Z")
-    plan = current(valid(fhir.care_plan_bundle(snapshot(db), NOW)))
+    plan = current(valid(careplan.care_plan_bundle(snapshot(db), NOW)))
     assert plan["status"] == "revoked"  # ended before its last event
     assert plan["note"][-1]["text"] == "Change 1: plan ended: patient withdrew"
 
@@ -345,7 +345,7 @@ def test_the_export_is_deterministic_and_names_no_one(db):
     later = on(db, "export", "fhir", "P017", "--now", "2026-03-02T00:00:00Z").output
     assert first == again
     assert first.replace("2026-03-01T00:00:00+00:00", "2026-03-02T00:00:00+00:00") == later
-    assert first == fhir.dumps(fhir.care_plan_bundle(snapshot(db), NOW))
+    assert first == fhir.dumps(careplan.care_plan_bundle(snapshot(db), NOW))
     assert "Patient 017" not in first and "li.na" not in first
     assert list(json.loads(first)) == sorted(json.loads(first))
     missing = CliRunner().invoke(cli, ["export", "fhir", "P999", "--db", db])
@@ -353,8 +353,8 @@ def test_the_export_is_deterministic_and_names_no_one(db):
 
 
 def test_a_key_that_is_no_fhir_id_is_a_logical_reference():
-    assert fhir._subject("P_017") == {"type": "Patient", "identifier": {"value": "P_017"}}
-    assert fhir._subject("CHN-042") == {"reference": "Patient/CHN-042"}
+    assert careplan._subject("P_017") == {"type": "Patient", "identifier": {"value": "P_017"}}
+    assert careplan._subject("CHN-042") == {"reference": "Patient/CHN-042"}
 
 
 def test_an_unknown_status_is_refused():
@@ -393,7 +393,7 @@ def careplan_of(db: str, key: str, template: str, *options: str) -> dict[str, An
     on(db, "patient", "add", key, template, "--start", "2026-01-05", "--now",
        "2026-01-01T00:00:00Z", "--author", "li.na", *options)
     snap = snapshot(db, key)
-    bundle = valid(fhir.care_plan_bundle(snap, NOW))
+    bundle = valid(careplan.care_plan_bundle(snap, NOW))
     assert_same_dates_as_show_json(bundle, snap)
     return bundle
 
@@ -481,5 +481,5 @@ def test_every_shipped_template_registered_is_a_valid_careplan_with_the_plans_da
         on(db, "patient", "add", key, info.id, "--start", "2026-01-05", "--now",
            "2026-01-01T00:00:00Z", "--author", "li.na")
         snap = snapshot(db, key)
-        bundle = valid(fhir.care_plan_bundle(snap, NOW))
+        bundle = valid(careplan.care_plan_bundle(snap, NOW))
         assert_same_dates_as_show_json(bundle, snap)

@@ -1,7 +1,8 @@
 """The export commands: a template or a registered plan in HL7 FHIR R4.
 
 Part of the command line (:mod:`scheduler.cli`), loaded when ``export`` is asked for. Each
-command loads, calls one function of :mod:`scheduler.export.fhir`, and prints JSON.
+command loads, calls one function of :mod:`scheduler.export.fhir` or
+:mod:`scheduler.services.careplan`, and prints JSON.
 """
 
 from __future__ import annotations
@@ -71,9 +72,10 @@ def export_careplan(key: str, base: str | None, now: str | None, db: str | None)
     """
     from scheduler.export import fhir
     from scheduler.services import patients
+    from scheduler.services.careplan import care_plan_bundle
     from scheduler.services.options import resolve_now
 
     stamp = resolve_now(now)
     with _registry(db) as registry:
         snap = patients.snapshot(registry, key)
-    click.echo(fhir.dumps(fhir.care_plan_bundle(snap, stamp, base or fhir.DEFAULT_BASE)), nl=False)
+    click.echo(fhir.dumps(care_plan_bundle(snap, stamp, base or fhir.DEFAULT_BASE)), nl=False)

@@ -126,9 +126,10 @@ def template_show(template: str) -> None:
     Example:
         scheduler template show mfolfox6
     """
-    from scheduler.core.describe import describe_template
+    from scheduler.core.describe import describe
+    from scheduler.core.loader import resolve_template
 
-    click.echo(describe_template(template))
+    click.echo("\n".join(describe(resolve_template(template)[0])))
 
 
 @cli.command()

@@ -7,7 +7,6 @@ file's text.
 
 from __future__ import annotations
 
-from scheduler.core.loader import resolve_template
 from scheduler.core.protocol import (
     Anchor,
     Capped,
@@ -163,8 +162,3 @@ def describe(template: Template) -> list[str]:
             lines.append(f"    resource: {component.resource} (closed by --closed DATE@"
                          f"{component.resource})")
     return lines
-
-
-def describe_template(name: str) -> str:
-    """:func:`describe` of a shipped id or a template file, as one text."""
-    return "\n".join(describe(resolve_template(name)[0]))

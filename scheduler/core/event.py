@@ -71,6 +71,14 @@ class Event(NamedTuple):
         return self.start is None
 
     @property
+    def cycle_code(self) -> str:
+        """``C2D3`` for day 3 of cycle 2, ``C2`` for a visit of cycle 2 with no day of its
+        own (the blood tests before each cycle), ``""`` for an event outside any cycle."""
+        if self.cycle is None:
+            return ""
+        return f"C{self.cycle}" if self.day is None else f"C{self.cycle}D{self.day}"
+
+    @property
     def outside_window(self) -> bool:
         """True when the event has a window and its date falls outside it."""
         if self.window_start is None or self.window_end is None:

@@ -82,13 +82,21 @@ def calendar_name(plan: Plan, patient: str | None, discreet: bool) -> str:
     return " ".join(name.replace(",", " ").split())
 
 
+def _cycle_sentence(event: Event) -> str:
+    """``Cycle 2, day 3 (14-day cycles).``, or ``Cycle 2.`` for a visit of each cycle."""
+    if event.day is None:
+        return f"Cycle {event.cycle}."
+    length = f" ({event.cycle_days}-day cycles)" if event.cycle_days is not None else ""
+    return f"Cycle {event.cycle}, day {event.day}{length}."
+
+
 def describe(event: Event, plan: Plan) -> str:
     """The DESCRIPTION text: dose, cycle/day or fraction, why it moved, notes, protocol."""
     lines = []
     if event.dose:
         lines.append(event.dose)
     if event.cycle is not None:
-        lines.append(f"Cycle {event.cycle}, day {event.day} ({event.cycle_days}-day cycles).")
+        lines.append(_cycle_sentence(event))
     if event.fraction is not None:
         lines.append(
             f"Fraction {event.fraction} of {event.fractions_total}: {event.fraction_gy} Gy, "

@@ -480,11 +480,12 @@ def download(request: Request, form: FormData | None) -> Response:
 
 @_route
 def fhir_bundle(request: Request, form: FormData | None) -> Response:
-    """The patient's plan as a FHIR R4 Bundle of CarePlans (see :mod:`scheduler.export.fhir`)."""
+    """The patient's plan as a FHIR R4 Bundle of CarePlans (see :mod:`scheduler.services.careplan`)."""
     from scheduler.export import fhir
+    from scheduler.services.careplan import care_plan_bundle
 
     now = _snapshot(request)
-    body = fhir.dumps(fhir.care_plan_bundle(now, site_of(request).now(), fhir.DEFAULT_BASE))
+    body = fhir.dumps(care_plan_bundle(now, site_of(request).now(), fhir.DEFAULT_BASE))
     return Response(body.encode("utf-8"), media_type="application/fhir+json", headers={
         "Content-Disposition": f'attachment; filename="{now.stored.patient_key}_careplan.json"'})
 

@@ -85,7 +85,7 @@ def _cell_items(
         first = group[0]
         codes = "+".join(dict.fromkeys(e.style.code for e in group))
         if first.kind == "drug":
-            label = f"C{first.cycle}D{first.day}"
+            label = first.cycle_code
         elif first.kind == "fraction":
             label = f"{first.fraction}/{first.fractions_total}"
         elif first.kind == "daily":
