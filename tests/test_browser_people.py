@@ -38,7 +38,7 @@ def test_an_admin_adds_people_who_set_passwords_and_a_viewer_changes_nothing(tmp
     with served(db, tmp_path) as base, chromium() as browser:
         admin = browser.new_context().new_page()
         log_in(admin, base, "li.na")
-        admin.click("nav >> text=People")
+        admin.click("header nav >> text=Admin")
         admin.wait_for_url(base + "/admin/people")
         admin.fill("input[name=name]", "wang.fang")
         admin.select_option("form.row select[name=role]", "coordinator")
@@ -57,7 +57,7 @@ def test_an_admin_adds_people_who_set_passwords_and_a_viewer_changes_nothing(tmp
         coordinator.goto(coordinator_link)
         assert "has been used already" in coordinator.inner_text("p.error")
         log_in(coordinator, base, "wang.fang")
-        assert coordinator.locator("nav >> text=People").count() == 0
+        assert coordinator.locator("header nav >> text=Admin").count() == 0
         assert coordinator.goto(base + "/admin/people").status == 403
 
         # The admin resets the viewer's password: the first link stops working, the new one works.

@@ -30,7 +30,8 @@ def clinic(tmp_path_factory):
 
 PAGES = ["/", "/patients/new", "/patients/P017", "/patients/P017/change?kind=delay",
          "/patients/P017/change?kind=hold", "/patients/P017/revert/1", "/patients/P017/subscribe",
-         "/templates", "/validate", "/admin/people", "/admin/templates", "/account", "/no-such-page"]
+         "/templates", "/validate", "/admin/people", "/admin/templates",
+         "/admin/settings", "/account", "/no-such-page"]
 
 
 def test_every_page_fits_a_phone_and_keeps_log_out_visible(clinic):

@@ -23,7 +23,8 @@ def test_a_template_is_drafted_approved_by_a_second_admin_and_used(tmp_path):
         log_in(author, base, "li.na")
         author.goto(base + "/patients/new")
         assert author.locator("select[name=template] option[value=tc-6]").count() == 0
-        author.click("nav >> text=Clinic templates")
+        author.click("header nav >> text=Admin")
+        author.click("nav.subnav >> text=Clinic templates")
         author.fill("textarea[name=text]", CLINIC.replace("cycle_days: 21", "cycle_days: 0")
                     .replace("maximum: 6", "maximum: 0"))
         author.wait_for_selector("#template-check >> text=2 problems")

@@ -92,7 +92,7 @@ def web(tmp_path_factory):
 PAGES = ["/", "/?q=nobody", "/patients/new", "/patients/P017", "/patients/P017/change?kind=delay",
          "/patients/P017/change?kind=hold", "/patients/P017/change?kind=stop", "/patients/P017/revert/1",
          "/patients/P017/subscribe", "/templates", "/validate", "/admin/people", "/admin/templates",
-         "/account", "/no-such-page"]
+         "/admin/settings", "/account", "/no-such-page"]
 
 
 def _visible_text(page: str) -> str:

@@ -108,6 +108,7 @@ PAGES = [
     "/validate",
     "/admin/people",
     "/admin/templates",
+    "/admin/settings",
     "/account",
 ]
 FORMS = [
@@ -126,6 +127,7 @@ FORMS = [
     "/admin/templates",
     "/admin/templates/check",
     "/admin/templates/tc-6/1/approve",
+    "/admin/settings",
     "/account",
 ]
 
@@ -156,6 +158,7 @@ def test_every_route_is_listed_here(web):
         "/admin/templates",
         "/admin/templates/check",
         "/admin/templates/{template_id}/{version:int}/approve",
+        "/admin/settings",
         "/account",
         "/reset/{token}",
         "/static",

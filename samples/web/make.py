@@ -128,6 +128,16 @@ def main() -> None:
             page.fill("input[name=start]", "2026-03-02")
             page.wait_for_selector("#template-check table.month")
             shot("16-clinic-templates", full=True)
+            page.goto(base + "/admin/settings")
+            page.fill("input[name=name]", "Fourth Hospital")
+            page.fill("input[name=region]", "CN")
+            page.fill("input[name=timezone]", "Asia/Shanghai")
+            page.fill("textarea[name=closed]", "2026-04-13..2026-04-14=Department move\n"
+                                               "2026-03-05@linac=Linac service")
+            page.fill("textarea[name=workdays]", "2026-03-07=Saturday clinic")
+            page.fill("input[name=reason]", "opening the registry")
+            page.click("form.card button.primary")
+            shot("17-site-settings", full=True)
             phone = browser.new_page(viewport={"width": 390, "height": 844})
             phone.goto(link)
             phone.screenshot(path=str(HERE / "phone-11-reset.png"))
@@ -141,7 +151,8 @@ def main() -> None:
                                      ("05-delay", "/patients/P017/change?kind=delay", False),
                                      ("07-templates", "/templates", False),
                                      ("09-people", "/admin/people", True),
-                                     ("16-clinic-templates", "/admin/templates", True)):
+                                     ("16-clinic-templates", "/admin/templates", True),
+                                     ("17-site-settings", "/admin/settings", True)):
                 page.goto(base + path)
                 shot(f"phone-{name}", full=full)
             page.set_viewport_size({"width": 1280, "height": 900})

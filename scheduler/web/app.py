@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
-from scheduler.web import admin, i18n, pages, present, templates_admin
+from scheduler.web import admin, i18n, pages, present, settings, templates_admin
 from scheduler.web.roles import Roles
 from scheduler.web.security import Guard, PageHeaders
 from scheduler.web.site import HERE, Site
@@ -60,7 +60,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     if templates_folder is not None and not templates_folder.is_dir():
         raise InputError(f"--templates {templates_folder}: not a folder")
     site = Site(location, base_url, issue_dir, clock, templates_folder)
-    present.install(site.templates.env)
+    present.install(site.templates.env, settings.zone_of(site))
     i18n.install(site.templates.env)
     secure = base_url.startswith("https://") if https_only is None else https_only
     middleware = [
@@ -95,6 +95,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/admin/templates/check", templates_admin.check_part, methods=["POST"]),
         Route("/admin/templates/{template_id}/{version:int}/approve", templates_admin.approve,
               methods=["POST"]),
+        Route("/admin/settings", settings.settings_page, methods=["GET", "POST"]),
         Route("/account", admin.account, methods=["GET", "POST"]),
         Route("/reset/{token}", admin.reset, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

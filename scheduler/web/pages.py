@@ -24,9 +24,10 @@ from scheduler.core.diff import compare
 from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
+from scheduler.core.site import Site
 from scheduler.export.outputs import OutputOptions
 from scheduler.registry import StaleError
-from scheduler.services import clinic_templates, patients
+from scheduler.services import clinic_templates, patients, site_settings
 from scheduler.services import feed as feeds
 from scheduler.services.options import (
     PlanOptions,
@@ -207,9 +208,11 @@ def patient_list(request: Request, form: FormData | None) -> Response:
                                            "pages": pages, "total": len(plans)})
 
 
-def _options(form: FormData | None) -> PlanOptions:
-    """The plan options of the registration form, parsed as the command line parses them."""
+def _options(form: FormData | None, site_settings: Site | None = None) -> PlanOptions:
+    """The plan options of the registration form, parsed as the command line parses them;
+    ``site_settings``: the site settings in force (the registry's), instead of a site file."""
     return PlanOptions(
+        site_settings=site_settings,
         start=parse_date(_field(form, "start"), "start"),
         holidays=_field(form, "holidays") or None,
         closed=tuple(parse_date_range(line, "closures") for line in _lines(_field(form, "closed"))),
@@ -243,15 +246,16 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         return context
     try:
         key, label = _field(form, "key") or "PREVIEW", _field(form, "label") or None
+        options = _options(form, site_settings.in_force(site_of(request).registry()))
         if published is not None:  # the clinic's own, published in the registry
             version = published.version
             source = clinic_templates.source_name(version.template_id, version.version)
             prepared = patients.prepare_loaded(
                 key, label, clinic_templates.check(version.text, source), version.text.encode("utf-8"),
-                source, _options(form), site_of(request).now(), _user(request))
+                source, options, site_of(request).now(), _user(request))
         else:
             assert chosen is not None
-            prepared = patients.prepare(key, label, chosen, _options(form), site_of(request).now(),
+            prepared = patients.prepare(key, label, chosen, options, site_of(request).now(),
                                         _user(request))
     except SchedulerError as error:
         context["error"] = in_web_words(str(error))
