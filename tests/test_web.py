@@ -361,7 +361,8 @@ def test_a_delay_is_previewed_then_recorded(logged_in):
     recorded = logged_in.post("/patients/P017/change", {**form, "action": "commit"})
     assert recorded.status_code == 303
     page = logged_in.client.get("/patients/P017").text
-    assert "Recorded: cycle 3 of immunochemo delayed 7 days: neutropenia (change 1)." in page
+    assert ("Recorded: Cycle 3 of Immunochemotherapy (21-day cycles) delayed 7 days: neutropenia "
+            "(change 1).") in page
     with opened(logged_in.db) as registry:
         (change,) = registry.history(registry.plan("P017").id)
     assert (change.author, change.at) == ("li.na", "2026-03-01T09:00:00+00:00")
@@ -416,6 +417,9 @@ def test_a_change_from_a_stale_page_is_refused_with_a_fresh_preview(logged_in):
     stale = logged_in.post("/patients/P017/change", second)
     assert stale.status_code == 409
     assert "The plan changed since you opened it." in stale.text
+    # Who did what, in the template's names, at the plan's local time (09:00 UTC in Shanghai).
+    assert ("<strong>The plan changed since you opened it.</strong> li.na delayed cycle 2 of "
+            "Immunochemotherapy (21-day cycles) by 7 days at 17:00. Below") in stale.text
     assert 'name="revision" value="1"' in stale.text  # the fresh preview is made on revision 1
     assert "What this change does" in stale.text
     with opened(logged_in.db) as registry:
@@ -446,7 +450,7 @@ def test_hold_stop_revert_and_end(logged_in):
     }
     assert logged_in.post("/patients/P017/change", stop).status_code == 303
     revert_page = logged_in.client.get("/patients/P017/revert/2")
-    assert "Undo <strong>pd1 stopped from 2026-09-01: progression</strong>" in revert_page.text
+    assert "Undo <strong>PD-1 inhibitor stopped from 2026-09-01: progression</strong>" in revert_page.text
     reverted = logged_in.post(
         "/patients/P017/revert/2", {"reason": "wrong patient", "revision": "2", "action": "commit"}
     )

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from scheduler.core.errors import InputError
 from scheduler.registry import State, locate
 from scheduler.registry.database import state
-from scheduler.web import admin, i18n, pages, present, settings, templates_admin
+from scheduler.web import admin, i18n, pages, present, settings, templates_admin, words
 from scheduler.web.roles import Roles
 from scheduler.web.security import Guard, PageHeaders
 from scheduler.web.site import HERE, Site
@@ -62,6 +62,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     site = Site(location, base_url, issue_dir, clock, templates_folder)
     present.install(site.templates.env, settings.zone_of(site))
     i18n.install(site.templates.env)
+    site.templates.env.globals["change_what"] = words.what
     secure = base_url.startswith("https://") if https_only is None else https_only
     middleware = [
         Middleware(PageHeaders),

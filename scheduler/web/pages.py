@@ -386,11 +386,15 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
         if _field(form, "action") == "commit":
             outcome = act(expected, True)
             assert outcome.recorded is not None
-            _flash(request, f"Recorded: {outcome.recorded.describe()} (change {outcome.recorded.number}).")
+            from scheduler.web.words import what
+
+            _flash(request, _("Recorded: %(what)s (change %(number)s).",
+                              what=what(outcome.recorded, outcome.after.template),
+                              number=outcome.recorded.number))
             return RedirectResponse(f"/patients/{key}", 303)
         outcome = act(expected, False)
     except StaleError as error:
-        context["stale"] = str(error)
+        context["stale"] = _stale_words(request, key, expected) or str(error)
         try:
             outcome = act(None, False)
         except SchedulerError as again:
@@ -405,6 +409,16 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
     context["diff"] = compare(outcome.before, outcome.after)
     context["revision"] = expected
     return page(request, "change.html", context)
+
+
+def _stale_words(request: Request, key: str, seen: int) -> str:
+    """What others did to the plan since the page was opened at revision ``seen``, one
+    sentence each (:func:`scheduler.web.words.said`)."""
+    from scheduler.web import words
+
+    fresh = patients.snapshot(site_of(request).registry(), key)
+    return " ".join(words.said(change, fresh.plan.template, fresh.plan.request.timezone,
+                               site_of(request).now()) for change in fresh.changes[seen:])
 
 
 def outcome_revision(request: Request, key: str) -> int:
@@ -458,6 +472,11 @@ def issue(request: Request, form: FormData | None) -> Response:
         raise HTTPException(400)
     output = OutputOptions(discreet=_field(form, "discreet") == "on", lang=lang,  # type: ignore[arg-type]
                            paper=paper)  # type: ignore[arg-type]
+    if _field(form, "confirm") != "yes":
+        last = _unchanged_since(site, key)
+        if last is not None:  # nothing changed since the last version: ask before issuing again
+            return page(request, "confirm_issue.html", {"key": key, "last": last, "fields": {
+                name: _field(form, name) for name in ("lang", "paper", "discreet", "feed_url")}})
     try:
         issued = patients.issue(site.registry(), key, site.issue_dir / key, site.now(), output,
                                 _user(request), feed_url=_field(form, "feed_url") or None)
@@ -467,6 +486,23 @@ def issue(request: Request, form: FormData | None) -> Response:
     except SchedulerError as error:
         _flash(request, str(error))
     return RedirectResponse(f"/patients/{key}#versions", 303)
+
+
+def _unchanged_since(site: Any, key: str) -> Any:
+    """The plan's last issued version if no change was recorded after it, else None."""
+    from datetime import datetime
+
+    try:
+        now = patients.snapshot(site.registry(), key)
+    except SchedulerError:
+        return None
+    if not now.versions:
+        return None
+    last = now.versions[-1]
+    issued = datetime.fromisoformat(last.issued_at)
+    if any(datetime.fromisoformat(c.at) >= issued for c in now.changes):  # same second: changed
+        return None
+    return last
 
 
 @_route
