@@ -82,7 +82,7 @@ def web(tmp_path_factory):
         "2026-02-20T09:00:00Z")
     run("issue", "P017", "--output", str(tmp_path / "out"), "--now", "2026-02-20T10:00:00Z")
     link = run("user", "reset", "zhao.lei").splitlines()[1].rsplit("/", 1)[1]
-    app = create_app(db, issue_dir=tmp_path / "issued", secret="s", https_only=False)
+    app = create_app(db, issue_dir=tmp_path / "issued", secret="x" * 32, https_only=False)
     client = TestClient(app, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
     client.post("/login", data={"csrf": token, "name": "li.na", "password": PASSWORD})

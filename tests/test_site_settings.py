@@ -66,7 +66,7 @@ def test_a_registration_in_the_web_app_uses_the_settings_in_force(tmp_path):
                        input=password + "\n")
     from scheduler.web import create_app
 
-    client = TestClient(create_app(db, issue_dir=tmp_path / "x", secret="s", https_only=False,
+    client = TestClient(create_app(db, issue_dir=tmp_path / "x", secret="x" * 32, https_only=False,
                                    clock=lambda: NOW))
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
     client.post("/login", data={"csrf": csrf, "name": "li.na", "password": password})

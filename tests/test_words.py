@@ -22,7 +22,7 @@ def _client(tmp_path) -> tuple[TestClient, str, str]:
     result = CliRunner().invoke(cli, ["patient", "add", "P017", "nct06478355", "--start", "2026-03-02",
                                       "--db", db])
     assert result.exit_code == 0, result.output
-    client = TestClient(create_app(db, issue_dir=tmp_path / "issued", secret="s", https_only=False,
+    client = TestClient(create_app(db, issue_dir=tmp_path / "issued", secret="x" * 32, https_only=False,
                                    clock=lambda: datetime(2026, 3, 1, 9, tzinfo=UTC)))
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
     client.post("/login", data={"csrf": csrf, "name": "li.na", "password": PASSWORD})

@@ -73,10 +73,10 @@ Positions = dict[tuple[Any, ...], tuple[int, int]]
 """Field path -> (line, column) where it is written, both counted from 1."""
 
 
-def read_yaml(path: Path, what: str = "file") -> tuple[Any, Positions]:
+def read_yaml(path: Path, what: str = "file", follow_links: bool = True) -> tuple[Any, Positions]:
     """Parse one YAML document; returns the data and where each field is written."""
     source = str(path)
-    raw = read_file_bytes(path, what, MAX_TEMPLATE_BYTES)
+    raw = read_file_bytes(path, what, MAX_TEMPLATE_BYTES, follow_links)
     if b"\x00" in raw:
         raise TemplateError(source, [(None, "", "not a text file (it contains NUL bytes)")])
     try:
@@ -275,6 +275,30 @@ def _ids_written(component: Any) -> frozenset[str]:
 _COMPONENT: TypeAdapter[Any] = TypeAdapter(Component)
 
 
+NOT_STATED = "not stated"
+"""The value a drafted template (``scheduler draft``) gives what the record leaves open."""
+
+
+def _not_stated(data: Any) -> dict[str, tuple[Any, ...]]:
+    """Field path text -> path of every value that is :data:`NOT_STATED` (outside
+    ``provenance``, which quotes them)."""
+    found: dict[str, tuple[Any, ...]] = {}
+
+    def walk(value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, str) and value.strip().lower() == NOT_STATED:
+            found[field_path(path)] = path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if path or key != "provenance":
+                    walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(data, ())
+    return found
+
+
 def parse_template(data: Any, positions: Positions, source: str) -> Template:
     """Validate parsed YAML as a :class:`Template`; every problem is reported with its place,
     sorted by line."""
@@ -282,13 +306,18 @@ def parse_template(data: Any, positions: Positions, source: str) -> Template:
         raise TemplateError(source, [(1, "", "a template is a YAML mapping (id:, name:, components: ...)")])
     if "id" not in data and "components" not in data:  # not a template: quote none of its content
         raise TemplateError(source, [(None, "", "not a template (it has neither 'id' nor 'components')")])
+    left_open = _not_stated(data)
     try:
         template = Template.model_validate(data)
     except ValidationError as error:
-        found = _located_schema_problems(error, data, positions)
+        found = [p for p in _located_schema_problems(error, data, positions)
+                 if not any(p[1] == o or p[1].startswith((f"{o}.", f"{o}[")) for o in left_open)]
         beside = _problems_beside(error, data)
     else:
         found, beside = [], template.problems()
+    found += [(_position_of(path, positions), field_path(path),
+               "not stated in the record: fill it in")
+              for path in left_open.values()]
     found += [(_position_of(_data_path(data, loc), positions), field_path(loc), message)
               for loc, message in beside]
     if found:
@@ -296,9 +325,9 @@ def parse_template(data: Any, positions: Positions, source: str) -> Template:
     return template
 
 
-def load_template_file(path: Path) -> Template:
-    """Read and validate one template file."""
-    data, positions = read_yaml(path, "template file")
+def load_template_file(path: Path, follow_links: bool = True) -> Template:
+    """Read and validate one template file (a symbolic link refused without ``follow_links``)."""
+    data, positions = read_yaml(path, "template file", follow_links)
     return parse_template(data, positions, str(path))
 
 
@@ -397,13 +426,15 @@ class FolderTemplates:
 
 def folder_templates(folder: Path) -> FolderTemplates:
     """Every ``.yaml``/``.yml`` file directly in ``folder`` that is a valid template whose id
-    no shipped template and no other file of the folder has (an id must name one protocol)."""
+    no shipped template and no other file of the folder has (an id must name one protocol).
+    Only regular files are read, through the bounded reader; a symbolic link is listed as a
+    problem and never followed (it could reach outside the folder)."""
     shipped = {path.stem for path in templates_dir().glob("*.yaml")}
     loaded: dict[str, list[TemplateInfo]] = {}
     problems = []
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         try:
-            template = load_template_file(path)
+            template = load_template_file(path, follow_links=False)
         except SchedulerError as error:  # named by file name: the folder is the server's
             problems.append((path.name, str(error).replace(f"{path.parent}{os.sep}", "")))
             continue

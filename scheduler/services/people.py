@@ -7,9 +7,8 @@ nor demoted; a password link is valid :data:`RESET_HOURS` hours and usable once;
 hash is stored.
 
 Sessions: :func:`end_sessions` is called, inside the same transaction, whenever a change must
-log a person out everywhere (disabled, password changed or reset, role changed). Today the
-signed session cookie is checked against the user's row on every request, so a disabled user
-is out at once; a server-side session store plugs in there.
+log a person out everywhere (disabled, password changed or reset, role changed); it ends
+their server-side sessions (:mod:`scheduler.registry.access`).
 """
 
 from __future__ import annotations
@@ -38,11 +37,13 @@ def check_role(role: str) -> str:
     return role
 
 
-def end_sessions(registry: Registry, name: str, now: datetime, why: str) -> None:
-    """The plug for server-side sessions: end every session of ``name`` (``why``: disabled,
-    password, reset, role). Called inside the change's transaction. Without a session store
-    there is nothing to end here: every request re-reads the user's row (active, role)."""
-    del registry, name, now, why
+def end_sessions(registry: Registry, name: str, now: datetime, why: str) -> int:
+    """End every session of ``name`` (``why``: disabled, password, reset, role), inside the
+    change's transaction (:func:`scheduler.registry.access.end_all`); how many were live."""
+    from scheduler.registry import access
+
+    del why
+    return access.end_all(registry, name, now)
 
 
 def _person(registry: Registry, name: str) -> User:
@@ -87,8 +88,9 @@ def set_role(registry: Registry, name: str, role: str, author: str, now: datetim
         end_sessions(registry, name, now, "role")
 
 
-def disable(registry: Registry, name: str, author: str, now: datetime) -> None:
-    """Disable ``name``: they can no longer log in (never the last active admin)."""
+def disable(registry: Registry, name: str, author: str, now: datetime) -> int:
+    """Disable ``name``: they can no longer log in, and their sessions end (never the last
+    active admin); how many sessions were ended."""
     with registry.transaction():
         person = _person(registry, name)
         if not person.active:
@@ -98,7 +100,7 @@ def disable(registry: Registry, name: str, author: str, now: datetime) -> None:
         store.update(registry, name, disabled_at=now.isoformat())
         store.close_resets(registry, name, now.isoformat())
         store.record(registry, name, "disabled", {}, author, now.isoformat())
-        end_sessions(registry, name, now, "disabled")
+        return end_sessions(registry, name, now, "disabled")
 
 
 def enable(registry: Registry, name: str, author: str, now: datetime) -> None:
@@ -164,7 +166,7 @@ def reset_holder(registry: Registry, token: str, now: datetime) -> str:
 
 def use_reset(registry: Registry, token: str, password: str, now: datetime) -> str:
     """Set a new password through a link, which then stops working; whose it was."""
-    check_password(password)
+    check_password(password, reset_holder(registry, token, now))
     with registry.transaction():
         name = reset_holder(registry, token, now)
         found = store.reset(registry, token_hash(token))
@@ -181,7 +183,7 @@ def change_password(registry: Registry, name: str, current: str, new: str, now: 
     """A person changes their own password, giving the current one."""
     from scheduler.services.users import verify
 
-    check_password(new)
+    check_password(new, name)
     with registry.transaction():
         if not verify(registry.user(name), current):
             raise InputError("current password: that is not your password")
