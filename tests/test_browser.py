@@ -112,7 +112,8 @@ def test_a_coordinator_registers_delays_issues_and_subscribes(server, browser_pa
     assert row.inner_text().split("\t")[1:3] == ["2026-04-13 Mon", "2026-04-20 Mon"]
     page.click("button[value=commit]")
     page.wait_for_url(server + "/patients/P017")
-    assert "Recorded: cycle 3 of immunochemo delayed 7 days: neutropenia (change 1)." in page.content()
+    assert ("Recorded: Cycle 3 of Immunochemotherapy (21-day cycles) delayed 7 days: neutropenia "
+            "(change 1).") in page.content()
     changes = page.locator("#changes + table")
     assert "li.na" in changes.inner_text()
 
@@ -172,4 +173,9 @@ def test_a_second_coordinator_on_a_stale_page_is_told(server, browser_page):
     page.wait_for_url(server + "/patients/P018")
     other.click("button[value=commit]")
     other.wait_for_selector("text=The plan changed since you opened it.")
+    # Who did what, in the template's names, at the plan's local time (09:00 UTC in Shanghai).
+    assert other.locator("p.error").inner_text() == (
+        "The plan changed since you opened it. li.na held Radiotherapy from 2026-03-02 to 2026-03-03 "
+        "at 17:00. Below is what your change does to the plan as it is now; confirm again if it is "
+        "still right.")
     assert other.locator("input[name=revision]").input_value() == "1"

@@ -465,12 +465,18 @@ def test_users_are_added_listed_and_disabled(db):
     )
     assert run(db, "user", "add", "Wang Fang", "--password-stdin", input="long enough pw\n").exit_code == 2
     assert str(scalar(db, "SELECT password_hash FROM users")).startswith("$argon2id$")
-    assert run(db, "user", "disable", "li.na", "--now", "2026-03-02T00:00:00Z").exit_code == 0
+    assert run(db, "user", "add", "wang.fang", "--password-stdin", "--now", "2026-03-01T00:00:00Z",
+               input="long enough pw\n").output == "Added coordinator wang.fang\n"
+    assert run(db, "user", "disable", "li.na").stderr == (
+        "Error: li.na is the last active admin: disabling them would leave no one to add people or "
+        "approve templates; make another admin first\n")
+    assert run(db, "user", "disable", "wang.fang", "--now", "2026-03-02T00:00:00Z").exit_code == 0
     assert run(db, "user", "list").output == (
         "NAME\tROLE\tCREATED\tSTATUS\n"
-        "li.na\tadmin\t2026-03-01T00:00:00+00:00\tdisabled 2026-03-02T00:00:00+00:00\n"
+        "li.na\tadmin\t2026-03-01T00:00:00+00:00\tactive\n"
+        "wang.fang\tcoordinator\t2026-03-01T00:00:00+00:00\tdisabled 2026-03-02T00:00:00+00:00\n"
     )
-    assert "is disabled already" in run(db, "user", "disable", "li.na").stderr
+    assert "is disabled already" in run(db, "user", "disable", "wang.fang").stderr
 
 
 def test_export_has_every_plan_change_and_version(db, tmp_path):

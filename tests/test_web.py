@@ -113,6 +113,10 @@ PAGES = [
     "/deviations",
     "/closures",
     "/patients/P017/record?ref=rt/f1",
+    "/admin/people",
+    "/admin/templates",
+    "/admin/settings",
+    "/account",
 ]
 FORMS = [
     "/patients/new",
@@ -129,6 +133,13 @@ FORMS = [
     "/patients/P017/record",
     "/closures",
     "/closures/1/revert",
+    "/admin/people",
+    "/admin/people/li.na",
+    "/admin/templates",
+    "/admin/templates/check",
+    "/admin/templates/tc-6/1/approve",
+    "/admin/settings",
+    "/account",
 ]
 
 
@@ -158,6 +169,14 @@ def test_every_route_is_listed_here(web):
         "/templates",
         "/templates/draft",
         "/validate",
+        "/admin/people",
+        "/admin/people/{name}",
+        "/admin/templates",
+        "/admin/templates/check",
+        "/admin/templates/{template_id}/{version:int}/approve",
+        "/admin/settings",
+        "/account",
+        "/reset/{token}",
         "/static",
         "/patients/{key}/record",
         "/worklist",
@@ -237,7 +256,9 @@ def test_the_session_cookie_is_httponly_and_samesite_strict(web):
 
 
 def test_a_disabled_user_is_logged_out(logged_in):
-    CliRunner().invoke(cli, ["user", "disable", "li.na", "--db", logged_in.db])
+    CliRunner().invoke(cli, ["user", "add", "wang.fang", "--admin", "--password-stdin", "--db", logged_in.db],
+                       input=PASSWORD + "\n")  # li.na is not the last admin
+    assert CliRunner().invoke(cli, ["user", "disable", "li.na", "--db", logged_in.db]).exit_code == 0
     assert logged_in.client.get("/", follow_redirects=False).status_code == 303
 
 
@@ -363,7 +384,8 @@ def test_a_delay_is_previewed_then_recorded(logged_in):
     recorded = logged_in.post("/patients/P017/change", {**form, "action": "commit"})
     assert recorded.status_code == 303
     page = logged_in.client.get("/patients/P017").text
-    assert "Recorded: cycle 3 of immunochemo delayed 7 days: neutropenia (change 1)." in page
+    assert ("Recorded: Cycle 3 of Immunochemotherapy (21-day cycles) delayed 7 days: neutropenia "
+            "(change 1).") in page
     with opened(logged_in.db) as registry:
         (change,) = registry.history(registry.plan("P017").id)
     assert (change.author, change.at) == ("li.na", "2026-03-01T09:00:00+00:00")
@@ -418,6 +440,9 @@ def test_a_change_from_a_stale_page_is_refused_with_a_fresh_preview(logged_in):
     stale = logged_in.post("/patients/P017/change", second)
     assert stale.status_code == 409
     assert "The plan changed since you opened it." in stale.text
+    # Who did what, in the template's names, at the plan's local time (09:00 UTC in Shanghai).
+    assert ("<strong>The plan changed since you opened it.</strong> li.na delayed cycle 2 of "
+            "Immunochemotherapy (21-day cycles) by 7 days at 17:00. Below") in stale.text
     assert 'name="revision" value="1"' in stale.text  # the fresh preview is made on revision 1
     assert "What this change does" in stale.text
     with opened(logged_in.db) as registry:
@@ -448,7 +473,7 @@ def test_hold_stop_revert_and_end(logged_in):
     }
     assert logged_in.post("/patients/P017/change", stop).status_code == 303
     revert_page = logged_in.client.get("/patients/P017/revert/2")
-    assert "Undo <strong>pd1 stopped from 2026-09-01: progression</strong>" in revert_page.text
+    assert "Undo <strong>PD-1 inhibitor stopped from 2026-09-01: progression</strong>" in revert_page.text
     reverted = logged_in.post(
         "/patients/P017/revert/2", {"reason": "wrong patient", "revision": "2", "action": "commit"}
     )
@@ -457,7 +482,7 @@ def test_hold_stop_revert_and_end(logged_in):
     assert "(reverted by 3)" in page
     assert logged_in.post("/patients/P017/end", {"reason": "treatment completed"}).status_code == 303
     page = logged_in.client.get("/patients/P017").text
-    assert "Ended 2026-03-01 09:00 by li.na: treatment completed." in page
+    assert "Ended 2026-03-01 17:00 by li.na: treatment completed." in page
     refused = logged_in.post("/patients/P017/change", {**hold, "revision": "4"})
     assert refused.status_code == 400 and "takes no more changes" in refused.text
 
@@ -674,7 +699,7 @@ def test_rotating_kills_the_old_address(logged_in):
         live = registry.live_token(registry.plan("P017").id)
         assert live.token_hash != new and new not in live.token_sealed
     page = logged_in.client.get("/patients/P017/subscribe").text  # shown again, not rotated
-    assert new in page and "Last fetched by Google Calendar 2026-03-01 09:00 UTC" in page
+    assert new in page and "Last fetched by Google Calendar 2026-03-01 17:00" in page
 
 
 def test_a_delay_is_in_the_feed_at_once_without_an_issue(db, tmp_path):

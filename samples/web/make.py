@@ -41,7 +41,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     db = str(folder / "registry.sqlite3")
     invoke = CliRunner().invoke
-    invoke(cli, ["user", "add", "li.na", "--admin", "--password-stdin", "--db", db],
+    invoke(cli, ["user", "add", "li.na", "--admin", "--password-stdin", "--now", "2026-03-02T08:00:00Z",
+                 "--author", "root", "--db", db],
            input="correct horse battery\n")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -101,6 +102,75 @@ def main() -> None:
                       (Path("templates") / "nct06478355.yaml").read_text()))
             page.click("button.primary")
             shot("08-validate", full=False)
+            page.goto(base + "/admin/people")
+            page.fill("input[name=name]", "wang.fang")
+            page.click("button[value=add]")
+            page.fill("input[name=name]", "zhao.lei")
+            page.select_option("form.row select[name=role]", "viewer")
+            page.click("button[value=add]")
+            shot("09-people")
+            link = page.input_value("#reset-link")
+            page.goto(base + "/account")
+            shot("10-account", full=False)
+            page.goto(base + "/admin/templates")
+            page.fill("textarea[name=text]", tc.replace("id: tc\n", "id: tc-6\n")
+                      .replace("name: TC", "name: Clinic TC, 6 cycles").replace("default: 4", "default: 6")
+                      .replace("cycle_days: 21", "cycle_days: 0"))
+            page.wait_for_selector("#template-check ul.problems")
+            shot("15-clinic-template-problems", full=False)
+            page.fill("textarea[name=text]", tc.replace("id: tc\n", "id: tc-6\n")
+                      .replace("name: TC", "name: Clinic TC, 6 cycles").replace("default: 4", "default: 6"))
+            page.fill("input[name=start]", "2026-03-02")
+            page.wait_for_selector("#template-check table.month")
+            page.click("button[value=draft]")
+            page.fill("textarea[name=text]", tc.replace("id: tc\n", "id: tc-6\n")
+                      .replace("name: TC", "name: Clinic TC, 6 cycles").replace("default: 4", "default: 6"))
+            page.fill("input[name=start]", "2026-03-02")
+            page.wait_for_selector("#template-check table.month")
+            shot("16-clinic-templates", full=True)
+            page.goto(base + "/admin/settings")
+            page.fill("input[name=name]", "Fourth Hospital")
+            page.fill("input[name=region]", "CN")
+            page.fill("input[name=timezone]", "Asia/Shanghai")
+            page.fill("textarea[name=closed]", "2026-04-13..2026-04-14=Department move\n"
+                                               "2026-03-05@linac=Linac service")
+            page.fill("textarea[name=workdays]", "2026-03-07=Saturday clinic")
+            page.fill("input[name=reason]", "opening the registry")
+            page.click("form.card button.primary")
+            shot("17-site-settings", full=True)
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(link)
+            phone.screenshot(path=str(HERE / "phone-11-reset.png"))
+            phone.fill("input[name=new]", "correct horse battery")
+            phone.fill("input[name=repeat]", "correct horse battery")
+            phone.click("button.primary")
+            print("Wrote samples/web/phone-11-reset.png")
+            page.set_viewport_size({"width": 390, "height": 844})
+            for name, path, full in (("02-patients", "/", True), ("03-register", "/patients/new", False),
+                                     ("04-patient", "/patients/P017", False),
+                                     ("05-delay", "/patients/P017/change?kind=delay", False),
+                                     ("07-templates", "/templates", False),
+                                     ("09-people", "/admin/people", True),
+                                     ("16-clinic-templates", "/admin/templates", True),
+                                     ("17-site-settings", "/admin/settings", True)):
+                page.goto(base + path)
+                shot(f"phone-{name}", full=full)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(base + "/patients/P017")
+            page.emulate_media(media="print")
+            shot("12-patient-print", full=True)
+            chinese = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            page = chinese.new_page()  # the browser asks for Chinese: Accept-Language zh-CN
+            page.goto(base + "/login")
+            page.fill("input[name=name]", "li.na")
+            page.fill("input[name=password]", "correct horse battery")
+            page.click("button.primary")
+            page.goto(base + "/patients/P017")
+            shot("13-patient-zh", full=False)
+            page.set_viewport_size({"width": 390, "height": 844})
+            shot("phone-13-patient-zh", full=False)
+            page.goto(base + "/admin/people")
+            shot("phone-14-people-zh", full=False)
             browser.close()
     finally:
         server.should_exit = True

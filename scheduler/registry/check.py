@@ -80,6 +80,6 @@ def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
     for closed in closures(registry):
         yield {"type": "closure", **{k: v for k, v in closed.__dict__.items()}}
     for person in registry.users():
-        yield {"type": "user", "name": person.name, "admin": person.admin,
+        yield {"type": "user", "name": person.name, "admin": person.admin, "role": person.role,
                "created_at": person.created_at, "created_by": person.created_by,
                "disabled_at": person.disabled_at}

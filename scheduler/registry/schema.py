@@ -3,10 +3,11 @@
 Alembic migrations in ``scheduler/registry/migrations`` build this schema step by step;
 ``tests/test_registry_schema.py`` checks that migrating an empty database gives exactly these
 tables. History is append-only: rows of ``history`` and ``versions`` are never updated or
-deleted. The only updates anywhere are a user's ``disabled_at``, a feed token's
-``revoked_at``, ``last_fetched_at``, ``client`` and ``client_at`` and a session's ``ended_at``;
-``sessions`` and ``login_attempts`` are pruned by age and ``feed_documents`` is a cache, replaced
-as plans change.
+deleted. The only updates anywhere are a user's ``disabled_at``, ``role``/``admin``,
+``language`` and ``password_hash`` (each also recorded in ``user_changes``), a password
+reset's ``used_at``, a feed token's ``revoked_at``, ``last_fetched_at``, ``client`` and
+``client_at``, and a session's ``ended_at``; ``sessions`` and ``login_attempts`` are pruned
+by age and ``feed_documents`` is a cache, replaced as plans change.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlalchemy import (
 APPLICATION = "scheduler-registry"
 """The value of ``registry_meta.application`` that marks a database as ours."""
 
-HEAD = "0004"
+HEAD = "0006"
 """The newest migration; a database at another revision is upgraded or refused."""
 
 metadata = MetaData()
@@ -97,7 +98,67 @@ users = Table(
     Column("created_at", Text, nullable=False),
     Column("created_by", Text, nullable=False),
     Column("disabled_at", Text),
+    Column("role", String(16), nullable=False, server_default="coordinator"),
+    Column("language", String(8)),
 )
+"""``admin`` is kept equal to ``role == "admin"`` for readers older than the roles."""
+
+user_changes = Table(
+    "user_changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)
+"""Every change to a person, with author and time (append-only)."""
+
+password_resets = Table(
+    "password_resets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("used_at", Text),
+)
+"""One-time password links: the SHA-256 of the token, never the token."""
+
+template_versions = Table(
+    "template_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("template_id", Text, nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("author", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    UniqueConstraint("template_id", "version"),
+)
+
+template_reviews = Table(
+    "template_reviews", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("template_versions.id"), nullable=False, index=True),
+    Column("decision", String(16), nullable=False),
+    Column("reviewer", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("note", Text, nullable=False),
+)
+"""A version is published by an ``approve`` review of an admin other than its author."""
+
+site_versions = Table(
+    "site_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False, unique=True),
+    Column("settings", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+"""The site settings as saved in the browser, every version kept; the newest is in force."""
 
 feed_tokens = Table(
     "feed_tokens", metadata,

@@ -96,6 +96,10 @@ class User:
     created_at: str
     created_by: str
     disabled_at: str | None
+    role: str = "coordinator"
+    """"admin", "coordinator" or "viewer" (see :mod:`scheduler.services.people`)."""
+    language: str | None = None
+    """The web app's language they chose; None: their browser's."""
 
     @property
     def active(self) -> bool:

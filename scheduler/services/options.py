@@ -195,6 +195,8 @@ class PlanOptions:
     timezone: str | None = None
     shift_start: bool = False
     plan_key: str | None = None
+    site_settings: Site | None = None
+    """The site settings kept in the registry (the web app's), instead of any site file."""
 
 
 def _expand_ranges(
@@ -285,7 +287,12 @@ def build_request(template_ref: str, options: PlanOptions, patient: str | None) 
 def request_for(template: Template, options: PlanOptions, patient: str | None) -> Resolved:
     """Assemble the request for a loaded template: reads the ``--site`` file, else the
     default site file if there is one; says in :class:`Defaults` what nothing named."""
-    default_site, site = (None, load_site(options.site)) if options.site else load_default_site()
+    default_site: DefaultSite | None
+    site: Site | None
+    if options.site_settings is not None:
+        default_site, site = None, options.site_settings
+    else:
+        default_site, site = (None, load_site(options.site)) if options.site else load_default_site()
     scoped = _resource_closures(template, options.closed,
                                 site.resource_closures() if site else {})
     closures = site.closures() if site else {}

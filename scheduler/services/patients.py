@@ -114,13 +114,21 @@ def prepare(patient_key: str, label: str | None, template_ref: str, options: Pla
             now: datetime, author: str, calendar: CalendarSettings | None = None) -> Prepared:
     """The row and the plan that :func:`register` would store; the plan is expanded here, so a
     bad one is refused before anything is written (the web app previews with this)."""
+    template, path = resolve_template(template_ref)
+    path = path.resolve()
+    raw = read_file_bytes(path, "template")
+    return prepare_loaded(patient_key, label, template, raw, str(path), options, now, author, calendar)
+
+
+def prepare_loaded(patient_key: str, label: str | None, template: Template, raw: bytes, source: str,
+                   options: PlanOptions, now: datetime, author: str,
+                   calendar: CalendarSettings | None = None) -> Prepared:
+    """:func:`prepare` for a template already loaded from ``raw`` (a clinic template kept in
+    the registry); ``source`` is recorded as the plan's template path."""
     check_key(patient_key)
     calendar = (calendar or CalendarSettings()).checked()
     if label is not None:
         label = check_text(label, "label", LABEL_MAX)
-    template, path = resolve_template(template_ref)
-    path = path.resolve()
-    raw = read_file_bytes(path, "template")
     resolved = request_for(template, options, patient_key)
     request = resolved.request
     if not options.plan_key:  # a random key unless the coordinator gave a secret one
@@ -132,7 +140,7 @@ def prepare(patient_key: str, label: str | None, template_ref: str, options: Pla
         label=label,
         plan_key=request.plan_key,
         template_id=request.template.id,
-        template_path=str(path),
+        template_path=source,
         template_text=raw.decode("utf-8"),
         template_sha256=hashlib.sha256(raw).hexdigest(),
         start=options.start.isoformat(),

@@ -30,10 +30,17 @@ def new_user(name: str, password: str, admin: bool, author: str, now: datetime) 
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
         raise InputError(f"user name '{name}': use 1 to 64 lower-case letters, digits, '.', '_' "
                          "or '-', e.g. li.na")
+    check_password(password, name)
+    return User(name, _hasher().hash(password), admin, now.isoformat(), author, None,
+                "admin" if admin else "coordinator")
+
+
+def check_password(password: str, name: str) -> None:
+    """InputError unless ``password`` is acceptable for user ``name``: its length, then its
+    strength (the one check every way of setting one passes through)."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise InputError(f"password: use {PASSWORD_MIN} to {PASSWORD_MAX} characters")
     check_strength(name, password)
-    return User(name, _hasher().hash(password), admin, now.isoformat(), author, None)
 
 
 def check_strength(name: str, password: str) -> None:

@@ -26,9 +26,21 @@ from scheduler.registry import State, feeddocs, locate
 from scheduler.registry.database import state
 from scheduler.services import feed as feeds
 from scheduler.services import sealing
-from scheduler.web import drafting, health, pages, treatment
+from scheduler.web import (
+    admin,
+    drafting,
+    health,
+    i18n,
+    pages,
+    present,
+    settings,
+    templates_admin,
+    treatment,
+    words,
+)
 from scheduler.web.failures import Failures, error_page, http_error
 from scheduler.web.observe import Observe
+from scheduler.web.roles import Roles
 from scheduler.web.security import Guard, PageHeaders, Scope
 from scheduler.web.sessions import SESSION_LIFETIME
 from scheduler.web.site import HERE, Site
@@ -74,6 +86,9 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     site = Site(location, base_url, issue_dir, clock, templates_folder)
     # Feed tokens are sealed with the key file, else with the session secret (services.sealing).
     site.feed_key = sealing.server_key({**os.environ, **({"SCHEDULER_SECRET": secret} if secret else {})})
+    present.install(site.templates.env, settings.zone_of(site))
+    i18n.install(site.templates.env)
+    site.templates.env.globals["change_what"] = words.what
     feeddocs.keep_only_from(site.registry(), feeds.rendering_code())  # another release's: rendered anew
     secure = base_url.startswith("https://") if https_only is None else https_only
     environment = site.templates.env
@@ -90,6 +105,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
                    max_age=int(SESSION_LIFETIME.total_seconds()), same_site="strict",
                    https_only=secure),
         Middleware(Guard, resolve=site.session_user, refuse=refuse),
+        Middleware(Roles, registry=site.registry),
     ]
     routes = [
         Route("/feed/{token}.ics", pages.feed, methods=["GET", "HEAD"]),
@@ -119,6 +135,15 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Route("/templates/draft", drafting.new_from_record, methods=["GET", "POST"]),
+        Route("/admin/people", admin.people_page, methods=["GET", "POST"]),
+        Route("/admin/people/{name}", admin.person_action, methods=["POST"]),
+        Route("/admin/templates", templates_admin.templates_page, methods=["GET", "POST"]),
+        Route("/admin/templates/check", templates_admin.check_part, methods=["POST"]),
+        Route("/admin/templates/{template_id}/{version:int}/approve", templates_admin.approve,
+              methods=["POST"]),
+        Route("/admin/settings", settings.settings_page, methods=["GET", "POST"]),
+        Route("/account", admin.account, methods=["GET", "POST"]),
+        Route("/reset/{token}", admin.reset, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, middleware=middleware,

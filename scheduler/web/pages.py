@@ -27,12 +27,13 @@ from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.files import MAX_TEMPLATE_BYTES
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
+from scheduler.core.site import Site
 from scheduler.export.links import links
 from scheduler.export.outputs import OutputOptions
 from scheduler.export.reminders import DEFAULT_REMINDERS
 from scheduler.registry import StaleError, access
+from scheduler.services import clinic_templates, patients, site_settings
 from scheduler.services import feed as feeds
-from scheduler.services import patients
 from scheduler.services.clients import calendar_client, fetched_by
 from scheduler.services.options import (
     PlanOptions,
@@ -43,6 +44,7 @@ from scheduler.services.options import (
 )
 from scheduler.services.users import verify
 from scheduler.web import sessions
+from scheduler.web.i18n import _
 from scheduler.web.security import safe_next
 from scheduler.web.site import feed_headers, in_web_words, page, site_of
 from scheduler.web.views import months, next_event, qr_svg
@@ -181,7 +183,7 @@ def login(request: Request, form: FormData | None) -> Response:
         request.session["sid"] = session_id
         return RedirectResponse(target, 303)
     return page(request, "login.html", {"next": target, "name": name,
-                                        "error": "Wrong user name or password."}, 401)
+                                        "error": _("Wrong user name or password.")}, 401)
 
 
 @_route
@@ -240,9 +242,11 @@ def patient_list(request: Request, form: FormData | None) -> Response:
                                            "pages": pages, "total": len(plans)})
 
 
-def _options(form: FormData | None) -> PlanOptions:
-    """The plan options of the registration form, parsed as the command line parses them."""
+def _options(form: FormData | None, site_settings: Site | None = None) -> PlanOptions:
+    """The plan options of the registration form, parsed as the command line parses them;
+    ``site_settings``: the site settings in force (the registry's), instead of a site file."""
     return PlanOptions(
+        site_settings=site_settings,
         start=parse_date(_field(form, "start"), "start"),
         holidays=_field(form, "holidays") or None,
         closed=tuple(parse_date_range(line, "closures") for line in _lines(_field(form, "closed"))),
@@ -260,23 +264,35 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     context: dict[str, Any] = {"form": {k: _field(form, k) for k in (
         "key", "label", "template", "start", "holidays", "tz", "closed", "workdays", "parameters",
         "horizon", "shift_start", "lang", "reminders")}}
-    offered, _ = site_of(request).offered_templates()
-    context["templates"] = [info for info, _ in offered]
+    offered, _folder = site_of(request).offered_templates()
+    kept = {p.info.id: p for p in clinic_templates.published(site_of(request).registry())}
+    context["templates"] = [p.info for p in kept.values()] + [
+        info for info, _own in offered if info.id not in kept]
     if form is None or not _field(form, "start"):
         return context
     # Only the listed templates, by id: a path typed into the form is never read on the server.
     chosen = {info.id: str(info.path) if own else info.id for info, own in offered}.get(
         _field(form, "template"))
-    if chosen is None or (os.sep in chosen and Path(chosen).is_symlink()):  # replaced since listed
+    published = kept.get(_field(form, "template"))
+    if published is None and (chosen is None or (os.sep in chosen and Path(chosen).is_symlink())):
         context["error"] = (f"template: choose one of the listed protocols "
                             f"({_field(form, 'template')[:40]!r} is not one)")
         return context
     try:
+        key, label = _field(form, "key") or "PREVIEW", _field(form, "label") or None
+        options = _options(form, site_settings.in_force(site_of(request).registry()))
         calendar = patients.CalendarSettings(_field(form, "lang") or "en",
                                              _field(form, "reminders") or DEFAULT_REMINDERS)
-        prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
-                                    chosen, _options(form), site_of(request).now(), _user(request),
-                                    calendar)
+        if published is not None:  # the clinic's own, published in the registry
+            version = published.version
+            source = clinic_templates.source_name(version.template_id, version.version)
+            prepared = patients.prepare_loaded(
+                key, label, clinic_templates.check(version.text, source), version.text.encode("utf-8"),
+                source, options, site_of(request).now(), _user(request), calendar)
+        else:
+            assert chosen is not None
+            prepared = patients.prepare(key, label, chosen, options, site_of(request).now(),
+                                        _user(request), calendar)
     except SchedulerError as error:
         context["error"] = in_web_words(str(error))
         return context
@@ -293,7 +309,7 @@ def register(request: Request, form: FormData | None) -> Response:
     if form is None or _field(form, "action") != "save" or "plan" not in context:
         return page(request, "register.html", context, 200 if "error" not in context else 400)
     if not _field(form, "key"):
-        context["error"] = "Give the patient's key (a study number such as P017, not a name)."
+        context["error"] = _("Give the patient's key (a study number such as P017, not a name).")
         return page(request, "register.html", context, 400)
     try:
         patients.register(site_of(request).registry(), context["stored"])
@@ -301,7 +317,7 @@ def register(request: Request, form: FormData | None) -> Response:
         context["error"] = str(error)
         return page(request, "register.html", context, 409)
     key = context["stored"].patient_key
-    _flash(request, f"Registered {key}: {len(context['plan'].events)} events.")
+    _flash(request, _("Registered %(key)s: %(count)s events.", key=key, count=len(context["plan"].events)))
     return RedirectResponse(f"/patients/{key}", 303)
 
 
@@ -321,11 +337,16 @@ def _snapshot(request: Request) -> patients.Snapshot:
 @_route
 def patient_page(request: Request, form: FormData | None) -> Response:
     """One patient: month view, events, history of changes, versions, feed."""
+    from scheduler.web import timeline
+
     site = site_of(request)
     now = _snapshot(request)
     registry = site.registry()
+    grids = months(now.plan)
     return page(request, "patient.html", {
-        "now": now, "plan": now.plan, "months": months(now.plan),
+        "now": now, "plan": now.plan, "months": grids,
+        "timeline": timeline.split(now.plan, grids, site.clock().date()),
+        "legend": timeline.legend(now.plan, grids),
         "reverted": history.reverted(now.changes), "token": (token := registry.live_token(now.stored.id)),
         "fetched_by": fetched_by(token.client, token.client_at, site.now()) if token else None,
         "plan_lang": patients.calendar_settings(now.stored).lang,
@@ -403,11 +424,15 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
         if _field(form, "action") == "commit":
             outcome = act(expected, True)
             assert outcome.recorded is not None
-            _flash(request, f"Recorded: {outcome.recorded.describe()} (change {outcome.recorded.number}).")
+            from scheduler.web.words import what
+
+            _flash(request, _("Recorded: %(what)s (change %(number)s).",
+                              what=what(outcome.recorded, outcome.after.template),
+                              number=outcome.recorded.number))
             return RedirectResponse(f"/patients/{key}", 303)
         outcome = act(expected, False)
     except StaleError as error:
-        context["stale"] = str(error)
+        context["stale"] = _stale_words(request, key, expected) or str(error)
         try:
             outcome = act(None, False)
         except SchedulerError as again:
@@ -422,6 +447,16 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
     context["diff"] = compare(outcome.before, outcome.after)
     context["revision"] = expected
     return page(request, "change.html", context)
+
+
+def _stale_words(request: Request, key: str, seen: int) -> str:
+    """What others did to the plan since the page was opened at revision ``seen``, one
+    sentence each (:func:`scheduler.web.words.said`)."""
+    from scheduler.web import words
+
+    fresh = patients.snapshot(site_of(request).registry(), key)
+    return " ".join(words.said(change, fresh.plan.template, fresh.plan.request.timezone,
+                               site_of(request).now()) for change in fresh.changes[seen:])
 
 
 def outcome_revision(request: Request, key: str) -> int:
@@ -475,6 +510,11 @@ def issue(request: Request, form: FormData | None) -> Response:
         raise HTTPException(400)
     output = OutputOptions(discreet=_field(form, "discreet") == "on", lang=lang,  # type: ignore[arg-type]
                            paper=paper)  # type: ignore[arg-type]
+    if _field(form, "confirm") != "yes":
+        last = _unchanged_since(site, key)
+        if last is not None:  # nothing changed since the last version: ask before issuing again
+            return page(request, "confirm_issue.html", {"key": key, "last": last, "fields": {
+                name: _field(form, name) for name in ("lang", "paper", "discreet", "feed_url")}})
     try:
         issued = patients.issue(site.registry(), key, site.issue_dir / key, site.now(), output,
                                 _user(request), feed_url=_field(form, "feed_url") or None,
@@ -485,6 +525,23 @@ def issue(request: Request, form: FormData | None) -> Response:
     except SchedulerError as error:
         _flash(request, str(error))
     return RedirectResponse(f"/patients/{key}#versions", 303)
+
+
+def _unchanged_since(site: Any, key: str) -> Any:
+    """The plan's last issued version if no change was recorded after it, else None."""
+    from datetime import datetime
+
+    try:
+        now = patients.snapshot(site.registry(), key)
+    except SchedulerError:
+        return None
+    if not now.versions:
+        return None
+    last = now.versions[-1]
+    issued = datetime.fromisoformat(last.issued_at)
+    if any(datetime.fromisoformat(c.at) >= issued for c in now.changes):  # same second: changed
+        return None
+    return last
 
 
 @_route
@@ -641,12 +698,12 @@ async def not_found(request: Request, exc: Exception) -> Response:
     """404 as a page (the feed answers its own 404s, which say nothing)."""
     if request.url.path.startswith("/feed/"):
         return Response(b"Not found\n", 404, media_type="text/plain")
-    return page(request, "error.html", {"title": "Not found",
-                                        "message": "There is no such page or patient."}, 404)
+    return page(request, "error.html", {"title": _("Not found"),
+                                        "message": _("There is no such page or patient.")}, 404)
 
 
 async def not_allowed(request: Request, exc: Exception) -> Response:
     """405 as a page."""
-    return page(request, "error.html", {"title": "Not allowed",
-                                        "message": "That cannot be done here."}, 405)
+    return page(request, "error.html", {"title": _("Not allowed"),
+                                        "message": _("That cannot be done here.")}, 405)
 

@@ -27,9 +27,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PUBLIC_PREFIXES = ("/feed/", "/static/")
+PUBLIC_PREFIXES = ("/feed/", "/static/", "/reset/")
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
-"""Answered without a session (``/metrics`` checks its own caller: see :mod:`scheduler.web.health`)."""
+"""Answered without a session: feeds, static files, one-time password links (the token is
+the key; see :mod:`scheduler.web.admin`), and health (``/metrics`` checks its own caller: see
+:mod:`scheduler.web.health`)."""
 BODY_LIMIT = 2 * 1024 * 1024
 """The largest request body accepted (a template upload is far smaller)."""
 
