@@ -97,6 +97,8 @@ PAGES = ["/", "/?q=nobody", "/patients/new", "/patients/P017", "/patients/P017/c
 
 def _visible_text(page: str) -> str:
     page = re.sub(r"<(script|style|code|pre|textarea)\b.*?</\1>", " ", page, flags=re.S)
+    # A template's own words (its review notes) are marked as English: data, not the app's messages.
+    page = re.sub(r"<span lang=\"en\">.*?</span>", " ", page, flags=re.S)
     page = re.sub(r"<option [^>]*value=\"(en|zh|en\+zh|a4)\"[^>]*>[^<]*</option>", " ", page)
     return html.unescape(re.sub(r"<[^>]+>", "\n", page))
 
