@@ -21,7 +21,9 @@ from scheduler.cli.common import (
     _converted,
     _plan,
     _UserError,
+    flag,
     force_option,
+    in_cli_words,
     now_option,
     output_options,
     plan_options,
@@ -62,7 +64,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SchedulerError as error:
-            raise _UserError(printable(str(error), limit=MAX_LINE)) from None
+            raise _UserError(printable(in_cli_words(error), limit=MAX_LINE)) from None
         except click.ClickException as error:  # never echo a control character from the input
             object.__setattr__(error, "message", printable(error.message, limit=MAX_LINE))
             raise
@@ -129,7 +131,7 @@ def template_show(template: str) -> None:
     from scheduler.core.describe import describe
     from scheduler.core.loader import resolve_template
 
-    click.echo("\n".join(describe(resolve_template(template)[0])))
+    click.echo("\n".join(describe(resolve_template(template)[0], flag)))
 
 
 @cli.command()
@@ -192,7 +194,7 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
 @click.argument("template")
 @plan_options
 @click.option("--patient", metavar="LABEL",
-              callback=_converted(lambda options, v: options.parse_text(v, "--patient")),
+              callback=_converted(lambda options, v: options.parse_text(v, "patient")),
               help="A label for the calendar name and file name (never put in event UIDs).")
 @output_options
 @click.option("--now", metavar="TIMESTAMP",

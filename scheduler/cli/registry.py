@@ -73,14 +73,14 @@ def _reason(text: str) -> str:
     from scheduler.core.history import REASON_MAX
     from scheduler.services.options import parse_text
 
-    return parse_text(text, "--reason", REASON_MAX)
+    return parse_text(text, "reason", REASON_MAX)
 
 
 # Text options are checked as they are read (the library checks them again when it records
 # them), so a bad value is refused before the registry is even opened.
 author_option = click.option("--author", metavar="NAME",
                              callback=_converted(
-                                 lambda options, v: options.parse_text(v, "--author", AUTHOR_MAX)),
+                                 lambda options, v: options.parse_text(v, "author", AUTHOR_MAX)),
                              help="Who makes the change (default: your user name).")
 reason_option = click.option("--reason", required=True,
                              callback=_converted(lambda _, v: _reason(v)),
@@ -107,7 +107,7 @@ def patient() -> None:
 @click.argument("template")
 @plan_options
 @click.option("--label", metavar="TEXT",
-              callback=_converted(lambda options, v: options.parse_text(v, "--label")),
+              callback=_converted(lambda options, v: options.parse_text(v, "label")),
               help="Display label for calendars (at most 80 characters).")
 @db_option
 @author_option
@@ -293,7 +293,7 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
 @click.argument("key")
 @click.option("--component", required=True, metavar="ID", help="Component to hold, e.g. rt.")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda options, v: options.parse_date(v, "--from")), help="First held day.")
+              callback=_converted(lambda options, v: options.parse_date(v, "from")), help="First held day.")
 @click.option("--days", type=click.IntRange(1, 366), required=True,
               help="Number of calendar days held.")
 @reason_option
@@ -321,7 +321,7 @@ def hold(key: str, component: str, start: Any, days: int, reason: str, author: s
 @click.option("--component", required=True, metavar="ID",
               help="Component (or regimen) to stop, e.g. pd1.")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD",
-              callback=_converted(lambda options, v: options.parse_date(v, "--from")),
+              callback=_converted(lambda options, v: options.parse_date(v, "from")),
               help="First day with no more treatment.")
 @reason_option
 @author_option

@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from scheduler.core import history
-from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.core.diff import compare
 from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.loader import load_template_text
@@ -28,16 +27,11 @@ from scheduler.export.outputs import OutputOptions
 from scheduler.registry import StaleError
 from scheduler.services import feed as feeds
 from scheduler.services import patients
-from scheduler.services.options import (
-    PlanOptions,
-    parse_assignment,
-    parse_date,
-    parse_date_range,
-    parse_horizon,
-)
 from scheduler.services.users import verify
+from scheduler.web import forms
+from scheduler.web.forms import in_web_words
 from scheduler.web.security import safe_next
-from scheduler.web.site import feed_headers, in_web_words, page, site_of
+from scheduler.web.site import feed_headers, page, site_of
 from scheduler.web.views import months, next_event, qr_svg
 
 Handler = Callable[[Request, FormData | None], Response]
@@ -67,10 +61,6 @@ def _flash(request: Request, message: str) -> None:
 def _field(form: FormData | None, name: str, default: str = "") -> str:
     value = form.get(name) if form is not None else None
     return value.strip() if isinstance(value, str) else default
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _user(request: Request) -> str:
@@ -206,21 +196,6 @@ def patient_list(request: Request, form: FormData | None) -> Response:
                                            "pages": pages, "total": len(plans)})
 
 
-def _options(form: FormData | None) -> PlanOptions:
-    """The plan options of the registration form, parsed as the command line parses them."""
-    return PlanOptions(
-        start=parse_date(_field(form, "start"), "start"),
-        holidays=_field(form, "holidays") or None,
-        closed=tuple(parse_date_range(line, "closures") for line in _lines(_field(form, "closed"))),
-        workdays=tuple(parse_date_range(line, "extra working days")
-                       for line in _lines(_field(form, "workdays"))),
-        sets=tuple(parse_assignment(line) for line in _lines(_field(form, "parameters"))),
-        horizon=parse_horizon(_field(form, "horizon") or "12m"),
-        timezone=_field(form, "tz") or None,
-        shift_start=_field(form, "shift_start") == "on",
-    )
-
-
 def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     """The form's values and, when they make a plan, its preview."""
     context: dict[str, Any] = {"form": {k: _field(form, k) for k in (
@@ -239,13 +214,12 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         return context
     try:
         prepared = patients.prepare(_field(form, "key") or "PREVIEW", _field(form, "label") or None,
-                                    chosen, _options(form), site_of(request).now(), _user(request))
+                                    chosen, forms.plan_options(form), site_of(request).now(), _user(request))
     except SchedulerError as error:
-        context["error"] = in_web_words(str(error))
+        context["error"] = in_web_words(error)
         return context
     context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
-                   defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field",
-                                                    site_path=False))
+                   defaults=prepared.defaults.notes(forms.the_field, site_path=False))
     return context
 
 
@@ -261,7 +235,7 @@ def register(request: Request, form: FormData | None) -> Response:
     try:
         patients.register(site_of(request).registry(), context["stored"])
     except SchedulerError as error:
-        context["error"] = str(error)
+        context["error"] = in_web_words(error)
         return page(request, "register.html", context, 409)
     key = context["stored"].patient_key
     _flash(request, f"Registered {key}: {len(context['plan'].events)} events.")
@@ -308,30 +282,6 @@ def _regimens(now: patients.Snapshot) -> list[tuple[str, str]]:
     return [(c.id, c.name) for c in now.plan.template.components if isinstance(c, Regimen)]
 
 
-def _number(form: FormData | None, name: str, label: str, low: int, high: int) -> int:
-    text = _field(form, name)
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"{label}: '{text}' is not a whole number") from None
-    if not low <= value <= high:
-        raise InputError(f"{label}: give a number from {low} to {high}")
-    return value
-
-
-def _adjustment(kind: str, form: FormData | None) -> Adjustment:
-    reason = _field(form, "reason")
-    if kind == "delay":
-        days = _number(form, "days", "days", -60, 365)
-        if days == 0:
-            raise InputError("days: a delay of 0 days changes nothing")
-        return Delay(_field(form, "regimen"), _number(form, "cycle", "cycle", 1, 999), days, reason)
-    if kind == "hold":
-        return Hold(_field(form, "component"), parse_date(_field(form, "from"), "from"),
-                    _number(form, "days", "days", 1, 366), reason)
-    return Stop(_field(form, "component"), parse_date(_field(form, "from"), "from"), reason)
-
-
 @_route
 def change(request: Request, form: FormData | None) -> Response:
     """Record a delay, hold or stop: a form, a preview of what moves, then the commit."""
@@ -347,7 +297,7 @@ def change(request: Request, form: FormData | None) -> Response:
     if form is None:
         return page(request, "change.html", context)
     return _preview_or_commit(request, form, context, lambda expected, record: patients.adjust(
-        site_of(request).registry(), now.stored.patient_key, _adjustment(kind, form), _user(request),
+        site_of(request).registry(), now.stored.patient_key, forms.adjustment(kind, form), _user(request),
         site_of(request).now(), expected_revision=expected, record=record))
 
 
@@ -368,17 +318,17 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
             return RedirectResponse(f"/patients/{key}", 303)
         outcome = act(expected, False)
     except StaleError as error:
-        context["stale"] = str(error)
+        context["stale"] = in_web_words(error)
         try:
             outcome = act(None, False)
         except SchedulerError as again:
-            context["error"] = str(again)
+            context["error"] = in_web_words(again)
             return page(request, "change.html", context, 409)
         context["revision"] = outcome_revision(request, key)
         context["diff"] = compare(outcome.before, outcome.after)
         return page(request, "change.html", context, 409)
     except SchedulerError as error:
-        context["error"] = str(error)
+        context["error"] = in_web_words(error)
         return page(request, "change.html", context, 400)
     context["diff"] = compare(outcome.before, outcome.after)
     context["revision"] = expected
@@ -398,7 +348,7 @@ def revert(request: Request, form: FormData | None) -> Response:
     try:
         target = history.check_revert(now.changes, number)
     except InputError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
         return RedirectResponse(f"/patients/{now.stored.patient_key}", 303)
     context: dict[str, Any] = {"now": now, "kind": "revert", "target": target, "revision": now.revision,
                                "form": {"reason": _field(form, "reason")}}
@@ -421,7 +371,7 @@ def end(request: Request, form: FormData | None) -> Response:
                      site_of(request).now())
         _flash(request, f"The plan of {key} has ended; its feed no longer answers.")
     except SchedulerError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}", 303)
 
 
@@ -443,7 +393,7 @@ def issue(request: Request, form: FormData | None) -> Response:
         _flash(request, f"Issued version {issued.version}: {len(revision.changed)} changed, "
                         f"{len(revision.added)} new, {len(revision.cancelled)} cancelled.")
     except SchedulerError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}#versions", 303)
 
 
@@ -489,7 +439,7 @@ def subscribe(request: Request, form: FormData | None) -> Response:
                 return RedirectResponse(f"/patients/{key}/subscribe", 303)
             token = feeds.create(site.registry(), key, _user(request), site.now(), rotate=action == "rotate")
         except SchedulerError as error:
-            context["error"] = str(error)
+            context["error"] = in_web_words(error)
         else:
             url = site.base_url + feeds.feed_path(token)
             context.update(url=url, webcal="webcal://" + url.split("://", 1)[1], qr=qr_svg(url))
@@ -506,7 +456,7 @@ def feed_detail(request: Request, form: FormData | None) -> Response:
                          _field(form, "reason"), _user(request), site_of(request).now())
         _flash(request, f"Feed detail for {key} is now {_field(form, 'detail') or 'off'}.")
     except SchedulerError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}/subscribe", 303)
 
 
