@@ -1,0 +1,94 @@
+"""Visits (``kind: visit``): one visit at an anchor, a ``repeat`` series (visit k planned k *
+interval after the first planned date, until ``count`` or the first on or after
+``while_on``'s last event), or ``each_cycle`` (day D of each given cycle of a regimen from
+``from_cycle``, counted from the actual day 1); each placed by the visit's rule, with its
+window."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from scheduler.core.errors import PlanError
+from scheduler.core.protocol import Visit
+from scheduler.core.workdays import place
+
+from .rules import MAX_PLAN_YEARS
+from .state import Expansion
+
+
+def expand_visit(x: Expansion, visit: Visit) -> None:
+    if visit.each_cycle is not None:
+        each = visit.each_cycle
+        for cycle, day1 in x.day1s.get(each.of, []):
+            if cycle < each.from_cycle:
+                continue
+            planned = day1 + timedelta(days=each.day - 1)
+            where = ("before cycle" if each.day < 1 else "cycle")
+            title = (f"{visit.name} – {where} {cycle}" if each.day < 1
+                     else f"{visit.name} – cycle {cycle}, day {each.day}")
+            _one_visit(x, visit, planned, f"{visit.id}\x00c{cycle}", title, cycle=cycle)
+        return
+    assert visit.at is not None
+    first = x.anchor_date(visit.at)
+    if visit.repeat is None:
+        _one_visit(x, visit, first, visit.id, visit.name)
+        return
+    repeat = visit.repeat
+    step = timedelta(days=x.value(repeat.every_days) if repeat.every_days is not None
+                     else 7 * x.value(repeat.every_weeks or 1))
+    count = x.value(repeat.count) if repeat.count is not None else None
+    until = None
+    if repeat.while_on is not None:
+        if not x.days_of(repeat.while_on):
+            x.notes.append(
+                f"{visit.name}: none planned, because '{repeat.while_on}', which it repeats "
+                "while on, has no events in this plan."
+            )
+            return
+        until = x.last_date(repeat.while_on)
+    number = 0
+    while True:
+        planned = first + step * number
+        number += 1
+        if planned >= x.limit:
+            raise PlanError(f"'{visit.id}' repeats past {x.limit.isoformat()}, more than "
+                            f"{MAX_PLAN_YEARS} years after the start: check its 'repeat'")
+        total = f" of {count}" if count is not None and until is None else ""
+        _one_visit(x, visit, planned, f"{visit.id}\x00n{number}",
+                        f"{visit.name} – {number}{total}", cycle=number)
+        if count is not None and number >= count:
+            return
+        if until is not None and planned >= until:
+            return
+
+
+def _one_visit(
+x: Expansion, visit: Visit, planned: date, identity: str, title: str,
+               **extra: Any) -> None:
+    """One visit planned on ``planned``, placed by its rule, with its window."""
+    calendar = x.calendar.for_resource(visit.resource)
+    when = place(planned, visit.on_non_working_day, calendar, title)
+    assert when.date is not None  # a visit's rule never skips
+    window: dict[str, Any] = {}
+    note = None
+    before, after = visit.bounds
+    if before or after:
+        low = planned - timedelta(days=before)
+        high = planned + timedelta(days=after)
+        window = {"window_start": low, "window_end": high}
+        note = f"Window: {low.isoformat()} to {high.isoformat()}."
+        if not low <= when.date <= high:
+            note += " The visit is outside its window."
+    x.emit(
+        visit,
+        identity=identity,
+        kind="visit",
+        component=visit.id,
+        when=when,
+        title=title,
+        dose=visit.dose,
+        note=note,
+        **window,
+        **extra,
+    )
