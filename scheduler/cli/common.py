@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.core.errors import SchedulerError, field_key, field_root
+from scheduler.core.errors import SchedulerError, field_key, field_root, worded
 
 # Only click and these light modules are imported for `scheduler --help` and `--version`: each
 # command imports what it needs (the template schema, holidays, icalendar, reportlab, the
@@ -41,7 +41,8 @@ one table from which every error and note says its flag."""
 
 REMEDIES = {
     "force": "pass --force to replace it",
-    "shift_start": "pass --shift-start to start on the next one",
+    "shift_start": ", or pass --shift-start to start on the next one, {value}",
+    "parameters": "override with --set {key}=N",
     "templates": "to use your own templates, put them in a folder and pass --templates FOLDER",
     "upgrade": "run 'scheduler registry upgrade --db {value}' (back it up first)",
 }
@@ -56,9 +57,11 @@ def flag(field: str) -> str:
     return f"{name} {key}" if key else name
 
 
-def in_cli_words(error: SchedulerError) -> str:
-    """An error of the library as the command line says it."""
-    return error.worded(flag, REMEDIES)
+def in_cli_words(error: SchedulerError | str) -> str:
+    """An error or note of the library as the command line says it."""
+    if isinstance(error, SchedulerError):
+        return error.worded(flag, REMEDIES)
+    return worded(error, flag, REMEDIES)
 
 
 class _UserError(click.ClickException):

@@ -184,10 +184,10 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
     plan = _plan(template, options)
     if as_json or as_csv:
         for note in plan.notes:
-            click.echo(f"Note: {note}", err=True)
+            click.echo(f"Note: {in_cli_words(note)}", err=True)
         click.echo(table.to_json(plan) if as_json else table.to_csv(plan), nl=False)
     else:
-        click.echo(table.to_text(plan), nl=False)
+        click.echo(table.to_text(plan, in_cli_words), nl=False)
 
 
 @cli.command()
@@ -239,7 +239,7 @@ def generate(
         click.echo(f"Wrote {path} ({len(plan.events)} events, "
                    f"{plan.first_date.isoformat()} to {plan.last_date.isoformat()})")
     for note in plan.notes:
-        click.echo(f"Note: {note}")
+        click.echo(f"Note: {in_cli_words(note)}")
     if output.discreet and patient and not options.plan_key:
         click.echo("Note: without --plan-key, someone who can guess this template, start date "
                    "and patient label could match the event UIDs to them; pass a secret "

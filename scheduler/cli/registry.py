@@ -20,6 +20,7 @@ from scheduler.cli.common import (
     _converted,
     _UserError,
     force_option,
+    in_cli_words,
     now_option,
     output_options,
     plan_options,
@@ -135,7 +136,7 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}")
     for note in plan.notes:
-        click.echo(f"Note: {note}")
+        click.echo(f"Note: {in_cli_words(note)}")
 
 
 @patient.command("list")
@@ -194,7 +195,7 @@ def patient_show(key: str, db: str | None, events: bool) -> None:
     for version in now.versions:
         by = f" by {version.author}" if version.author else ""
         click.echo(f"  version {version.version}, {version.issued_at}{by}: {', '.join(version.files)}")
-    click.echo(table.to_text(plan) if events else
+    click.echo(table.to_text(plan, in_cli_words) if events else
                f"{len(plan.events)} events, {plan.first_date.isoformat()} to "
                f"{plan.last_date.isoformat()}", nl=not events)
 
@@ -238,7 +239,7 @@ def _print_outcome(key: str, outcome: Outcome) -> None:
                        f"window ({event.window_start} to {event.window_end}).")
     for note in plan.notes:  # what this change newly says about the plan (a shortened cycle...)
         if note not in before.notes and not note.startswith("Adjustment:"):
-            click.echo(f"Note: {note}")
+            click.echo(f"Note: {in_cli_words(note)}")
     from scheduler.core.diff import compare
 
     if compare(before, plan).empty:

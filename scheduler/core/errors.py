@@ -42,6 +42,24 @@ def field_key(field: str) -> str | None:
     return key or None if dot else None
 
 
+def said(message: str, field: str | None, remedy: str | None, value: str | None, name: Namer,
+         remedies: Mapping[str, str] | None = None) -> str:
+    """``message`` as one shell says it: its field named by ``name`` (then the value, if
+    any), its remedy from ``remedies`` (the remedy's field root -> what to do, where
+    ``{value}`` is the value and ``{key}`` the remedy's key: ``parameters.cycles`` -> cycles).
+    A phrase starting with a comma continues the sentence; any other follows a semicolon."""
+    text = message
+    if remedy is not None:
+        phrase = (remedies or {}).get(field_root(remedy))
+        phrase = (phrase.format(value=value, key=field_key(remedy)) if phrase is not None
+                  else f"see {name(remedy)}" + (f": {value}" if value and field is None else ""))
+        stop = "." if text.endswith(".") else ""
+        text = text.removesuffix(".") + (phrase if phrase.startswith(",") else f"; {phrase}") + stop
+    if field is None:
+        return text
+    return f"{name(field)}{' ' + value if value else ''}: {text}"
+
+
 class SchedulerError(Exception):
     """A problem with the user's input that they can fix.
 
@@ -54,23 +72,42 @@ class SchedulerError(Exception):
         self.remedy = remedy
         self.value = value
         """The field's value as the user gave it, when the message is about all of it (a
-        registry's location): said after the field's name."""
+        registry's location), said after the field's name; else what a remedy quotes."""
         super().__init__(message)
 
     def worded(self, name: Namer, remedies: Mapping[str, str] | None = None) -> str:
-        """The message with its field named by ``name`` and its remedy said from
-        ``remedies`` (remedy field -> what to do, where ``{value}`` is the value), as one
-        shell says them."""
-        text = self.message
-        if self.remedy is not None:
-            said = (remedies or {}).get(self.remedy)
-            text = f"{text}; {said.format(value=self.value) if said else 'see ' + name(self.remedy)}"
-        if self.field is None:
-            return text
-        return f"{name(self.field)}{' ' + self.value if self.value else ''}: {text}"
+        """The message as one shell says it (:func:`said`)."""
+        return said(self.message, self.field, self.remedy, self.value, name, remedies)
 
     def __str__(self) -> str:
         return self.worded(lambda field: field)
+
+
+class Note(str):
+    """A note of the library about a plan, in words that belong to no shell, with the field
+    it concerns and its remedy as data (like :class:`SchedulerError`). As a ``str`` it names
+    them by their paths; a shell calls :meth:`worded`."""
+
+    message: str
+    field: str | None
+    remedy: str | None
+    value: str | None
+
+    def __new__(cls, message: str, field: str | None = None, remedy: str | None = None,
+                value: str | None = None) -> Note:
+        note = super().__new__(cls, said(message, field, remedy, value, lambda f: f))
+        note.message, note.field, note.remedy, note.value = message, field, remedy, value
+        return note
+
+    def worded(self, name: Namer, remedies: Mapping[str, str] | None = None) -> str:
+        """The note as one shell says it (:func:`said`)."""
+        return said(self.message, self.field, self.remedy, self.value, name, remedies)
+
+
+def worded(text: str, name: Namer, remedies: Mapping[str, str] | None = None) -> str:
+    """A note or message as one shell says it: a :class:`Note` by its fields, any other
+    text as it is."""
+    return text.worded(name, remedies) if isinstance(text, Note) else text
 
 
 class InputError(SchedulerError):

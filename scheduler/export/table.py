@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -173,8 +174,9 @@ def _short_note(event: Event) -> str:
     return "; ".join(parts)
 
 
-def plan_header(plan: Plan) -> list[str]:
-    """What a reader must know before the rows: protocol, start, calendar, parameters, notes."""
+def plan_header(plan: Plan, say: Callable[[str], str] = str) -> list[str]:
+    """What a reader must know before the rows: protocol, start, calendar, parameters, notes
+    (each said by ``say``, as the shell says the fields a note names)."""
     request = plan.request
     calendar = request.calendar
     lines = [
@@ -197,11 +199,11 @@ def plan_header(plan: Plan) -> list[str]:
     if calendar.workdays:
         lines.append("Extra working days: "
                      + ", ".join(d.isoformat() for d in sorted(calendar.workdays)))
-    lines.extend(f"Note: {note}" for note in plan.notes)
+    lines.extend(f"Note: {say(note)}" for note in plan.notes)
     return lines
 
 
-def to_text(plan: Plan) -> str:
+def to_text(plan: Plan, say: Callable[[str], str] = str) -> str:
     """A readable table with the plan header above it."""
     rows = [("Date", "Day", "Time", "Code", "Event", "Note")]
     for event in plan.events:
@@ -214,7 +216,7 @@ def to_text(plan: Plan) -> str:
             _short_note(event),
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = [*plan_header(plan), ""]
+    lines = [*plan_header(plan, say), ""]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append(("  ".join([*cells, row[-1]])).rstrip())

@@ -114,7 +114,8 @@ COLUMNS = {
 table from which every error and note of a row says its column."""
 
 REMEDIES = {
-    "shift_start": "or put yes in this row's shift_start column to start on the next one",
+    "shift_start": ", or put yes in this row's shift_start column to start on the next one, {value}",
+    "parameters": "override it in the set column: {key}=N",
     "templates": "to use your own templates, put them in a folder and pass its name to batch",
     "force": "remove the file or let batch replace it",
 }

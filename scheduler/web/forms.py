@@ -11,7 +11,14 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 
 from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
-from scheduler.core.errors import InputError, SchedulerError, field_index, field_key, field_root
+from scheduler.core.errors import (
+    InputError,
+    SchedulerError,
+    field_index,
+    field_key,
+    field_root,
+    worded,
+)
 from scheduler.services.options import (
     PlanOptions,
     parse_assignment,
@@ -33,7 +40,9 @@ LABELS = {
 table from which every error and note on a page says its field."""
 
 REMEDIES = {
-    "shift_start": "or tick \"If the start is not a working day, start on the next one\"",
+    "shift_start": ", or tick \"If the start is not a working day, start on the next one\" to start on "
+                   "the next one, {value}",
+    "parameters": "to change it, write under Parameters: {key}=N",
     "force": "it was kept as it is",
 }
 """What to do in a form to resolve a problem whose remedy is that field."""
@@ -54,9 +63,11 @@ def the_field(field: str) -> str:
     return f"the {label(field)} field"
 
 
-def in_web_words(error: SchedulerError) -> str:
-    """An error of the library as the web app's forms say it."""
-    return error.worded(label, REMEDIES)
+def in_web_words(error: SchedulerError | str) -> str:
+    """An error or note of the library as the web app's forms say it."""
+    if isinstance(error, SchedulerError):
+        return error.worded(label, REMEDIES)
+    return worded(error, label, REMEDIES)
 
 
 def field(form: FormData | None, name: str, default: str = "") -> str:

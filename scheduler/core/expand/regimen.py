@@ -298,6 +298,7 @@ def _end_event(
         regimen=regimen.id,
         cycle=cycle,
         day=(day - day1).days + 1,
+        cycle_days=regimen.cycle_days,
     )
 
 

@@ -56,7 +56,7 @@ def expand_visit(x: Expansion, visit: Visit) -> None:
                             f"{MAX_PLAN_YEARS} years after the start: check its 'repeat'")
         total = f" of {count}" if count is not None and until is None else ""
         _one_visit(x, visit, planned, f"{visit.id}\x00n{number}",
-                        f"{visit.name} – {number}{total}", cycle=number)
+                        f"{visit.name} – {number}{total}")
         if count is not None and number >= count:
             return
         if until is not None and planned >= until:
