@@ -34,7 +34,7 @@ FLAGS = {
     "now": "--now", "search": "--search", "templates": "--templates", "db": "--db",
     "force": "--force", "regimen": "--regimen", "feed_url": "--feed-url", "label": "--label",
     "author": "--author", "reason": "--reason", "from": "--from", "days": "--days",
-    "component": "--component", "key": "KEY", "template": "TEMPLATE",
+    "component": "--component", "key": "patient key", "template": "TEMPLATE",
 }
 """The library's fields (:mod:`scheduler.core.errors`) as the command line names them: the
 one table from which every error and note says its flag."""

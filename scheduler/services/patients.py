@@ -57,8 +57,8 @@ def check_key(patient_key: str) -> str:
     """A patient key: a pseudonymous study number, never a name."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", patient_key):
         raise InputError(
-            f"patient key '{patient_key}': use 1 to 64 letters, digits, '.', '_' or '-' "
-            "(a study number such as P017, not a name)"
+            f"'{patient_key}': use 1 to 64 letters, digits, '.', '_' or '-' "
+            "(a study number such as P017, not a name)", "key"
         )
     return patient_key
 
