@@ -89,7 +89,8 @@ def serve(app: Starlette, port: int) -> None:
 def tool_app(db: str, issue_dir: Path) -> Starlette:
     from scheduler.web import create_app
 
-    return create_app(db, base_url="http://127.0.0.1", issue_dir=issue_dir, secret="bench-secret")
+    return create_app(db, base_url="http://127.0.0.1", issue_dir=issue_dir,
+                      secret="a benchmark secret of thirty-two bytes or more")
 
 
 def bare_app(body: bytes, headers: dict[str, str]) -> Starlette:
@@ -116,7 +117,22 @@ def bare_app(body: bytes, headers: dict[str, str]) -> Starlette:
                              Route("/ping", ping)])
 
 
+def bare_from_environment() -> Starlette:
+    """The bare app of one uvicorn worker (``--workers``): the sample named in the environment."""
+    sample = Path(os.environ["SCHEDULER_BENCH_SAMPLE"])
+    return bare_app(sample.with_suffix(".ics").read_bytes(), json.loads(sample.read_text())["headers"])
+
+
 def server_main(arguments: argparse.Namespace) -> None:
+    if arguments.server == "bare-workers":
+        import uvicorn
+
+        os.environ["SCHEDULER_BENCH_SAMPLE"] = arguments.sample
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        uvicorn.run("serve:bare_from_environment", factory=True, host="127.0.0.1", port=arguments.port,
+                    workers=arguments.workers, log_level="warning", access_log=False,
+                    limit_concurrency=200, timeout_keep_alive=5)
+        return
     if arguments.server == "tool":
         serve(tool_app(arguments.db, Path(arguments.issue_dir)), arguments.port)
     else:
@@ -485,6 +501,153 @@ def print_profile(raw: str) -> None:
 # --- main -----------------------------------------------------------------------------------
 
 
+# --- a hospital's feeds: many plans, several workers ------------------------------------------
+
+
+def many_plans(db: str, count: int) -> list[str]:
+    """``count`` plans with a feed each: the seed plan of :func:`make_registry` copied row by
+    row under new keys (registering 10,000 through the library would take minutes); returns
+    every token."""
+    import sqlalchemy as sa
+
+    from scheduler.registry import opened, schema, token_hash
+    from scheduler.services import feed as feeds
+
+    first = make_registry(db)
+    tokens = [first]
+    with opened(db) as registry, registry.transaction() as connection:
+        plans, history = schema.plans, schema.history
+        plan = connection.execute(sa.select(plans).where(plans.c.patient_key == PATIENT)).one()
+        changes = connection.execute(sa.select(history).where(history.c.plan_id == plan.id)).all()
+        values = {k: v for k, v in plan._asdict().items() if k != "id"}
+        for number in range(1, count):
+            key = f"P{number + 1:05d}"
+            result = connection.execute(sa.insert(schema.plans).values(
+                {**values, "patient_key": key, "plan_key": f"{values['plan_key']}-{number}"}))
+            assert result.inserted_primary_key is not None
+            plan_id = int(result.inserted_primary_key[0])
+            connection.execute(sa.insert(schema.history), [
+                {k: v for k, v in c._asdict().items() if k not in ("id", "plan_id")} | {"plan_id": plan_id}
+                for c in changes])
+            token = feeds.new_token()
+            connection.execute(sa.insert(schema.feed_tokens).values(
+                plan_id=plan_id, token_hash=token_hash(token), created_at=values["created_at"],
+                created_by=USER))
+            tokens.append(token)
+    return tokens
+
+
+def forget_documents(db: str) -> None:
+    """Empty the stored feeds, so that the next first fetch of each plan renders it."""
+    import sqlalchemy as sa
+
+    from scheduler.registry import opened, schema
+
+    with opened(db) as registry, registry.transaction() as connection:
+        connection.execute(sa.delete(schema.feed_documents))
+
+
+async def _walk(port: int, requests: list[bytes], clients: int) -> Load:
+    """``clients`` keep-alive clients taking the next of ``requests`` until none are left."""
+    latencies: list[float] = []
+    queue = list(reversed(requests))
+    errors = [0]
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while queue:
+                request = queue.pop()
+                began = time.perf_counter()
+                writer.write(request)
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+                found = re.search(rb"\r\ncontent-length: *(\d+)", head, re.IGNORECASE)
+                if found:
+                    await asyncio.wait_for(reader.readexactly(int(found.group(1))), 60)
+                latencies.append(time.perf_counter() - began)
+                if int(head[9:12]) != 200:
+                    errors[0] += 1
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return Load(len(latencies), time.perf_counter() - began, latencies, errors[0])
+
+
+def _requests(paths: list[str]) -> list[bytes]:
+    return [f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n\r\n".encode()
+            for p in paths]
+
+
+@contextlib.contextmanager
+def served(db: str, port: int, workers: int, work: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``scheduler serve --workers N`` itself, as an operator runs it."""
+    scheduler = str(Path(sys.executable).parent / "scheduler")
+    environment = {**os.environ, "SCHEDULER_SECRET": "a benchmark secret of thirty-two bytes or more"}
+    command = [scheduler, "serve", "--db", db, "--port", str(port), "--workers", str(workers),
+               "--issue-dir", str(work / "issued")]
+    process = subprocess.Popen(command, env=environment, cwd=ROOT, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError):
+                if fetch(port, "/healthz")[0] == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("scheduler serve did not start")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def hospital_figures(fixture: Fixture, tokens: list[str], work: Path, workers_list: list[int],
+                     clients: int, repeat: int) -> None:
+    """Every feed fetched once (first on a new registry: rendered and stored; then again on a
+    restarted server: stored reads), and one feed repeatedly, against the bare app."""
+    paths = [f"/feed/{t}.ics" for t in tokens]
+    port = free_port()
+
+    def walk(wanted: list[str]) -> Load:
+        return asyncio.run(_walk(port, _requests(wanted), clients))
+
+    sample = work / "sample.json"
+    print(f"   {len(tokens):,} plans, {clients} clients; each row its own server start; latency in ms")
+    print(f"   {'workers':>7}  {'what':<26}  {'tool req/s':>10}  {'bare req/s':>10}  {'ratio':>5}  "
+          f"{'tool p50/p99':>13}  {'bare p50/p99':>13}")
+    for workers in workers_list:
+        rows: list[tuple[str, Load]] = []
+        forget_documents(fixture.db)
+        with served(fixture.db, port, workers, work):
+            status, headers, body = fetch(port, paths[0])
+            if status != 200:
+                raise SystemExit(f"the feed answered {status}")
+            rows.append((f"{len(paths):,} feeds once, first", walk(paths)))
+        with served(fixture.db, port, workers, work):
+            rows.append((f"{len(paths):,} feeds once, stored", walk(paths)))
+            rows.append((f"one feed x {repeat:,}", walk(paths[:1] * repeat)))
+        sample.with_suffix(".ics").write_bytes(body)
+        sample.write_text(json.dumps({"headers": {k: headers[k] for k in KEPT_HEADERS}}))
+        with server(["bare-workers", "--sample", str(sample), "--workers", str(workers)], port):
+            time.sleep(1 if workers > 1 else 0)
+            bare_many = walk(paths)
+            bare_one = walk(paths[:1] * repeat)
+        for what, mine in rows:
+            other = bare_one if what.startswith("one") else bare_many
+            print(f"   {workers:>7}  {what:<26}  {mine.rate:>10,.0f}  {other.rate:>10,.0f}  "
+                  f"{mine.rate / other.rate:>5.2f}  {_pair(mine):>13}  {_pair(other):>13}"
+                  + (f"  ({mine.errors} not 200)" if mine.errors else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter cells")
@@ -492,7 +655,13 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=float, default=0.0)
     parser.add_argument("--rounds", type=int, help="rounds of tool-then-bare, best of each kept "
                         "(default 2, 1 with --quick): more on a machine whose load changes")
-    parser.add_argument("--server", choices=["tool", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--feeds", type=int, default=0, help="a hospital's feeds instead: this many plans, "
+                        "each feed fetched once, and one feed repeatedly, with 'scheduler serve "
+                        "--workers' of --workers-list (e.g. --feeds 10000)")
+    parser.add_argument("--workers-list", default="1,4", help="worker counts for --feeds (default 1,4)")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients for --feeds")
+    parser.add_argument("--server", choices=["tool", "bare", "bare-workers"], help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--issue-dir", help=argparse.SUPPRESS)
@@ -519,6 +688,13 @@ def main() -> None:
             engines.append(("PostgreSQL", postgres_database(postgres)))
         for number, (name, location) in enumerate(engines, start=1):
             with location as where:
+                if arguments.feeds:
+                    tokens = many_plans(where, arguments.feeds)
+                    print(f"{number}. {name}")
+                    hospital_figures(Fixture(where, tokens[0], name), tokens, work,
+                                     [int(w) for w in arguments.workers_list.split(",")],
+                                     arguments.clients, repeat=arguments.feeds)
+                    continue
                 token = make_registry(where)
                 fixture = Fixture(where, token, name)
                 print(f"{number}. {name}")

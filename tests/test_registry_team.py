@@ -488,7 +488,7 @@ def test_export_has_every_plan_change_and_version(db, tmp_path):
         == 0
     )
     assert run(db, "issue", "P017", "-o", str(tmp_path / "out"), "--author", "li.na").exit_code == 0
-    lines = [json.loads(line) for line in run(db, "registry", "export").stdout.splitlines()]
+    lines = [json.loads(line) for line in run(db, "registry", "export", "--for-audit").stdout.splitlines()]
     assert [r["type"] for r in lines] == ["plan", "change", "version"]
     assert lines[0]["patient_key"] == "P017" and lines[0]["created_by"] == "li.na"
     assert lines[1]["author"] == "nurse.li" and lines[1]["fields"]["reason"] == "neutropenia"

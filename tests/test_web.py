@@ -50,7 +50,7 @@ class Web:
             base_url=BASE,
             issue_dir=tmp_path / "issued",
             clock=self.clock,
-            secret="test-secret",
+            secret="a test secret of thirty-two bytes or more",
             https_only=False,
             templates_folder=templates_folder,
         )
@@ -126,6 +126,9 @@ def test_every_route_is_listed_here(web):
     paths = {route.path for route in web.app.routes}
     assert paths == {
         "/feed/{token}.ics",
+        "/healthz",  # public, like the feed: tests/test_observe.py
+        "/readyz",
+        "/metrics",
         "/login",
         "/logout",
         "/",
@@ -157,7 +160,9 @@ def test_pages_send_a_visitor_without_a_session_to_the_login(web, path):
 def test_forms_refuse_a_visitor_without_a_session(web, path):
     response = web.post(path, {"key": "P1"})
     assert response.status_code == 403
-    assert response.text == "Log in first."
+    assert "<h1>Log in first</h1>" in response.text  # a page, with the security headers
+    assert "Your session has ended. Log in and try again." in response.text
+    assert response.headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.parametrize("path", FORMS)
@@ -464,7 +469,7 @@ def test_templates_and_validate(logged_in):
     assert "<code>nab-paclitaxel</code>" in listing and "<code>rt</code>" in listing
     bad = (
         "id: broken\nname: x\nsource: y\ncomponents:\n  - kind: visit\n    id: v\n    name: V\n    code: V\n"
-        "    at: {day: 0}\n"
+        "    at: {day: -400}\n"
     )
     response = logged_in.client.post(
         "/validate",
@@ -472,8 +477,8 @@ def test_templates_and_validate(logged_in):
         files={"file": ("mine.yaml", bad.encode(), "text/yaml")},
     )
     assert response.status_code == 400
-    assert ("<li><code>mine.yaml:9: components[0].at.day: must be between 1 and 10000 (got 0)</code></li>"
-            in response.text)
+    assert ("<li><code>mine.yaml:9: components[0].at.day: must be between -365 and 10000 "
+            "(got -400)</code></li>" in response.text)
     good = (Path(__file__).parent.parent / "templates" / "stupp.yaml").read_text()
     ok = logged_in.client.post("/validate", data={"csrf": logged_in.csrf("/validate"), "text": good})
     assert ok.status_code == 200 and "pasted text: a valid template <code>stupp</code>" in ok.text
@@ -712,6 +717,7 @@ def test_the_feed_is_discreet_until_detail_is_switched_on(logged_in):
         "Hospital appointment",
     }
     logged_in.clock.now += timedelta(days=1)
+    assert logged_in.login().status_code == 303  # a session lasts 12 hours
     switched = logged_in.post("/patients/P017/feed-detail", {"detail": "on", "reason": "patient asked"})
     assert switched.status_code == 303
     detailed = vevents(logged_in.client.get(feed_url(token)).content)
@@ -734,12 +740,15 @@ def test_fetches_are_recorded_at_most_every_five_minutes(web):
     web.register()
     token = web.feed_token()
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()  # written in batches (tests/test_feed_reads.py)
     web.clock.now += timedelta(minutes=4)
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()
     with opened(web.db) as registry:
         assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:00:00+00:00"
     web.clock.now += timedelta(minutes=2)
     web.client.get(feed_url(token))
+    web.app.state.site.fetches.flush()
     with opened(web.db) as registry:
         assert registry.live_token(registry.plan("P017").id).last_fetched_at == "2026-03-01T09:06:00+00:00"
 

@@ -515,24 +515,81 @@ def registry_check(db: str | None) -> None:
 
 
 @registry_group.command("export")
+@click.option("--for-audit", is_flag=True,
+              help="Leave out the password and feed-token hashes and the files' bytes (a copy for "
+                   "an auditor; it cannot be restored).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write to FILE (created with mode 0600) instead of standard output.")
 @db_option
-def registry_export(db: str | None) -> None:
-    """Print every plan, change and version as JSON lines (for backup and audit).
+def registry_export(for_audit: bool, output: Path | None, db: str | None) -> None:
+    """Print the registry as JSON lines: a full backup that 'registry import' restores.
 
-    One JSON object a line, each with a "type": plan, change, version (with the SHA-256 of
-    each of its files), user (without the password hash), feed_token (without the hash).
+    A full export holds every plan, change, issued version (with its files), feed token and
+    user, with the password and feed-token hashes, so that after a restore users log in with
+    their passwords and calendars find their feeds; its first line says it holds secrets, and
+    a file it is written to gets mode 0600. --for-audit prints plans, changes, versions (with
+    each file's SHA-256), users and live feed tokens without any hash.
 
     \b
     Example:
-        scheduler registry export > registry-2026-11-30.jsonl
+        scheduler registry export -o registry-2026-11-30.jsonl
+        scheduler registry export --for-audit > audit.jsonl
     """
     import json
+    import stat
 
     from scheduler.registry.check import export_records
+    from scheduler.registry.transfer import dump, dumps
 
-    with _registry(db) as registry:
-        for record in export_records(registry):
-            sys.stdout.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+    stream = sys.stdout
+    if output is not None:
+        try:
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as error:
+            raise _UserError(f"--output {output}: cannot write ({error.strerror})") from None
+        os.fchmod(fd, 0o600)
+        stream = open(fd, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    elif not for_audit:
+        with contextlib.suppress(OSError, ValueError):  # stdout redirected to a file: keep it private
+            if stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode):
+                os.fchmod(sys.stdout.fileno(), 0o600)
+    try:
+        with _registry(db) as registry:
+            if for_audit:
+                for record in export_records(registry):
+                    stream.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            else:
+                for record in dump(registry):
+                    stream.write(dumps(record) + "\n")
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+
+
+@registry_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@db_option
+def registry_import(file: Path, db: str | None) -> None:
+    """Restore a full 'registry export' FILE into a new, empty registry (all or nothing).
+
+    The registry is made if it does not exist; one that holds any plan or user is refused.
+    From SQLite to PostgreSQL: export from the file, import into the database.
+
+    \b
+    Example:
+        scheduler registry export --db registry.sqlite3 -o registry.jsonl
+        scheduler registry import registry.jsonl --db postgresql://scheduler@db.example.org/scheduler
+    """
+    from scheduler.core.files import read_text_file
+    from scheduler.registry.transfer import load
+
+    text = read_text_file(file, "registry export", limit=4_000_000_000)
+    with _registry(db, create=True) as registry:
+        counts = load(registry, text.splitlines(), str(file))
+        shown = registry.location.shown
+    listed = ", ".join(f"{n} {kind.replace('_', ' ')}{'s' if n != 1 else ''}"
+                       for kind, n in sorted(counts.items()))
+    click.echo(f"Imported into {shown}: {listed or 'nothing'}")
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -610,9 +667,12 @@ def user_disable(name: str, now: str | None, db: str | None) -> None:
     Example:
         scheduler user disable wang.fang
     """
+    from scheduler.registry import access
+
     with _registry(db) as registry, registry.transaction():
         registry.disable_user(name, _now(now))
-    click.echo(f"Disabled {name}")
+        ended = access.end_all(registry, name, _now(now))
+    click.echo(f"Disabled {name}" + (f"; ended {ended} session(s)" if ended else ""))
 
 
 
@@ -759,8 +819,15 @@ def feed_detail(key: str, state: str, reason: str, author: str | None, now: str 
                    "ones; each needs an id of its own. Files in it that are not valid templates "
                    "are listed, with their problems, on the Templates page. Also "
                    "$SCHEDULER_TEMPLATES.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes. They share sessions, the login throttle and feeds through the "
+                   "registry (use PostgreSQL for more than one); more than one needs "
+                   "$SCHEDULER_SECRET or --secret-file.")
+@click.option("--secret-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="A file whose first line is the secret that signs session cookies (at least 32 "
+                   "bytes), instead of $SCHEDULER_SECRET. Required off loopback and with --workers.")
 def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir: Path | None,
-          templates_folder: Path | None) -> None:
+          templates_folder: Path | None, workers: int, secret_file: Path | None) -> None:
     """Start the web app for coordinators and the patients' calendar feeds.
 
     Coordinators log in with a user made by 'scheduler user add'. Patients' calendars fetch
@@ -771,16 +838,24 @@ def serve(db: str | None, host: str, port: int, base_url: str | None, issue_dir:
         scheduler user add li.na --admin
         scheduler serve --base-url http://127.0.0.1:8000
     """
-    import uvicorn
+    import os
 
     from scheduler.registry import default_location
     from scheduler.web import create_app
+    from scheduler.web.observe import configure_logging
+    from scheduler.web.serving import check_secret, read_secret, run
 
     base_url = base_url or f"http://127.0.0.1:{port}"
+    if secret_file is not None:
+        os.environ["SCHEDULER_SECRET"] = read_secret(secret_file)
+    check_secret(host, workers, os.environ.get("SCHEDULER_SECRET"))
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"Note: listening on {host}: put the server behind HTTPS (a reverse proxy); "
                    f"feed addresses start with --base-url {base_url}.", err=True)
-    app = create_app(db or default_location(), base_url=base_url, issue_dir=issue_dir,
+    configure_logging()
+    location = db or default_location()
+    app = create_app(location, base_url=base_url, issue_dir=issue_dir,
                      templates_folder=templates_folder)
-    click.echo(f"Serving {base_url} (listening on {host}:{port}); Ctrl-C to stop.", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    click.echo(f"Serving {base_url} (listening on {host}:{port}, {workers} worker"
+               f"{'s' if workers > 1 else ''}); Ctrl-C to stop.", err=True)
+    run(app, location, host, port, base_url, app.state.site.issue_dir, templates_folder, workers)

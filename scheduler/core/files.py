@@ -35,18 +35,27 @@ MAX_CSV_BYTES = 50_000_000
 """A cohort CSV: 100,000 rows of 500 bytes."""
 
 
-def read_file_bytes(path: Path, what: str, limit: int = MAX_TEMPLATE_BYTES) -> bytes:
+def read_file_bytes(path: Path, what: str, limit: int = MAX_TEMPLATE_BYTES,
+                    follow_links: bool = True) -> bytes:
     """A regular file's bytes, at most ``limit`` of them; InputError naming the file otherwise.
 
     The file is opened without blocking (a FIFO does not hang the command) and checked with
-    ``fstat`` on the open descriptor, so what is read is what was checked."""
+    ``fstat`` on the open descriptor, so what is read is what was checked. Without
+    ``follow_links``, a symbolic link is refused, not followed (the server's template folder)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+        if path.is_symlink():  # where O_NOFOLLOW is missing, and to say so in words
+            raise InputError(f"{path}: is a symbolic link, not a {what}; it is not read")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what}") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a {what}") from None
     except OSError as error:
+        if error.errno == errno.ELOOP and not follow_links:
+            raise InputError(f"{path}: is a symbolic link, not a {what}; it is not read") from None
         if error.errno == errno.ENXIO:  # a socket, or a FIFO-like device
             raise InputError(f"{path}: not a regular file, not a {what}") from None
         raise InputError(f"{path}: cannot read ({error.strerror})") from None

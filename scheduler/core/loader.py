@@ -73,10 +73,10 @@ Positions = dict[tuple[Any, ...], tuple[int, int]]
 """Field path -> (line, column) where it is written, both counted from 1."""
 
 
-def read_yaml(path: Path, what: str = "file") -> tuple[Any, Positions]:
+def read_yaml(path: Path, what: str = "file", follow_links: bool = True) -> tuple[Any, Positions]:
     """Parse one YAML document; returns the data and where each field is written."""
     source = str(path)
-    raw = read_file_bytes(path, what, MAX_TEMPLATE_BYTES)
+    raw = read_file_bytes(path, what, MAX_TEMPLATE_BYTES, follow_links)
     if b"\x00" in raw:
         raise TemplateError(source, [(None, "", "not a text file (it contains NUL bytes)")])
     try:
@@ -296,9 +296,9 @@ def parse_template(data: Any, positions: Positions, source: str) -> Template:
     return template
 
 
-def load_template_file(path: Path) -> Template:
-    """Read and validate one template file."""
-    data, positions = read_yaml(path, "template file")
+def load_template_file(path: Path, follow_links: bool = True) -> Template:
+    """Read and validate one template file (a symbolic link refused without ``follow_links``)."""
+    data, positions = read_yaml(path, "template file", follow_links)
     return parse_template(data, positions, str(path))
 
 
@@ -396,13 +396,15 @@ class FolderTemplates:
 
 def folder_templates(folder: Path) -> FolderTemplates:
     """Every ``.yaml``/``.yml`` file directly in ``folder`` that is a valid template whose id
-    no shipped template and no other file of the folder has (an id must name one protocol)."""
+    no shipped template and no other file of the folder has (an id must name one protocol).
+    Only regular files are read, through the bounded reader; a symbolic link is listed as a
+    problem and never followed (it could reach outside the folder)."""
     shipped = {path.stem for path in templates_dir().glob("*.yaml")}
     loaded: dict[str, list[TemplateInfo]] = {}
     problems = []
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         try:
-            template = load_template_file(path)
+            template = load_template_file(path, follow_links=False)
         except SchedulerError as error:  # named by file name: the folder is the server's
             problems.append((path.name, str(error).replace(f"{path.parent}{os.sep}", "")))
             continue

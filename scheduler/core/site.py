@@ -154,7 +154,9 @@ def default_site_file(environ: Mapping[str, str] | None = None) -> DefaultSite |
     if named:
         path = Path(named).expanduser()
         if not path.is_file():
-            problem = "is a folder, not a site file" if path.is_dir() else "no such site file"
+            problem = ("is a folder, not a site file" if path.is_dir() else
+                       "not a regular file (a device, FIFO or socket), not a site file" if path.exists()
+                       else "no such site file")
             raise InputError(f"{SITE_VARIABLE}={named}: {problem} (unset {SITE_VARIABLE} to "
                              "use no default site file)")
         return DefaultSite(path, SITE_VARIABLE)

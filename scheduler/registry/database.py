@@ -91,6 +91,8 @@ def engine_for(location: Location, **options: Any) -> Engine:
     """An engine with the registry's connection settings (see the module docstring);
     ``options`` go to :func:`sqlalchemy.create_engine`. (SQLAlchemy opens SQLite files with
     ``check_same_thread=False``: a connection may be closed by another thread.)"""
+    # A failed statement's message never quotes its parameters (a patient's label, a hash).
+    options.setdefault("hide_parameters", True)
     if location.path is None:
         return sa.create_engine(location.url, pool_pre_ping=True, **options)
     # A pool (SQLAlchemy's default for a file) keeps connections open between reads: opening

@@ -3,8 +3,9 @@
 Alembic migrations in ``scheduler/registry/migrations`` build this schema step by step;
 ``tests/test_registry_schema.py`` checks that migrating an empty database gives exactly these
 tables. History is append-only: rows of ``history`` and ``versions`` are never updated or
-deleted. The only updates anywhere are a user's ``disabled_at`` and a feed token's
-``revoked_at`` and ``last_fetched_at``.
+deleted. The only updates anywhere are a user's ``disabled_at``, a feed token's
+``revoked_at`` and ``last_fetched_at`` and a session's ``ended_at``; ``sessions`` and
+``login_attempts`` are pruned by age and ``feed_documents`` is a cache, replaced as plans change.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -25,7 +27,7 @@ from sqlalchemy import (
 APPLICATION = "scheduler-registry"
 """The value of ``registry_meta.application`` that marks a database as ours."""
 
-HEAD = "0002"
+HEAD = "0005"
 """The newest migration; a database at another revision is upgraded or refused."""
 
 metadata = MetaData()
@@ -107,3 +109,38 @@ feed_tokens = Table(
     Column("revoked_by", Text),
     Column("last_fetched_at", Text),
 )
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("id_hash", String(64), nullable=False, unique=True),
+    Column("user_name", String(64), nullable=False, index=True),
+    Column("credential", String(64), nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("ended_at", Text),
+)
+"""Web sessions: the SHA-256 of the id in the cookie, whose session it is, a fingerprint of the
+user's password hash when it began (a new password ends it), its absolute end, and when it was
+ended (logout). Pruned by age."""
+
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject", String(128), nullable=False),
+    Column("at", Text, nullable=False),
+    Index("ix_login_attempts_subject_at", "subject", "at"),
+)
+"""Login attempts not (yet) known to have succeeded, by user name (``name:li.na``) and by client
+address (``address:192.0.2.7``), shared by every server process; pruned by age."""
+
+feed_documents = Table(
+    "feed_documents", metadata,
+    Column("plan_id", Integer, ForeignKey("plans.id"), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("last_modified", Text, nullable=False),
+)
+"""A cache: each plan's rendered feed at one revision (its number of changes), so a poll on any
+server process is one indexed read. Derived from ``plans`` and ``adjustments`` only."""

@@ -158,6 +158,31 @@ def document(registry: Registry, found: FeedState) -> Feed:
     return render(stored, registry.history(stored.id)[:found.revision])
 
 
+def rendering_code() -> str:
+    """A fingerprint of the code that renders a feed (this package's sources), so that stored
+    feeds made by another release are not served (:func:`scheduler.registry.feeddocs.keep_only_from`)."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def stored_document(registry: Registry, found: FeedState) -> Feed:
+    """The feed at ``found.revision``: the stored one (one indexed read), else rendered and
+    stored for every server process (see :mod:`scheduler.registry.feeddocs`)."""
+    from scheduler.registry import feeddocs
+
+    kept = feeddocs.stored(registry, found.plan_id, found.revision)
+    if kept is not None:
+        return Feed(*kept)
+    made = document(registry, found)
+    feeddocs.keep(registry, found.plan_id, found.revision, made.body, made.etag, made.last_modified)
+    return made
+
+
 def fetch_to_record(found: FeedState, now: datetime) -> bool:
     """True when this fetch should be recorded (at most every :data:`FETCH_RECORD_EVERY`)."""
     return found.last_fetched_at is None or (

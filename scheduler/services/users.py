@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
+PASSWORD_MIN_SCORE = 3
+"""The least zxcvbn score (0-4) a new password needs: 3 is "safely unguessable" (about 10^8
+guesses or more), which a long passphrase of ordinary words reaches."""
 
 
 def _hasher() -> PasswordHasher:
@@ -29,7 +32,23 @@ def new_user(name: str, password: str, admin: bool, author: str, now: datetime) 
                          "or '-', e.g. li.na")
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise InputError(f"password: use {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    check_strength(name, password)
     return User(name, _hasher().hash(password), admin, now.isoformat(), author, None)
+
+
+def check_strength(name: str, password: str) -> None:
+    """InputError, in words, for a password that is easy to guess (zxcvbn score below
+    :data:`PASSWORD_MIN_SCORE`, counting the user name as known to an attacker)."""
+    from zxcvbn import zxcvbn
+
+    found = zxcvbn(password[:100], user_inputs=[name])
+    if int(found["score"]) >= PASSWORD_MIN_SCORE:
+        return
+    feedback = found.get("feedback") or {}
+    why = " ".join(part for part in [feedback.get("warning") or "", *feedback.get("suggestions", [])] if part)
+    raise InputError("password: too easy to guess" + (f" ({why.rstrip('.')})" if why else "")
+                     + "; use a passphrase of four or more ordinary words, such as 'plum kettle "
+                       "river nine'")
 
 
 def verify(user: User | None, password: str) -> bool:

@@ -14,19 +14,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from scheduler.core.errors import InputError
-from scheduler.registry import State, locate
+from scheduler.registry import State, feeddocs, locate
 from scheduler.registry.database import state
-from scheduler.web import pages
-from scheduler.web.security import Guard, PageHeaders
+from scheduler.services import feed as feeds
+from scheduler.web import health, pages
+from scheduler.web.failures import Failures, error_page, http_error
+from scheduler.web.observe import Observe
+from scheduler.web.security import Guard, PageHeaders, Scope
+from scheduler.web.sessions import SESSION_LIFETIME
 from scheduler.web.site import HERE, Site
 
-SESSION_HOURS = 12
+SECRET_MIN_BYTES = 32
+"""The shortest ``SCHEDULER_SECRET`` accepted (it signs the session cookies)."""
 
 
 def _utc_now() -> datetime:
@@ -58,17 +65,34 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         issue_dir = platformdirs.user_data_path("scheduler") / "issued"
     if templates_folder is not None and not templates_folder.is_dir():
         raise InputError(f"--templates {templates_folder}: not a folder")
+    key = secret or os.environ.get("SCHEDULER_SECRET")
+    if key is not None and len(key.encode("utf-8")) < SECRET_MIN_BYTES:
+        raise InputError(f"SCHEDULER_SECRET: {len(key.encode('utf-8'))} bytes, too short to sign "
+                         f"sessions; use at least {SECRET_MIN_BYTES} random bytes, e.g. the output of "
+                         "'python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"'")
     site = Site(location, base_url, issue_dir, clock, templates_folder)
+    feeddocs.keep_only_from(site.registry(), feeds.rendering_code())  # another release's: rendered anew
     secure = base_url.startswith("https://") if https_only is None else https_only
+    environment = site.templates.env
+
+    def refuse(scope: Scope, status: int, title: str, message: str) -> Response:
+        return error_page(environment, status, title, message)
+
     middleware = [
+        Middleware(Observe, metrics=site.metrics),
         Middleware(PageHeaders),
-        Middleware(SessionMiddleware, secret_key=secret or os.environ.get("SCHEDULER_SECRET")
-                   or secrets.token_urlsafe(32), session_cookie="scheduler_session",
-                   max_age=SESSION_HOURS * 3600, same_site="strict", https_only=secure),
-        Middleware(Guard, is_active=site.is_active),
+        Middleware(Failures, templates=environment),
+        Middleware(SessionMiddleware, secret_key=key or secrets.token_urlsafe(32),
+                   session_cookie="scheduler_session",
+                   max_age=int(SESSION_LIFETIME.total_seconds()), same_site="strict",
+                   https_only=secure),
+        Middleware(Guard, resolve=site.session_user, refuse=refuse),
     ]
     routes = [
         Route("/feed/{token}.ics", pages.feed, methods=["GET", "HEAD"]),
+        Route("/healthz", health.healthz),
+        Route("/readyz", health.readyz),
+        Route("/metrics", health.metrics),
         Route("/login", pages.login, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
         Route("/", pages.patient_list),
@@ -88,7 +112,8 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={404: pages.not_found, 405: pages.not_allowed})
+                    exception_handlers={404: pages.not_found, 405: pages.not_allowed,
+                                        HTTPException: http_error})
     app.state.site = site
     return app
 

@@ -8,8 +8,10 @@ pool (the registry's database calls block); see :func:`_route`. Errors a coordin
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -21,14 +23,15 @@ from starlette.responses import RedirectResponse, Response
 from scheduler.core import history
 from scheduler.core.diff import compare
 from scheduler.core.errors import InputError, SchedulerError, TemplateError
+from scheduler.core.files import MAX_TEMPLATE_BYTES
 from scheduler.core.loader import load_template_text
 from scheduler.core.protocol import Regimen
 from scheduler.export.outputs import OutputOptions
-from scheduler.registry import StaleError
+from scheduler.registry import StaleError, access
 from scheduler.services import feed as feeds
 from scheduler.services import patients
 from scheduler.services.users import verify
-from scheduler.web import forms
+from scheduler.web import forms, sessions
 from scheduler.web.forms import in_web_words
 from scheduler.web.security import safe_next
 from scheduler.web.site import feed_headers, page, site_of
@@ -36,7 +39,9 @@ from scheduler.web.views import months, next_event, qr_svg
 
 Handler = Callable[[Request, FormData | None], Response]
 PAGE_SIZE = 50
-TEMPLATE_UPLOAD_LIMIT = 256 * 1024
+TEMPLATE_UPLOAD_LIMIT = MAX_TEMPLATE_BYTES
+"""An uploaded or pasted template: the same limit as a template file."""
+DATABASE_INT_MAX = 2**31 - 1
 
 
 def _route(handler: Handler) -> Callable[[Request], Any]:
@@ -79,8 +84,9 @@ async def feed(request: Request) -> Response:
     a hop to the thread pool and back cost 0.16 ms unloaded and 1-3 ms under load;
     benchmarks/serve.py). On PostgreSQL the read goes to the thread pool: on the loop it was
     a little faster (0.40-0.53x the bare app against 0.33-0.46x), but a table lock or a slow
-    server held up every page (found in review). A document not cached yet and the fetch
-    record (at most every 5 minutes) go to the thread pool too.
+    server held up every page (found in review). A document not in this process's cache is
+    read from the registry (stored by whichever process first served that revision) in the
+    thread pool; fetch times are noted and written in batches (:mod:`scheduler.web.fetches`).
     """
     site = site_of(request)
     token = request.path_params["token"]
@@ -97,11 +103,11 @@ async def feed(request: Request) -> Response:
     key = (found.plan_id, found.revision)
     document = site.cached_feed(key)
     if document is None:
-        document = await run_in_threadpool(feeds.document, site.registry(), found)
+        document = await run_in_threadpool(feeds.stored_document, site.registry(), found)
         site.keep_feed(key, document)
     now = site.now()
     if feeds.fetch_to_record(found, now):
-        await run_in_threadpool(feeds.record_fetch, site.registry(), found, now)
+        site.fetches.note(found.token_id, now)  # written with others, at most once a second
     headers = feed_headers(document)
     if _matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)
@@ -123,30 +129,49 @@ def _matches(header: str | None, etag: str) -> bool:
 
 @_route
 def login(request: Request, form: FormData | None) -> Response:
-    """The login form, and logging in."""
+    """The login form, and logging in (throttled per name and per address: see
+    :mod:`scheduler.web.sessions`)."""
     target = safe_next(request.query_params.get("next"))
     if form is None:
         return page(request, "login.html", {"next": target, "name": ""})
     site = site_of(request)
-    name = _field(form, "name")
-    wait = site.lockout.wait(name)
+    registry = site.registry()
+    name = _field(form, "name")[:200]
+    address = request.client.host if request.client else "unknown"
+    now = site.now()
+    wait = sessions.name_wait(registry, name, now)
+    error = f"Too many wrong passwords for {name}: try again in {-(-wait // 60)} minutes."
+    if not wait:
+        wait = sessions.address_wait(registry, address, now)
+        error = f"Too many failed logins from this computer: try again in {-(-wait // 60)} minutes."
     if wait:
-        return page(request, "login.html", {"next": target, "name": name, "error":
-                    f"Too many wrong passwords for {name}: try again in {-(-wait // 60)} minutes."}, 429)
+        return page(request, "login.html", {"next": target, "name": name, "error": error}, 429,
+                    headers={"Retry-After": str(wait)})
+    sessions.attempted(registry, name, address, now)
     password = form.get("password")
-    if isinstance(password, str) and verify(site.registry().user(name), password):
-        site.lockout.succeeded(name)
+    found = registry.user(name)
+    try:
+        ok = isinstance(password, str) and site.hashing.run(lambda: verify(found, str(password)))
+    except sessions.Busy:
+        return page(request, "login.html", {"next": target, "name": name, "error":
+                    "The server is busy checking other logins: try again in a few seconds."}, 503,
+                    headers={"Retry-After": str(sessions.BUSY_RETRY_AFTER_S)})
+    if ok:
+        session_id = sessions.logged_in(registry, name, address, now)
         request.session.clear()  # a new session (and CSRF token) for the logged-in user
-        request.session["user"] = name
+        request.session["sid"] = session_id
         return RedirectResponse(target, 303)
-    site.lockout.failed(name)
     return page(request, "login.html", {"next": target, "name": name,
                                         "error": "Wrong user name or password."}, 401)
 
 
 @_route
 def logout(request: Request, form: FormData | None) -> Response:
-    """Log out."""
+    """Log out: the session ends in the registry, for every server."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        site = site_of(request)
+        access.end(site.registry(), session_id, site.now())
     request.session.clear()
     return RedirectResponse("/login", 303)
 
@@ -208,7 +233,7 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
     # Only the listed templates, by id: a path typed into the form is never read on the server.
     chosen = {info.id: str(info.path) if own else info.id for info, own in offered}.get(
         _field(form, "template"))
-    if chosen is None:
+    if chosen is None or (os.sep in chosen and Path(chosen).is_symlink()):  # replaced since listed
         context["error"] = (f"template: choose one of the listed protocols "
                             f"({_field(form, 'template')[:40]!r} is not one)")
         return context
@@ -402,7 +427,10 @@ def download(request: Request, form: FormData | None) -> Response:
     """A file of an issued version, from the registry."""
     now = _snapshot(request)
     name = request.path_params["name"]
-    files = site_of(request).registry().version_files(now.stored.id, int(request.path_params["version"]))
+    version = int(request.path_params["version"])
+    if not 1 <= version <= DATABASE_INT_MAX:  # a number no database column can hold: no such version
+        raise HTTPException(404)
+    files = site_of(request).registry().version_files(now.stored.id, version)
     if name not in files:
         raise HTTPException(404)
     media = "application/pdf" if name.endswith(".pdf") else "text/calendar; charset=utf-8"
@@ -470,7 +498,12 @@ def template_list(request: Request, form: FormData | None) -> Response:
     from scheduler.core.loader import load_template_file
 
     offered, folder = site_of(request).offered_templates()
-    items = [(info, load_template_file(info.path), own) for info, own in offered]
+    items = []
+    for info, own in offered:
+        try:
+            items.append((info, load_template_file(info.path, follow_links=not own), own))
+        except SchedulerError:  # a file of the folder replaced since it was listed
+            continue
     return page(request, "templates.html", {"items": items, "folder": folder,
                                             "Regimen": Regimen})
 
@@ -487,7 +520,8 @@ def validate(request: Request, form: FormData | None) -> Response:
         name = upload.filename
         raw = upload.file.read(TEMPLATE_UPLOAD_LIMIT + 1)
         if len(raw) > TEMPLATE_UPLOAD_LIMIT:
-            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT // 1024} kB"]
+            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT:,} bytes, the limit "
+                                   "for a template"]
             return page(request, "validate.html", context, 400)
         try:
             text = raw.decode("utf-8-sig")
@@ -496,6 +530,10 @@ def validate(request: Request, form: FormData | None) -> Response:
             return page(request, "validate.html", context, 400)
     else:
         text = _field(form, "text")
+        if len(text.encode("utf-8", "surrogatepass")) > TEMPLATE_UPLOAD_LIMIT:
+            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT:,} bytes, the limit "
+                                   "for a template"]
+            return page(request, "validate.html", context, 400)
     context["text"] = text
     try:
         template = load_template_text(text, name)

@@ -1,7 +1,8 @@
-"""Who may do what: one middleware for "logged in?" and CSRF, and the login lock-out.
+"""Who may do what: one middleware for "logged in?" and CSRF.
 
-Every request passes :class:`Guard`: the feed (``/feed/...``), ``/login`` and ``/static/``
-answer without a session; everything else needs a logged-in, active user (a GET is sent to
+Every request passes :class:`Guard`: the feed (``/feed/...``), ``/login``, ``/static/`` and
+the health and metrics paths answer without a session; everything else needs a live session (see
+:mod:`scheduler.web.sessions`) of an active user (a GET is sent to
 the login page, anything else is refused). Every POST, the login form's included, must carry
 the session's CSRF token in its ``csrf`` field (a synchronizer token), or it is refused
 before any route sees it.
@@ -9,18 +10,16 @@ before any route sees it.
 
 from __future__ import annotations
 
-import math
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -29,12 +28,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PUBLIC_PREFIXES = ("/feed/", "/static/")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
+"""Answered without a session (``/metrics`` checks its own caller: see :mod:`scheduler.web.health`)."""
 BODY_LIMIT = 2 * 1024 * 1024
 """The largest request body accepted (a template upload is far smaller)."""
-LOCKOUT_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
-"""After LOCKOUT_FAILURES wrong passwords for one user name within LOCKOUT_SECONDS, further
-attempts for that name are refused until the oldest failure is that old."""
 
 
 def csrf_token(session: MutableMapping[str, Any]) -> str:
@@ -45,49 +42,20 @@ def csrf_token(session: MutableMapping[str, Any]) -> str:
     return token
 
 
-class Lockout:
-    """Failed logins per user name, in this server process."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.failures: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
-
-    def _recent(self, name: str) -> deque[float]:
-        now = self.clock()
-        failures = self.failures.setdefault(name, deque())
-        while failures and now - failures[0] >= LOCKOUT_SECONDS:
-            failures.popleft()
-        return failures
-
-    def wait(self, name: str) -> int:
-        """Seconds until ``name`` may try again (0: now)."""
-        with self.lock:
-            failures = self._recent(name)
-            if len(failures) < LOCKOUT_FAILURES:
-                return 0
-            return max(1, math.ceil(LOCKOUT_SECONDS - (self.clock() - failures[0])))
-
-    def failed(self, name: str) -> None:
-        """Count a wrong password for ``name``."""
-        with self.lock:
-            self._recent(name).append(self.clock())
-
-    def succeeded(self, name: str) -> None:
-        """Forget ``name``'s failures."""
-        with self.lock:
-            self.failures.pop(name, None)
-
-
 class Guard:
     """Login required and CSRF checked, for every route (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, is_active: Callable[[str], bool]) -> None:
+    def __init__(self, app: ASGIApp, resolve: Callable[[str], str | None],
+                 refuse: Callable[[Scope, int, str, str], Response]) -> None:
         self.app = app
-        self.is_active = is_active
+        self.resolve = resolve
+        """The user of a live session id, else None (reads the registry)."""
+        self.refuse = refuse
+        """An error page: (scope, status, title, message)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES):
+        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES) or (
+                scope["path"] in PUBLIC_PATHS):
             await self.app(scope, receive, send)
             return
         session = scope["session"]
@@ -95,29 +63,39 @@ class Guard:
         if scope["method"] not in ("GET", "HEAD"):
             body = await _read_body(receive)
             if body is None:
-                await PlainTextResponse("Request too large", 413)(scope, receive, send)
+                await self.refuse(scope, 413, "Too large", "What was sent is larger than "
+                                  f"{BODY_LIMIT // (1024 * 1024)} MiB, the most this site accepts."
+                                  )(scope, receive, send)
                 return
-            form = await Request(scope, _replay(body)).form()
+            try:
+                form = await Request(scope, _replay(body)).form()
+            except (MultiPartException, HTTPException) as error:
+                problem = error.message if isinstance(error, MultiPartException) else error.detail
+                await self.refuse(scope, 400, "Not a form this site can read",
+                                  f"What was sent could not be read as a form ({problem}). "
+                                  "Go back, reload the page and try again.")(scope, receive, send)
+                return
             sent = form.get("csrf")
             await form.close()
-            if not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
-                response: Response = PlainTextResponse(
-                    "This form has expired or did not come from this site. Go back, reload the "
-                    "page and try again.", 403)
-                await response(scope, receive, send)
+            if not isinstance(sent, str) or not secrets.compare_digest(
+                    sent.encode("utf-8", "surrogatepass"), expected.encode("ascii")):
+                await self.refuse(scope, 403, "Form expired",
+                                  "This form has expired or did not come from this site. Go back, "
+                                  "reload the page and try again.")(scope, receive, send)
                 return
             receive = _replay(body)
-        user = session.get("user")
-        if isinstance(user, str) and not await run_in_threadpool(self.is_active, user):
+        session_id = session.get("sid")
+        user = await run_in_threadpool(self.resolve, session_id) if isinstance(session_id, str) else None
+        if user is None and "sid" in session:
             session.clear()
-            user = None
         if scope["path"] != "/login" and not isinstance(user, str):
             if scope["method"] in ("GET", "HEAD"):
                 query = scope["query_string"].decode("latin-1")
                 target = scope["path"] + (f"?{query}" if query else "")
-                response = RedirectResponse(f"/login?next={quote(target)}", 303)
+                response: Response = RedirectResponse(f"/login?next={quote(target)}", 303)
             else:
-                response = PlainTextResponse("Log in first.", 403)
+                response = self.refuse(scope, 403, "Log in first",
+                                       "Your session has ended. Log in and try again.")
             await response(scope, receive, send)
             return
         scope["user"] = user

@@ -15,15 +15,22 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from scheduler.core.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
-from scheduler.registry import Location, Registry
+from scheduler.registry import Location, Registry, access, feeddocs
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
 from scheduler.services.feed import Feed
+from scheduler.web.fetches import FetchBatch
 from scheduler.web.forms import in_web_words
-from scheduler.web.security import Lockout, csrf_token
+from scheduler.web.observe import Metrics
+from scheduler.web.security import csrf_token
+from scheduler.web.sessions import HashingGate
 
 HERE = Path(__file__).parent
 FEED_CACHE_SIZE = 512
+PAGE_DB_TIMEOUT_S = 10
+"""PostgreSQL: how long a page's database call may wait to connect, and each statement to run
+(a lock held elsewhere, a lost server), before the page answers 503 (SQLite waits up to its
+busy timeout, ``BUSY_TIMEOUT_S``)."""
 
 
 class Site:
@@ -34,12 +41,18 @@ class Site:
         self.location = location
         self.templates_folder = templates_folder
         """A clinic's own templates, offered beside the shipped ones (``serve --templates``)."""
-        self.engine = engine_for(location)
+        options: dict[str, Any] = {}
+        if not location.is_sqlite:
+            options["connect_args"] = {"connect_timeout": PAGE_DB_TIMEOUT_S,
+                                       "options": f"-c statement_timeout={PAGE_DB_TIMEOUT_S * 1000}"}
+        self.engine = engine_for(location, **options)
         self.feed_states = FeedStates(location)
         self.base_url = base_url.rstrip("/")
         self.issue_dir = issue_dir
         self.clock = clock
-        self.lockout = Lockout()
+        self.hashing = HashingGate()
+        self.metrics = Metrics()
+        self.fetches = FetchBatch(lambda fetched: feeddocs.touch_tokens(self.registry(), fetched))
         self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
         self.feeds_lock = threading.Lock()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -64,10 +77,10 @@ class Site:
         """The current time (UTC, whole seconds)."""
         return self.clock().astimezone(UTC).replace(microsecond=0)
 
-    def is_active(self, name: str) -> bool:
-        """True when ``name`` is a user who may still log in."""
-        user = self.registry().user(name)
-        return user is not None and user.active
+    def session_user(self, session_id: str) -> str | None:
+        """The user of a live session (see :mod:`scheduler.web.sessions`), else None."""
+        found = access.find(self.registry(), session_id, self.now())
+        return found.user if found is not None else None
 
     def cached_feed(self, key: tuple[int, int]) -> Feed | None:
         """The feed of a plan at a revision, if it was made (a plan's feed changes only with
@@ -92,13 +105,14 @@ def site_of(request: Request) -> Site:
     return site
 
 
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200,
+         headers: dict[str, str] | None = None) -> Response:
     """Render a page with what every page needs (user, CSRF token, flashed messages)."""
     session = request.session
     flashed = session.pop("flash", []) if "flash" in session else []
     return site_of(request).templates.TemplateResponse(
         request, name, {"user": request.scope.get("user"), "csrf": csrf_token(session),
-                        "flashed": flashed, **context}, status_code=status)
+                        "flashed": flashed, **context}, status_code=status, headers=headers)
 
 
 def feed_headers(found: Feed) -> dict[str, str]:

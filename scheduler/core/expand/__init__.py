@@ -33,12 +33,13 @@ literal in the ``Component`` union), write a module here with one function
 changes.
 """
 
-from .rules import MAX_PLAN_DAYS, MAX_PLAN_YEARS, PLAN_LIMIT, wall_time
+from .rules import MAX_PLAN_DAYS, MAX_PLAN_EVENTS, MAX_PLAN_YEARS, PLAN_LIMIT, wall_time
 from .run import KINDS, expand, resolve_parameters
 
 __all__ = [
     "KINDS",
     "MAX_PLAN_DAYS",
+    "MAX_PLAN_EVENTS",
     "MAX_PLAN_YEARS",
     "PLAN_LIMIT",
     "expand",

@@ -10,13 +10,14 @@ from typing import Any
 from scheduler.core.adjust import Delay
 from scheduler.core.errors import InputError, Note, PlanError
 from scheduler.core.plan import ParameterValue, Plan, PlanRequest
-from scheduler.core.protocol import Daily, Radiotherapy, Regimen, Template, Visit
+from scheduler.core.protocol import Daily, Hours, Radiotherapy, Regimen, Template, Visit
 from scheduler.core.workdays import WEEKDAY_NAMES, place
 
 from .daily import expand_daily
+from .hours import expand_hours
 from .radiotherapy import expand_radiotherapy
 from .regimen import expand_regimen
-from .rules import MAX_PLAN_YEARS, member_ids
+from .rules import MAX_PLAN_EVENTS, MAX_PLAN_YEARS, member_ids
 from .state import Expansion
 from .visit import expand_visit
 
@@ -25,6 +26,7 @@ KINDS: Mapping[type, Callable[[Expansion, Any], None]] = {
     Radiotherapy: expand_radiotherapy,
     Daily: expand_daily,
     Visit: expand_visit,
+    Hours: expand_hours,
 }
 """Each component model of :mod:`scheduler.core.protocol` -> the function that adds its
 events to an :class:`Expansion`. A new kind is a new module here and one line in this table."""
@@ -87,6 +89,10 @@ def expand(request: PlanRequest) -> Plan:
             )
     events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
     notes.extend(f"Daylight saving: {note}." for note in expansion.clock_notes)
+    if events and events[0].date < start:
+        first = events[0]
+        notes.append(f"The plan begins before day 1: {first.title} on {first.date.isoformat()}, "
+                     f"{(start - first.date).days} days before day 1 ({start.isoformat()}).")
     if events:
         for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():
             notes.append(
@@ -164,7 +170,7 @@ def _in_dependency_order(template: Template) -> list[Any]:
     return ordered
 
 
-def _add(expansion: Expansion, component: Regimen | Radiotherapy | Daily | Visit) -> None:
+def _add(expansion: Expansion, component: Regimen | Radiotherapy | Daily | Visit | Hours) -> None:
     """Expand one component with its kind's module and record its span for components
     anchored to it."""
     before = len(expansion.events)
@@ -177,4 +183,9 @@ def _add(expansion: Expansion, component: Regimen | Radiotherapy | Daily | Visit
         raise PlanError(
             f"component '{component.id}' runs past {expansion.limit.isoformat()}, more than "
             f"{MAX_PLAN_YEARS} years after the start: check its counts and parameters"
+        )
+    if len(expansion.events) > MAX_PLAN_EVENTS:
+        raise PlanError(
+            f"component '{component.id}' brings the plan to {len(expansion.events):,} events, more "
+            f"than {MAX_PLAN_EVENTS:,}, the most a plan may have: check its counts, times and parameters"
         )

@@ -1,0 +1,73 @@
+"""Stored feed documents and batched fetch times: a feed poll is a read, not a render or a write.
+
+Each plan's rendered feed is kept in ``feed_documents`` for one revision (its number of
+changes), written the first time that revision is fetched by any server process; a reader
+uses a row only when its revision is the plan's current one, so a stale row is never served,
+and a newer row is never replaced by an older one. Fetch times (``last_fetched_at``) are
+written many at a time (:func:`touch_tokens`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from scheduler.registry import schema
+from scheduler.registry.store import Registry
+
+_D = schema.feed_documents
+_T = schema.feed_tokens
+
+
+def stored(registry: Registry, plan_id: int, revision: int) -> tuple[bytes, str, datetime] | None:
+    """The plan's stored feed (body, ETag, Last-Modified) at ``revision``, if it is kept."""
+    rows = registry._rows(sa.select(_D.c.body, _D.c.etag, _D.c.last_modified)
+                          .where(_D.c.plan_id == plan_id, _D.c.revision == revision))
+    if not rows:
+        return None
+    body, etag, modified = rows[0]
+    return bytes(body), etag, datetime.fromisoformat(modified)
+
+
+def keep(registry: Registry, plan_id: int, revision: int, body: bytes, etag: str, modified: datetime) -> None:
+    """Keep the plan's feed at ``revision``, replacing one of an older revision (never a newer
+    one: another process may have stored it meanwhile)."""
+    try:
+        with registry.transaction() as connection:
+            connection.execute(sa.delete(_D).where(_D.c.plan_id == plan_id, _D.c.revision < revision))
+            connection.execute(sa.insert(_D).values(plan_id=plan_id, revision=revision, body=body, etag=etag,
+                                                    last_modified=modified.isoformat()))
+    except sa.exc.IntegrityError:  # kept already (this revision, or a newer one)
+        return
+
+
+def touch_tokens(registry: Registry, fetched: Mapping[int, datetime]) -> None:
+    """Record the fetch times of many tokens in one transaction."""
+    if not fetched:
+        return
+    with registry.transaction() as connection:
+        connection.execute(sa.update(_T).where(_T.c.id == sa.bindparam("token")).values(
+            last_fetched_at=sa.bindparam("at")),
+            [{"token": token, "at": at.isoformat()} for token, at in sorted(fetched.items())])
+
+
+CODE_KEY = "feed_documents_code"
+"""The ``registry_meta`` entry naming the code that rendered the stored feeds."""
+
+
+def keep_only_from(registry: Registry, code: str) -> bool:
+    """Forget every stored feed unless it was rendered by ``code`` (a fingerprint of the
+    rendering code): a new release may render differently. True when they were forgotten."""
+    meta = schema.registry_meta
+    with registry.transaction() as connection:
+        found = connection.execute(sa.select(meta.c.value).where(meta.c.name == CODE_KEY)).scalar()
+        if found == code:
+            return False
+        connection.execute(sa.delete(_D))
+        if found is None:
+            connection.execute(sa.insert(meta).values(name=CODE_KEY, value=code))
+        else:
+            connection.execute(sa.update(meta).where(meta.c.name == CODE_KEY).values(value=code))
+        return True

@@ -1,0 +1,105 @@
+"""What an operator sees: one JSON log line per request, and Prometheus metrics.
+
+Each request is logged once, through the standard :mod:`logging` module (logger
+``scheduler.access``), as JSON: time, method, route template (``/feed/{token}.ics``, never
+the address itself, so a feed token or a patient's key is never written), status, duration
+and user name. Nothing a request carries (form fields, query strings, cookies) is logged.
+
+The metrics (:class:`Metrics`) are per server process: requests and their latency by route
+template, feed fetches by outcome, database errors and the logins waiting to check a password.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from scheduler.web.security import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("scheduler.access")
+
+
+class Metrics:
+    """The metrics of one app (a registry of their own, so that two apps never share one)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("scheduler_requests", "HTTP requests answered",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("scheduler_request_seconds", "Time to answer a request",
+                                 ["route"], registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.feed_fetches = Counter("scheduler_feed_fetches", "Feed requests by status",
+                                    ["status"], registry=self.registry)
+        self.database_errors = Counter("scheduler_database_errors",
+                                       "Requests that failed because the database was away, busy or full",
+                                       registry=self.registry)
+        self.hashing_waiting = Gauge("scheduler_password_checks_waiting",
+                                     "Logins waiting for a turn to check a password", registry=self.registry)
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (``/patients/{key}``), or ``(none)``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) and path else "(none)"
+
+
+class Observe:
+    """Logs and counts every request (see the module docstring); the outermost middleware."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = route_template(scope)
+        method = str(scope.get("method", ""))
+        self.metrics.requests.labels(method, route, str(status)).inc()
+        self.metrics.latency.labels(route).observe(seconds)
+        if route == "/feed/{token}.ics":
+            self.metrics.feed_fetches.labels(str(status)).inc()
+        if scope.get("failure") == "OperationalError":
+            self.metrics.database_errors.inc()
+        user = scope.get("user")
+        line: dict[str, Any] = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "method": method, "route": route, "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+            "user": user if isinstance(user, str) else None,
+        }
+        access_log.info(json.dumps(line, ensure_ascii=True))
+
+
+def configure_logging() -> None:
+    """Send the access log (and the server's warnings) to stderr, one message a line."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("scheduler.access", "scheduler.web"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
