@@ -1,7 +1,9 @@
 """What the commands share: the options declared once, the error that exits 2, the plan from options.
 
-The commands live in :mod:`scheduler.cli.main`, :mod:`scheduler.cli.registry` and
-:mod:`scheduler.cli.export`; each imports this module, and none imports another.
+The commands live in :mod:`scheduler.cli.main` and the command modules it loads by name
+(:data:`scheduler.cli.main.LAZY_COMMANDS`: patients, registry, users, feeds, export); each
+imports this module (the registry's commands also :mod:`scheduler.cli.store`), and none
+imports another.
 """
 
 from __future__ import annotations

@@ -37,10 +37,10 @@ if TYPE_CHECKING:
     from scheduler.services.options import PlanOptions
 
 LAZY_COMMANDS = {
-    "patient": "registry:patient", "delay": "registry:delay", "hold": "registry:hold",
-    "stop": "registry:stop", "revert": "registry:revert", "issue": "registry:issue_command",
-    "registry": "registry:registry_group", "user": "registry:user", "feed": "registry:feed",
-    "serve": "registry:serve", "export": "export:export",
+    "patient": "patients:patient", "delay": "patients:delay", "hold": "patients:hold",
+    "stop": "patients:stop", "revert": "patients:revert", "issue": "patients:issue_command",
+    "registry": "registry:registry_group", "serve": "registry:serve", "user": "users:user",
+    "feed": "feeds:feed", "export": "export:export",
 }
 """Commands defined in other modules of this package, imported only when they are asked for
 (``--help`` lists them all), so ``show``, ``generate`` and ``--version`` start faster."""
