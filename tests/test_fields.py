@@ -20,7 +20,7 @@ from scheduler.web.forms import LABELS, label
 from tests.test_web import Web
 
 ROOT = Path(__file__).parent.parent / "scheduler"
-LIBRARY = ("core", "export", "registry", "services")
+LIBRARY = ("core", "draft", "export", "registry", "services")
 
 
 def _library_strings() -> list[tuple[str, int, str]]:

@@ -105,6 +105,7 @@ PAGES = [
     "/patients/P017/subscribe",
     "/patients/P017/fhir.json",
     "/templates",
+    "/templates/draft",
     "/validate",
 ]
 FORMS = [
@@ -116,6 +117,7 @@ FORMS = [
     "/patients/P017/issue",
     "/patients/P017/subscribe",
     "/patients/P017/feed-detail",
+    "/templates/draft",
     "/validate",
     "/logout",
 ]
@@ -144,6 +146,7 @@ def test_every_route_is_listed_here(web):
         "/patients/{key}/fhir.json",
         "/patients/{key}/feed-detail",
         "/templates",
+        "/templates/draft",
         "/validate",
         "/static",
     }

@@ -36,7 +36,7 @@ FLAGS = {
     "now": "--now", "search": "--search", "templates": "--templates", "db": "--db",
     "force": "--force", "regimen": "--regimen", "feed_url": "--feed-url", "label": "--label",
     "author": "--author", "reason": "--reason", "from": "--from", "days": "--days",
-    "component": "--component", "key": "patient key", "template": "TEMPLATE",
+    "component": "--component", "key": "patient key", "template": "TEMPLATE", "arm": "--arm",
 }
 """The library's fields (:mod:`scheduler.core.errors`) as the command line names them: the
 one table from which every error and note says its flag."""

@@ -40,7 +40,7 @@ LAZY_COMMANDS = {
     "patient": "patients:patient", "delay": "patients:delay", "hold": "patients:hold",
     "stop": "patients:stop", "revert": "patients:revert", "issue": "patients:issue_command",
     "registry": "registry:registry_group", "serve": "registry:serve", "user": "users:user",
-    "feed": "feeds:feed", "export": "export:export",
+    "feed": "feeds:feed", "export": "export:export", "draft": "draft:draft",
 }
 """Commands defined in other modules of this package, imported only when they are asked for
 (``--help`` lists them all), so ``show``, ``generate`` and ``--version`` start faster."""

@@ -176,6 +176,8 @@ class Template(Strict):
     parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()
     components: list[Component] = Field(min_length=1)
+    provenance: list[dict[str, Any]] = []
+    """Where a drafted template's values came from (``scheduler draft``); not used to plan."""
 
     @model_validator(mode="before")
     @classmethod

@@ -34,7 +34,7 @@ LABELS = {
     "shift_start": "If the start is not a working day, start on the next one",
     "key": "Patient key", "label": "Label", "template": "Protocol template",
     "from": "From", "days": "Days", "cycle": "Cycle", "reason": "Reason", "regimen": "Regimen",
-    "component": "Component",
+    "component": "Component", "arm": "Arm",
 }
 """The library's fields (:mod:`scheduler.core.errors`) as the forms label them: the one
 table from which every error and note on a page says its field."""
