@@ -36,8 +36,8 @@ def make_plan(
     options = PlanOptions(
         start=date.fromisoformat(start),
         holidays=holidays,
-        closed=tuple(parse_date_range(c, "--closed") for c in closed),
-        workdays=tuple(parse_date_range(w, "--workday") for w in workdays),
+        closed=tuple(parse_date_range(c, "closed") for c in closed),
+        workdays=tuple(parse_date_range(w, "workdays") for w in workdays),
         sets=tuple((sets or {}).items()),
         timezone=tz,
         shift_start=shift_start,

@@ -63,7 +63,7 @@ def test_bad_rows_are_reported_by_line_and_the_rest_go_on(tmp_path):
         "6 rows: 2 written (4 files, T s), 4 failed; 1 start moved to the next working day; "
         f"1 plan uses incomplete public holidays (CN 2027); details in {out / 'report.csv'}\n")
     errors = result.stderr
-    assert "cohort.csv:3: P002: start: '2026-02-30' is not a real date" in errors
+    assert "cohort.csv:3: P002: start column: '2026-02-30' is not a real date" in errors
     shipped = ", ".join(sorted(path.stem for path in templates_dir().glob("*.yaml")))
     assert f"cohort.csv:4: P003: template 'folfox' is not a shipped id ({shipped})" in errors
     assert "cohort.csv:5: P004: start date 2026-02-17 (Tuesday) is not a working day" in errors
@@ -143,7 +143,7 @@ def test_the_report_tells_row_by_row_what_was_written_and_changed(tmp_path):
                   "calendar:); only weekends are days off."},
         {"line": "4", "key": "'=P003", "status": "error", "files": "", "events": "",
          "start_asked": "2026-02-30", "start_used": "",
-         "notes": "start: '2026-02-30' is not a real date"},
+         "notes": "start column: '2026-02-30' is not a real date"},
         {"line": "5", "key": "P004", "status": "ok", "files": pair("P004_nct06478355_2026-02-24"),
          "events": "60", "start_asked": "2026-02-17", "start_used": "2026-02-24",
          "notes": "Start moved from 2026-02-17 (Chinese New Year (Spring Festival)) to 2026-02-24, "
@@ -213,6 +213,6 @@ def test_row_errors_name_the_cohort_files_columns(tmp_path):
     assert result.exit_code == 2
     notes = [row["notes"] for row in csv.DictReader((tmp_path / "out" / "report.csv").open())]
     assert notes == [
-        "set column: cycles=40: template 'tc' allows 1 to 6",
+        "set column: cycles: template 'tc' allows 1 to 6, not 40",
         "holidays column: unknown country or subdivision 'XX' (the holidays package knows no "
         "country 'XX'); use an ISO code like CN, US-CA or GB, or 'none'"]

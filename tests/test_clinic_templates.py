@@ -59,9 +59,11 @@ def test_a_bad_template_is_never_saved_and_says_every_problem(db):
     with opened(db) as registry:
         with pytest.raises(TemplateError) as caught:
             clinic_templates.draft(registry, bad, "li.na", NOW)
+        lines = bad.splitlines()  # the lines of tc.yaml's 'cycles:' parameter and 'cycle_days'
+        cycles, days = lines.index("  cycles:") + 1, lines.index("    cycle_days: 0") + 1
         assert caught.value.located == [
-            "pasted text:15: parameters.cycles: minimum 1 is above maximum 0",
-            "pasted text:29: components[0].cycle_days: must be at least 1 (got 0)"]
+            f"pasted text:{cycles}: parameters.cycles: minimum 1 is above maximum 0",
+            f"pasted text:{days}: components[0].cycle_days: must be at least 1 (got 0)"]
         with pytest.raises(InputError, match=r"id 'tc' is a shipped template's; give your clinic's "
                                              r"version its own id \(e\.g\. tc-clinic\)"):
             clinic_templates.draft(registry, TC, "li.na", NOW)

@@ -101,7 +101,7 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
     page.fill("input[name=reason]", "linac service")
     page.click("button[value=preview]")
     page.wait_for_selector("text=What this closure does")
-    assert page.locator("section.affected h3").all_inner_texts() == ["P018: 24 moves"]
+    assert page.locator("section.affected h3").all_inner_texts() == ["P018: 22 moves"]  # 66 Gy/33 fractions
     assert "moves within 48 hours for P018" in page.content()
     page.screenshot(path=str(shots / "closure-preview.png"), full_page=True)
     page.click("button[value=commit]")

@@ -47,7 +47,7 @@ def test_a_linac_closure_moves_only_the_linac_plans_radiotherapy(db):
     assert added.exit_code == 0, added.output
     assert added.stdout.splitlines()[0] == "Closure 1: closed for linac 2026-04-21: linac service"
     after = dates(db, "P018")
-    assert after["rt/f12"] == "2026-04-22" and after["rt/f35"] == "2026-05-25"
+    assert after["rt/f12"] == "2026-04-22" and after["rt/f33"] == "2026-05-21"  # 66 Gy/33, last of 33
     assert after["weekly-cisplatin/c3/d1/cisplatin"] == before["P018"]["weekly-cisplatin/c3/d1/cisplatin"]
     assert dates(db, "P017") == before["P017"] and dates(db, "P019") == before["P019"]
     history = run(db, "patient", "show", "P018").output

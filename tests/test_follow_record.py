@@ -106,7 +106,7 @@ def test_refusals_in_words(db):
     assert ("immunochemo/c4/d1/pd1 is planned for 2026-05-06, in the future (today is 2026-04-16 in "
             "Asia/Shanghai)") in future.stderr
     late = run(db, "record", "P017", "rt/f1", "--status", "given", "--on", "2026-04-17", "--now", NOW)
-    assert "--on 2026-04-17 is in the future" in late.stderr
+    assert "--on: 2026-04-17 is in the future" in late.stderr
     assert run(db, "record", "P017", "rt/f1", "--status", "given", "--now", NOW).exit_code == 0
     again = run(db, "record", "P017", "rt/f1", "--status", "given", "--now", NOW)
     assert again.exit_code == 2
@@ -208,6 +208,11 @@ def test_upgrade_from_0005_builds_the_cache(tmp_path):
             connection.exec_driver_sql(f"DROP TABLE {table}")
         for column in ("token_sealed", "client", "client_at"):  # and before 0004 (cal)
             connection.exec_driver_sql(f"ALTER TABLE feed_tokens DROP COLUMN {column}")
+        clinic = ("user_changes", "password_resets", "template_versions", "template_reviews", "site_versions")
+        for table in clinic:  # and before 0006 (clinic)
+            connection.exec_driver_sql(f"DROP TABLE {table}")
+        for column in ("role", "language"):
+            connection.exec_driver_sql(f"ALTER TABLE users DROP COLUMN {column}")
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
     engine.dispose()
     refused = run(db, "patient", "list")

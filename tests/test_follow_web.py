@@ -66,7 +66,7 @@ def test_missed_needs_a_reason_on_the_page(db, tmp_path):
     data = {"ref": "rt/f3", "status": "missed", "on": "", "time": "", "reason": "", "revision": "0",
             "action": "preview"}
     refused = web.post("/patients/P017/record", data)
-    assert refused.status_code == 400 and "--reason: say why the event was missed" in refused.text
+    assert refused.status_code == 400 and "Reason: say why the event was missed" in refused.text
     ok = web.post("/patients/P017/record", {**data, "reason": "machine down", "action": "commit"})
     assert ok.status_code == 303
     assert web.client.get("/patients/P017/record?ref=nothing/here").status_code == 404

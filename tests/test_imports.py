@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).parent.parent / "scheduler"
 
-LAYERS = ("core", "export", "registry", "services", "web", "cli")
+LAYERS = ("core", "draft", "export", "registry", "services", "web", "cli")
 """Bottom to top. A layer may import from the layers before it, never from those after: the
 web app imports nothing of the command line, whose ``serve`` starts the web app."""
 

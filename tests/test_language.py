@@ -340,7 +340,7 @@ def test_resource_closures_from_a_site_file(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--closed", "2026-05-26@ct=CT down"],
-     "--closed ...@ct: no component of template 'cisplatin-rt-head-neck' uses resource 'ct' "
+     "--closed: no component of template 'cisplatin-rt-head-neck' uses resource 'ct' "
      "(its resources: linac)"),
     (["--closed", "2026-05-26@Linac!=x"], "'Linac!' is not a resource name"),
     (["--workday", "2026-05-23@linac=x"], "an extra working day is for the whole site"),

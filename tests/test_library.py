@@ -250,7 +250,8 @@ def test_templates_search_and_show():
 
 
 def test_readme_search_and_show_examples_are_real():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    root = Path(__file__).resolve().parent.parent
+    readme = "\n".join(p.read_text() for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))])
     runner = CliRunner()
     for command in ("templates --search rectal", "template show mfolfox6"):
         block = readme.split(f"$ scheduler {command}\n", 1)[1].split("```", 1)[0]

@@ -108,7 +108,7 @@ def test_the_stated_limits_and_timeouts_are_the_codes():
 
 
 def test_the_readme_states_the_reason_and_feed_read_limits_of_the_code():
-    readme = (ROOT / "README.md").read_text()
+    readme = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
     assert f"| `--reason` (a change's reason, also on the web pages) | {REASON_MAX} characters |" in readme
     assert (f"gives up\n  within {4 * READ_TIMEOUT_S} seconds ({READ_TIMEOUT_S} s to connect and "
             f"{READ_TIMEOUT_S} s to run, tried once more on a new connection") in readme

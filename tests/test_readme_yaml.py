@@ -23,7 +23,12 @@ import yaml
 from scheduler.core.loader import parse_template, parse_yaml_text
 from scheduler.core.site import Site
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["README.md", "docs/guide.md", "docs/template-language.md", "docs/security.md",
+         "docs/development.md"]
+README = "\n".join((ROOT / page).read_text() for page in PAGES)
+"""The README and the guides that were its sections, in their old order (a fragment is checked
+with the parameters of the first template)."""
 BLOCKS = re.findall(r"```yaml\n(.+?)```", README, flags=re.S)
 INLINE = sorted(set(re.findall(r"`([a-z_]+: \{[^`]*\})`", README)))
 

@@ -709,7 +709,7 @@ def test_a_file_already_holding_the_same_bytes_counts_as_written(tmp_path):
         write_files(tmp_path, {"v1.pdf": b"%PDF-same"})
     assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.pdf"]  # no temporary file left
-    with pytest.raises(SchedulerError, match="already exists; pass --force to replace it"):
+    with pytest.raises(SchedulerError, match="already exists; see force"):
         write_files(tmp_path, {"v1.pdf": b"%PDF-other"}, idempotent=True)
     assert (tmp_path / "v1.pdf").read_bytes() == b"%PDF-same"
 
@@ -734,7 +734,7 @@ def test_the_same_bytes_landing_between_the_writers_two_looks_count_as_written(
     if written:
         assert files.write_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True) == [target]
     else:
-        with pytest.raises(SchedulerError, match="already exists; pass --force to replace it"):
+        with pytest.raises(SchedulerError, match="already exists; see force"):
             files.write_files(tmp_path, {"v1.pdf": b"%PDF-same"}, idempotent=True)
     assert target.read_bytes() == landed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.pdf"]

@@ -21,7 +21,7 @@ def test_batch_line_numbers_count_blank_lines(tmp_path):
     csv_path.write_text("key,template,start\n\nP1,stupp,2026-03-02\n\n\nP2,stupp,2026-02-30\n")
     result = CliRunner().invoke(cli, ["batch", str(csv_path), "-o", str(tmp_path / "o"),
                                       "--jobs", "1"])
-    assert f"{csv_path}:6: P2: start: '2026-02-30' is not a real date" in result.stderr
+    assert f"{csv_path}:6: P2: start column: '2026-02-30' is not a real date" in result.stderr
 
 
 def test_generation_time_out_of_range_is_refused(tmp_path):

@@ -321,14 +321,14 @@ def test_the_servers_default_site_file_is_named_without_its_folder(logged_in, tm
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("start", "2026-02-30", "start: &#39;2026-02-30&#39; is not a real date"),
+        ("start", "2026-02-30", "Start: &#39;2026-02-30&#39; is not a real date"),
         ("start", "2026-02-17", "is not a working day: Chinese New Year (Spring Festival). Choose a "
                                 "working day, or tick &#34;If the start is not a working day, start on "
                                 "the next one&#34; to start on the next one, 2026-02-24 (Tuesday)."),
         ("template", "nope", "template: choose one of the listed protocols (&#39;nope&#39; is not one)"),
     ("template", "/etc/passwd", "(&#39;/etc/passwd&#39; is not one)"),
         ("parameters", "chemo_cycles=99",
-         "Parameters: chemo_cycles=99: template &#39;nct06478355&#39; allows"),
+         "Parameters: chemo_cycles: template &#39;nct06478355&#39; allows 1 to 8, not 99"),
         ("holidays", "XX", "Public holidays: unknown country or subdivision &#39;XX&#39; (the holidays "
                            "package knows no country &#39;XX&#39;)"),
         ("tz", "Mars/Base", "Time zone: unknown time zone &#39;Mars/Base&#39;"),

@@ -1,7 +1,9 @@
 """What the commands share: the options declared once, the error that exits 2, the plan from options.
 
-The commands live in :mod:`scheduler.cli.main`, :mod:`scheduler.cli.registry` and
-:mod:`scheduler.cli.export`; each imports this module, and none imports another.
+The commands live in :mod:`scheduler.cli.main` and the command modules it loads by name
+(:data:`scheduler.cli.main.LAZY_COMMANDS`: patients, registry, users, feeds, export); each
+imports this module (the registry's commands also :mod:`scheduler.cli.store`), and none
+imports another.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.core.errors import SchedulerError
+from scheduler.core.errors import SchedulerError, field_key, field_root, worded
 
 # Only click and these light modules are imported for `scheduler --help` and `--version`: each
 # command imports what it needs (the template schema, holidays, icalendar, reportlab, the
@@ -26,6 +28,48 @@ if TYPE_CHECKING:
 
 MAX_LINE = 500
 """Characters of one line of an error message; the rest is cut with an ellipsis."""
+
+FLAGS = {
+    "start": "--start", "holidays": "--holidays", "timezone": "--tz", "horizon": "--horizon",
+    "closed": "--closed", "workdays": "--workday", "parameters": "--set", "site": "--site",
+    "shift_start": "--shift-start", "plan_key": "--plan-key", "patient": "--patient",
+    "now": "--now", "search": "--search", "templates": "--templates", "db": "--db",
+    "force": "--force", "regimen": "--regimen", "feed_url": "--feed-url", "label": "--label",
+    "author": "--author", "reason": "--reason", "from": "--from", "days": "--days",
+    "component": "--component", "key": "patient key", "template": "TEMPLATE", "arm": "--arm",
+    "reminders": "--reminders", "lang": "--lang", "resource": "--resource", "smtp": "--smtp",
+    "notify_every": "--notify-every", "notify_smtp": "--notify-smtp", "time": "--time",
+    "status": "--status", "on": "--on",
+}
+"""The library's fields (:mod:`scheduler.core.errors`) as the command line names them: the
+one table from which every error and note says its flag."""
+
+REMEDIES = {
+    "force": "pass --force to replace it",
+    "shift_start": ", or pass --shift-start to start on the next one, {value}",
+    "parameters": "override with --set {key}=N",
+    "templates": "to use your own templates, put them in a folder and pass --templates FOLDER",
+    "upgrade": "run 'scheduler registry upgrade --db {value}' (back it up first)",
+    "repair": "'scheduler registry check --repair' rebuilds them",
+    "notify_smtp": "give --notify-smtp HOST:PORT and --notify-to ADDRESS",
+    "events": "'scheduler patient show {value} --events' lists them",
+}
+"""What to give on the command line to resolve a problem whose remedy is that field."""
+
+
+def flag(field: str) -> str:
+    """``timezone`` -> ``--tz``; ``parameters.cycles`` -> ``--set cycles``; ``closed[2]`` ->
+    ``--closed``."""
+    name = FLAGS.get(field_root(field), field_root(field))
+    key = field_key(field)
+    return f"{name} {key}" if key else name
+
+
+def in_cli_words(error: SchedulerError | str) -> str:
+    """An error or note of the library as the command line says it."""
+    if isinstance(error, SchedulerError):
+        return error.worded(flag, REMEDIES)
+    return worded(error, flag, REMEDIES)
 
 
 class _UserError(click.ClickException):
@@ -52,7 +96,7 @@ def _converted(
                 return tuple(parse(options, v) for v in value)
             return parse(options, value)
         except SchedulerError as error:
-            raise click.BadParameter(str(error).split(": ", 1)[-1]) from None
+            raise click.BadParameter(error.message) from None
 
     return callback
 
@@ -104,10 +148,10 @@ plan_options = _option_set("options", _plan_options, [
                       "'none' for weekends only. Default: the site file's, else the "
                       "template's, else none (said on stderr)."),
     click.option("--closed", multiple=True, metavar="DATE[..DATE][=REASON]",
-                 callback=_converted(lambda options, v: options.parse_date_range(v, "--closed")),
+                 callback=_converted(lambda options, v: options.parse_date_range(v, "closed")),
                  help="A day (or range) the clinic is closed. Repeatable."),
     click.option("--workday", "workdays", multiple=True, metavar="DATE[..DATE][=REASON]",
-                 callback=_converted(lambda options, v: options.parse_date_range(v, "--workday")),
+                 callback=_converted(lambda options, v: options.parse_date_range(v, "workdays")),
                  help="An extra working day, e.g. a Saturday clinic. Repeatable."),
     click.option("--site", type=click.Path(path_type=Path), metavar="FILE",
                  help="A site file (YAML) with holidays, time zone, closures, workdays. "
@@ -131,7 +175,7 @@ plan_options = _option_set("options", _plan_options, [
                       "instead of failing."),
     click.option("--plan-key", metavar="SECRET",
                  callback=_converted(
-                     lambda options, v: options.parse_text(v, "--plan-key", options.MAX_PLAN_KEY)),
+                     lambda options, v: options.parse_text(v, "plan_key", options.MAX_PLAN_KEY)),
                  help="A secret the event UIDs are derived from, so that nobody who guesses "
                       "the template, start and patient label can match them. Keep it to "
                       "re-issue the same UIDs. (Registered patients get a random one.)"),
@@ -182,5 +226,5 @@ def _plan(template: str, options: PlanOptions, patient: str | None = None) -> Pl
 
 def say_defaults(defaults: Defaults) -> None:
     """One line on stderr for each default a plan was made with (nothing is silent)."""
-    for note in defaults.notes():
+    for note in defaults.notes(flag):
         click.echo(f"Note: {note}", err=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from scheduler.cli.common import now_option
-from scheduler.cli.registry import _registry, db_option
+from scheduler.cli.store import _registry, db_option
 
 base_option = click.option(
     "--base", metavar="URL", default=None,

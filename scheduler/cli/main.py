@@ -21,7 +21,9 @@ from scheduler.cli.common import (
     _converted,
     _plan,
     _UserError,
+    flag,
     force_option,
+    in_cli_words,
     now_option,
     output_options,
     plan_options,
@@ -35,10 +37,10 @@ if TYPE_CHECKING:
     from scheduler.services.options import PlanOptions
 
 LAZY_COMMANDS = {
-    "patient": "registry:patient", "delay": "registry:delay", "hold": "registry:hold",
-    "stop": "registry:stop", "revert": "registry:revert", "issue": "registry:issue_command",
-    "registry": "registry:registry_group", "user": "registry:user", "feed": "registry:feed",
-    "serve": "registry:serve", "export": "export:export", "draft": "draft:draft",
+    "patient": "patients:patient", "delay": "patients:delay", "hold": "patients:hold",
+    "stop": "patients:stop", "revert": "patients:revert", "issue": "patients:issue_command",
+    "registry": "registry:registry_group", "serve": "registry:serve", "user": "users:user",
+    "feed": "feeds:feed", "export": "export:export", "draft": "draft:draft",
     "record": "treatment:record", "worklist": "treatment:worklist",
     "deviations": "treatment:deviations", "closure": "treatment:closure", "notify": "treatment:notify",
 }
@@ -64,7 +66,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SchedulerError as error:
-            raise _UserError(printable(str(error), limit=MAX_LINE)) from None
+            raise _UserError(printable(in_cli_words(error), limit=MAX_LINE)) from None
         except click.ClickException as error:  # never echo a control character from the input
             object.__setattr__(error, "message", printable(error.message, limit=MAX_LINE))
             raise
@@ -131,7 +133,7 @@ def template_show(template: str) -> None:
     from scheduler.core.describe import describe
     from scheduler.core.loader import resolve_template
 
-    click.echo("\n".join(describe(resolve_template(template)[0])))
+    click.echo("\n".join(describe(resolve_template(template)[0], flag)))
 
 
 @cli.command()
@@ -184,17 +186,17 @@ def show(template: str, options: PlanOptions, as_json: bool, as_csv: bool) -> No
     plan = _plan(template, options)
     if as_json or as_csv:
         for note in plan.notes:
-            click.echo(f"Note: {note}", err=True)
+            click.echo(f"Note: {in_cli_words(note)}", err=True)
         click.echo(table.to_json(plan) if as_json else table.to_csv(plan), nl=False)
     else:
-        click.echo(table.to_text(plan), nl=False)
+        click.echo(table.to_text(plan, say=in_cli_words), nl=False)
 
 
 @cli.command()
 @click.argument("template")
 @plan_options
 @click.option("--patient", metavar="LABEL",
-              callback=_converted(lambda options, v: options.parse_text(v, "--patient")),
+              callback=_converted(lambda options, v: options.parse_text(v, "patient")),
               help="A label for the calendar name and file name (never put in event UIDs).")
 @output_options
 @click.option("--now", metavar="TIMESTAMP",
@@ -239,7 +241,7 @@ def generate(
         click.echo(f"Wrote {path} ({len(plan.events)} events, "
                    f"{plan.first_date.isoformat()} to {plan.last_date.isoformat()})")
     for note in plan.notes:
-        click.echo(f"Note: {note}")
+        click.echo(f"Note: {in_cli_words(note)}")
     if output.discreet and patient and not options.plan_key:
         click.echo("Note: without --plan-key, someone who can guess this template, start date "
                    "and patient label could match the event UIDs to them; pass a secret "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from scheduler.cli.common import _UserError, now_option
-from scheduler.cli.registry import _author, _now, _registry, author_option, db_option
+from scheduler.cli.store import _author, _now, _registry, author_option, db_option
 from scheduler.core.text import printable
 
 

@@ -1,4 +1,4 @@
-"""A template in words, for ``scheduler template show`` and ``scheduler templates --search``.
+"""A template in words, for ``scheduler template show`` and the search of ``scheduler templates``.
 
 A coordinator needs the ids that ``hold``/``stop``/``delay`` take and what each rule means
 without reading YAML; every line here is built from the validated model, never from the
@@ -7,6 +7,7 @@ file's text.
 
 from __future__ import annotations
 
+from scheduler.core.errors import Namer
 from scheduler.core.protocol import (
     Anchor,
     Capped,
@@ -23,7 +24,7 @@ from scheduler.core.protocol import (
 
 
 def search_text(template: Template) -> str:
-    """Everything ``--search`` looks in: id, name, source, description, component and drug
+    """Everything a template search looks in: id, name, source, description, component and drug
     ids and names, dose texts."""
     parts = [template.id, template.name, template.source, template.description or ""]
     for component in template.components:
@@ -95,15 +96,16 @@ def _drug(drug: Drug, regimen: Regimen) -> list[str]:
     return lines
 
 
-def describe(template: Template) -> list[str]:
-    """The template as lines of text: header, parameters, then each component and its rules."""
+def describe(template: Template, field: Namer = str) -> list[str]:
+    """The template as lines of text: header, parameters, then each component and its rules;
+    ``field`` says the fields ``parameters`` and ``closed`` as the shell does."""
     lines = [f"{template.id}: {template.name}", f"Source: {template.source}"]
     if template.reference:
         lines.append(f"Reference: {template.reference}")
     lines.append("Review: " + (" ".join(template.review.split()) if template.review else
                                "none recorded: a clinician must review this template before use"))
     if template.parameters:
-        lines.append("Parameters (--set NAME=N):")
+        lines.append(f"Parameters ({field('parameters')} NAME=N):")
         for name, spec in template.parameters.items():
             lines.append(f"  {name} = {spec.default} ({spec.minimum}–{spec.maximum}): "
                          f"{spec.description.strip()}")
@@ -172,6 +174,6 @@ def describe(template: Template) -> list[str]:
                          f"hours after the start of each '{component.after_start_of}' dose "
                          "(elapsed time), whatever the day")
         if component.resource:
-            lines.append(f"    resource: {component.resource} (closed by --closed DATE@"
+            lines.append(f"    resource: {component.resource} (closed by {field('closed')} DATE@"
                          f"{component.resource})")
     return lines

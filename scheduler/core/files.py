@@ -140,7 +140,7 @@ def check_target(target: Path, overwrite: bool) -> None:
     if not stat.S_ISREG(mode):
         raise InputError(f"{target}: exists and is not a regular file; cannot write the file there")
     if not overwrite:
-        raise InputError(f"{target}: already exists; pass --force to replace it")
+        raise InputError(f"{target}: already exists", remedy="force")
 
 
 def write_files(directory: Path, files: Mapping[str, bytes], overwrite: bool = False,
@@ -306,7 +306,7 @@ def _link_new(temporary: Path, target: Path, idempotent: bool = False) -> None:
     except FileExistsError:
         if idempotent and _holds(target, temporary):
             return
-        raise InputError(f"{target}: already exists; pass --force to replace it") from None
+        raise InputError(f"{target}: already exists", remedy="force") from None
     except OSError as error:
         if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
             raise

@@ -25,10 +25,10 @@ def check_text(value: str, what: str, maximum: int) -> str:
     without control characters (the one check of :mod:`scheduler.core.text`)."""
     text = value.strip()
     if not text:
-        raise InputError(f"{what}: give some text")
+        raise InputError("give some text", what)
     problem = text_problem(text, maximum)
     if problem:
-        raise InputError(f"{what}: {problem}")
+        raise InputError(problem, what)
     return text
 
 

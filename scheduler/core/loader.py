@@ -369,7 +369,7 @@ def shipped_templates(search: str | None = None) -> list[TemplateInfo]:
         if search is None or matches(template, search):
             infos.append(TemplateInfo(template.id, template.name, template.source, path))
     if not infos:
-        raise InputError(f"--search: no shipped template matches '{search}'")
+        raise InputError(f"no shipped template matches '{search}'", "search")
     return infos
 
 
@@ -389,8 +389,8 @@ def resolve_template(name: str) -> tuple[Template, Path]:
 
 
 def resolve_listed_template(name: str, folder: Path | None) -> tuple[Template, Path]:
-    """A template a cohort file names: a shipped id, or (with ``folder``, batch's
-    ``--templates``) a ``.yaml`` file in that folder, by name or relative path, that does not
+    """A template a cohort file names: a shipped id, or (with ``folder``, the clinic's own
+    templates folder) a ``.yaml`` file in that folder, by name or relative path, that does not
     lead out of it (no ``..``, no symbolic link elsewhere). A CSV cell never names an
     arbitrary file: the cohort file may come from someone else."""
     shipped = templates_dir() / f"{name}.yaml"
@@ -398,16 +398,15 @@ def resolve_listed_template(name: str, folder: Path | None) -> tuple[Template, P
         return load_template_file(shipped), shipped
     known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
     if folder is None:
-        raise InputError(f"template {shown(name)} is not a shipped id ({known}); to use your own "
-                         "templates, put them in a folder and pass --templates FOLDER")
+        raise InputError(f"template {shown(name)} is not a shipped id ({known})", remedy="templates")
     candidate = Path(name if Path(name).suffix in (".yaml", ".yml") else f"{name}.yaml")
     root = folder.resolve()
     resolved = (root / candidate).resolve()
     if candidate.is_absolute() or not resolved.is_relative_to(root):
-        raise InputError(f"template {shown(name)} is outside the --templates folder {folder}")
+        raise InputError(f"template {shown(name)} is outside the templates folder {folder}")
     if not resolved.is_file():
         raise InputError(f"template {shown(name)}: no shipped id ({known}) and no such file in "
-                         f"the --templates folder {folder}")
+                         f"the templates folder {folder}")
     return load_template_file(resolved), resolved
 
 

@@ -62,12 +62,3 @@ def shown(value: object, limit: int = 40) -> str:
     characters."""
     text = f"'{printable(value)}'" if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 2] + ELLIPSIS + text[-1]
-
-
-def reworded(text: str, words: tuple[tuple[str, str], ...]) -> str:
-    """``text`` with each (said, say) pair replaced in order: how a shell (the web app's
-    forms, a cohort file's columns) says what the library's messages say with command-line
-    options."""
-    for said, say in words:
-        text = text.replace(said, say)
-    return text

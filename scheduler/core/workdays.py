@@ -228,8 +228,8 @@ def _calendar(
             which = (f"the holidays package knows no country {country.upper()!r}" if probe is None
                      else f"{country.upper()} has no subdivision {subdivision!r}")
             raise InputError(
-                f"--holidays: unknown country or subdivision '{code}' ({which}); "
-                "use an ISO code like CN, US-CA or GB, or 'none'"
+                f"unknown country or subdivision '{code}' ({which}); "
+                "use an ISO code like CN, US-CA or GB, or 'none'", "holidays"
             ) from None
         code = country.upper() + (f"-{subdivision}" if subdivision else "")
     return WorkCalendar(
@@ -273,8 +273,8 @@ def place(
     if rule == "error":
         raise PlanError(
             f"{what} falls on {day.isoformat()} ({reason}), a non-working day, and the "
-            "template says 'error': choose another start date, add --workday "
-            f"{day.isoformat()}, or change on_non_working_day"
+            f"template says 'error': choose another start date, make {day.isoformat()} an extra "
+            "working day, or change on_non_working_day"
         )
     step = timedelta(days=1 if rule == "next" else -1)
     moved = day

@@ -127,7 +127,7 @@ def pick_arm(record: Record, arm: str | None) -> Arm | None:
         if arm.lower() in candidate.label.lower():
             return candidate
     labels = "; ".join(f"{i}: {a.label}" for i, a in enumerate(record.arms, 1))
-    raise InputError(f"--arm: no arm matches '{arm}' (the record's arms: {labels})")
+    raise InputError(f"no arm matches '{arm}' (the record's arms: {labels})", "arm")
 
 
 def readings_of(record: Record, arm: Arm | None) -> list[Reading]:

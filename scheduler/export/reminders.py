@@ -56,7 +56,7 @@ class Reminder:
         return timedelta(minutes=self.minutes)
 
 
-def parse_reminders(text: str, field: str = "--reminders") -> tuple[Reminder, ...]:
+def parse_reminders(text: str, field: str = "reminders") -> tuple[Reminder, ...]:
     """``evening@18:00,1h`` -> reminders; InputError naming ``field`` for anything else."""
     text = text.strip().lower()
     if text in ("none", ""):
@@ -71,12 +71,12 @@ def parse_reminders(text: str, field: str = "--reminders") -> tuple[Reminder, ..
             unit = {"m": 1, "min": 1, "h": 60, "d": 24 * 60}[span[2]]
             minutes = int(span[1]) * unit
             if not 0 < minutes <= 7 * 24 * 60:
-                raise InputError(f"{field}: '{part}' is not between 1 minute and 7 days before")
+                raise InputError(f"'{part}' is not between 1 minute and 7 days before", field=field)
             found.append(Reminder(minutes=minutes))
         else:
-            raise InputError(f"{field}: '{part}' is not a reminder; write 'evening@18:00' (the "
+            raise InputError(f"'{part}' is not a reminder; write 'evening@18:00' (the "
                              "evening before at 18:00), a time before such as '1h' or '30m', "
-                             "or 'none'")
+                             "or 'none'", field=field)
     if len(found) > MAX_REMINDERS:
         raise InputError(f"{field}: at most {MAX_REMINDERS} reminders a visit")
     if len(set(found)) != len(found):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -184,8 +185,9 @@ def _short_note(event: Event) -> str:
     return "; ".join(parts)
 
 
-def plan_header(plan: Plan) -> list[str]:
-    """What a reader must know before the rows: protocol, start, calendar, parameters, notes."""
+def plan_header(plan: Plan, say: Callable[[str], str] = str) -> list[str]:
+    """What a reader must know before the rows: protocol, start, calendar, parameters, notes
+    (each said by ``say``, as the shell says the fields a note names)."""
     request = plan.request
     calendar = request.calendar
     lines = [
@@ -208,13 +210,14 @@ def plan_header(plan: Plan) -> list[str]:
     if calendar.workdays:
         lines.append("Extra working days: "
                      + ", ".join(d.isoformat() for d in sorted(calendar.workdays)))
-    lines.extend(f"Note: {note}" for note in plan.notes)
+    lines.extend(f"Note: {say(note)}" for note in plan.notes)
     return lines
 
 
-def to_text(plan: Plan, refs: bool = False) -> str:
+def to_text(plan: Plan, refs: bool = False, say: Callable[[str], str] = str) -> str:
     """A readable table with the plan header above it; ``refs`` adds each event's reference
-    and recorded status (a registered patient's plan)."""
+    and recorded status (a registered patient's plan); ``say`` words the plan's notes for the
+    shell that prints them."""
     rows: list[tuple[str, ...]] = [("Date", "Day", "Time", "Code", "Event", "Note")]
     if refs:
         rows = [("Date", "Day", "Time", "Code", "Ref", "Status", "Event", "Note")]
@@ -223,7 +226,7 @@ def to_text(plan: Plan, refs: bool = False) -> str:
         row += (event.style.code, event.ref, event.status or "") if refs else (event.style.code,)
         rows.append((*row, event.title, _short_note(event)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = [*plan_header(plan), ""]
+    lines = [*plan_header(plan, say), ""]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append(("  ".join([*cells, row[-1]])).rstrip())

@@ -50,16 +50,18 @@ def default_location() -> str:
     return str(platformdirs.user_data_path("scheduler") / "registry.sqlite3")
 
 
-def _refusal(location: Location, found: State) -> str | None:
-    shown = location.shown
+def _refusal(location: Location, found: State) -> InputError:
+    """Why a registry location holding ``found`` is refused; an older registry's remedy is
+    the ``upgrade`` of the registry, which each shell says its own way."""
+    older = InputError("made by an older scheduler", "db", remedy="upgrade", value=location.shown)
     return {
-        State.FOREIGN: f"--db {shown}: not a scheduler registry; nothing was written to it",
-        State.NEWER: f"--db {shown}: made by a newer scheduler; upgrade this one",
-        State.LEGACY: f"--db {shown}: made by an older scheduler; run 'scheduler registry "
-                      f"upgrade --db {shown}' (back it up first)",
-        State.OLD: f"--db {shown}: made by an older scheduler; run 'scheduler registry "
-                   f"upgrade --db {shown}' (back it up first)",
-    }.get(found)
+        State.FOREIGN: InputError("not a scheduler registry; nothing was written to it", "db",
+                                  value=location.shown),
+        State.NEWER: InputError("made by a newer scheduler; upgrade this one", "db",
+                                value=location.shown),
+        State.LEGACY: older,
+        State.OLD: older,
+    }.get(found) or InputError(found.value, "db", value=location.shown)
 
 
 @contextlib.contextmanager
@@ -77,16 +79,17 @@ def opened(db: str | os.PathLike[str], create: bool = False) -> Iterator[Registr
         found = state(location, engine)
         if found in (State.MISSING, State.EMPTY):
             if not create:
-                raise InputError(f"--db {location.shown}: no registry there (register a patient "
-                                 "first with 'scheduler patient add', or run 'scheduler registry init')")
+                raise InputError("no registry there (register a patient first with 'scheduler "
+                                 "patient add', or run 'scheduler registry init')", "db",
+                                 value=location.shown)
             if found is State.MISSING and location.path is not None:
                 create_sqlite(location.path)
             else:
                 initialise(engine)
         elif found is not State.CURRENT:
-            raise InputError(_refusal(location, found) or f"--db {location.shown}: {found.value}")
+            raise _refusal(location, found)
         yield Registry(location, engine)
     except sa.exc.OperationalError as error:  # the server went away, the disk is full...
-        raise InputError(f"--db {location.shown}: {reason(error)}") from None
+        raise InputError(value=location.shown, field="db", message=reason(error)) from None
     finally:
         engine.dispose()

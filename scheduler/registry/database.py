@@ -77,14 +77,14 @@ def locate(value: str | os.PathLike[str]) -> Location:
     try:
         url = sa.make_url(text)
     except sa.exc.ArgumentError:
-        raise InputError(f"--db {text}: not a database URL") from None
+        raise InputError(value=text, field="db", message="not a database URL") from None
     backend = url.get_backend_name()
     if backend == "postgresql":
         return Location(url.set(drivername="postgresql+psycopg"), None)
     if backend == "sqlite" and url.database:
         return Location(url.set(drivername="sqlite"), Path(url.database))
-    raise InputError(f"--db {Location(url, None).shown}: use a file path, sqlite:///PATH or "
-                     "postgresql://USER@HOST/DBNAME")
+    raise InputError("use a file path, sqlite:///PATH or postgresql://USER@HOST/DBNAME", "db",
+                     value=Location(url, None).shown)
 
 
 def engine_for(location: Location, **options: Any) -> Engine:
@@ -123,7 +123,7 @@ def _sqlite_header(path: Path) -> bytes:
         with path.open("rb") as stream:
             return stream.read(100)
     except OSError as error:
-        raise InputError(f"--db {path}: cannot open ({error.strerror})") from None
+        raise InputError(value=str(path), field="db", message=f"cannot open ({error.strerror})") from None
 
 
 def state(location: Location, engine: Engine | None = None) -> State:
@@ -131,9 +131,9 @@ def state(location: Location, engine: Engine | None = None) -> State:
     path = location.path
     if path is not None:
         if path.is_dir():
-            raise InputError(f"--db {path}: is a directory")
+            raise InputError(value=str(path), field="db", message="is a directory")
         if path.is_symlink() and not path.exists():
-            raise InputError(f"--db {path}: is a symbolic link to a file that does not exist")
+            raise InputError("is a symbolic link to a file that does not exist", "db", value=str(path))
         if not path.exists():
             return State.MISSING
         header = _sqlite_header(path)
@@ -151,9 +151,9 @@ def state(location: Location, engine: Engine | None = None) -> State:
         with owned.connect() as connection:
             return _tables_state(connection)
     except sa.exc.OperationalError as error:
-        raise InputError(f"--db {location.shown}: cannot open ({reason(error)})") from None
+        raise InputError(value=location.shown, field="db", message=f"cannot open ({reason(error)})") from None
     except sa.exc.DatabaseError as error:
-        raise InputError(f"--db {location.shown}: not a scheduler registry "
+        raise InputError(value=location.shown, field="db", message="not a scheduler registry "
                          f"({reason(error)})") from None
     finally:
         if engine is None:
@@ -210,7 +210,7 @@ def create_sqlite(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
     except OSError as error:
-        raise InputError(f"--db {path}: cannot create ({error.strerror})") from None
+        raise InputError(value=str(path), field="db", message=f"cannot create ({error.strerror})") from None
     os.close(handle)
     made = Path(temporary)
     os.chmod(made, 0o600)
@@ -225,9 +225,9 @@ def create_sqlite(path: Path) -> None:
         with contextlib.suppress(FileExistsError):
             os.link(made, path)
     except OSError as error:
-        raise InputError(f"--db {path}: cannot create ({error.strerror})") from None
+        raise InputError(value=str(path), field="db", message=f"cannot create ({error.strerror})") from None
     except sa.exc.DBAPIError as error:
-        raise InputError(f"--db {path}: cannot create ({reason(error)})") from None
+        raise InputError(value=str(path), field="db", message=f"cannot create ({reason(error)})") from None
     finally:
         engine.dispose()
         for leftover in (made, made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):

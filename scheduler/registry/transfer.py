@@ -90,8 +90,8 @@ def load(registry: Registry, lines: Iterable[str], source: str) -> dict[str, int
     with registry.transaction() as connection:
         if registry._rows(sa.select(sa.func.count()).select_from(_P))[0][0] or \
                 registry._rows(sa.select(sa.func.count()).select_from(_U))[0][0]:
-            raise InputError(f"--db {registry.location.shown}: not empty; import into a new registry "
-                             "('scheduler registry init')")
+            raise InputError("not empty; import into a new registry ('scheduler registry init')",
+                             "db", value=registry.location.shown)
         plan_ids: dict[str, int] = {}
         number = 0
         for number, line in enumerate(lines, start=1):
@@ -130,7 +130,7 @@ def _check_header(kind: Any, record: dict[str, Any], where: str) -> None:
         raise InputError(f"{where}: exported from a registry at schema {record.get('schema')}; this "
                          f"release restores schema {schema.HEAD}")
     if not record.get("holds_secrets"):
-        raise InputError(f"{where}: an audit export (--for-audit) has no password or feed-token hashes "
+        raise InputError(f"{where}: an audit export has no password or feed-token hashes "
                          "and cannot be restored; use a full export")
 
 

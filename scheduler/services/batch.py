@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from scheduler.core.errors import InputError, SchedulerError
+from scheduler.core.errors import InputError, SchedulerError, field_index, field_key, field_root
 from scheduler.core.expand import expand
 from scheduler.core.files import MAX_CSV_BYTES, file_label, plan_filename, remove_temporary_files, write_files
 from scheduler.core.loader import resolve_listed_template
 from scheduler.core.plan import DEFAULT_HORIZON, Plan
 from scheduler.core.protocol import Template
-from scheduler.core.text import reworded, text_problem
+from scheduler.core.text import text_problem
 from scheduler.export.outputs import OutputOptions, render
 from scheduler.export.table import spreadsheet_safe
 from scheduler.services.options import (
@@ -101,12 +101,44 @@ class RowResult:
         notes.extend(f"Public holidays for {region} in {year} are incomplete ({why.rstrip('.')}); "
                      f"check the dates in {year} against the clinic's own calendar."
                      for region, year, why in self.incomplete)
-        notes.extend(note[0].upper() + note[1:] for note in self.defaults.notes(*DEFAULT_NAMES))
+        notes.extend(note[0].upper() + note[1:] for note in self.defaults.notes(_the_column))
         return tuple(notes)
 
 
-DEFAULT_NAMES = ("the holidays column", "the tz column")
-"""How notes about defaults name the options a batch row gives in its columns."""
+COLUMNS = {
+    "start": "start", "holidays": "holidays", "timezone": "tz", "horizon": "horizon",
+    "closed": "closed", "workdays": "workday", "parameters": "set", "shift_start": "shift_start",
+    "plan_key": "plan_key", "key": "key", "label": "label", "template": "template",
+}
+"""The library's fields (:mod:`scheduler.core.errors`) as a cohort file's columns: the one
+table from which every error and note of a row says its column."""
+
+REMEDIES = {
+    "shift_start": ", or put yes in this row's shift_start column to start on the next one, {value}",
+    "parameters": "override it in the set column: {key}=N",
+    "templates": "to use your own templates, put them in a folder and pass its name to batch",
+    "force": "remove the file or let batch replace it",
+}
+"""What to put in a cohort file (or give batch) to resolve a problem whose remedy is that field."""
+
+
+def column(field: str) -> str:
+    """``timezone`` -> ``tz column``; ``parameters.cycles`` -> ``set column: cycles``;
+    ``closed[1]`` -> ``closed column, entry 2``."""
+    name = f"{COLUMNS.get(field_root(field), field_root(field))} column"
+    key, index = field_key(field), field_index(field)
+    if key:
+        return f"{name}: {key}"
+    return f"{name}, entry {index + 1}" if index is not None else name
+
+
+def _the_column(field: str) -> str:
+    return f"the {COLUMNS.get(field, field)} column"
+
+
+def in_cohort_words(error: SchedulerError) -> str:
+    """An error of the library as a cohort file's columns say it."""
+    return error.worded(column, REMEDIES)
 
 
 @dataclass
@@ -128,19 +160,20 @@ def _row(line: int, record: dict[str, str]) -> Row:
     for name, value in record.items():
         problem = text_problem(value or "", MAX_CELL)
         if problem:
-            raise InputError(f"{name}: {problem}")
+            raise InputError(problem, name)
 
     for name in REQUIRED:
         if not cell(name):
             raise InputError(f"'{name}' is empty")
     shift = cell("shift_start").lower()
     if shift not in ("", "yes", "no", "true", "false"):
-        raise InputError(f"shift_start: '{shift}' is not yes or no")
+        raise InputError(f"'{shift}' is not yes or no", "shift_start")
     options = PlanOptions(
         start=parse_date(cell("start"), "start"),
         holidays=cell("holidays") or None,
-        closed=tuple(parse_date_range(v, "closed") for v in _split(cell("closed"))),
-        workdays=tuple(parse_date_range(v, "workday") for v in _split(cell("workday"))),
+        closed=tuple(parse_date_range(v, f"closed[{i}]") for i, v in enumerate(_split(cell("closed")))),
+        workdays=tuple(parse_date_range(v, f"workdays[{i}]")
+                       for i, v in enumerate(_split(cell("workday")))),
         sets=tuple(parse_assignment(v) for v in _split(cell("set"))),
         timezone=cell("tz") or None,
         shift_start=shift in ("yes", "true"),
@@ -195,30 +228,12 @@ def _read_cohort(text: str) -> Cohort:
             row = _row(line, record)
         except SchedulerError as error:
             start = (record.get("start") or "").strip()
-            cohort.errors.append(RowResult(line, key, start, error=in_cohort_words(str(error))))
+            cohort.errors.append(RowResult(line, key, start, error=in_cohort_words(error)))
             continue
         seen[key] = line
         names[name] = (key, line)
         cohort.rows.append(row)
     return cohort
-
-
-FLAGS_IN_COHORT_WORDS = (
-    ("pass --shift-start", "put yes in this row's shift_start column"),
-    ("override with --set ", "override it in the set column: "),
-    ("--set:", "set column:"),
-    ("--set ", "set column: "),
-    ("--holidays:", "holidays column:"),
-    ("--tz:", "tz column:"),
-    ("--horizon:", "horizon column:"),
-    ("--closed ...@", "closed column: ...@"),
-)
-"""The library's errors name the command line's options; a cohort file has columns."""
-
-
-def in_cohort_words(text: str) -> str:
-    """An error of the library as a cohort file's columns say it."""
-    return reworded(text, FLAGS_IN_COHORT_WORDS)
 
 
 @functools.lru_cache(maxsize=32)
@@ -239,7 +254,7 @@ def run_row(row: Row, outdir: Path, stamp: datetime, options: OutputOptions,
         written = write_files(outdir, {f"{stem}{suffix}": data for suffix, data in outputs.items()},
                               overwrite=overwrite)
     except SchedulerError as error:
-        return RowResult(row.line, row.key, asked, error=in_cohort_words(str(error)))
+        return RowResult(row.line, row.key, asked, error=in_cohort_words(error))
     except Exception as error:  # one row's fault must not stop the cohort: report it, go on
         return RowResult(row.line, row.key, asked,
                          error=f"internal error ({type(error).__name__}: {error})")
@@ -496,7 +511,7 @@ def default_notes(results: list[RowResult]) -> list[str]:
     site = next((r.defaults.site_file for r in results if r.defaults.site_file), None)
     counted = Counter(note for r in results
                       for note in Defaults(None, r.defaults.no_holidays,
-                                           r.defaults.machine_zone).notes(*DEFAULT_NAMES))
+                                           r.defaults.machine_zone).notes(_the_column))
     notes = list(Defaults(site).notes()) if site else []
     notes.extend(f"{count} of {len(results)} plans: {note}" for note, count in counted.items())
     return notes

@@ -63,7 +63,7 @@ def _check(start: date, end: date, resource: str | None) -> None:
         raise InputError(f"closure {start.isoformat()}..{end.isoformat()}: at most {MAX_DAYS} days "
                          "at once (longer closures belong in the site file)")
     if resource is not None and not resource.replace("-", "").replace("_", "").isalnum():
-        raise InputError(f"--resource {resource!r}: give a resource id such as linac")
+        raise InputError("give a resource id such as linac", field="resource", value=repr(resource))
 
 
 def add(registry: Registry, start: date, end: date, resource: str | None, reason: str, author: str,

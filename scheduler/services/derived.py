@@ -15,6 +15,7 @@ from typing import Any
 
 from scheduler.core import history
 from scheduler.core.adjust import Adjustment
+from scheduler.core.errors import Note
 from scheduler.core.event import Event
 from scheduler.core.expand import expand
 from scheduler.core.history import Change
@@ -24,7 +25,7 @@ from scheduler.core.record import NEEDS_REASON
 from scheduler.registry import Registry, StoredPlan
 from scheduler.registry import follow as store
 
-LAB_WORDS = ("blood", "lab", "haematology", "hematology", "chemistry")
+LAB_TERMS = ("blood", "lab", "haematology", "hematology", "chemistry")
 """A visit whose id, name or category holds one of these is a blood test (``labs-due``)."""
 
 
@@ -44,7 +45,7 @@ def is_labs(template: Template, component: str) -> bool:
     for item in template.components:
         if isinstance(item, Visit) and item.id == component:
             text = f"{item.id} {item.name} {item.category or ''}".lower()
-            return any(word in text for word in LAB_WORDS) or (item.category or "").lower() == "tests"
+            return any(word in text for word in LAB_TERMS) or (item.category or "").lower() == "tests"
     return False
 
 
@@ -121,12 +122,12 @@ def drifted(registry: Registry, request_of: Requests) -> list[str]:
     """Patient keys whose stored current events differ from what their history makes."""
     found = store.stored_events(registry)
     histories = registry.histories()
-    problems = []
+    problems: list[str] = []
     for stored in registry.plans():
         changes = histories.get(stored.id, [])
         expected = rows(stored, changes, request_of)
         revision, actual = found.get(stored.id, (len(changes), []))
         if actual != expected or (expected and revision != len(changes)):
-            problems.append(f"{stored.patient_key}: its current events (the worklist's cache) differ "
-                            "from its history; 'scheduler registry check --repair' rebuilds them")
+            problems.append(Note(f"{stored.patient_key}: its current events (the worklist's cache) "
+                                 "differ from its history", remedy="repair"))
     return problems

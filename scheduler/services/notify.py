@@ -41,7 +41,7 @@ def parse_smtp(text: str) -> tuple[str, int]:
     """``--smtp HOST:PORT``, checked."""
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InputError(f"--smtp {text!r}: give HOST:PORT, e.g. mail.example.org:587")
+        raise InputError("give HOST:PORT, e.g. mail.example.org:587", field="smtp", value=repr(text))
     return host.strip("[]"), int(port)
 
 
@@ -87,8 +87,8 @@ def send(registry: Registry, smtp: str, to: str, now: datetime, sender: str = "s
                     client.starttls()
                 client.send_message(found.message)
         except (OSError, smtplib.SMTPException) as error:
-            raise InputError(f"--smtp {smtp}: could not send the digest ({error}); nothing was "
-                             "recorded as sent") from None
+            raise InputError(f"could not send the digest ({error}); nothing was recorded as sent",
+                             field="smtp", value=smtp) from None
     return found
 
 
@@ -118,9 +118,10 @@ def schedule(db: str, every: str, smtp: str | None, to: str | None) -> threading
 
     found = re.fullmatch(r"(\d+)\s*(m|min|h)", every.strip())
     if found is None or int(found.group(1)) == 0:
-        raise InputError(f"--notify-every {every!r}: give minutes or hours, e.g. 15m or 1h")
+        raise InputError("give minutes or hours, e.g. 15m or 1h", field="notify_every", value=repr(every))
     if not smtp or not to:
-        raise InputError("--notify-every needs --notify-smtp HOST:PORT and --notify-to ADDRESS")
+        raise InputError("a digest on a schedule needs the mail server (HOST:PORT) and the address "
+                         "it goes to", field="notify_every", remedy="notify_smtp")
     parse_smtp(smtp)
     amount = int(found.group(1))
     interval = timedelta(hours=amount) if found.group(2) == "h" else timedelta(minutes=amount)

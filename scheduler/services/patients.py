@@ -67,7 +67,7 @@ class CalendarSettings:
         """The settings with the reminders written the standard way; InputError naming the
         field for a language or reminder that is not one."""
         if self.lang not in LANGUAGES:
-            raise InputError(f"--lang: '{self.lang}' is not one of en, zh, en+zh")
+            raise InputError(f"'{self.lang}' is not one of en, zh, en+zh", field="lang")
         return CalendarSettings(self.lang, reminders_text(parse_reminders(self.reminders)))
 
     @property
@@ -90,8 +90,8 @@ def check_key(patient_key: str) -> str:
     """A patient key: a pseudonymous study number, never a name."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", patient_key):
         raise InputError(
-            f"patient key '{patient_key}': use 1 to 64 letters, digits, '.', '_' or '-' "
-            "(a study number such as P017, not a name)"
+            f"'{patient_key}': use 1 to 64 letters, digits, '.', '_' or '-' "
+            "(a study number such as P017, not a name)", "key"
         )
     return patient_key
 
@@ -329,7 +329,7 @@ def _only_regimen(stored: StoredPlan) -> str:
     if len(regimens) != 1:
         raise InputError(
             f"template '{template.id}' has {len(regimens)} regimens "
-            f"({', '.join(regimens) or 'none'}): name one with --regimen"
+            f"({', '.join(regimens) or 'none'}): name one", "regimen"
         )
     return regimens[0]
 
@@ -427,8 +427,8 @@ def _check_feed_url(registry: Registry, stored: StoredPlan, feed_url: str) -> No
     found = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics$", feed_url)
     live = registry.live_token(stored.id)
     if found is None or live is None or live.token_hash != token_hash(found.group(1)):
-        raise InputError(f"--feed-url: not the address of {stored.patient_key}'s live feed (make one with "
-                         f"'scheduler feed create {stored.patient_key}', which prints it)")
+        raise InputError(f"not the address of {stored.patient_key}'s live feed (make one with "
+                         f"'scheduler feed create {stored.patient_key}', which prints it)", "feed_url")
 
 
 def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersion]) -> list[Path]:

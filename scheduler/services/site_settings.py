@@ -58,10 +58,7 @@ def site_of(fields: Fields) -> Site:
         raise InputError("holidays subdivision: give the region (country) too, e.g. US with CA")
     holidays = f"{region}-{subdivision}" if subdivision else region or None
     if fields.timezone.strip():
-        try:
-            parse_timezone(fields.timezone.strip())
-        except InputError as error:
-            raise InputError(str(error).replace("--tz:", "time zone:")) from None
+        parse_timezone(fields.timezone.strip())  # an InputError names the field "timezone"
     data: dict[str, Any] = {
         "name": fields.name.strip() or None, "holidays": holidays,
         "timezone": fields.timezone.strip() or None,
@@ -74,10 +71,7 @@ def site_of(fields: Fields) -> Site:
     except ValidationError as error:
         raise InputError("; ".join(str(e["msg"]).removeprefix("Value error, ")
                                    for e in error.errors())) from None
-    try:
-        make_calendar(holidays, site.closures(), site.extra_workdays(), site.resource_closures())
-    except InputError as error:
-        raise InputError(str(error).replace("--holidays:", "holidays:")) from None
+    make_calendar(holidays, site.closures(), site.extra_workdays(), site.resource_closures())
     return site
 
 

@@ -81,7 +81,7 @@ def check_time(text: str | None) -> str | None:
     if text is None or text == "":
         return None
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
-        raise InputError(f"--time {text!r}: give a time as HH:MM, e.g. 09:30")
+        raise InputError("give a time as HH:MM, e.g. 09:30", field="time", value=repr(text))
     return text
 
 
@@ -94,10 +94,10 @@ def record(registry: Registry, patient_key: str, ref: str, status: str, on: date
     ended plan, ``missed``/``not-given`` without a reason, a day the plan's calendar has
     closed for a cycle's day 1."""
     if status not in STATUSES:
-        raise InputError(f"--status {status!r}: give one of {', '.join(STATUSES)}")
+        raise InputError(f"give one of {', '.join(STATUSES)}", field="status", value=repr(status))
     if status in NEEDS_REASON:
         if not reason.strip():
-            raise InputError(f"--reason: say why the event was {status.replace('-', ' ')}")
+            raise InputError(f"say why the event was {status.replace('-', ' ')}", field="reason")
         reason = check_reason(reason)
     elif reason.strip():
         reason = check_reason(reason)
@@ -110,8 +110,7 @@ def record(registry: Registry, patient_key: str, ref: str, status: str, on: date
         event = next((e for e in plan.events if e.ref == ref), None)
         if event is None:
             raise InputError(f"there is no event '{ref}' in the plan of {patient_key} "
-                             f"({_close_refs(ref, plan)}); 'scheduler patient show "
-                             f"{patient_key} --events' lists them")
+                             f"({_close_refs(ref, plan)})", remedy="events", value=patient_key)
         earlier = _recorded(current.changes).get(ref)
         if earlier is not None:
             raise InputError(f"{ref} is already recorded: {earlier.describe()} (change "
@@ -119,10 +118,10 @@ def record(registry: Registry, patient_key: str, ref: str, status: str, on: date
         today = now.astimezone(plan.request.timezone).date()
         day = event.date if on is None or status in NEEDS_REASON else on
         if status not in NEEDS_REASON and day > today:
-            when = (f"--on {day.isoformat()} is" if on is not None
-                    else f"{ref} is planned for {day.isoformat()},")
+            when = f"{day.isoformat()} is" if on is not None else f"{ref} is planned for {day.isoformat()},"
             raise InputError(f"{when} in the future (today is {today.isoformat()} in "
-                             f"{plan.request.timezone.key}): record '{status}' once it has happened")
+                             f"{plan.request.timezone.key}): record '{status}' once it has happened",
+                             field="on" if on is not None else None)
         template = plan.template
         shift = None
         together: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from scheduler.core.errors import InputError, SchedulerError
 from scheduler.registry import people as store
 from scheduler.services import people
+from scheduler.web.forms import in_web_words
 from scheduler.web.i18n import _
 from scheduler.web.pages import _field, _flash, _route, _user
 from scheduler.web.site import page, site_of
@@ -52,7 +53,8 @@ def people_page(request: Request, form: FormData | None) -> Response:
             people.add(registry, person)
             link = people.issue_reset(registry, name, _user(request), site.now())
     except SchedulerError as error:
-        return _people_page(request, {"error": str(error), "form": {"name": name, "role": role}}, 400)
+        return _people_page(request, {"error": in_web_words(error), "form": {"name": name, "role": role}},
+                            400)
     return _people_page(request, {"done": _("Added %(role)s %(name)s.", role=_(role), name=name),
                                   **_link(request, name, link)})
 
@@ -82,7 +84,7 @@ def person_action(request: Request, form: FormData | None) -> Response:
         else:
             return _people_page(request, {"error": _("Choose an action.")}, 400)
     except SchedulerError as error:
-        return _people_page(request, {"error": str(error)}, 400)
+        return _people_page(request, {"error": in_web_words(error)}, 400)
     _flash(request, done)
     return RedirectResponse("/admin/people", 303)
 
@@ -105,7 +107,7 @@ def account(request: Request, form: FormData | None) -> Response:
             raise InputError(_("new password: the two entries differ"))
         people.change_password(site.registry(), _user(request), _field(form, "current"), new, site.now())
     except SchedulerError as error:
-        return page(request, "account.html", {**context, "error": str(error)}, 400)
+        return page(request, "account.html", {**context, "error": in_web_words(error)}, 400)
     _flash(request, _("Your password is changed."))
     return RedirectResponse("/account", 303)
 
@@ -118,7 +120,7 @@ def reset(request: Request, form: FormData | None) -> Response:
     try:
         name = people.reset_holder(site.registry(), token, site.now())
     except SchedulerError as error:
-        return page(request, "reset.html", {"refused": str(error)}, 410)
+        return page(request, "reset.html", {"refused": in_web_words(error)}, 410)
     if form is None:
         return page(request, "reset.html", {"name": name})
     new = _field(form, "new")
@@ -127,7 +129,7 @@ def reset(request: Request, form: FormData | None) -> Response:
             raise InputError(_("new password: the two entries differ"))
         people.use_reset(site.registry(), token, new, site.now())
     except SchedulerError as error:
-        return page(request, "reset.html", {"name": name, "error": str(error)}, 400)
+        return page(request, "reset.html", {"name": name, "error": in_web_words(error)}, 400)
     request.session.clear()
     _flash(request, _("Your password is set, %(name)s: log in with it.", name=name))
     return RedirectResponse("/login", 303)

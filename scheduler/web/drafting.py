@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from scheduler.core.errors import SchedulerError, TemplateError
-from scheduler.web.site import in_web_words, page
+from scheduler.web.forms import in_web_words, the_field
+from scheduler.web.site import page
 
 MAX_RECORD_CHARS = 200_000
 MAX_YAML_CHARS = 256 * 1024
@@ -98,11 +99,10 @@ def _checked(yaml_text: str, form: FormData) -> dict[str, Any]:
         resolved = request_for(template, options, None)
         plan = expand(resolved.request)
     except SchedulerError as error:
-        context["error"] = in_web_words(str(error))
+        context["error"] = in_web_words(error)
         return context
     context.update(plan=plan, months=months(plan, count=3),
-                   defaults=resolved.defaults.notes("the Public holidays field", "the Time zone field",
-                                                    site_path=False))
+                   defaults=resolved.defaults.notes(the_field, site_path=False))
     return context
 
 
@@ -132,7 +132,7 @@ def _handle(request: Request, form: FormData | None) -> Response:
     try:
         context.update(_drafted(record, context["arm"]))
     except SchedulerError as error:
-        context["record_error"] = str(error).replace("--arm:", "Arm:")
+        context["record_error"] = in_web_words(error)
         return page(request, "drafting.html", context, 400)
     if action == "check":
         context["yaml"] = _field(form, "yaml").replace("\r\n", "\n")

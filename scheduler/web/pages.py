@@ -7,6 +7,7 @@ pool (the registry's database calls block); see :func:`_route`. Errors a coordin
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable
@@ -21,7 +22,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from scheduler.core import history
-from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.core.diff import compare
 from scheduler.core.errors import InputError, SchedulerError, TemplateError
 from scheduler.core.files import MAX_TEMPLATE_BYTES
@@ -37,16 +37,13 @@ from scheduler.services import feed as feeds
 from scheduler.services.clients import calendar_client, fetched_by
 from scheduler.services.options import (
     PlanOptions,
-    parse_assignment,
-    parse_date,
-    parse_date_range,
-    parse_horizon,
 )
 from scheduler.services.users import verify
-from scheduler.web import sessions
+from scheduler.web import forms, sessions
+from scheduler.web.forms import in_web_words
 from scheduler.web.i18n import _
 from scheduler.web.security import safe_next
-from scheduler.web.site import feed_headers, in_web_words, page, site_of
+from scheduler.web.site import feed_headers, page, site_of
 from scheduler.web.views import months, next_event, qr_svg
 
 Handler = Callable[[Request, FormData | None], Response]
@@ -78,10 +75,6 @@ def _flash(request: Request, message: str) -> None:
 def _field(form: FormData | None, name: str, default: str = "") -> str:
     value = form.get(name) if form is not None else None
     return value.strip() if isinstance(value, str) else default
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _user(request: Request) -> str:
@@ -243,20 +236,9 @@ def patient_list(request: Request, form: FormData | None) -> Response:
 
 
 def _options(form: FormData | None, site_settings: Site | None = None) -> PlanOptions:
-    """The plan options of the registration form, parsed as the command line parses them;
+    """The plan options of the registration form (:func:`scheduler.web.forms.plan_options`);
     ``site_settings``: the site settings in force (the registry's), instead of a site file."""
-    return PlanOptions(
-        site_settings=site_settings,
-        start=parse_date(_field(form, "start"), "start"),
-        holidays=_field(form, "holidays") or None,
-        closed=tuple(parse_date_range(line, "closures") for line in _lines(_field(form, "closed"))),
-        workdays=tuple(parse_date_range(line, "extra working days")
-                       for line in _lines(_field(form, "workdays"))),
-        sets=tuple(parse_assignment(line) for line in _lines(_field(form, "parameters"))),
-        horizon=parse_horizon(_field(form, "horizon") or "12m"),
-        timezone=_field(form, "tz") or None,
-        shift_start=_field(form, "shift_start") == "on",
-    )
+    return dataclasses.replace(forms.plan_options(form), site_settings=site_settings)
 
 
 def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
@@ -294,11 +276,10 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
             prepared = patients.prepare(key, label, chosen, options, site_of(request).now(),
                                         _user(request), calendar)
     except SchedulerError as error:
-        context["error"] = in_web_words(str(error))
+        context["error"] = in_web_words(error)
         return context
     context.update(plan=prepared.plan, stored=prepared.stored, months=months(prepared.plan, count=3),
-                   defaults=prepared.defaults.notes("the Public holidays field", "the Time zone field",
-                                                    site_path=False))
+                   defaults=prepared.defaults.notes(forms.the_field, site_path=False))
     return context
 
 
@@ -314,7 +295,7 @@ def register(request: Request, form: FormData | None) -> Response:
     try:
         patients.register(site_of(request).registry(), context["stored"])
     except SchedulerError as error:
-        context["error"] = str(error)
+        context["error"] = in_web_words(error)
         return page(request, "register.html", context, 409)
     key = context["stored"].patient_key
     _flash(request, _("Registered %(key)s: %(count)s events.", key=key, count=len(context["plan"].events)))
@@ -368,30 +349,6 @@ def _regimens(now: patients.Snapshot) -> list[tuple[str, str]]:
     return [(c.id, c.name) for c in now.plan.template.components if isinstance(c, Regimen)]
 
 
-def _number(form: FormData | None, name: str, label: str, low: int, high: int) -> int:
-    text = _field(form, name)
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"{label}: '{text}' is not a whole number") from None
-    if not low <= value <= high:
-        raise InputError(f"{label}: give a number from {low} to {high}")
-    return value
-
-
-def _adjustment(kind: str, form: FormData | None) -> Adjustment:
-    reason = _field(form, "reason")
-    if kind == "delay":
-        days = _number(form, "days", "days", -60, 365)
-        if days == 0:
-            raise InputError("days: a delay of 0 days changes nothing")
-        return Delay(_field(form, "regimen"), _number(form, "cycle", "cycle", 1, 999), days, reason)
-    if kind == "hold":
-        return Hold(_field(form, "component"), parse_date(_field(form, "from"), "from"),
-                    _number(form, "days", "days", 1, 366), reason)
-    return Stop(_field(form, "component"), parse_date(_field(form, "from"), "from"), reason)
-
-
 @_route
 def change(request: Request, form: FormData | None) -> Response:
     """Record a delay, hold or stop: a form, a preview of what moves, then the commit."""
@@ -407,7 +364,7 @@ def change(request: Request, form: FormData | None) -> Response:
     if form is None:
         return page(request, "change.html", context)
     return _preview_or_commit(request, form, context, lambda expected, record: patients.adjust(
-        site_of(request).registry(), now.stored.patient_key, _adjustment(kind, form), _user(request),
+        site_of(request).registry(), now.stored.patient_key, forms.adjustment(kind, form), _user(request),
         site_of(request).now(), expected_revision=expected, record=record))
 
 
@@ -432,17 +389,17 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
             return RedirectResponse(f"/patients/{key}", 303)
         outcome = act(expected, False)
     except StaleError as error:
-        context["stale"] = _stale_words(request, key, expected) or str(error)
+        context["stale"] = _stale_words(request, key, expected) or in_web_words(error)
         try:
             outcome = act(None, False)
         except SchedulerError as again:
-            context["error"] = str(again)
+            context["error"] = in_web_words(again)
             return page(request, "change.html", context, 409)
         context["revision"] = outcome_revision(request, key)
         context["diff"] = compare(outcome.before, outcome.after)
         return page(request, "change.html", context, 409)
     except SchedulerError as error:
-        context["error"] = str(error)
+        context["error"] = in_web_words(error)
         return page(request, "change.html", context, 400)
     context["diff"] = compare(outcome.before, outcome.after)
     context["revision"] = expected
@@ -472,7 +429,7 @@ def revert(request: Request, form: FormData | None) -> Response:
     try:
         target = history.check_revert(now.changes, number)
     except InputError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
         return RedirectResponse(f"/patients/{now.stored.patient_key}", 303)
     context: dict[str, Any] = {"now": now, "kind": "revert", "target": target, "revision": now.revision,
                                "form": {"reason": _field(form, "reason")}}
@@ -495,7 +452,7 @@ def end(request: Request, form: FormData | None) -> Response:
                      site_of(request).now())
         _flash(request, f"The plan of {key} has ended; its feed no longer answers.")
     except SchedulerError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}", 303)
 
 
@@ -523,7 +480,7 @@ def issue(request: Request, form: FormData | None) -> Response:
         _flash(request, f"Issued version {issued.version}: {len(revision.changed)} changed, "
                         f"{len(revision.added)} new, {len(revision.cancelled)} cancelled.")
     except SchedulerError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}#versions", 303)
 
 
@@ -590,7 +547,7 @@ def subscribe(request: Request, form: FormData | None) -> Response:
             token = feeds.create(site.registry(), key, _user(request), site.now(),
                                  rotate=action == "rotate", key=site.feed_key)
         except SchedulerError as error:
-            context["error"] = str(error)
+            context["error"] = in_web_words(error)
         else:
             context.update(fresh=True, url=site.base_url + feeds.feed_path(token))
     if "url" not in context:  # shown again from the sealed token, without rotating it
@@ -629,7 +586,7 @@ def feed_detail(request: Request, form: FormData | None) -> Response:
                          _field(form, "reason"), _user(request), site_of(request).now())
         _flash(request, f"Feed detail for {key} is now {_field(form, 'detail') or 'off'}.")
     except SchedulerError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}/subscribe", 303)
 
 

@@ -17,8 +17,10 @@ from starlette.responses import RedirectResponse, Response
 from scheduler.core.errors import SchedulerError
 from scheduler.registry import site_settings as store
 from scheduler.services import site_settings
+from scheduler.web.forms import in_web_words
+from scheduler.web.forms import lines as _lines
 from scheduler.web.i18n import _
-from scheduler.web.pages import _field, _flash, _lines, _route, _user
+from scheduler.web.pages import _field, _flash, _route, _user
 from scheduler.web.present import site_zone
 from scheduler.web.site import Site, page, site_of
 
@@ -45,7 +47,7 @@ def settings_page(request: Request, form: FormData | None) -> Response:
         number = site_settings.save(registry, site_settings.site_of(fields), _field(form, "reason"),
                                     _user(request), site.now())
     except SchedulerError as error:
-        context["error"] = str(error)
+        context["error"] = in_web_words(error)
         return page(request, "admin_settings.html", context, 400)
     _flash(request, _("Saved the site settings as version %(version)s: plans registered from now on "
                       "use them.", version=number))

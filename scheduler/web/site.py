@@ -16,12 +16,12 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from scheduler.core.loader import FolderTemplates, TemplateInfo, folder_templates, shipped_templates
-from scheduler.core.text import reworded
 from scheduler.registry import Location, Registry, access, feeddocs
 from scheduler.registry.database import engine_for
 from scheduler.registry.feedreads import FeedStates
 from scheduler.services.feed import Feed
 from scheduler.web.fetches import FetchBatch
+from scheduler.web.forms import in_web_words
 from scheduler.web.observe import Metrics
 from scheduler.web.security import csrf_token
 from scheduler.web.sessions import HashingGate
@@ -32,26 +32,6 @@ PAGE_DB_TIMEOUT_S = 10
 """PostgreSQL: how long a page's database call may wait to connect, and each statement to run
 (a lock held elsewhere, a lost server), before the page answers 503 (SQLite waits up to its
 busy timeout, ``BUSY_TIMEOUT_S``)."""
-
-
-FLAGS_IN_WEB_WORDS = (
-    ("override with --set ", "to change it, write under Parameters: "),
-    ("pass --shift-start", "tick \"If the start is not a working day, start on the next one\""),
-    ("--set:", "Parameters:"),
-    ("--set ", "Parameters: "),
-    ("--holidays:", "Public holidays:"),
-    ("--tz:", "Time zone:"),
-    ("--horizon:", "Schedule continuation doses for:"),
-    ("--closed ...@", "Closures: ...@"),
-    ("--reminders:", "Reminders before each visit:"),
-    ("--lang:", "Language:"),
-)
-"""The library's notes and errors name the command line's options; the pages name fields."""
-
-
-def in_web_words(text: str) -> str:
-    """A note or error of the library as the web app's forms say it."""
-    return reworded(text, FLAGS_IN_WEB_WORDS)
 
 
 class Site:
@@ -81,7 +61,7 @@ class Site:
         """Seals feed tokens so their addresses can be shown again (services.sealing)."""
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["today"] = lambda: self.clock().date()
-        self.templates.env.filters["web_words"] = in_web_words
+        self.templates.env.filters["web_words"] = in_web_words  # a note with the form's labels
 
     def offered_templates(self) -> tuple[list[tuple[TemplateInfo, bool]], FolderTemplates | None]:
         """The templates a plan may be registered with, the clinic's own first (each with

@@ -18,9 +18,10 @@ from scheduler.core.errors import SchedulerError, TemplateError
 from scheduler.registry import clinic_templates as store
 from scheduler.services import clinic_templates, patients
 from scheduler.services.options import PlanOptions, parse_date
+from scheduler.web.forms import in_web_words
 from scheduler.web.i18n import _
 from scheduler.web.pages import TEMPLATE_UPLOAD_LIMIT, _field, _flash, _route, _user
-from scheduler.web.site import in_web_words, page, site_of
+from scheduler.web.site import page, site_of
 from scheduler.web.views import months
 
 PREVIEW_MONTHS = 3
@@ -51,7 +52,7 @@ def _checked(request: Request, form: FormData | None) -> dict[str, Any]:
     try:
         text, name = _text(form)
     except SchedulerError as error:
-        context["problems"] = [str(error)]
+        context["problems"] = [in_web_words(error)]
         return context
     context["text"] = text
     if not text.strip():
@@ -99,7 +100,7 @@ def templates_page(request: Request, form: FormData | None) -> Response:
     try:
         saved = clinic_templates.draft(site.registry(), context["text"], _user(request), site.now())
     except SchedulerError as error:
-        return _list_page(request, {**context, "problems": [str(error)]}, 400)
+        return _list_page(request, {**context, "problems": [in_web_words(error)]}, 400)
     _flash(request, _("Saved %(id)s version %(version)s as a draft: a second admin must approve it "
                       "before it is offered at registration.", id=saved.template_id, version=saved.version))
     return RedirectResponse("/admin/templates", 303)
@@ -119,7 +120,7 @@ def approve(request: Request, form: FormData | None) -> Response:
     try:
         clinic_templates.approve(site.registry(), template_id, version, _user(request), site.now())
     except SchedulerError as error:
-        return _list_page(request, {"refused": str(error)}, 409)
+        return _list_page(request, {"refused": in_web_words(error)}, 409)
     _flash(request, _("Published %(id)s version %(version)s: it is offered at registration.",
                       id=template_id, version=version))
     return RedirectResponse("/admin/templates", 303)

@@ -4,7 +4,7 @@ month grid's legend (the PDF's, in the page's words). Presentation only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from scheduler.core.event import Event
 from scheduler.core.plan import Plan
@@ -27,15 +27,21 @@ class Timeline:
     """Events on or after today."""
 
 
+RECENT_DAYS = 14
+"""Events of the last two weeks stay in the open list: what was just given or missed is what
+a coordinator records (the Record… link of each)."""
+
+
 def split(plan: Plan, months: list[Month], today: date) -> Timeline:
-    """``months`` (the plan's grids) and events split at ``today``."""
+    """``months`` (the plan's grids) split at ``today``'s month, events at :data:`RECENT_DAYS`
+    before ``today``."""
     first = date(today.year, today.month, 1)
 
     def starts(month: Month) -> date:
         return next(day.date for week in month.weeks for day in week if day.in_month)
 
     past = [m for m in months if starts(m) < first]
-    past_events = [e for e in plan.events if e.date < today]
+    past_events = [e for e in plan.events if e.date < today - timedelta(days=RECENT_DAYS)]
     return Timeline(past, months[len(past):], past_events, list(plan.events[len(past_events):]))
 
 

@@ -21,6 +21,7 @@ from scheduler.registry import StaleError
 from scheduler.services import patients, treatment
 from scheduler.services import worklist as work
 from scheduler.services.options import parse_date
+from scheduler.web.forms import in_web_words
 from scheduler.web.pages import _field, _flash, _route, _snapshot, _user
 from scheduler.web.site import page, site_of
 
@@ -61,11 +62,11 @@ def record(request: Request, form: FormData | None) -> Response:
             return RedirectResponse(f"/patients/{key}", 303)
         outcome = act(expected, False)
     except StaleError as error:
-        context["stale"] = str(error)
+        context["stale"] = in_web_words(error)
         context["revision"] = patients.snapshot(site.registry(), key).revision
         return page(request, "record.html", context, 409)
     except SchedulerError as error:
-        context["error"] = str(error)
+        context["error"] = in_web_words(error)
         return page(request, "record.html", context, 400)
     context["diff"] = compare(outcome.before, outcome.after)
     context["describe"] = next((e.status_note for e in outcome.after.events if e.ref == ref), None)
@@ -89,7 +90,7 @@ def worklist(request: Request, form: FormData | None) -> Response:
         first = parse_date(query["from"], "from") if query.get("from") else moment.date()
         days = _days(query.get("days") or "1")
     except InputError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
         return RedirectResponse("/worklist", 303)
     resource = query.get("resource") or None
     items = work.worklist(site.registry(), first, days, moment, resource)
@@ -143,7 +144,7 @@ def closures(request: Request, form: FormData | None) -> Response:
             context["preview"] = preview
             context["soon"] = {key for key, _ in preview.soon(site.now())}
         except SchedulerError as error:
-            context["error"] = str(error)
+            context["error"] = in_web_words(error)
             status = 400
     registry = site.registry()
     context["closures"] = store.closures(registry)
@@ -162,5 +163,5 @@ def closure_revert(request: Request, form: FormData | None) -> Response:
         keys = closing.revert(site.registry(), number, _field(form, "reason"), _user(request), site.now())
         _flash(request, f"Reverted closure {number} on {len(keys)} plan(s).")
     except SchedulerError as error:
-        _flash(request, str(error))
+        _flash(request, in_web_words(error))
     return RedirectResponse("/closures", 303)

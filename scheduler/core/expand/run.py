@@ -9,7 +9,7 @@ from typing import Any
 
 from scheduler.core import closures
 from scheduler.core.adjust import Delay
-from scheduler.core.errors import InputError, PlanError
+from scheduler.core.errors import InputError, Note, PlanError
 from scheduler.core.plan import ParameterValue, Plan, PlanRequest
 from scheduler.core.protocol import Daily, Hours, Radiotherapy, Regimen, Template, Visit
 from scheduler.core.record import Record
@@ -44,16 +44,16 @@ def resolve_parameters(
     if unknown:
         known = ", ".join(template.parameters) or "none"
         raise InputError(
-            f"--set {unknown[0]}: template '{template.id}' has no parameter '{unknown[0]}' "
-            f"(its parameters: {known})"
+            f"template '{template.id}' has no parameter '{unknown[0]}' (its parameters: {known})",
+            f"parameters.{unknown[0]}",
         )
     values = []
     for name, spec in template.parameters.items():
         value = overrides.get(name, spec.default)
         if not spec.minimum <= value <= spec.maximum:
             raise InputError(
-                f"--set {name}={value}: template '{template.id}' allows "
-                f"{spec.minimum} to {spec.maximum}"
+                f"template '{template.id}' allows {spec.minimum} to {spec.maximum}, not {value}",
+                f"parameters.{name}",
             )
         values.append(ParameterValue(name, value, name not in overrides, spec.description))
     return tuple(values)
@@ -76,10 +76,10 @@ def expand(request: PlanRequest) -> Plan:
     )
     for parameter in parameters:
         if parameter.is_default:
-            notes.append(
+            notes.append(Note(
                 f"Parameter {parameter.name} = {parameter.value} is the template default "
-                f"({parameter.description.strip()}); override with --set {parameter.name}=N."
-            )
+                f"({parameter.description.strip()}).", remedy=f"parameters.{parameter.name}"
+            ))
     notes.extend(f"Adjustment: {a.describe()}." for a in request.adjustments
                  if not isinstance(a, Record))
     for resource, days in sorted(request.calendar.resource_closures.items()):
@@ -149,12 +149,12 @@ def _actual_start(request: PlanRequest, notes: list[str]) -> date:
     if not request.shift_start:
         raise PlanError(
             f"start date {start.isoformat()} ({weekday}) is not a working day: {reason}. "
-            f"Choose a working day, or pass --shift-start to start on the next one, "
-            f"{moved.isoformat()} ({WEEKDAY_NAMES[moved.weekday()]})."
+            "Choose a working day.", remedy="shift_start",
+            value=f"{moved.isoformat()} ({WEEKDAY_NAMES[moved.weekday()]})",
         )
     notes.append(
-        f"Start moved from {start.isoformat()} ({reason}) to {moved.isoformat()} "
-        "with --shift-start: day 1 of the plan is the new date."
+        f"Start moved from {start.isoformat()} ({reason}) to {moved.isoformat()}, the next "
+        "working day, as asked: day 1 of the plan is the new date."
     )
     return moved
 
