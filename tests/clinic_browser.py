@@ -84,4 +84,4 @@ def log_in(page: Any, base: str, name: str, password: str = PASSWORD) -> None:
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", password)
     page.click("button.primary")
-    page.wait_for_url(base + "/")
+    page.wait_for_url(base + "/worklist")  # the first page after login

@@ -28,12 +28,14 @@ def test_a_template_is_drafted_approved_by_a_second_admin_and_used(tmp_path):
         author.fill("textarea[name=text]", CLINIC.replace("cycle_days: 21", "cycle_days: 0")
                     .replace("maximum: 6", "maximum: 0"))
         author.wait_for_selector("#template-check >> text=2 problems")
+        lines = CLINIC.splitlines()  # the lines of tc.yaml's 'cycles:' parameter and 'cycle_days'
+        cycles, days = lines.index("  cycles:") + 1, lines.index("    cycle_days: 21") + 1
         assert author.locator("#template-check ul.problems li").all_inner_texts() == [
-            "pasted text:15: parameters.cycles: minimum 1 is above maximum 0",
-            "pasted text:29: components[0].cycle_days: must be at least 1 (got 0)"]
+            f"pasted text:{cycles}: parameters.cycles: minimum 1 is above maximum 0",
+            f"pasted text:{days}: components[0].cycle_days: must be at least 1 (got 0)"]
         author.fill("textarea[name=text]", CLINIC)
         author.fill("input[name=start]", "2026-03-02")
-        author.wait_for_selector("#template-check >> text=12 events")
+        author.wait_for_selector("#template-check >> text=48 events")  # 6 cycles, dexamethasone too
         assert author.locator("#template-check table.month caption").all_inner_texts() == [
             "March 2026", "April 2026", "May 2026"]
         author.click("button[value=draft]")
@@ -56,7 +58,7 @@ def test_a_template_is_drafted_approved_by_a_second_admin_and_used(tmp_path):
         author.fill("input[name=key]", "P100")
         author.select_option("select[name=template]", "tc-6")
         author.fill("input[name=start]", "2026-03-02")
-        author.wait_for_selector("#preview >> text=12 events")
+        author.wait_for_selector("#preview >> text=48 events")  # 6 cycles, dexamethasone too
         author.click("button[value=save]")
         author.wait_for_url(base + "/patients/P100")
     with opened(db) as registry:

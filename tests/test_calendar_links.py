@@ -174,7 +174,9 @@ def test_the_web_issues_in_the_plans_language_unless_the_form_says_otherwise(tmp
                                        "lang": "zh", "action": "save"}).status_code == 303
     assert '<option value="zh" selected>中文</option>' in web.client.get("/patients/P3").text
     assert web.post("/patients/P3/issue", {}).status_code == 303  # as from the subscribe page
-    assert web.post("/patients/P3/issue", {"lang": "en", "paper": "a4"}).status_code == 303
+    # nothing changed since version 1: issuing again asks first, then goes on when confirmed
+    assert web.post("/patients/P3/issue", {"lang": "en", "paper": "a4"}).status_code == 200
+    assert web.post("/patients/P3/issue", {"lang": "en", "paper": "a4", "confirm": "yes"}).status_code == 303
     first = web.client.get("/patients/P3/versions/1/P3_mfolfox6_2026-03-02_v1.ics").content
     second = web.client.get("/patients/P3/versions/2/P3_mfolfox6_2026-03-02_v2.ics").content
     assert "SUMMARY:化疗：奥沙利铂".encode() in first
