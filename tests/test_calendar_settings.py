@@ -40,16 +40,16 @@ def test_reminders_are_read_written_and_said():
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("tomorrow", "--reminders: 'tomorrow' is not a reminder; write 'evening@18:00'"),
-    ("evening@25:00", "--reminders: 'evening@25:00' is not a reminder"),
-    ("0m", "--reminders: '0m' is not between 1 minute and 7 days before"),
-    ("1h,1h", "--reminders: the same reminder twice"),
-    ("1h,2h,3h,4h", "--reminders: at most 3 reminders a visit"),
+    ("tomorrow", "reminders: 'tomorrow' is not a reminder; write 'evening@18:00'"),
+    ("evening@25:00", "reminders: 'evening@25:00' is not a reminder"),
+    ("0m", "reminders: '0m' is not between 1 minute and 7 days before"),
+    ("1h,1h", "reminders: the same reminder twice"),
+    ("1h,2h,3h,4h", "reminders: at most 3 reminders a visit"),
 ])
 def test_a_reminder_that_is_not_one_is_refused_in_words(text, message):
     with pytest.raises(InputError) as refused:
         parse_reminders(text)
-    assert str(refused.value).startswith(message)
+    assert str(refused.value).startswith(message)  # the field by its path; each shell words it
 
 
 def test_a_visit_has_one_alarm_set_and_a_blood_test_the_evening_before():

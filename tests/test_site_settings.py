@@ -49,9 +49,9 @@ def test_settings_are_saved_as_versions_of_a_site_file(db):
     (Fields(region="XX"), "holidays: "),
     (Fields(region="US", subdivision="ZZ"), "holidays: "),
     (Fields(subdivision="CA"), "holidays subdivision: give the region"),
-    (Fields(timezone="Mars/Olympus"), "time zone: unknown time zone 'Mars/Olympus'"),
-    (Fields(closed=("2026-13-01",)), "closures: "),
-    (Fields(workdays=("2026-03-07@linac",)), "extra working days (workdays): '2026-03-07@linac': an extra "
+    (Fields(timezone="Mars/Olympus"), "timezone: unknown time zone 'Mars/Olympus'"),
+    (Fields(closed=("2026-13-01",)), "closed[0]: "),
+    (Fields(workdays=("2026-03-07@linac",)), "workdays[0]: '2026-03-07@linac': an extra "
                                              "working day is for the whole site"),
 ])
 def test_a_bad_setting_is_refused_naming_its_field(fields, message):

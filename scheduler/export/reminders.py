@@ -78,9 +78,9 @@ def parse_reminders(text: str, field: str = "reminders") -> tuple[Reminder, ...]
                              "evening before at 18:00), a time before such as '1h' or '30m', "
                              "or 'none'", field=field)
     if len(found) > MAX_REMINDERS:
-        raise InputError(f"{field}: at most {MAX_REMINDERS} reminders a visit")
+        raise InputError(f"at most {MAX_REMINDERS} reminders a visit", field=field)
     if len(set(found)) != len(found):
-        raise InputError(f"{field}: the same reminder twice")
+        raise InputError("the same reminder twice", field=field)
     return tuple(found)
 
 

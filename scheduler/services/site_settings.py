@@ -62,9 +62,9 @@ def site_of(fields: Fields) -> Site:
     data: dict[str, Any] = {
         "name": fields.name.strip() or None, "holidays": holidays,
         "timezone": fields.timezone.strip() or None,
-        "closed": [_entry(parse_date_range(line, "closures")) for line in fields.closed],
-        "workdays": [_entry(parse_date_range(line, "extra working days (workdays)"))
-                     for line in fields.workdays],
+        "closed": [_entry(parse_date_range(line, f"closed[{i}]")) for i, line in enumerate(fields.closed)],
+        "workdays": [_entry(parse_date_range(line, f"workdays[{i}]"))
+                     for i, line in enumerate(fields.workdays)],
     }
     try:
         site = Site.model_validate({k: v for k, v in data.items() if v not in (None, [])})
