@@ -96,8 +96,19 @@ def _postgres_database(request: pytest.FixtureRequest) -> str:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # FORCE ends the test's own connections; it cannot end an autovacuum worker (only a
+        # superuser may), which PostgreSQL 15 sometimes runs on a fresh database: wait for it.
+        import time
+
+        for attempt in range(20):
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except sa.exc.ProgrammingError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
         engine.dispose()
 
     request.addfinalizer(drop)
