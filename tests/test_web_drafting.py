@@ -86,3 +86,34 @@ def test_records_that_cannot_be_read_are_said_in_words(logged_in):  # noqa: F811
     assert "the record looks like JSON but is not valid JSON" in html.unescape(broken.text)
     no_arm = logged_in.post("/templates/draft", {"record": SEED, "arm": "placebo", "action": "draft"})
     assert no_arm.status_code == 400 and "Arm: no arm matches 'placebo'" in html.unescape(no_arm.text)
+
+
+def test_an_admin_saves_the_filled_draft_for_a_second_admins_review(logged_in):  # noqa: F811
+    """The draft goes to the clinic's templates as a draft version (never offered before a
+    second admin approves it); one with an open value is refused with its line; a
+    coordinator may only download."""
+    from scheduler.registry import clinic_templates as store
+    from scheduler.registry import opened
+
+    drafted = _yaml(logged_in.post("/templates/draft", {"record": SEED, "action": "draft"}).text)
+    open_one = logged_in.post("/templates/draft", {"record": SEED, "yaml": drafted, "action": "save"})
+    assert open_one.status_code == 400
+    open_value = "parameters.chemotherapy_drug_cycles.default: not stated in the record: fill it in"
+    assert open_value in open_one.text
+    filled = drafted.replace("default: not stated", "default: 4")
+    saved = logged_in.post("/templates/draft", {"record": SEED, "yaml": filled, "action": "save"})
+    assert saved.status_code == 303 and saved.headers["location"] == "/admin/templates"
+    template_id = re.search(r"^id: (\S+)", filled, re.MULTILINE).group(1)
+    with opened(logged_in.db) as registry:
+        versions = store.versions(registry, template_id)
+    assert [(v.version, v.author, v.text) for v in versions] == [(1, "li.na", filled)]
+    listing = logged_in.client.get("/admin/templates").text
+    assert f"Saved {template_id} version 1 as a draft" in listing
+    runner = CliRunner()
+    added = runner.invoke(cli, ["user", "add", "wang.fang", "--role", "coordinator", "--password-stdin",
+                                "--db", logged_in.db], input="correct horse battery staple\n")
+    assert added.exit_code == 0, added.output
+    logged_in.login("wang.fang", "correct horse battery staple")
+    refused = logged_in.post("/templates/draft", {"record": SEED, "yaml": filled, "action": "save"})
+    assert refused.status_code == 403 and "Only an admin saves a clinic template" in refused.text
+    assert 'value="save"' not in logged_in.post("/templates/draft", {"record": SEED, "action": "draft"}).text

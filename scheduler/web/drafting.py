@@ -8,6 +8,7 @@ is checked by the loader and planned by the expansion, as ``validate`` and ``sho
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from dataclasses import dataclass
@@ -16,11 +17,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from scheduler.core.errors import SchedulerError, TemplateError
 from scheduler.web.forms import in_web_words, the_field
-from scheduler.web.site import page
+from scheduler.web.site import page, site_of
 
 MAX_RECORD_CHARS = 200_000
 MAX_YAML_CHARS = 256 * 1024
@@ -126,6 +127,8 @@ def _handle(request: Request, form: FormData | None) -> Response:
         yaml_text = _field(form, "yaml").replace("\r\n", "\n")
         return Response(yaml_text.encode("utf-8"), media_type="application/x-yaml", headers={
             "Content-Disposition": f'attachment; filename="{_download_name(yaml_text)}"'})
+    if action == "save":
+        return _save(request, form, context)
     if not record.strip():
         context["record_error"] = "Paste the record first: its page text or its JSON."
         return page(request, "drafting.html", context, 400)
@@ -142,8 +145,37 @@ def _handle(request: Request, form: FormData | None) -> Response:
     return page(request, "drafting.html", context, status)
 
 
+def _save(request: Request, form: FormData, context: dict[str, Any]) -> Response:
+    """Save the edited draft as a draft version of a clinic template: an admin reviews it
+    (another admin approves it) on the clinic's templates page before it is offered."""
+    from scheduler.services import clinic_templates
+    from scheduler.web.pages import _flash, _user
+
+    yaml_text = _field(form, "yaml").replace("\r\n", "\n")
+    if context["record"].strip():  # the record beside the draft again, should the save be refused
+        with contextlib.suppress(SchedulerError):
+            context.update(_drafted(context["record"], context["arm"]))
+    if request.scope.get("role") != "admin":
+        context.update(yaml=yaml_text, checked=True,
+                       error="Only an admin saves a clinic template; download it and give it to one.")
+        return page(request, "drafting.html", context, 403)
+    site = site_of(request)
+    try:
+        saved = clinic_templates.draft(site.registry(), yaml_text, _user(request), site.now())
+    except TemplateError as error:
+        context.update(yaml=yaml_text, checked=True, problems=error.located)
+        return page(request, "drafting.html", context, 400)
+    except SchedulerError as error:
+        context.update(yaml=yaml_text, checked=True, error=in_web_words(error))
+        return page(request, "drafting.html", context, 400)
+    _flash(request, f"Saved {saved.template_id} version {saved.version} as a draft: a second admin "
+                    "approves it here before it is offered at registration.")
+    return RedirectResponse("/admin/templates", status_code=303)
+
+
 async def new_from_record(request: Request) -> Response:
-    """GET: the form; POST: draft, check (validate and preview) or download the draft."""
+    """GET: the form; POST: draft, check (validate and preview), download the draft or save
+    it as a draft clinic template for review."""
     form = await request.form() if request.method == "POST" else None
     try:
         return await run_in_threadpool(_handle, request, form)
