@@ -191,8 +191,13 @@ def test_previous_rule_across_a_long_closure_is_refused():
                   holidays="CN", tz="Asia/Shanghai", closed=("2026-02-14..2026-02-23=Closure",))
 
 
-def test_two_doses_of_one_drug_on_one_day_are_refused():
-    with pytest.raises(PlanError, match=r"Infusion: cycle 1 day 5 would fall on 2026-03-09, the "
-                                        r"date of cycle 1 day 4 too.*keep.*skip"):
-        make_plan(str(DATA / "templates" / "five_days_next.yaml"), "2026-03-04",
-                  holidays="none", tz="UTC")
+def test_two_doses_of_one_drug_on_one_day_move_the_later_one():
+    # language 3's collision rule: day 4 (Saturday) and day 5 (Sunday) both move to Monday
+    # 9 March; day 4 takes it and day 5, the later planned day, moves to Tuesday 10 March
+    plan = make_plan(str(DATA / "templates" / "five_days_next.yaml"), "2026-03-04",
+                     holidays="none", tz="UTC")
+    doses = [e for e in plan.events if e.kind == "drug"]
+    assert [e.date.isoformat() for e in doses] == [
+        "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10"]
+    assert doses[4].moved_from == date(2026, 3, 8)
+    assert doses[4].note == "Moved to the next working day: 2026-03-09 already holds cycle 1 day 4."

@@ -25,6 +25,7 @@ from scheduler.core.loader import load_template_file, load_template_text, resolv
 from scheduler.export.ics import to_ics
 
 from .conftest import DATA, dates, make_plan
+from .language3_bad import LANGUAGE3
 
 BAD = DATA / "bad_language"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -93,10 +94,13 @@ def test_labs_before_each_cycle_cn_across_the_spring_festival():
     day1 = dates(plan.events, "oxaliplatin")
     assert day1[:4] == ["2026-01-26", "2026-02-09", "2026-02-24", "2026-03-10"]
     labs = [e for e in plan.events if e.component == "labs"]
-    # cycle 3's day 1 moved to 24 February; the day before it is closed back to Sunday 15
-    # February, so its labs are on the make-up working Saturday, 14 February
-    assert [e.date.isoformat() for e in labs[:3]] == ["2026-02-06", "2026-02-14", "2026-03-09"]
+    # cycle 3's day 1 moved to 24 February; the working day before 23 February is Saturday
+    # 14 February, 9 days earlier, past the 3-day limit (language 3, construct 6): the labs
+    # are on the morning of day 1, 24 February
+    assert [e.date.isoformat() for e in labs[:3]] == ["2026-02-06", "2026-02-24", "2026-03-09"]
     assert labs[1].moved_from == date(2026, 2, 23) and labs[1].title == "Blood tests – before cycle 3"
+    assert labs[1].note == ("The working day before is 2026-02-14, more than 3 days before the "
+                            "planned 2026-02-23: on the morning of day 1 instead, before treatment.")
     assert [e.cycle for e in labs] == list(range(2, 13))
 
 
@@ -156,12 +160,13 @@ def test_scans_keep_the_plan_calendar_not_the_moved_scan():
     assert scans[3].date == date(2026, 9, 8) and scans[4].date == date(2026, 11, 9)
 
 
-def test_scans_end_with_the_first_on_or_after_a_stop():
+def test_scans_end_with_the_last_dose_before_a_stop():
     base = make_plan("pembrolizumab-q6w", "2026-01-05", holidays="US", tz="America/New_York")
     plan = expand(replace(base.request, adjustments=(
         Stop("pembrolizumab", date(2026, 6, 1), "progression"),)))
     assert dates(plan.events, "pembrolizumab")[-1] == "2026-05-11"
-    assert dates(plan.events, "ct-scan") == ["2026-03-02", "2026-05-04", "2026-07-06"]
+    # language 3: none after the last dose (11 May); language 2 planned one on 6 July
+    assert dates(plan.events, "ct-scan") == ["2026-03-02", "2026-05-04"]
 
 
 # --- 1. multi-day infusions --------------------------------------------------------------------
@@ -251,6 +256,7 @@ EXPECTED = {
     "visit_skip.yaml": [":5: components[0].on_non_working_day: must be one of 'next', 'previous', "
                         "'keep' or 'error' (got 'skip')"],
     "window_and_window_days.yaml": [":5: components[0]:", "give 'window_days' or 'window'"],
+    **LANGUAGE3,
 }
 
 

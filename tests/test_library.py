@@ -82,7 +82,9 @@ def test_pembrolizumab_q6w_us_original_grid_cap_and_scans():
     scans = [e for e in plan.events if e.component == "ct-scan"]
     assert [e.date.isoformat() for e in scans] == [
         "2026-03-02", "2026-05-04", "2026-07-06", "2026-09-08", "2026-11-09", "2027-01-11",
-        "2027-03-15", "2027-05-17", "2027-07-19", "2027-09-20", "2027-11-22", "2028-01-24"]
+        "2027-03-15", "2027-05-17", "2027-07-19", "2027-09-20", "2027-11-22"]
+    # language 3: a repeat while on pembrolizumab ends with its last dose (20 December 2027);
+    # no scan is planned after it (language 2 planned one more, on 24 January 2028)
     assert scans[3].moved_from == date(2026, 9, 7)  # Labor Day
     assert (scans[0].window_start, scans[0].window_end) == (date(2026, 2, 23), date(2026, 3, 9))
     assert any("18 cycles planned, the last on 2027-12-20" in n for n in plan.notes)
@@ -237,7 +239,7 @@ def test_templates_search_and_show():
     result = runner.invoke(cli, ["template", "show", "pembrolizumab-q6w"])
     assert "up to <doses> cycles or 2 years, whichever comes first" in result.output
     assert "rescheduling: original grid" in result.output
-    assert "every 9 weeks from week 9, up to the first on or after the last event of " \
+    assert "every 9 weeks from week 9, none after the last event of " \
            "'pembrolizumab'; window −7/+7 days" in result.output
     result = runner.invoke(cli, ["template", "show", "nope"])
     assert result.exit_code == 2

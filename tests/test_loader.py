@@ -25,7 +25,7 @@ EXPECTED = {
     "negative_cycles.yaml": [":9: components[0].drugs[0].cycles:", "between 1 and 10000"],
     "day_past_cycle_end.yaml": [":10: components[0].drugs[0].days:",
                                 "day 22 is past the end of a 21-day cycle"],
-    "day_zero.yaml": [":10: components[0].drugs[0].days:", "days are counted from 1"],
+    "day_too_early.yaml": [":10: components[0].drugs[0].days:", "day -61 is too early"],
     "rt_fractions_do_not_divide.yaml": ["components[0].dose_per_fraction_gy:",
                                         "50 Gy is not a whole number of 1.8 Gy fractions"],
     "rt_fractions_disagree.yaml": ["components[0].fractions:",
@@ -92,7 +92,7 @@ def test_several_problems_are_listed_together_by_line_then_column(tmp_path):
     path = tmp_path / "two.yaml"
     path.write_text(
         "id: x\nname: X\nsource: t\ncomponents:\n"
-        "  - {kind: visit, id: v, name: V, code: V, colour: nope, at: {day: 0}}\n"
+        "  - {kind: visit, id: v, name: V, code: V, colour: nope, at: {day: -400}}\n"
     )
     with pytest.raises(TemplateError) as caught:
         load_template_file(path)
@@ -100,7 +100,7 @@ def test_several_problems_are_listed_together_by_line_then_column(tmp_path):
         f"{path}: 2 problems\n"
         f"  {path}:5: components[0].colour: 'nope' is not a CSS colour name (e.g. 'steelblue', "
         "'darkorange')\n"
-        f"  {path}:5: components[0].at.day: must be between 1 and 10000 (got 0)")
+        f"  {path}:5: components[0].at.day: must be between -365 and 10000 (got -400)")
 
 
 def test_every_problem_in_different_components_in_one_run():

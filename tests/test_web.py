@@ -105,6 +105,7 @@ PAGES = [
     "/patients/P017/subscribe",
     "/patients/P017/fhir.json",
     "/templates",
+    "/templates/draft",
     "/validate",
 ]
 FORMS = [
@@ -116,6 +117,7 @@ FORMS = [
     "/patients/P017/issue",
     "/patients/P017/subscribe",
     "/patients/P017/feed-detail",
+    "/templates/draft",
     "/validate",
     "/logout",
 ]
@@ -144,6 +146,7 @@ def test_every_route_is_listed_here(web):
         "/patients/{key}/fhir.json",
         "/patients/{key}/feed-detail",
         "/templates",
+        "/templates/draft",
         "/validate",
         "/static",
     }
@@ -469,7 +472,7 @@ def test_templates_and_validate(logged_in):
     assert "<code>nab-paclitaxel</code>" in listing and "<code>rt</code>" in listing
     bad = (
         "id: broken\nname: x\nsource: y\ncomponents:\n  - kind: visit\n    id: v\n    name: V\n    code: V\n"
-        "    at: {day: 0}\n"
+        "    at: {day: -400}\n"
     )
     response = logged_in.client.post(
         "/validate",
@@ -477,8 +480,8 @@ def test_templates_and_validate(logged_in):
         files={"file": ("mine.yaml", bad.encode(), "text/yaml")},
     )
     assert response.status_code == 400
-    assert ("<li><code>mine.yaml:9: components[0].at.day: must be between 1 and 10000 (got 0)</code></li>"
-            in response.text)
+    assert ("<li><code>mine.yaml:9: components[0].at.day: must be between -365 and 10000 "
+            "(got -400)</code></li>" in response.text)
     good = (Path(__file__).parent.parent / "templates" / "stupp.yaml").read_text()
     ok = logged_in.client.post("/validate", data={"csrf": logged_in.csrf("/validate"), "text": good})
     assert ok.status_code == 200 and "pasted text: a valid template <code>stupp</code>" in ok.text

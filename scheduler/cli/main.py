@@ -38,7 +38,7 @@ LAZY_COMMANDS = {
     "patient": "registry:patient", "delay": "registry:delay", "hold": "registry:hold",
     "stop": "registry:stop", "revert": "registry:revert", "issue": "registry:issue_command",
     "registry": "registry:registry_group", "user": "registry:user", "feed": "registry:feed",
-    "serve": "registry:serve", "export": "export:export",
+    "serve": "registry:serve", "export": "export:export", "draft": "draft:draft",
 }
 """Commands defined in other modules of this package, imported only when they are asked for
 (``--help`` lists them all), so ``show``, ``generate`` and ``--version`` start faster."""

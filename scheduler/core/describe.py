@@ -13,6 +13,7 @@ from scheduler.core.protocol import (
     Daily,
     Display,
     Drug,
+    Hours,
     OpenEnded,
     Radiotherapy,
     Regimen,
@@ -51,8 +52,8 @@ def _anchor(anchor: Anchor) -> str:
         return f"day {_num(anchor.day)}"
     if anchor.week is not None:
         return f"week {_num(anchor.week)}"
-    base = ("the actual day 1 of the last cycle of" if anchor.from_ == "last_day1"
-            else "the last event of")
+    base = {"last_day1": "the actual day 1 of the last cycle of",
+            "first_event": "the first event of"}.get(anchor.from_, "the last event of")
     return f"{_num(anchor.gap_days)} days after {base} '{anchor.after}'"
 
 
@@ -152,12 +153,17 @@ def describe(template: Template) -> list[str]:
                     if r.count is not None:
                         ends.append(f"{_num(r.count)} visits")
                     if r.while_on is not None:
-                        ends.append(f"up to the first on or after the last event of '{r.while_on}'")
+                        ends.append(f"none after the last event of '{r.while_on}'")
                     when = f"every {every} from {when}, {' or '.join(ends)}"
             before, after = component.bounds
             window = f"; window −{before}/+{after} days" if before or after else ""
             lines.append(f"  {component.id}: {component.name} ({component.code}) – {when}{window}; "
                          f"non-working day: {component.on_non_working_day}")
+        elif isinstance(component, Hours):
+            listed = ", ".join(str(h) for h in component.offsets())
+            lines.append(f"  {component.id}: {component.name} ({component.code}) – at {listed} "
+                         f"hours after the start of each '{component.after_start_of}' dose "
+                         "(elapsed time), whatever the day")
         if component.resource:
             lines.append(f"    resource: {component.resource} (closed by --closed DATE@"
                          f"{component.resource})")

@@ -275,6 +275,30 @@ def _ids_written(component: Any) -> frozenset[str]:
 _COMPONENT: TypeAdapter[Any] = TypeAdapter(Component)
 
 
+NOT_STATED = "not stated"
+"""The value a drafted template (``scheduler draft``) gives what the record leaves open."""
+
+
+def _not_stated(data: Any) -> dict[str, tuple[Any, ...]]:
+    """Field path text -> path of every value that is :data:`NOT_STATED` (outside
+    ``provenance``, which quotes them)."""
+    found: dict[str, tuple[Any, ...]] = {}
+
+    def walk(value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, str) and value.strip().lower() == NOT_STATED:
+            found[field_path(path)] = path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if path or key != "provenance":
+                    walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(data, ())
+    return found
+
+
 def parse_template(data: Any, positions: Positions, source: str) -> Template:
     """Validate parsed YAML as a :class:`Template`; every problem is reported with its place,
     sorted by line."""
@@ -282,13 +306,18 @@ def parse_template(data: Any, positions: Positions, source: str) -> Template:
         raise TemplateError(source, [(1, "", "a template is a YAML mapping (id:, name:, components: ...)")])
     if "id" not in data and "components" not in data:  # not a template: quote none of its content
         raise TemplateError(source, [(None, "", "not a template (it has neither 'id' nor 'components')")])
+    left_open = _not_stated(data)
     try:
         template = Template.model_validate(data)
     except ValidationError as error:
-        found = _located_schema_problems(error, data, positions)
+        found = [p for p in _located_schema_problems(error, data, positions)
+                 if not any(p[1] == o or p[1].startswith((f"{o}.", f"{o}[")) for o in left_open)]
         beside = _problems_beside(error, data)
     else:
         found, beside = [], template.problems()
+    found += [(_position_of(path, positions), field_path(path),
+               "not stated in the record: fill it in")
+              for path in left_open.values()]
     found += [(_position_of(_data_path(data, loc), positions), field_path(loc), message)
               for loc, message in beside]
     if found:

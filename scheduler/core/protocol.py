@@ -81,6 +81,10 @@ def _count(minimum: int) -> PlainValidator:
 
 PositiveCount = Annotated[int | str, _count(1)]
 Offset = Annotated[int | str, _count(0)]
+EARLIEST_DAY = -365
+"""How far before day 1 a plan day may be (language 3: day 0 is the day before day 1)."""
+PlanDay = Annotated[int | str, _count(EARLIEST_DAY)]
+"""A plan day: 1 is the start date, 0 the day before it, -6 one week before day 1."""
 
 Rule = Literal["next", "previous", "keep", "skip", "error"]
 """What happens when a date is not a working day: see README, "Non-working days"."""
@@ -164,6 +168,11 @@ def _colour(value: Any) -> str:
     return value.lower()
 
 
+EARLIEST_DRUG_DAY = -60
+"""The earliest day of a cycle a drug may be given on (language 3: day 0 is the day before
+day 1, -6 a week before it)."""
+
+
 def _days(value: Any) -> tuple[int, ...]:
     """``[1, 8]``, ``"1-5"``, ``"1, 8, 15"``, ``8`` -> sorted unique day numbers."""
     items = value if isinstance(value, list) else [value]
@@ -188,8 +197,9 @@ def _days(value: Any) -> tuple[int, ...]:
             days.update(range(first, last + 1))
     if not days:
         raise ValueError("needs at least one day")
-    if min(days) < 1:
-        raise ValueError("days are counted from 1 (day 1 is the first day of the cycle)")
+    if min(days) < EARLIEST_DRUG_DAY:
+        raise ValueError(f"day {min(days)} is too early: a drug's days go back at most to day "
+                         f"{EARLIEST_DRUG_DAY} (day 0 is the day before day 1 of the cycle)")
     return tuple(sorted(days))
 
 
@@ -243,11 +253,12 @@ class Anchor(Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    day: PositiveCount | None = None
+    day: PlanDay | None = None
     week: PositiveCount | None = None
     after: Id | None = None
     gap_days: Offset = 0
-    from_: Literal["last_event", "last_day1"] = Field("last_event", alias="from")
+    from_: Literal["last_event", "last_day1", "first_event"] = Field("last_event", alias="from")
+    """Language 3: ``first_event`` counts from the component's first actual event."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Anchor:
@@ -389,6 +400,15 @@ class Drug(Display):
     at_end: EndEvent | None = None
     """An event when the infusion ends (needs a clock ``time`` and ``duration``)."""
     times: ClockList = ()
+    on: Literal["working_days", "any_day"] | None = None
+    """Language 3: a block of consecutive days (days 1-5) given on consecutive working days
+    (a closed day moves the rest of the block past it, in order) or on every day whatever
+    the day. None: each day is placed on its own by ``on_non_working_day``."""
+
+    @model_validator(mode="after")
+    def _a_block(self) -> Drug:
+        _check_block(self)
+        return self
 
     @model_validator(mode="after")
     def _end_needs_a_clock(self) -> Drug:
@@ -547,8 +567,8 @@ class EachCycle(Strict):
 class Repeat(Strict):
     """A visit repeated every ``every_days`` (or ``every_weeks``) from its ``at`` date, on
     the plan's calendar (start + offset, not from the previous, possibly moved, visit).
-    It ends after ``count`` visits, or with the first visit planned on or after the last
-    event of ``while_on`` (a drug or component), whichever comes first."""
+    It ends after ``count`` visits, or (language 3) with the last visit planned on or before
+    the last event of ``while_on`` (a drug or component): none is planned after it."""
 
     every_days: PositiveCount | None = None
     every_weeks: PositiveCount | None = None
@@ -577,6 +597,17 @@ class Visit(Display):
     window_days: WindowDays = 0
     window: Window | None = None
     on_non_working_day: Literal["next", "previous", "keep", "error"] = "next"
+    previous_within_days: Annotated[int, Field(strict=True, ge=1, le=30)] = 3
+    """Language 3: ``previous`` moves the visit at most this many days earlier; further, a
+    visit before a cycle is on the morning of day 1 instead (any other, the next working
+    day)."""
+
+    @model_validator(mode="after")
+    def _previous_limit(self) -> Visit:
+        if "previous_within_days" in self.model_fields_set and self.on_non_working_day != "previous":
+            raise ValueError("'previous_within_days' limits on_non_working_day: previous; this "
+                             f"visit's rule is '{self.on_non_working_day}'")
+        return self
 
     @model_validator(mode="after")
     def _one_timing(self) -> Visit:
@@ -596,7 +627,54 @@ class Visit(Display):
         return self.window_days, self.window_days
 
 
-Component = Annotated[Regimen | Radiotherapy | Daily | Visit, Field(discriminator="kind")]
+HourCount = Annotated[int, Field(strict=True, ge=0, le=720)]
+
+
+class Hours(Display):
+    """Language 3: events at exact hours after the start of each dose of a timed drug,
+    measured in elapsed time (a series across a daylight saving change stays N hours apart):
+    at ``hours`` (24, 48, 72), or every ``every_hours`` for ``doses`` from ``first_hours``.
+    They are given whatever the day; a note says when one falls on a closed day."""
+
+    kind: Literal["hours"]
+    id: Id
+    after_start_of: Id
+    hours: tuple[HourCount, ...] = ()
+    every_hours: Annotated[int, Field(strict=True, ge=1, le=168)] | None = None
+    doses: Annotated[int, Field(strict=True, ge=1, le=100)] | None = None
+    first_hours: HourCount = 0
+    event: Literal["dose", "visit"] = "dose"
+
+    @property
+    def start(self) -> None:
+        """No anchor of its own: it follows the doses of ``after_start_of``."""
+        return None
+
+    @model_validator(mode="after")
+    def _one_series(self) -> Hours:
+        if bool(self.hours) == (self.every_hours is not None or self.doses is not None):
+            raise ValueError("give 'hours' (a list of offsets) or 'every_hours' with 'doses', "
+                             "not both and not neither")
+        if self.every_hours is not None and self.doses is None:
+            raise ValueError("'every_hours' needs 'doses' (how many)")
+        if self.doses is not None and self.every_hours is None:
+            raise ValueError("'doses' needs 'every_hours' (how often)")
+        if self.hours and "first_hours" in self.model_fields_set:
+            raise ValueError("'first_hours' goes with 'every_hours'; with 'hours' each offset is "
+                             "written in the list")
+        if len(set(self.hours)) != len(self.hours):
+            raise ValueError("'hours' lists one offset twice")
+        return self
+
+    def offsets(self) -> tuple[int, ...]:
+        """Hours after the start of each dose, in order."""
+        if self.hours:
+            return tuple(sorted(self.hours))
+        assert self.every_hours is not None and self.doses is not None
+        return tuple(self.first_hours + self.every_hours * n for n in range(self.doses))
+
+
+Component = Annotated[Regimen | Radiotherapy | Daily | Visit | Hours, Field(discriminator="kind")]
 
 
 class CalendarDefaults(Strict):
@@ -643,6 +721,8 @@ class Template(Strict):
     parameters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], Parameter] = {}
     defaults: Defaults = Defaults()
     components: list[Component] = Field(min_length=1)
+    provenance: list[dict[str, Any]] = []
+    """Where a drafted template's values came from (``scheduler draft``); not used to plan."""
 
     @model_validator(mode="before")
     @classmethod
@@ -671,6 +751,7 @@ class Template(Strict):
                 found.append((where, f"unknown parameter '{ref}' (defined: {known})"))
         for index, component in enumerate(self.components):
             found.extend(self._component_problems(index, component, seen, unjudged))
+            found.extend(language3_problems(self, index, component))
         cycle = self._dependency_cycle()
         if cycle:
             found.append((("components",), "components depend on each other in a loop: "
@@ -821,6 +902,8 @@ class Template(Strict):
                     refs.add(c.repeat.while_on)
             if isinstance(c, Regimen) and c.continue_numbering:
                 refs.add(c.continue_numbering)
+            if isinstance(c, Hours):
+                refs.add(c.after_start_of)
             needs[c.id] = {owner[r] for r in refs if r in owner}
         return needs
 
@@ -879,3 +962,45 @@ def _radiotherapy_problems(
         if isinstance(first, int) and isinstance(last, int) and last < first:
             found.append(((*where, "planned_weeks"), f"week {last} is before week {first}"))
     return found
+
+
+def language3_problems(template: Template, index: int, component: Any
+                       ) -> list[tuple[tuple[str | int, ...], str]]:
+    """The checks of template language 3's constructs (days before day 1, blocks, hours,
+    fractions a day), for one component."""
+    where: tuple[str | int, ...] = ("components", index)
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(component, Hours):
+        drugs = {d.id: d for c in template.components if isinstance(c, Regimen) for d in c.drugs}
+        target = drugs.get(component.after_start_of)
+        if target is None:
+            found.append(((*where, "after_start_of"),
+                          f"'{component.after_start_of}' is not a drug of a regimen"))
+        elif target.time is None and not target.times:
+            found.append(((*where, "after_start_of"),
+                          f"'{component.after_start_of}' has no clock 'time': hours after the "
+                          "start of a dose need the time it starts"))
+    if isinstance(component, Regimen) and isinstance(component.start.day, int) \
+            and component.start.day < 1:
+        found.append(((*where, "start", "day"),
+                      f"a regimen's cycle 1 day 1 cannot come before day 1 of the plan (got "
+                      f"day {component.start.day}); give a drug days before day 1 instead "
+                      "(days: [0, 1, 2]), or start the plan earlier"))
+    return found
+
+
+def _check_block(drug: Drug) -> None:
+    """``on`` is for a block of consecutive days, and says alone what a closed day does."""
+    if drug.on is None:
+        return
+    if not any(b - a == 1 for a, b in zip(drug.days, drug.days[1:], strict=False)):
+        raise ValueError(f"'on: {drug.on}' is for a block of consecutive days (like '1-5'); "
+                         f"days {list(drug.days)} have none")
+    if drug.on == "any_day" and "on_non_working_day" in drug.model_fields_set:
+        raise ValueError("'on: any_day' gives the block whatever the day: give no "
+                         "'on_non_working_day'")
+    if drug.on == "working_days" and drug.on_non_working_day not in ("next", "previous"):
+        raise ValueError(f"'on: working_days' moves the rest of the block past a closed day; "
+                         f"its first day moves with 'next' or 'previous', not "
+                         f"'{drug.on_non_working_day}'")
+

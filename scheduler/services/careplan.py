@@ -26,6 +26,7 @@ from scheduler.core.protocol import (
     Daily,
     Drug,
     EndEvent,
+    Hours,
     Radiotherapy,
     Visit,
 )
@@ -102,7 +103,7 @@ def _period(event: Event) -> Json:
 def _activity(canon: Canon, activity: Activity) -> Json:
     event = activity.event
     component = canon.template.display_of(event.component)
-    assert isinstance(component, Drug | Radiotherapy | Daily | Visit | EndEvent)
+    assert isinstance(component, Drug | Radiotherapy | Daily | Visit | EndEvent | Hours)
     lines = [event.title]
     if event.dose:
         lines.append(event.dose)

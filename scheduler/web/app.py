@@ -25,7 +25,7 @@ from scheduler.core.errors import InputError
 from scheduler.registry import State, feeddocs, locate
 from scheduler.registry.database import state
 from scheduler.services import feed as feeds
-from scheduler.web import health, pages
+from scheduler.web import drafting, health, pages
 from scheduler.web.failures import Failures, error_page, http_error
 from scheduler.web.observe import Observe
 from scheduler.web.security import Guard, PageHeaders, Scope
@@ -109,6 +109,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
+        Route("/templates/draft", drafting.new_from_record, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, middleware=middleware,

@@ -24,6 +24,7 @@ from scheduler.core.errors import PlanError
 from scheduler.core.protocol import Capped, Drug, EndEvent, OpenEnded, Regimen
 from scheduler.core.workdays import WEEKDAY_NAMES, Placement, place
 
+from .doses import Block, avoid_collision, place_dose
 from .rules import MAX_PLAN_YEARS, minutes_text
 from .state import Expansion
 
@@ -84,6 +85,11 @@ def expand_regimen(x: Expansion, regimen: Regimen) -> None:
             start_of_cycle = place(planned, regimen.on_non_working_day, calendar, what)
         day1 = start_of_cycle.date
         assert day1 is not None
+        pulled_back = day1 < planned or any(d.days < 0 for d in delayed)
+        if previous is not None and day1 <= previous[1] and not pulled_back:
+            start_of_cycle = after_the_cycle_before(x, regimen, cycle, planned, previous[1])
+            day1 = start_of_cycle.date
+            assert day1 is not None
         _check_cycle_order(x, regimen, cycle, day1, previous)
         if previous is not None and any(d.days < 0 for d in delayed):
             length = (day1 - previous[0]).days
@@ -160,6 +166,21 @@ def _cap_notes(
         )
 
 
+def after_the_cycle_before(x: Expansion, regimen: Regimen, cycle: int, planned: date,
+                           last: date) -> Placement:
+    """Language 3: when closed days pushed the cycle before's last dose (bleomycin day 15)
+    onto or past this cycle's day 1, the cycle starts on the next working day after it,
+    rather than the plan being refused."""
+    calendar = x.calendar.for_resource(regimen.resource)
+    day = last + timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    x.notes.append(f"{regimen.name}: cycle {cycle} starts on {day.isoformat()}, the working day "
+                   f"after cycle {cycle - 1}'s last dose ({last.isoformat()}), which closed days "
+                   f"had moved onto or past its planned day 1 ({planned.isoformat()}).")
+    return Placement(day, planned, f"after cycle {cycle - 1}'s last dose on {last.isoformat()}")
+
+
 def _check_cycle_order(
     x: Expansion, regimen: Regimen, cycle: int, day1: date, previous: tuple[date, date] | None
 ) -> None:
@@ -194,29 +215,24 @@ def _drug_days(
     day1 = start_of_cycle.date
     assert day1 is not None
     calendar = x.calendar.for_resource(drug.resource or regimen.resource)
+    block: Block | None = None
     for day in drug.days:
         base = (day1 if drug.follows_day1 else planned_day1) + timedelta(days=day - 1)
-        if calendar.is_working_day(base):
-            when = Placement(base)
-        else:
-            what = f"{drug.name}, cycle {cycle} day {day}"
-            when = place(base, drug.on_non_working_day, calendar, what)
+        what = f"{drug.name}, cycle {cycle} day {day}"
+        when, block = place_dose(calendar, drug, what, day, base, block)
         if when.date is None:
             continue
         taken = x.drug_dates.setdefault(drug.id, {})
-        if when.date in taken:
-            raise PlanError(
-                f"{drug.name}: cycle {cycle} day {day} would fall on {when.date.isoformat()}, "
-                f"the date of {taken[when.date]} too. For consecutive days, write "
-                "on_non_working_day: keep (taken anyway) or skip (left out)"
-            )
+        when, collided = avoid_collision(calendar, when, base, taken, what)
+        if block is not None and collided and when.date is not None:
+            block = (day, when.date, block[2])
         if day == 1 and drug.follows_day1 and start_of_cycle.moved_from:
             when = Placement(when.date, start_of_cycle.moved_from, start_of_cycle.reason)
         if day == 1 and drug.follows_day1 and delay is not None:
             original, why = delay
             reason = why if when.reason is None else f"{why}; then {when.reason}"
             when = Placement(when.date, original, reason[:1].upper() + reason[1:])
-        notes = []
+        notes = [collided] if collided else []
         if when.moved_from is None and when.reason:
             notes.append(f"On a non-working day ({when.reason}), kept as the template says.")
         nominal = when.moved_from or base

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from scheduler.core.event import EventKind, Style
-from scheduler.core.protocol import Daily, Display, Radiotherapy, Regimen, Visit
+from scheduler.core.protocol import Daily, Display, Hours, Radiotherapy, Regimen, Visit
 from scheduler.core.units import Span
 
 MAX_PLAN_YEARS = 10
@@ -61,7 +61,7 @@ def _offset(moment: datetime) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def member_ids(component: Regimen | Radiotherapy | Daily | Visit) -> list[str]:
+def member_ids(component: Regimen | Radiotherapy | Daily | Visit | Hours) -> list[str]:
     """The ids a hold or stop of ``component`` reaches: a regimen's drugs and their
     ``at_end`` events, or the component itself."""
     if not isinstance(component, Regimen):

@@ -10,10 +10,11 @@ from typing import Any
 from scheduler.core.adjust import Delay
 from scheduler.core.errors import InputError, PlanError
 from scheduler.core.plan import ParameterValue, Plan, PlanRequest
-from scheduler.core.protocol import Daily, Radiotherapy, Regimen, Template, Visit
+from scheduler.core.protocol import Daily, Hours, Radiotherapy, Regimen, Template, Visit
 from scheduler.core.workdays import WEEKDAY_NAMES, place
 
 from .daily import expand_daily
+from .hours import expand_hours
 from .radiotherapy import expand_radiotherapy
 from .regimen import expand_regimen
 from .rules import MAX_PLAN_EVENTS, MAX_PLAN_YEARS, member_ids
@@ -25,6 +26,7 @@ KINDS: Mapping[type, Callable[[Expansion, Any], None]] = {
     Radiotherapy: expand_radiotherapy,
     Daily: expand_daily,
     Visit: expand_visit,
+    Hours: expand_hours,
 }
 """Each component model of :mod:`scheduler.core.protocol` -> the function that adds its
 events to an :class:`Expansion`. A new kind is a new module here and one line in this table."""
@@ -87,6 +89,10 @@ def expand(request: PlanRequest) -> Plan:
             )
     events = tuple(sorted(expansion.events, key=lambda e: e.sort_key))
     notes.extend(f"Daylight saving: {note}." for note in expansion.clock_notes)
+    if events and events[0].date < start:
+        first = events[0]
+        notes.append(f"The plan begins before day 1: {first.title} on {first.date.isoformat()}, "
+                     f"{(start - first.date).days} days before day 1 ({start.isoformat()}).")
     if events:
         for year, why in request.calendar.coverage_gaps(events[0].date, events[-1].date).items():
             notes.append(
@@ -164,7 +170,7 @@ def _in_dependency_order(template: Template) -> list[Any]:
     return ordered
 
 
-def _add(expansion: Expansion, component: Regimen | Radiotherapy | Daily | Visit) -> None:
+def _add(expansion: Expansion, component: Regimen | Radiotherapy | Daily | Visit | Hours) -> None:
     """Expand one component with its kind's module and record its span for components
     anchored to it."""
     before = len(expansion.events)

@@ -110,7 +110,19 @@ class Expansion:
                     "no cycles in this plan (was it stopped before it began?)"
                 )
             return day1s[-1][1] + gap
+        if anchor.from_ == "first_event":
+            return self.first_date(anchor.after) + gap
         return self.last_date(anchor.after) + gap
+
+    def first_date(self, component: str) -> date:
+        """The date of a component's (or a drug's) first actual event (language 3)."""
+        found = self.days_of(component)
+        if not found:
+            raise PlanError(
+                f"a component starts from the first event of '{component}', which has no events "
+                "in this plan (was it stopped before it began?)"
+            )
+        return found[0]
 
     def last_date(self, component: str) -> date:
         """The date of a component's (or a drug's) last event, for what is anchored after or

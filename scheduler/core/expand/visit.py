@@ -1,5 +1,5 @@
 """Visits (``kind: visit``): one visit at an anchor, a ``repeat`` series (visit k planned k *
-interval after the first planned date, until ``count`` or the first on or after
+interval after the first planned date, until ``count`` or the last on or before
 ``while_on``'s last event), or ``each_cycle`` (day D of each given cycle of a regimen from
 ``from_cycle``, counted from the actual day 1); each placed by the visit's rule, with its
 window."""
@@ -11,7 +11,7 @@ from typing import Any
 
 from scheduler.core.errors import PlanError
 from scheduler.core.protocol import Visit
-from scheduler.core.workdays import place
+from scheduler.core.workdays import Placement, place
 
 from .rules import MAX_PLAN_YEARS
 from .state import Expansion
@@ -27,7 +27,7 @@ def expand_visit(x: Expansion, visit: Visit) -> None:
             where = ("before cycle" if each.day < 1 else "cycle")
             title = (f"{visit.name} – {where} {cycle}" if each.day < 1
                      else f"{visit.name} – cycle {cycle}, day {each.day}")
-            _one_visit(x, visit, planned, f"{visit.id}\x00c{cycle}", title, cycle=cycle)
+            _one_visit(x, visit, planned, f"{visit.id}\x00c{cycle}", title, day1, cycle=cycle)
         return
     assert visit.at is not None
     first = x.anchor_date(visit.at)
@@ -51,25 +51,41 @@ def expand_visit(x: Expansion, visit: Visit) -> None:
     while True:
         planned = first + step * number
         number += 1
+        if until is not None and planned > until:  # language 3: none after the last event
+            if number == 1:
+                x.notes.append(f"{visit.name}: none planned, because its first date "
+                               f"({planned.isoformat()}) is after the last event of "
+                               f"'{repeat.while_on}' ({until.isoformat()}).")
+            return
         if planned >= x.limit:
             raise PlanError(f"'{visit.id}' repeats past {x.limit.isoformat()}, more than "
                             f"{MAX_PLAN_YEARS} years after the start: check its 'repeat'")
         total = f" of {count}" if count is not None and until is None else ""
         _one_visit(x, visit, planned, f"{visit.id}\x00n{number}",
-                        f"{visit.name} – {number}{total}")
+                   f"{visit.name} – {number}{total}")
         if count is not None and number >= count:
             return
-        if until is not None and planned >= until:
-            return
 
 
-def _one_visit(
-x: Expansion, visit: Visit, planned: date, identity: str, title: str,
-               **extra: Any) -> None:
-    """One visit planned on ``planned``, placed by its rule, with its window."""
+def _one_visit(x: Expansion, visit: Visit, planned: date, identity: str, title: str,
+               day1: date | None = None, **extra: Any) -> None:
+    """One visit planned on ``planned``, placed by its rule, with its window; ``day1``: the
+    day 1 of the cycle it belongs to (each_cycle)."""
     calendar = x.calendar.for_resource(visit.resource)
     when = place(planned, visit.on_non_working_day, calendar, title)
     assert when.date is not None  # a visit's rule never skips
+    notes: list[str] = []
+    limit = visit.previous_within_days
+    if visit.on_non_working_day == "previous" and (planned - when.date).days > limit:
+        before_it = when.date.isoformat()
+        if day1 is not None and day1 >= planned:
+            when = Placement(day1, planned, when.reason)
+            instead = "on the morning of day 1 instead, before treatment"
+        else:
+            when = place(planned, "next", calendar, title)
+            instead = "on the next working day instead"
+        notes.append(f"The working day before is {before_it}, more than {limit} days before the "
+                     f"planned {planned.isoformat()}: {instead}.")
     window: dict[str, Any] = {}
     note = None
     before, after = visit.bounds
@@ -78,6 +94,7 @@ x: Expansion, visit: Visit, planned: date, identity: str, title: str,
         high = planned + timedelta(days=after)
         window = {"window_start": low, "window_end": high}
         note = f"Window: {low.isoformat()} to {high.isoformat()}."
+        assert when.date is not None
         if not low <= when.date <= high:
             note += " The visit is outside its window."
     x.emit(
@@ -88,7 +105,7 @@ x: Expansion, visit: Visit, planned: date, identity: str, title: str,
         when=when,
         title=title,
         dose=visit.dose,
-        note=note,
+        note=" ".join([*([note] if note else []), *notes]) or None,
         **window,
         **extra,
     )

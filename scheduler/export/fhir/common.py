@@ -13,6 +13,7 @@ from scheduler.core.protocol import (
     Daily,
     Drug,
     EndEvent,
+    Hours,
     Radiotherapy,
     Template,
     Visit,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     pass
 
 Json = dict[str, Any]
-Definable = Drug | Radiotherapy | Daily | Visit | EndEvent
+Definable = Drug | Radiotherapy | Daily | Visit | EndEvent | Hours
 """What has an ActivityDefinition: a drug, the end event of its infusion, or a component."""
 
 DEFAULT_BASE = "http://scheduler.invalid/fhir"
@@ -106,6 +107,8 @@ def concept(component: Definable) -> Json:
 
 def kind_of(component: Definable) -> str:
     """The kind of request an activity of ``component`` is."""
+    if isinstance(component, Hours):
+        return "MedicationRequest" if component.event == "dose" else "ServiceRequest"
     if isinstance(component, Drug | Daily):
         return "MedicationRequest"
     if isinstance(component, Radiotherapy | EndEvent):

@@ -32,6 +32,7 @@ from scheduler.core.protocol import (
     Capped,
     Daily,
     Drug,
+    Hours,
     OpenEnded,
     Radiotherapy,
     Regimen,
@@ -77,9 +78,13 @@ def _anchor_text(anchor: Anchor) -> str:
     if anchor.after is not None:
         if anchor.from_ == "last_day1":
             return f"{anchor.gap_days} days after the actual day 1 of the last cycle of {anchor.after}"
+        if anchor.from_ == "first_event":
+            return f"{anchor.gap_days} days after the first event of {anchor.after}"
         return f"{anchor.gap_days} days after the last event of {anchor.after}"
     if anchor.week is not None:
         return f"week {anchor.week}"
+    if isinstance(anchor.day, int) and anchor.day < 1:
+        return f"day {anchor.day} ({1 - anchor.day} days before day 1)"
     return f"day {anchor.day}"
 
 
@@ -247,7 +252,7 @@ def _anchored(action: Json, anchor: Anchor, template: Template, window: tuple[in
     if anchor.after is not None:
         gap = int(anchor.gap_days) if isinstance(anchor.gap_days, int) else None
         related: Json = {"actionId": _top(template, anchor.after),
-                         "relationship": "after-start" if anchor.from_ == "last_day1" else "after-end"}
+                         "relationship": "after-end" if anchor.from_ == "last_event" else "after-start"}
         if gap is None or anchor.from_ == "last_day1":
             pass  # a parameter, or counted from the last cycle's day 1: stated in the text only
         elif before or after:
@@ -264,7 +269,8 @@ def _anchored(action: Json, anchor: Anchor, template: Template, window: tuple[in
     if day is None or not timing:
         return action
     if before or after:
-        action["timingRange"] = {"low": _days(max(day - 1 - before, 0)), "high": _days(day - 1 + after)}
+        low = day - 1 - before if day < 1 else max(day - 1 - before, 0)  # before day 1: negative
+        action["timingRange"] = {"low": _days(low), "high": _days(day - 1 + after)}
     else:
         action["timingDuration"] = _days(day - 1)
     return action
@@ -302,7 +308,7 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
             "description": f"{drug.dose or drug.name}; day {day} of each "
                            f"{regimen.cycle_days}-day cycle{clock}{times}, "
                            f"{_count_text(count, canon.template)}{window}; "
-                           f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}",
+                           f"{_dose_rule_text(drug)}",
             "definitionCanonical": canon.versioned(canon.activity(drug.id)),
             "timingTiming": {"repeat": repeat},
             "relatedAction": [_day_offset(regimen.id, day)],
@@ -319,6 +325,16 @@ def _drug_actions(canon: Canon, regimen: Regimen, drug: Drug, prefix: str) -> li
                 "relatedAction": [{"actionId": ident, "relationship": "after-end"}],
             })
     return found
+
+
+def _dose_rule_text(drug: Drug) -> str:
+    """What a closed day does to a dose (language 3: a block of consecutive days)."""
+    if drug.on == "working_days":
+        return ("days given as a block on consecutive working days: a non-working day moves the "
+                "rest of the block past it, in order")
+    if drug.on == "any_day":
+        return "days given as a block whatever the day (inpatient)"
+    return f"a dose on a non-working day {RULE_TEXT[drug.on_non_working_day]}"
 
 
 def _minutes_text(minutes: int | None) -> str:
@@ -367,13 +383,15 @@ def _regimen_action(canon: Canon, regimen: Regimen) -> Json:
     return _anchored(action, regimen.start, canon.template)
 
 
-def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit) -> Json:
+def _course_action(canon: Canon, component: Radiotherapy | Daily | Visit | Hours) -> Json:
     template = canon.template
     action: Json = {
         "id": fhir_id(component.id),
         "title": component.name,
         "definitionCanonical": canon.versioned(canon.activity(component.id)),
     }
+    if isinstance(component, Hours):
+        return _hours_action(action, component, template)
     if isinstance(component, Radiotherapy):
         action["description"] = (
             f"{_number(component.total_dose_gy)} Gy in {component.fraction_count} "
@@ -407,6 +425,27 @@ def _daily_action(action: Json, component: Daily, template: Template) -> Json:
     return action
 
 
+def _hours_action(action: Json, component: Hours, template: Template) -> Json:
+    """Language 3: a series at hours after the start of each dose of a drug, in elapsed time."""
+    of = component.after_start_of
+    if component.hours:
+        listed = ", ".join(str(h) for h in sorted(component.hours))
+        when = f"at {listed} hours after the start of each {of} dose"
+        repeat: Json = {"count": len(component.hours)}
+    else:
+        when = (f"every {component.every_hours} hours for {component.doses} doses from "
+                f"{component.first_hours} hours after the start of each {of} dose")
+        repeat = {"count": component.doses, "period": component.every_hours, "periodUnit": "h"}
+    action["description"] = (f"{component.dose or component.name}; {when}, in elapsed time, "
+                             "whatever the day")
+    action["timingTiming"] = {"repeat": repeat}
+    first = min(component.offsets())
+    action["relatedAction"] = [{
+        "actionId": _top(template, of), "relationship": "after-start",
+        "offsetDuration": {"value": first, "unit": "hours", "system": UCUM, "code": "h"}}]
+    return action
+
+
 def _window_text(component: Visit) -> str:
     before, after = component.bounds
     if before == after:
@@ -416,6 +455,10 @@ def _window_text(component: Visit) -> str:
 
 def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     rule = f"a date on a non-working day {RULE_TEXT[component.on_non_working_day]}"
+    if component.on_non_working_day == "previous":
+        rule += (f", at most {component.previous_within_days} days earlier (further: "
+                 + ("the morning of day 1)" if component.each_cycle is not None
+                    and component.each_cycle.day < 1 else "the next working day)"))
     dose = component.dose or component.name
     if component.each_cycle is not None:
         each = component.each_cycle
@@ -451,7 +494,7 @@ def _visit_action(action: Json, component: Visit, template: Template) -> Json:
     if again.count is not None:
         ends.append(f"after {again.count} visits")
     if again.while_on is not None:
-        ends.append(f"with the first visit on or after the last event of {again.while_on}")
+        ends.append(f"with the last visit on or before the last event of {again.while_on}")
     action["description"] = (f"{dose}; first {_anchor_text(component.at)}, then {every} on the "
                              f"plan's calendar; it ends {' or '.join(ends)}"
                              f"{', whichever comes first' if len(ends) > 1 else ''}"

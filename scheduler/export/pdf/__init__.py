@@ -39,7 +39,7 @@ from typing import Literal
 
 from scheduler.core.event import Event, EventKind
 from scheduler.core.plan import Plan
-from scheduler.core.protocol import Daily, Radiotherapy, Regimen, Visit
+from scheduler.core.protocol import Daily, Hours, Radiotherapy, Regimen, Visit
 from scheduler.export.pdf.context import _by_date, _Context, _daily_positions, _running
 from scheduler.export.pdf.document import PAPERS, _render
 from scheduler.export.pdf.notes import _changes
@@ -118,4 +118,6 @@ def _template_components(plan: Plan) -> list[tuple[str, EventKind]]:
             components.append((component.id, "daily"))
         elif isinstance(component, Visit):
             components.append((component.id, "visit"))
+        elif isinstance(component, Hours):
+            components.append((component.id, "drug" if component.event == "dose" else "visit"))
     return components

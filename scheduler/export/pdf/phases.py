@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from scheduler.core.event import Event
-from scheduler.core.protocol import Daily, OpenEnded, Radiotherapy, Regimen, Visit
+from scheduler.core.protocol import Daily, Hours, OpenEnded, Radiotherapy, Regimen, Visit
 from scheduler.export.pdf.context import _Context, _moved_pair, _note_pairs
 from scheduler.export.pdf.notes import _stop_of
 from scheduler.export.pdf.shapes import Shape
@@ -173,7 +173,7 @@ def _phases(ctx: _Context) -> list[_Phase]:
             how = words.fmt("working_days" if component.on_non_working_day == "skip" else "every_day")
             lines = [words.say("daily_summary", how=how, first=words.day_pair(first.date),
                                last=words.day_pair(last.date), n=len(events))]
-        elif isinstance(component, Visit):
+        elif isinstance(component, Visit | Hours):
             lines = []
             for visit in events:
                 parts = [words.day_pair(visit.date), *_note_pairs(visit, ctx)]
