@@ -33,13 +33,16 @@ def stored(registry: Registry, plan_id: int, revision: int) -> tuple[bytes, str,
 
 def keep(registry: Registry, plan_id: int, revision: int, body: bytes, etag: str, modified: datetime) -> None:
     """Keep the plan's feed at ``revision``, replacing one of an older revision (never a newer
-    one: another process may have stored it meanwhile)."""
+    one: another process may have stored it meanwhile). A write that fails because the
+    database is busy is skipped: the feed is served all the same."""
     try:
         with registry.transaction() as connection:
             connection.execute(sa.delete(_D).where(_D.c.plan_id == plan_id, _D.c.revision < revision))
             connection.execute(sa.insert(_D).values(plan_id=plan_id, revision=revision, body=body, etag=etag,
                                                     last_modified=modified.isoformat()))
     except sa.exc.IntegrityError:  # kept already (this revision, or a newer one)
+        return
+    except sa.exc.OperationalError:  # busy or locked: a cache; the next fetch stores it
         return
 
 
