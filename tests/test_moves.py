@@ -178,3 +178,46 @@ def _delay():
     from scheduler.core.adjust import Delay
 
     return Delay("tc-6", 2, 7, "neutropenia")
+
+
+def _cli(db: str, *args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    result = CliRunner().invoke(cli, [*args, "--db", db])
+    return result.exit_code, result.output
+
+
+def test_the_command_line_lists_previews_and_moves_and_refuses_in_its_words(db):
+    _setup(db, V1, V2)
+    _register(db, "P1", date(2026, 3, 2))
+    _register(db, "P3", date(2026, 3, 9))
+    with opened(db) as registry:
+        patients.end(registry, "P3", "withdrew", "li.na", NOW)
+    code, listed = _cli(db, "template", "patients", "tc-6", "--now", "2026-03-05T09:00:00Z")
+    lines = listed.splitlines()
+    assert code == 0 and lines[:5] == [
+        "2 plan(s) on an earlier version of tc-6 than version 2:",
+        "P1 (version 1):",
+        "  40 event(s) move, 0 added, 0 removed",
+        "    moves    tc-6/c2/d0/dexamethasone/t1  2026-03-22 -> 2026-03-29",
+        "    moves    tc-6/c2/d0/dexamethasone/t2  2026-03-22 -> 2026-03-29"]
+    assert "    moves    tc-6/c6/d1/docetaxel  2026-06-15 -> 2026-07-20" in lines
+    assert lines[-1] == ("P3 (version 1): cannot move: the plan of P3 has ended (plan ended: withdrew); "
+                         "it takes no more changes")
+    code, dry = _cli(db, "patient", "move", "P1", "--to-version", "2", "--reason", "amendment 2", "--dry-run",
+                     "--now", "2026-03-05T09:00:00Z")
+    assert code == 0 and dry.splitlines()[:2] == [
+        "Would move P1 from version 1 to version 2 of tc-6 (nothing recorded: --dry-run):",
+        "40 event(s) move, 0 added, 0 removed"]
+    code, done = _cli(db, "patient", "move", "P1", "--to-version", "2", "--reason", "amendment 2",
+                      "--author", "chen.jie", "--now", "2026-03-05T09:00:00Z")
+    assert code == 0 and done.splitlines()[0] == (
+        "Recorded for P1: moved to version 2 of tc-6: amendment 2 (change 1)")
+    code, shown = _cli(db, "patient", "show", "P1")
+    assert "  1. moved to version 2 of tc-6: amendment 2 (chen.jie, 2026-03-05T09:00:00+00:00)" in shown
+    code, again = _cli(db, "patient", "move", "P1", "--to-version", "2", "--reason", "x")
+    assert code == 2 and "--to-version: P1 is on version 2 of 'tc-6' already" in again
+    code, draft = _cli(db, "template", "patients", "tc-6", "--to-version", "3")
+    assert code == 2 and "--to-version: template 'tc-6' has no version 3" in draft

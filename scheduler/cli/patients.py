@@ -185,6 +185,49 @@ def patient_end(key: str, reason: str, author: str | None, now: str | None, db: 
     click.echo(f"Recorded for {key}: {change.describe()}")
 
 
+@patient.command("move")
+@click.argument("key")
+@click.option("--to-version", "version", type=click.IntRange(min=1), required=True, metavar="N",
+              help="The published version of the plan's clinic template to move to.")
+@reason_option
+@click.option("--dry-run", is_flag=True, help="Show what would move; record nothing.")
+@author_option
+@now_option
+@db_option
+def patient_move(key: str, version: int, reason: str, dry_run: bool, author: str | None,
+                 now: str | None, db: str | None) -> None:
+    """Move KEY's plan to version N of its clinic template (a recorded change).
+
+    The plan's history is re-applied on the new version: its delays, holds, stops and
+    records stay in force, and a dose recorded as given stays on the day it was given.
+    Prints every event that moves (by reference, old date -> new date), is added or is
+    removed. Refused, in words, for an ended plan, a draft version, or a history that names
+    what the new version lacks. Undo it with 'scheduler revert KEY CHANGE'.
+
+    \b
+    Example:
+        scheduler template patients tc-6
+        scheduler patient move P017 --to-version 2 --reason "protocol amendment 2" --dry-run
+        scheduler patient move P017 --to-version 2 --reason "protocol amendment 2"
+    """
+    from scheduler.cli.moves import echo_moving
+    from scheduler.services import moves
+
+    with _registry(db) as registry:
+        moving = moves.move(registry, key, version, reason, _author(author), _now(now), record=not dry_run)
+    template = moving.after.template.id
+    if moving.recorded is None:
+        click.echo(f"Would move {key} from version {moving.from_version} to version {version} of "
+                   f"{template} (nothing recorded: --dry-run):")
+    else:
+        click.echo(printable(f"Recorded for {key}: {moving.recorded.describe()} "
+                             f"(change {moving.recorded.number})"))
+    echo_moving(click.echo, moving)
+    if moving.recorded is not None:
+        click.echo(f"Run 'scheduler issue {key} -o OUTDIR' to hand out the new version; undo it with "
+                   f"'scheduler revert {key} {moving.recorded.number} --reason ...'.")
+
+
 # --- changes ----------------------------------------------------------------------------------
 
 
