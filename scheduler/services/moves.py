@@ -227,3 +227,13 @@ def candidates(registry: Registry, template_id: str, version: int, now: datetime
             refused = error
         found.append(Candidate(stored.patient_key, stored.label, on, len(changes), moving, refused))
     return found
+
+
+def newer_version(registry: Registry, stored: StoredPlan, changes: list[Change]) -> tuple[int, int] | None:
+    """(the version the plan is on, the newest published version of its clinic template) when
+    that one is newer; None otherwise (and for a shipped template or a file)."""
+    on = version_of(stored, changes)
+    if on is None:
+        return None
+    published = [v.version for v in store.versions(registry, stored.template_id) if v.published]
+    return (on, max(published)) if published and max(published) > on else None
