@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.core import history
 from scheduler.core.adjust import Adjustment, Delay, Move, to_record
+from scheduler.core.diff import DelayEffects, delay_effects
 from scheduler.core.errors import InputError
 from scheduler.core.expand import expand
 from scheduler.core.files import plan_filename, read_file_bytes, stage_files, write_files
@@ -272,6 +273,14 @@ class Outcome:
     after: Plan
     recorded: Change | None
     """The change as recorded (None for a preview)."""
+    adjustment: Adjustment | None = None
+    """The delay, hold or stop (with its regimen filled in), for :func:`effects`."""
+
+    def effects(self) -> DelayEffects | None:
+        """For a delay: what it leaves where it was and what the plan's end cuts off or adds."""
+        if not isinstance(self.adjustment, Delay):
+            return None
+        return delay_effects(self.before, self.after, self.adjustment.regimen, self.adjustment.cycle)
 
 
 def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author: str,
@@ -294,7 +303,7 @@ def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author:
         if record:
             registry.add_change(current.stored.id, kind, fields, author, now)
             _derive(registry, current.stored.id)
-    return Outcome(current.plan, after, change if record else None)
+    return Outcome(current.plan, after, change if record else None, adjustment)
 
 
 def revert(registry: Registry, patient_key: str, number: int, reason: str, author: str,

@@ -399,11 +399,13 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
             return page(request, "change.html", context, 409)
         context["revision"] = outcome_revision(request, key)
         context["diff"] = compare(outcome.before, outcome.after)
+        context["effects"] = outcome.effects()
         return page(request, "change.html", context, 409)
     except SchedulerError as error:
         context["error"] = in_web_words(error)
         return page(request, "change.html", context, 400)
     context["diff"] = compare(outcome.before, outcome.after)
+    context["effects"] = outcome.effects()
     context["revision"] = expected
     return page(request, "change.html", context)
 
