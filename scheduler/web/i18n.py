@@ -58,6 +58,8 @@ def N_(message: str) -> str:
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
           N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
+STATUSES = (N_("given"), N_("done"), N_("missed"), N_("not-given"))
+"""What a record says happened to an event (:mod:`scheduler.core.record`)."""
 KINDS = (N_("admin"), N_("coordinator"), N_("viewer"), N_("cycles"), N_("radiotherapy"),
          N_("daily"), N_("visit"))
 """Words shown from data: roles, and the kinds of a template's components."""
