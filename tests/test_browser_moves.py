@@ -54,8 +54,8 @@ def test_a_patient_is_moved_to_the_new_version_after_its_preview(tmp_path):
         rows = listed.locator("table.moves tbody tr")
         assert rows.count() == 40
         assert rows.nth(0).locator("td").all_inner_texts() == [
-            "tc-6/c2/d0/dexamethasone/t1", "Dexamethasone (premedication) – cycle 2, day 0, 08:00",
-            "2026-03-22", "2026-03-29"]
+            "tc-6/c2/d0/dexamethasone/t1\nDexamethasone (premedication) – cycle 2, day 0, 08:00",
+            "2026-03-22 → 2026-03-29"]
         author.goto(base + "/patients/P100")  # the other admin opens the move before it is made
         author.click(".newer-version >> text=See what moving to version 2 does…")
         author.wait_for_url(base + "/patients/P100/move?version=2")
