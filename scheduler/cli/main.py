@@ -28,7 +28,6 @@ from scheduler.cli.common import (
     output_options,
     plan_options,
 )
-from scheduler.cli.store import db_option
 from scheduler.core.errors import SchedulerError, TemplateError
 from scheduler.core.text import printable
 
@@ -143,7 +142,9 @@ def template_show(template: str) -> None:
 @click.option("--to-version", "version", type=click.IntRange(min=1), metavar="N",
               help="The version to move to (default: the newest published).")
 @now_option
-@db_option
+@click.option("--db", envvar="SCHEDULER_DB", metavar="FILE|URL",
+              help="The registry (as for the patient commands). Default: $SCHEDULER_DB, else "
+                   "registry.sqlite3 in your user data folder.")
 def template_patients(template: str, version: int | None, db: str | None, now: str | None) -> None:
     """List the patients on earlier versions of a clinic TEMPLATE, with what would move.
 

@@ -143,6 +143,11 @@ def patient_show(key: str, db: str | None, events: bool, as_json: bool) -> None:
     click.echo(printable(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else "")))
     click.echo(f"Template {stored.template_id} from {stored.template_path}, "
                f"sha256 {stored.template_sha256[:12]}")
+    from scheduler.services import moves
+
+    on = moves.version_of(stored, now.changes)
+    if on is not None and f"v{on}" != stored.template_path.rsplit(" ", 1)[-1]:
+        click.echo(f"Now on version {on} of {stored.template_id} (moved by a change below)")
     if patients.template_changed(stored):
         click.echo("Warning: the template file has changed since this plan was registered; "
                    "the plan keeps the registered copy.")
