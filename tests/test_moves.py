@@ -98,7 +98,7 @@ def test_moving_is_a_recorded_change_that_the_feed_and_the_worklist_follow_and_a
         assert done.recorded is not None and done.recorded.number == 1
         now = patients.snapshot(registry, "P1")
         assert [(c.kind, c.author, c.at, c.describe()) for c in now.changes] == [
-            ("move", "chen.jie", at.isoformat(), "moved to version 2 of tc-6: amendment 2")]
+            ("template-move", "chen.jie", at.isoformat(), "moved to version 2 of tc-6: amendment 2")]
         assert now.changes[0].fields["text"] == V2 and moves.version_of(now.stored, now.changes) == 2
         assert _day1s(now.plan) == ["2026-03-02", "2026-03-30", "2026-04-27", "2026-05-25", "2026-06-22",
                                     "2026-07-20"]

@@ -128,7 +128,7 @@ actually happened to an event: see :mod:`scheduler.core.record`; a :class:`Move`
 template text the plan is expanded from)."""
 
 KINDS: dict[str, type[Delay] | type[Hold] | type[Stop] | type[Record] | type[Closed] | type[Move]] = {
-    "delay": Delay, "hold": Hold, "stop": Stop, "record": Record, "closure": Closed, "move": Move,
+    "delay": Delay, "hold": Hold, "stop": Stop, "record": Record, "closure": Closed, "template-move": Move,
 }
 
 
@@ -137,7 +137,7 @@ def to_record(adjustment: Adjustment) -> tuple[str, dict[str, Any]]:
     if isinstance(adjustment, Record):
         return "record", to_fields(adjustment)
     if isinstance(adjustment, Move):
-        return "move", {**adjustment.__dict__, "realign": [list(r) for r in adjustment.realign]}
+        return "template-move", {**adjustment.__dict__, "realign": [list(r) for r in adjustment.realign]}
     kind = {Delay: "delay", Hold: "hold", Stop: "stop", Closed: "closure"}[type(adjustment)]
     fields = dict(adjustment.__dict__)
     for name, value in fields.items():
@@ -150,7 +150,7 @@ def from_record(kind: str, fields: dict[str, Any]) -> Adjustment:
     """The inverse of :func:`to_record`."""
     if kind == "record":
         return from_fields(fields)
-    if kind == "move":
+    if kind == "template-move":
         return Move(**{**fields, "realign": tuple((str(r), int(c), int(d)) for r, c, d in fields["realign"])})
     values = dict(fields)
     for name in ("start", "end"):

@@ -179,7 +179,7 @@ def move(registry: Registry, patient_key: str, version: int, reason: str, author
                       source_name(stored.template_id, version), reason)
         moved, after, realigned = _moved_plan(stored, current.changes, wanted, current.plan,
                                               stored.template_id)
-        kind, fields = "move", _fields(moved)
+        kind, fields = "template-move", _fields(moved)
         change = Change(current.revision + 1, kind, fields, author, now.isoformat())
         if record:
             registry.add_change(stored.id, kind, fields, author, now)
