@@ -130,13 +130,15 @@ def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: P
     for _attempt in range(len(records) + 1):
         try:
             after = expand(patients.request_of(stored, (*in_force, move)))
-            base = expand(patients.request_of(stored, (move,))) if _attempt == 0 else after
+            new_refs = {e.ref for e in after.events}
+            if _attempt == 0 and any(isinstance(a, Record) and a.ref not in new_refs for a in in_force):
+                # perhaps left out by the history (a stop): the new version's own events decide
+                new_refs |= {e.ref for e in expand(patients.request_of(stored, (move,))).events}
         except SchedulerError as error:
             raise InputError(f"version {move.version} of '{template_id}' cannot take this plan's "
                              f"history: {error}", "version") from None
         if _attempt == 0:
-            _refs(changes, before, {e.ref for e in after.events} | {e.ref for e in base.events},
-                  move.version, template_id)
+            _refs(changes, before, new_refs, move.version, template_id)
         by_ref = {e.ref: e for e in after.events}
         off = next((r for r in records if r.cycle_shift is not None and r.ref in by_ref
                     and by_ref[r.ref].date != r.on), None)
@@ -157,9 +159,11 @@ def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: P
 
 
 def move(registry: Registry, patient_key: str, version: int, reason: str, author: str, now: datetime,
-         expected_revision: int | None = None, record: bool = True) -> Moving:
+         expected_revision: int | None = None, record: bool = True,
+         target: TemplateVersion | None = None) -> Moving:
     """Move a patient's plan to ``version`` of its clinic template (a published one); with
-    ``record=False`` nothing is written: a preview. InputError in words for what cannot move."""
+    ``record=False`` nothing is written: a preview. InputError in words for what cannot move.
+    ``target``: that version, when the caller has read it already (:func:`candidates`)."""
     reason = check_reason(reason)
     author = patients.check_author(author)
     with registry.transaction():
@@ -174,7 +178,8 @@ def move(registry: Registry, patient_key: str, version: int, reason: str, author
         if on == version:
             raise InputError(f"{patient_key} is on version {version} of '{stored.template_id}' already",
                              "version")
-        target = _target(registry, stored.template_id, version)
+        if target is None or (target.template_id, target.version) != (stored.template_id, version):
+            target = _target(registry, stored.template_id, version)
         wanted = Move(stored.template_id, version, on, target.text, target.sha256,
                       source_name(stored.template_id, version), reason)
         moved, after, realigned = _moved_plan(stored, current.changes, wanted, current.plan,
@@ -209,7 +214,7 @@ class Candidate:
 def candidates(registry: Registry, template_id: str, version: int, now: datetime) -> list[Candidate]:
     """Every plan registered on an earlier version of ``template_id`` than ``version`` (a
     published one), by patient key, each with a preview of its move or the reason it cannot."""
-    _target(registry, template_id, version)
+    target = _target(registry, template_id, version)
     histories = registry.histories()
     found = []
     for stored in registry.plans():
@@ -222,7 +227,8 @@ def candidates(registry: Registry, template_id: str, version: int, now: datetime
         moving: Moving | None = None
         refused: SchedulerError | None = None
         try:
-            moving = move(registry, stored.patient_key, version, "preview", "preview", now, record=False)
+            moving = move(registry, stored.patient_key, version, "preview", "preview", now, record=False,
+                          target=target)
         except SchedulerError as error:
             refused = error
         found.append(Candidate(stored.patient_key, stored.label, on, len(changes), moving, refused))
