@@ -221,3 +221,24 @@ def test_the_command_line_lists_previews_and_moves_and_refuses_in_its_words(db):
     assert code == 2 and "--to-version: P1 is on version 2 of 'tc-6' already" in again
     code, draft = _cli(db, "template", "patients", "tc-6", "--to-version", "3")
     assert code == 2 and "--to-version: template 'tc-6' has no version 3" in draft
+
+
+def test_a_moved_plan_survives_an_export_and_an_import(db, tmp_path):
+    """The move keeps the version's text in the plan's history, so a restored plan is on the
+    version it was moved to, with the same events, wherever the clinic templates are."""
+    _setup(db, V1, V2)
+    _register(db, "P1", date(2026, 3, 2))
+    with opened(db) as registry:
+        moves.move(registry, "P1", 2, "amendment 2", "li.na", NOW + timedelta(days=5))
+        before = patients.snapshot(registry, "P1")
+    code, _ = _cli(db, "registry", "export", "-o", str(tmp_path / "backup.jsonl"))
+    assert code == 0
+    restored = str(tmp_path / "restored.sqlite3")
+    code, output = _cli(restored, "registry", "import", str(tmp_path / "backup.jsonl"))
+    assert code == 0, output
+    with opened(restored) as registry:
+        after = patients.snapshot(registry, "P1")
+        assert derived.drifted(registry, patients.request_of) == []
+    assert moves.version_of(after.stored, after.changes) == 2
+    assert [(e.ref, e.date) for e in after.plan.events] == [(e.ref, e.date) for e in before.plan.events]
+    assert _day1s(after.plan)[1] == "2026-03-30"
