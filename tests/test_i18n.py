@@ -82,6 +82,7 @@ def web(tmp_path_factory):
         "2026-02-20T09:00:00Z")
     run("issue", "P017", "--output", str(tmp_path / "out"), "--now", "2026-02-20T10:00:00Z")
     link = run("user", "reset", "zhao.lei").splitlines()[1].rsplit("/", 1)[1]
+    _clinic_template_with_two_versions(db)
     app = create_app(db, issue_dir=tmp_path / "issued", secret="x" * 32, https_only=False)
     client = TestClient(app, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
@@ -89,10 +90,34 @@ def web(tmp_path_factory):
     return client, link
 
 
+def _clinic_template_with_two_versions(db: str) -> None:
+    """tc-6 version 1 with patient P100 on it, and version 2 published (28-day cycles)."""
+    from datetime import UTC, date, datetime
+
+    from scheduler.core.loader import load_template_text
+    from scheduler.registry import opened
+    from scheduler.services import clinic_templates, patients, people
+    from scheduler.services.options import PlanOptions
+
+    now = datetime(2026, 1, 2, 9, tzinfo=UTC)
+    v1 = (Path(__file__).parents[1] / "templates" / "tc.yaml").read_text().replace(
+        "id: tc\n", "id: tc-6\n").replace("name: TC", "name: Clinic TC")
+    with opened(db) as registry:
+        people.add(registry, people.new("chen.jie", PASSWORD, "admin", "root", now))
+        for text in (v1, v1.replace("cycle_days: 21", "cycle_days: 28")):
+            saved = clinic_templates.draft(registry, text, "li.na", now)
+            clinic_templates.approve(registry, "tc-6", saved.version, "chen.jie", now)
+            if saved.version == 1:
+                patients.register(registry, patients.prepare_loaded(
+                    "P100", None, load_template_text(text, "registry:tc-6 v1"), text.encode("utf-8"),
+                    "registry:tc-6 v1", PlanOptions(start=date(2026, 3, 2)), now, "li.na").stored)
+
+
 PAGES = ["/", "/?q=nobody", "/patients/new", "/patients/P017", "/patients/P017/change?kind=delay",
          "/patients/P017/change?kind=hold", "/patients/P017/change?kind=stop", "/patients/P017/revert/1",
          "/patients/P017/subscribe", "/templates", "/validate", "/admin/people", "/admin/templates",
-         "/admin/settings", "/account", "/no-such-page"]
+         "/admin/settings", "/account", "/no-such-page", "/patients/P100", "/templates/tc-6/2/patients",
+         "/patients/P100/move?version=2"]
 
 
 def _visible_text(page: str) -> str:
@@ -126,6 +151,13 @@ def test_every_page_in_chinese_has_no_english_message_left(web, chinese):
     anonymous = TestClient(client.app, headers={"Accept-Language": "zh-CN"})
     pages = {path: client.get(path) for path in PAGES}
     pages["/login"] = anonymous.get("/login")
+    form = pages["/patients/P017/change?kind=delay"].text
+    pages["/patients/P017/change (a delay's preview)"] = client.post("/patients/P017/change", data={
+        "csrf": re.search(r'name="csrf" value="([^"]+)"', form).group(1), "kind": "delay", "revision": "1",
+        "cycle": "4", "days": "21", "reason": "neutropenia", "action": "preview"})
+    assert "保持不变" in pages["/patients/P017/change (a delay's preview)"].text
+    assert "因计划时限而删去" in pages["/patients/P017/change (a delay's preview)"].text
+    assert "转到 tc-6 的第 2 版" in pages["/patients/P100/move?version=2"].text
     pages["/reset/<link>"] = anonymous.get(f"/reset/{link}")
     pages["/reset/<unknown>"] = anonymous.get("/reset/unknown")
     left = {}

@@ -113,6 +113,8 @@ PAGES = [
     "/deviations",
     "/closures",
     "/patients/P017/record?ref=rt/f1",
+    "/patients/P017/move?version=2",
+    "/templates/tc-6/2/patients",
     "/admin/people",
     "/admin/templates",
     "/admin/settings",
@@ -131,6 +133,7 @@ FORMS = [
     "/validate",
     "/logout",
     "/patients/P017/record",
+    "/patients/P017/move",
     "/closures",
     "/closures/1/revert",
     "/admin/people",
@@ -183,6 +186,8 @@ def test_every_route_is_listed_here(web):
         "/deviations",
         "/closures",
         "/closures/{number:int}/revert",
+        "/patients/{key}/move",
+        "/templates/{template_id}/{version:int}/patients",
     }
 
 

@@ -39,7 +39,7 @@ FLAGS = {
     "component": "--component", "key": "patient key", "template": "TEMPLATE", "arm": "--arm",
     "reminders": "--reminders", "lang": "--lang", "resource": "--resource", "smtp": "--smtp",
     "notify_every": "--notify-every", "notify_smtp": "--notify-smtp", "time": "--time",
-    "status": "--status", "on": "--on",
+    "status": "--status", "on": "--on", "version": "--to-version",
 }
 """The library's fields (:mod:`scheduler.core.errors`) as the command line names them: the
 one table from which every error and note says its flag."""

@@ -57,7 +57,8 @@ plans = Table(
 )
 
 # The table keeps its first name, "adjustments": it holds every change to a plan (delay,
-# hold, stop, revert, end, feed detail), in the order they were made.
+# hold, stop, record, closure, template-move, revert, end, feed detail), in the order they
+# were made.
 history = Table(
     "adjustments", metadata,
     Column("id", Integer, primary_key=True),

@@ -36,6 +36,7 @@ LABELS = {
     "from": "From", "days": "Days", "cycle": "Cycle", "reason": "Reason", "regimen": "Regimen",
     "component": "Component", "arm": "Arm", "reminders": "Reminders before each visit",
     "lang": "Language", "resource": "Resource", "time": "Time", "status": "Status", "on": "On",
+    "version": "Template version",
 }
 """The library's fields (:mod:`scheduler.core.errors`) as the forms label them: the one
 table from which every error and note on a page says its field."""

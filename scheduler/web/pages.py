@@ -318,6 +318,7 @@ def _snapshot(request: Request) -> patients.Snapshot:
 @_route
 def patient_page(request: Request, form: FormData | None) -> Response:
     """One patient: month view, events, history of changes, versions, feed."""
+    from scheduler.services import moves
     from scheduler.web import timeline
 
     site = site_of(request)
@@ -332,7 +333,8 @@ def patient_page(request: Request, form: FormData | None) -> Response:
         "fetched_by": fetched_by(token.client, token.client_at, site.now()) if token else None,
         "plan_lang": patients.calendar_settings(now.stored).lang,
         "detail": history.feed_detail(now.changes), "next": next_event(now.plan, site.clock().date()),
-        "components": _components(now)})
+        "components": _components(now),
+        "newer": None if now.ended else moves.newer_version(registry, now.stored, now.changes)})
 
 
 def _components(now: patients.Snapshot) -> list[tuple[str, str]]:
@@ -397,11 +399,13 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
             return page(request, "change.html", context, 409)
         context["revision"] = outcome_revision(request, key)
         context["diff"] = compare(outcome.before, outcome.after)
+        context["effects"] = outcome.effects()
         return page(request, "change.html", context, 409)
     except SchedulerError as error:
         context["error"] = in_web_words(error)
         return page(request, "change.html", context, 400)
     context["diff"] = compare(outcome.before, outcome.after)
+    context["effects"] = outcome.effects()
     context["revision"] = expected
     return page(request, "change.html", context)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from scheduler.core.adjust import Delay, Hold, Stop
+from scheduler.core.adjust import Delay, Hold, Move, Stop
 from scheduler.core.history import Change
 from scheduler.core.protocol import Regimen, Template
 from scheduler.web.i18n import _
@@ -42,6 +42,9 @@ def what(change: Change, template: Template) -> str:
         return _("%(name)s stopped from %(first)s: %(reason)s",
                  name=shown.get(adjustment.component, adjustment.component),
                  first=adjustment.start.isoformat(), reason=adjustment.reason)
+    if isinstance(adjustment, Move):
+        return _("Moved to version %(version)s of %(name)s: %(reason)s", version=adjustment.version,
+                 name=template.name, reason=adjustment.reason)
     if change.kind == "revert":
         return _("Change %(number)s reverted: %(reason)s", number=change.fields["change"],
                  reason=change.reason)
@@ -77,6 +80,9 @@ def said(change: Change, template: Template, zone: tzinfo, today: datetime) -> s
         return _("%(who)s stopped %(name)s from %(first)s %(when)s.", who=who,
                  name=shown.get(adjustment.component, adjustment.component),
                  first=adjustment.start.isoformat(), when=when)
+    if isinstance(adjustment, Move):
+        return _("%(who)s moved the plan to version %(version)s of %(name)s %(when)s.", who=who,
+                 version=adjustment.version, name=template.name, when=when)
     if change.kind == "revert":
         return _("%(who)s reverted change %(number)s %(when)s.", who=who, number=change.fields["change"],
                  when=when)
