@@ -15,8 +15,16 @@ rows are then copied to make N, by ``executemany`` in one transaction.
 Then, for one day and for one week, the median of several runs of
 :func:`scheduler.services.worklist.worklist` (the rows, their flags and their order, as
 ``scheduler worklist --json`` prints them, output built but not printed) against a bare
-script that runs ``SELECT * FROM current_events WHERE date BETWEEN ? AND ?`` with the driver
-alone (sqlite3 or psycopg) and fetches every row, run alternately, and the ratio tool / bare.
+script that reads the same rows and columns with the driver alone (sqlite3 or psycopg), run
+alternately, and the ratio tool / bare.
+
+The bare read (:data:`BARE`) is one indexed ``SELECT`` of every column a worklist line is made
+of (the patient key from ``plans``, then date, time, reference, title, location, resource,
+status, former date, change time) of every row the worklist reads: those dated in the range
+and those dated there before their last change (an event moved out of the range is still
+listed when urgent). Until December 2026 it was ``SELECT * FROM current_events WHERE date
+BETWEEN ? AND ?``: it read columns no line shows (kind, end, revision) but missed the patient
+key and the moved events, so it was not the same rows and columns.
 """
 
 from __future__ import annotations
@@ -105,8 +113,15 @@ def median_pair(tool: Callable[[], object], bare: Callable[[], object],
     return statistics.median(tools), statistics.median(bares), rows
 
 
+BARE = ("SELECT p.patient_key, e.date, e.time_text, e.ref, e.title, e.location, e.resource, e.status, "
+        "e.was_date, e.changed_at FROM current_events e JOIN plans p ON p.id = e.plan_id "
+        "WHERE e.date BETWEEN {0} AND {0} OR e.was_date BETWEEN {0} AND {0}")
+"""The bare read: every column a worklist line is made of (``where`` is the location, else the
+resource; ``moved_from`` the former date), of every row the worklist reads."""
+
+
 def measure(label: str, db: str, bare_connect: Callable[[], Any], placeholder: str) -> None:
-    query = f"SELECT * FROM current_events WHERE date BETWEEN {placeholder} AND {placeholder}"
+    query = BARE.format(placeholder)
     with opened(db) as registry:
         connection = bare_connect()
         try:
@@ -118,7 +133,8 @@ def measure(label: str, db: str, bare_connect: Callable[[], Any], placeholder: s
 
                 def bare(last: date = last) -> list[Any]:
                     cursor = connection.cursor()
-                    cursor.execute(query, (DAY.isoformat(), last.isoformat()))
+                    bounds = (DAY.isoformat(), last.isoformat())
+                    cursor.execute(query, bounds + bounds)
                     return list(cursor.fetchall())
 
                 tool_s, bare_s, rows = median_pair(tool, bare, runs)
