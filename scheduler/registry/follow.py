@@ -86,13 +86,13 @@ _BY_RESOURCE = _ROWS.where(_E.c.resource == sa.bindparam("resource"))
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(statement: sa.Select[Any], dialect: sa.Dialect) -> SQLCompiler:
+def _compiled(statement: sa.Select[Any] | sa.CompoundSelect[Any], dialect: sa.Dialect) -> SQLCompiler:
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
     return compiled
 
 
-def _driver_rows(connection: sa.Connection, statement: sa.Select[Any],
+def _driver_rows(connection: sa.Connection, statement: sa.Select[Any] | sa.CompoundSelect[Any],
                  values: dict[str, Any]) -> list[Any]:
     """The rows of ``statement``, compiled once per database kind, as the driver's own tuples.
 
@@ -113,7 +113,9 @@ def _driver_rows(connection: sa.Connection, statement: sa.Select[Any],
         cursor.close()
 
 
-_PLAN_IDS = sa.select(_E.c.plan_id).where(_IN_RANGE).cte("in_range")
+_PLAN_IDS = sa.union(  # from the (date, plan_id) indexes alone: no table read
+    sa.select(_E.c.plan_id).where(_E.c.date.between(_LOW, _HIGH)),
+    sa.select(_E.c.plan_id).where(_E.c.was_date.between(_LOW, _HIGH))).cte("in_range")
 _STATES = sa.union_all(
     sa.select(_V.c.plan_id, sa.func.max(_V.c.issued_at), sa.null(), sa.literal(0))
     .where(_V.c.plan_id.in_(sa.select(_PLAN_IDS.c.plan_id))).group_by(_V.c.plan_id),
@@ -123,27 +125,36 @@ _STATES = sa.union_all(
 """One grouped read of the plan-wide flag inputs (last issue; live feeds and whether one was
 fetched) of the plans of the range only: a subquery rather than a list of thousands of ids,
 which took longer to compile and send than the rows to read."""
-_NEVER = PlanState(None, False, False)
+
+
+class PlanStates(NamedTuple):
+    """The plan-wide flag inputs of the plans of a range."""
+
+    issued: dict[int, str]
+    """Plan id -> when its last version was issued (a plan never issued is not there)."""
+    feeds: dict[int, bool]
+    """Plan id -> whether a calendar fetched one of its live feeds (a plan without a live feed
+    is not there)."""
+
+    def of(self, plan_id: int) -> PlanState:
+        """One plan's state."""
+        return PlanState(self.issued.get(plan_id), plan_id in self.feeds,
+                         self.feeds.get(plan_id, False))
 
 
 def due(registry: Registry, first: date, last: date,
-        resource: str | None = None) -> tuple[list[Any], dict[int, PlanState]]:
+        resource: str | None = None) -> tuple[list[Any], PlanStates]:
     """The current events dated from ``first`` to ``last``, or dated there before their last
-    change (one read of the indexed table), as rows of :data:`DUE_COLUMNS`; and the
-    :class:`PlanState` of the plans they belong to that were issued or have a live feed (plan
-    id -> state; a plan not there was never issued and has no feed)."""
+    change (one read of the indexed table), as rows of :data:`DUE_COLUMNS`; and the plan-wide
+    flag inputs of the plans they belong to."""
     bounds = {"low": first.isoformat(), "high": last.isoformat()}
     with contextlib.ExitStack() as stack:  # one connection for the two reads
         connection = registry._write or stack.enter_context(registry.engine.connect())
         rows = _driver_rows(connection, _ROWS if resource is None else _BY_RESOURCE, {
             **bounds, "resource": resource})
-        plans: dict[int, PlanState] = {}
-        if rows:
-            for plan_id, issued, fetched, is_feed in connection.execute(_STATES, bounds):
-                plans[plan_id] = (plans.get(plan_id, _NEVER)._replace(
-                    feed_live=True, feed_fetched=fetched is not None) if is_feed
-                    else plans.get(plan_id, _NEVER)._replace(issued_at=issued))
-    return rows, plans
+        states = _driver_rows(connection, _STATES, bounds) if rows else []
+    return rows, PlanStates({plan_id: at for plan_id, at, _, is_feed in states if not is_feed},
+                            {plan_id: at is not None for plan_id, _, at, is_feed in states if is_feed})
 
 
 # --- closures -----------------------------------------------------------------------------

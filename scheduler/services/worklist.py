@@ -94,10 +94,6 @@ class _Window(NamedTuple):
         return self.today <= day <= self.soon_day
 
 
-_NEVER = store.PlanState(None, False, False)
-"""A plan never issued and without a feed."""
-
-
 def flags_of(day: str, start: str | None, status: str | None, labs: str, was_date: str | None,
              changed_at: str | None, plan: store.PlanState, window: _Window) -> tuple[str, ...]:
     """The worklist flags of one cached event of ``plan``."""
@@ -116,11 +112,12 @@ def flags_of(day: str, start: str | None, status: str | None, labs: str, was_dat
     return tuple(flags)
 
 
-def _unchanged_flags(plan: store.PlanState) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The flags of a plan's events that no change touched and that have no status (most of
-    them), without and with ``labs-due``: what :func:`flags_of` gives them, decided once a plan."""
-    plain = (("unissued",) if plan.issued_at is None else ()) + (
-        ("never-fetched",) if plan.feed_live and not plan.feed_fetched else ())
+@functools.lru_cache(maxsize=8)
+def _plain_flags(issued: bool, fetched: bool | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The flags of the events of a plan (issued or not; feed fetched, not fetched, or no live
+    feed: None) that no change touched and that have no status (most of them), without and
+    with ``labs-due``: what :func:`flags_of` gives them, decided once a plan."""
+    plain = (() if issued else ("unissued",)) + (("never-fetched",) if fetched is False else ())
     return plain, (*plain, "labs-due")
 
 
@@ -163,11 +160,14 @@ def _worklist(registry: Registry, first: date, days: int, now: datetime,
               resource: str | None) -> list[Item]:
     last = first + timedelta(days=days - 1)
     low, high = first.isoformat(), last.isoformat()
-    rows, plans = store.due(registry, first, last, resource)
+    rows, states = store.due(registry, first, last, resource)
     window = _Window.at(now)
-    never = _unchanged_flags(_NEVER)
-    unchanged = {plan_id: _unchanged_flags(plan) for plan_id, plan in plans.items()}
+    issued, feeds = states
+    never = _plain_flags(False, None)
+    unchanged = {plan_id: _plain_flags(plan_id in issued, feeds.get(plan_id))
+                 for plan_id in issued.keys() | feeds.keys()}
     day_of = date.fromisoformat
+    new = tuple.__new__  # Item's own __new__ is a Python function: a third of a line's making
     urgent: list[Item] = []
     others: list[Item] = []
     for plan_id, key, day, shown, ref, title, where, status, was, changed, start, labs in rows:
@@ -178,8 +178,7 @@ def _worklist(registry: Registry, first: date, days: int, now: datetime,
             flags = unchanged.get(plan_id, never)[labs == "labs"]
             state, moved_from = "planned", None
         else:
-            flags = flags_of(day, start, status, labs, was, changed, plans.get(plan_id, _NEVER),
-                             window)
+            flags = flags_of(day, start, status, labs, was, changed, states.of(plan_id), window)
             if "urgent" in flags:
                 listed = urgent
             elif low <= day <= high:
@@ -189,8 +188,8 @@ def _worklist(registry: Registry, first: date, days: int, now: datetime,
             moved = was is not None and was != day
             state = status or ("moved" if moved else "planned")
             moved_from = day_of(was) if moved else None
-        listed.append(Item(key, day_of(day), shown, ref, title, where, state, flags, moved_from,
-                           changed))
+        listed.append(new(Item, (key, day_of(day), shown, ref, title, where, state, flags,
+                                 moved_from, changed)))
     urgent.sort(key=_order)
     others.sort(key=_order)
     return urgent + others
