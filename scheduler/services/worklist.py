@@ -19,6 +19,7 @@ import functools
 import gc
 import io
 import json
+import operator
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -139,9 +140,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _order(item: Item) -> tuple[Any, ...]:
-    """By date, timed before all-day, time, patient, reference."""
-    return item[1], item[2] == "all day", item[2], item[0], item[3]
+_order = operator.itemgetter(1, 2, 0, 3)
+"""By date, time (timed before all-day: every shown time starts with a digit, and "all day"
+sorts after digits), patient, reference: a key made in C, a fifth of the time of a lambda."""
 
 
 def worklist(registry: Registry, first: date, days: int, now: datetime,
@@ -167,14 +168,13 @@ def _worklist(registry: Registry, first: date, days: int, now: datetime,
     unchanged = {plan_id: _plain_flags(plan_id in issued, feeds.get(plan_id))
                  for plan_id in issued.keys() | feeds.keys()}
     day_of = date.fromisoformat
+    dates = {(first + timedelta(days=n)).isoformat(): first + timedelta(days=n) for n in range(days)}
     new = tuple.__new__  # Item's own __new__ is a Python function: a third of a line's making
     urgent: list[Item] = []
     others: list[Item] = []
     for plan_id, key, day, shown, ref, title, where, status, was, changed, start, labs in rows:
-        if changed is None and status is None:  # untouched by any change, not recorded
-            if not low <= day <= high:
-                continue
-            listed = others
+        if changed is None and status is None:  # untouched by any change, not recorded: in
+            listed = others  # the range (only a change sets the former date of the other scan)
             flags = unchanged.get(plan_id, never)[labs == "labs"]
             state, moved_from = "planned", None
         else:
@@ -188,8 +188,8 @@ def _worklist(registry: Registry, first: date, days: int, now: datetime,
             moved = was is not None and was != day
             state = status or ("moved" if moved else "planned")
             moved_from = day_of(was) if moved else None
-        listed.append(new(Item, (key, day_of(day), shown, ref, title, where, state, flags,
-                                 moved_from, changed)))
+        listed.append(new(Item, (key, dates.get(day) or day_of(day), shown, ref, title, where,
+                                 state, flags, moved_from, changed)))
     urgent.sort(key=_order)
     others.sort(key=_order)
     return urgent + others
