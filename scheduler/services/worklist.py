@@ -127,10 +127,12 @@ def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while thousands of rows and lines are made.
 
     None of them can form a cycle, but each few hundred new objects start a collection, and
-    every so often a full one walks every object of the process: on 23,800 rows that was a
-    third of the read (cProfile: 145 ms with the collector against 92 ms without, the same as
-    the driver alone). Reference counting still frees everything as usual; the collector runs
-    again after."""
+    every so often a full one walks every object of the process: reading 23,800 rows took
+    145 ms of processor time with the collector and 92 ms without, the same as the driver
+    alone. Reference counting still frees everything as usual; the collector runs again after.
+    The pause is for the whole process (the web app's other threads too) and lasts as long as
+    the read, a fraction of a second; only the caller that found it running turns it back on,
+    so it is back on once that worklist is done, even while another one still runs."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -169,7 +171,7 @@ def _worklist(registry: Registry, first: date, days: int, now: datetime,
                  for plan_id in issued.keys() | feeds.keys()}
     day_of = date.fromisoformat
     dates = {(first + timedelta(days=n)).isoformat(): first + timedelta(days=n) for n in range(days)}
-    new = tuple.__new__  # Item's own __new__ is a Python function: a third of a line's making
+    new = tuple.__new__  # Item's own __new__ is a Python function: 1.09 µs against 0.63 (timeit)
     urgent: list[Item] = []
     others: list[Item] = []
     for plan_id, key, day, shown, ref, title, where, status, was, changed, start, labs in rows:
@@ -211,7 +213,8 @@ def _json_line(item: Item) -> str:
     """``json.dumps(item.record(), ensure_ascii=False)``, written out for the fixed shape of a
     line: every string goes through the standard library's encoder, so the bytes are the same
     (tests/test_follow_worklist.py compares the two on quotes, backslashes, control characters,
-    emoji and CJK)."""
+    emoji and CJK). timeit, one line, this machine busy: 4.8 µs, against 31 µs for
+    ``json.dumps`` of its record."""
     flags = _FLAGS_JSON.get(item.flags)
     if flags is None:
         flags = _FLAGS_JSON[item.flags] = json.dumps(list(item.flags))
