@@ -59,7 +59,7 @@ WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
           N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
 KINDS = (N_("admin"), N_("coordinator"), N_("viewer"), N_("cycles"), N_("radiotherapy"),
-         N_("daily"), N_("visit"))
+         N_("daily"), N_("visit"), N_("hours"))
 """Words shown from data: roles, and the kinds of a template's components."""
 
 
