@@ -148,7 +148,8 @@ VARIANTS = {
     "/patients/{key}/change": ["/patients/P017/change?kind=delay", "/patients/P017/change?kind=hold",
                                "/patients/P017/change?kind=stop"],
     "/patients/{key}/revert/{number:int}": ["/patients/P017/revert/5", "/patients/P018/revert/1"],
-    "/patients/{key}/record": ["/patients/P017/record?ref=rt/f1", "/patients/P017/record?ref=immunochemo/c3/d1/pd1"],
+    "/patients/{key}/record": ["/patients/P017/record?ref=rt/f1",
+                               "/patients/P017/record?ref=immunochemo/c3/d1/pd1"],
     "/patients/{key}/subscribe": ["/patients/P017/subscribe", "/patients/P018/subscribe"],
     "/worklist": ["/worklist", "/worklist?days=7", "/worklist?from=2026-03-17&resource=linac",
                   "/worklist?days=x"],
@@ -186,7 +187,7 @@ def _pages(app, link: str) -> list[str]:
         listed = VARIANTS.get(route.path) or [re.sub(
             r"\{(\w+)(:\w+)?\}", lambda m: VALUES[m.group(1)] or link, route.path)]
         urls += [url or f"/reset/{link}" for url in listed]
-    return urls + ["/no-such-page"]
+    return [*urls, "/no-such-page"]
 
 
 def _csrf(client) -> str:
@@ -200,10 +201,12 @@ def _previews(client) -> dict[str, object]:
     revision = re.search(r'name="revision" value="(\d+)"',
                          client.get("/patients/P017/change?kind=delay").text).group(1)
     posts = {
-        "delay preview": ("/patients/P017/change", {"kind": "delay", "regimen": "immunochemo", "cycle": "4",
-                                                    "days": "7", "reason": "血小板减少", "revision": revision}),
-        "hold preview": ("/patients/P017/change", {"kind": "hold", "component": "rt", "from": "2026-03-18",
-                                                   "days": "3", "reason": "放射性食管炎", "revision": revision}),
+        "delay preview": ("/patients/P017/change", {
+            "kind": "delay", "regimen": "immunochemo", "cycle": "4", "days": "7", "reason": "血小板减少",
+            "revision": revision}),
+        "hold preview": ("/patients/P017/change", {
+            "kind": "hold", "component": "rt", "from": "2026-03-18", "days": "3", "reason": "放射性食管炎",
+            "revision": revision}),
         "stop preview": ("/patients/P017/change", {"kind": "stop", "component": "cisplatin",
                                                    "from": "2026-03-24", "reason": "耳毒性",
                                                    "revision": revision}),
@@ -213,8 +216,8 @@ def _previews(client) -> dict[str, object]:
                                                   "days": "7", "reason": "血小板减少", "revision": "1"}),
         "record preview late": ("/patients/P017/record", {"ref": "immunochemo/c2/d1/pd1", "status": "given",
                                                           "on": "2026-02-26", "revision": revision}),
-        "record refused: future": ("/patients/P017/record", {"ref": "immunochemo/c3/d1/pd1", "status": "given",
-                                                             "on": "2026-03-26", "revision": revision}),
+        "record refused: future": ("/patients/P017/record", {
+            "ref": "immunochemo/c3/d1/pd1", "status": "given", "on": "2026-03-26", "revision": revision}),
         "record preview missed": ("/patients/P017/record", {"ref": "rt/f1", "status": "missed",
                                                             "reason": "设备故障", "revision": revision}),
         "record refused": ("/patients/P017/record", {"ref": "rt/f1", "status": "missed", "reason": "",
@@ -236,9 +239,10 @@ def _previews(client) -> dict[str, object]:
         "people: added": ("/admin/people", {"name": "sun.li", "role": "coordinator"}),
         "people: refused": ("/admin/people", {"name": "li.na", "role": "coordinator"}),
         "template check (part)": ("/admin/templates/check", {"text": CLINIC_TC, "start": "2026-03-23"}),
-        "template preview": ("/admin/templates", {"text": CLINIC_TC, "start": "2026-03-23", "action": "check"}),
-        "template refused": ("/admin/templates", {"text": CLINIC_TC.replace("cycle_days: 21", "cycle_days: 0"),
-                                                  "action": "draft"}),
+        "template preview": ("/admin/templates", {"text": CLINIC_TC, "start": "2026-03-23",
+                                                  "action": "check"}),
+        "template refused": ("/admin/templates", {
+            "text": CLINIC_TC.replace("cycle_days: 21", "cycle_days: 0"), "action": "draft"}),
         "own approval refused": ("/admin/templates/tc-6/2/approve", {}),
         "settings preview": ("/admin/settings", {"region": "CN", "timezone": "Asia/Shanghai",
                                                  "closed": "2026-05-01..2026-05-05=劳动节", "reason": ""}),
@@ -258,7 +262,7 @@ SEED_RECORD = (Path(__file__).parent / "data" / "drafts" / "records" / "seed-nct
 def _visible_text(page: str) -> str:
     page = re.sub(r"<(script|style|code|pre|textarea)\b.*?</\1>", " ", page, flags=re.S)
     # A template's own words (its review notes) are marked as English: data, not the app's messages.
-    page = re.sub(r"<span lang=\"en\">.*?</span>", " ", page, flags=re.S)
+    page = re.sub(r"<(span|a)\b[^>]*\blang=\"en\"[^>]*>.*?</\1>", " ", page, flags=re.S)
     page = re.sub(r"<option [^>]*value=\"(en|zh|en\+zh|a4)\"[^>]*>[^<]*</option>", " ", page)
     return html.unescape(re.sub(r"<[^>]+>", "\n", page))
 

@@ -47,7 +47,10 @@ def where(value: str | None) -> str:
 
 
 def deviation(found: Any) -> str:
-    """What happened, for the deviations page (:class:`scheduler.services.deviations.Deviation`)."""
+    """What happened, for the deviations page (:class:`scheduler.services.deviations.Deviation`);
+    an English page shows the library's own words."""
+    if not chinese():
+        return str(found.text)
     if found.kind in ("missed", "not-given"):
         return _("%(status)s (planned %(day)s)", status=status(found.kind), day=found.planned)
     what = status("done" if found.ref.count("/") == 1 and found.kind == "outside-window" else "given")
@@ -99,14 +102,16 @@ def chinese() -> bool:
 
 
 def status(value: str | None) -> str:
-    """``not-given`` -> ``not given`` (``未给药``)."""
+    """``not-given`` -> ``未给药`` on a Chinese page (an English page shows the status as the
+    command line and the exports do)."""
     if not value:
         return ""
-    return _(STATUSES[value]) if value in STATUSES else value
+    return _(STATUSES[value]) if value in STATUSES and chinese() else value
 
 
 def flag(value: str) -> str:
-    return _(FLAGS[value]) if value in FLAGS else value
+    """A worklist flag (``never-fetched``) in the page's language."""
+    return _(FLAGS[value]) if value in FLAGS and chinese() else value
 
 
 def named(thing: Any) -> str:

@@ -68,6 +68,12 @@ def weekdays() -> list[str]:
     return [gettext(day) for day in WEEKDAYS]
 
 
+def weekday_of(day: Any) -> str:
+    """A date's weekday, short, in the request's language: ``Mon``, ``周一``."""
+    short = gettext(WEEKDAYS[day.weekday()])
+    return f"周{short}" if current.get() == "zh" else short
+
+
 def month_title(month: Any) -> str:
     """A month grid's title (``March 2026``, ``2026年3月``) from its first day in the month."""
     first = next(day.date for week in month.weeks for day in week if day.in_month)
@@ -109,5 +115,6 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = current.get
     env.globals["weekdays"] = weekdays
+    env.globals["weekday_of"] = weekday_of
     env.globals["month_title"] = month_title
     env.globals["languages"] = LANGUAGES
