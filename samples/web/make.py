@@ -171,7 +171,6 @@ def main() -> None:
             page.fill("input[name=name]", "li.na")
             page.fill("input[name=password]", "correct horse battery")
             page.click("button.primary")
-            shot("18-worklist-zh", full=False)  # login opens the day's worklist
             page.goto(base + "/worklist?days=7")
             shot("18-worklist-week-zh", full=True)
             page.goto(base + "/patients/P017")
@@ -179,9 +178,8 @@ def main() -> None:
             page.goto(base + "/deviations")
             shot("19-deviations-zh", full=False)
             page.goto(base + "/closures")
-            page.fill("input[name=from]", "2026-03-23")
-            page.fill("input[name=resource]", "linac")
-            page.fill("input[name=reason]", "直线加速器检修")
+            page.fill("input[name=from]", "2026-04-14")  # the seed's radiotherapy, week 7
+            page.fill("input[name=reason]", "院内停电")
             page.click("button[value=preview]")
             shot("20-closure-preview-zh", full=True)
             page.set_viewport_size({"width": 390, "height": 844})

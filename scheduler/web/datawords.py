@@ -296,6 +296,8 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
      r"此密码链接已于 \1（UTC）过期：请向管理员索取新链接。"),
     (r"This password link's user is disabled: ask an admin\.", "此密码链接的用户已停用：请联系管理员。"),
     (r"new password: the two entries differ", "新密码：两次输入不一致"),
+    # a remedy joined to its message by the library's "; ", between Chinese words
+    (r"(?<=[\u4e00-\u9fff\w）]); (?=[\u4e00-\u9fff])", "；"),
 ]
 LIBRARY = [(re.compile(pattern), zh) for pattern, zh in _LIBRARY]
 """The library's messages a coordinator meets, as a Chinese page says them (a pattern of the
