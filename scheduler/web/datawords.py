@@ -284,6 +284,7 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
                               f"{m.group(3)}）：请在实际发生后再记录“{status(m.group(5))}”"),
     (r"say why the event was (missed|not given)", lambda m: f"请说明{_status_zh(m)}的原因"),
     (r"a delay of 0 days changes nothing", "推迟 0 天不会改变任何日程"),
+    (r"there is no closure (\d+)", r"没有编号为 \1 的停诊"),
     (r"give some text", "请填写内容"),
     (r"user '([^']+)' exists already", r"用户 \1 已存在"),
     (r"(\S+) version (\d+): you drafted it, so a second admin must approve it",

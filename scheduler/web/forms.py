@@ -52,6 +52,10 @@ REMEDIES = {
     "force": N_("it was kept as it is"),
     "events": N_("the patient's page lists them"),
     "notify_smtp": N_("set the mail server and the address"),
+    "init": N_("the server's operator creates it"),
+    "closures": N_("the Closures page lists them"),
+    "feed_key": N_("the server's operator makes one"),
+    "feed_create": N_("the patient's Calendar page makes one and shows it"),
 }
 """What to do in a form to resolve a problem whose remedy is that field."""
 
