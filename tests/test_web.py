@@ -555,8 +555,8 @@ def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path)
             "  broken.yaml:1: source: missing (required)</pre>") in listing
     assert "notes.txt" not in listing and str(tmp_path) not in listing
     # a reference is a link only when it is a web address (found in review)
-    assert ("<code>linked</code> · Jones et al., J Clin Oncol 2009 (US Oncology 9735) · "
-            "javascript:alert") in listing
+    assert ("<code>linked</code> · <span lang=\"en\">Jones et al., J Clin Oncol 2009 (US Oncology 9735)"
+            "</span> · <span lang=\"en\">javascript:alert") in listing
     assert 'href="javascript' not in listing and 'href="J Clin Oncol' not in listing
     assert 'href="https://doi.org/10.1016/S1470-2045(13)70386-3"' in listing
     form = web.client.get("/patients/new").text

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from scheduler.registry import schema
 from scheduler.registry.store import Registry
+from scheduler.registry.transfer import clinic
 
 
 def check(registry: Registry) -> list[str]:
@@ -55,7 +56,8 @@ def check(registry: Registry) -> list[str]:
 
 
 def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
-    """Every plan, change, version, closure, user and feed token as JSON-able records."""
+    """Every plan, change, version, closure, user and feed token, and the clinic's people log,
+    password links, templates and site settings, as JSON-able records, without any secret."""
     histories = registry.histories()
     for stored in registry.plans():
         plan = {k: v for k, v in stored.__dict__.items() if k != "id"}
@@ -83,3 +85,4 @@ def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
         yield {"type": "user", "name": person.name, "admin": person.admin, "role": person.role,
                "created_at": person.created_at, "created_by": person.created_by,
                "disabled_at": person.disabled_at}
+    yield from clinic(registry, secrets=False)

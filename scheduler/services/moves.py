@@ -172,9 +172,9 @@ def move(registry: Registry, patient_key: str, version: int, reason: str, author
         stored = current.stored
         on = version_of(stored, current.changes)
         if on is None:
-            raise InputError(f"{patient_key}'s plan is on the template '{stored.template_id}' from "
-                             f"{stored.template_path}, which has no versions in the registry: only a "
-                             "clinic template's plans move to a new version", "version")
+            raise InputError(f"{patient_key}'s plan is on the template '{stored.template_id}', which "
+                             "has no versions in the registry: only a clinic template's plans move to a "
+                             "new version", "version")
         if on == version:
             raise InputError(f"{patient_key} is on version {version} of '{stored.template_id}' already",
                              "version")

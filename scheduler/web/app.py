@@ -28,6 +28,7 @@ from scheduler.services import feed as feeds
 from scheduler.services import sealing
 from scheduler.web import (
     admin,
+    datawords,
     drafting,
     health,
     i18n,
@@ -89,6 +90,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     site.feed_key = sealing.server_key({**os.environ, **({"SCHEDULER_SECRET": secret} if secret else {})})
     present.install(site.templates.env, settings.zone_of(site))
     i18n.install(site.templates.env)
+    datawords.install(site.templates.env)
     site.templates.env.globals["change_what"] = words.what
     feeddocs.keep_only_from(site.registry(), feeds.rendering_code())  # another release's: rendered anew
     secure = base_url.startswith("https://") if https_only is None else https_only

@@ -61,13 +61,19 @@ MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_
 STATUSES = (N_("given"), N_("done"), N_("missed"), N_("not-given"))
 """What a record says happened to an event (:mod:`scheduler.core.record`)."""
 KINDS = (N_("admin"), N_("coordinator"), N_("viewer"), N_("cycles"), N_("radiotherapy"),
-         N_("daily"), N_("visit"))
+         N_("daily"), N_("visit"), N_("hours"))
 """Words shown from data: roles, and the kinds of a template's components."""
 
 
 def weekdays() -> list[str]:
     """Monday to Sunday, short, in the request's language."""
     return [gettext(day) for day in WEEKDAYS]
+
+
+def weekday_of(day: Any) -> str:
+    """A date's weekday, short, in the request's language: ``Mon``, ``周一``."""
+    short = gettext(WEEKDAYS[day.weekday()])
+    return f"周{short}" if current.get() == "zh" else short
 
 
 def month_title(month: Any) -> str:
@@ -111,6 +117,7 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = current.get
     env.globals["weekdays"] = weekdays
+    env.globals["weekday_of"] = weekday_of
     env.globals["month_title"] = month_title
     env.globals["span_words"] = span_words
     env.globals["languages"] = LANGUAGES

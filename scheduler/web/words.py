@@ -8,16 +8,19 @@ from datetime import datetime, tzinfo
 from scheduler.core.adjust import Delay, Hold, Move, Stop
 from scheduler.core.history import Change
 from scheduler.core.protocol import Regimen, Template
+from scheduler.web.datawords import library
 from scheduler.web.i18n import _
 
 
 def names(template: Template) -> dict[str, str]:
-    """Component and drug id -> the name the template shows."""
+    """Component and drug id -> the name the template shows, in the page's language."""
+    from scheduler.web.datawords import named
+
     found = {}
     for component in template.components:
-        found[component.id] = component.name
+        found[component.id] = named(component)
         if isinstance(component, Regimen):
-            found.update({drug.id: drug.name for drug in component.drugs})
+            found.update({drug.id: named(drug) for drug in component.drugs})
     return found
 
 
@@ -53,7 +56,7 @@ def what(change: Change, template: Template) -> str:
     if change.kind == "feed-detail":
         return (_("Feed detail switched on: %(reason)s", reason=change.reason) if change.fields["detail"]
                 else _("Feed detail switched off: %(reason)s", reason=change.reason))
-    return change.describe()
+    return library(change.describe())
 
 
 def said(change: Change, template: Template, zone: tzinfo, today: datetime) -> str:
