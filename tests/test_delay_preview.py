@@ -107,3 +107,7 @@ def test_the_web_preview_of_a_delay_says_the_same(tmp_path):
         "30 events of Radiotherapy, not anchored to the delayed cycles, 2026-04-13 to 2026-05-26",
         "Cut off by the plan's horizon (continuation doses start before 2027-03-02, 12 months after day 1)",
         "immunochemo/c18/d1/pd1 2027-02-24: PD-1 inhibitor – cycle 18, day 1"]
+    # The event the horizon cuts is said once, there, not again among the cancelled ones.
+    diff = re.search(r'<section class="diff".*?</section>', page.text, re.S).group(0)
+    assert "cycle 18" not in diff and "2027-02-24" not in diff
+    assert page.text.count("2027-02-24") == 1
