@@ -1,0 +1,68 @@
+"""What the clinical read of December 2026 found missing from the shipped templates, added
+in the templates' YAML (reviews/clinical-read-2026-12.md, "Cross-template recommendations"):
+each addition's dates for one US and one CN start. The expected dates are worked out here
+from the rule written in the template and the calendar (US federal holidays; China's days
+off and make-up working days), not copied from the scheduler's output."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from .conftest import dates, make_plan
+
+NY, SH = "America/New_York", "Asia/Shanghai"
+
+
+def _plus(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def _clock(plan, component):
+    return sorted({e.start.strftime("%H:%M") for e in plan.events if e.component == component})
+
+
+# --- capox: capecitabine from the evening of day 1 to the morning of day 15; labs ----------
+
+
+def test_capox_us_capecitabine_evening_day1_to_morning_day15_and_labs():
+    plan = make_plan("capox", "2026-08-17", holidays="US", tz=NY)
+    # Cycle 2's day 1 moves from Labor Day (7 September) to Tuesday 8 September; every later
+    # cycle is 21 days after the actual day 1 before it, so on a Tuesday.
+    day1 = ["2026-08-17", "2026-09-08", "2026-09-29", "2026-10-20", "2026-11-10",
+            "2026-12-01", "2026-12-22", "2027-01-12"]
+    assert dates(plan.events, "oxaliplatin") == day1
+    # 14 evening doses (days 1-14, 20:00) and 14 morning doses (days 2-15, 08:00) a cycle
+    evening = dates(plan.events, "capecitabine-evening")
+    morning = dates(plan.events, "capecitabine-morning")
+    assert evening == [_plus(d, k) for d in day1 for k in range(14)]
+    assert morning == [_plus(d, k) for d in day1 for k in range(1, 15)]
+    assert _clock(plan, "capecitabine-evening") == ["20:00"]
+    assert _clock(plan, "capecitabine-morning") == ["08:00"]
+    # no capecitabine before oxaliplatin on day 1; the last dose is day 15's morning
+    assert dates(plan.events, "capecitabine-morning", day=1) == []
+    assert dates(plan.events, "capecitabine-morning", day=15) == [
+        "2026-08-31", "2026-09-22", "2026-10-13", "2026-11-03", "2026-11-24", "2026-12-15",
+        "2027-01-05", "2027-01-26"]
+    # labs the working day before each cycle from cycle 2: before cycle 2 the day before is
+    # Labor Day, so Friday 4 September; the others are the Monday before a Tuesday.
+    assert dates(plan.events, "labs") == [
+        "2026-09-04", "2026-09-28", "2026-10-19", "2026-11-09", "2026-11-30", "2026-12-21",
+        "2027-01-11"]
+    assert [e.cycle for e in plan.events if e.component == "labs"] == list(range(2, 9))
+
+
+def test_capox_cn_across_national_day():
+    plan = make_plan("capox", "2026-09-14", holidays="CN", tz=SH, sets={"cycles": 6})
+    # Cycle 2 is planned on Monday 5 October (National Day, observed); 6 and 7 October are
+    # days off too, so it is on Thursday 8 October; then every 21 days, on Thursdays.
+    day1 = ["2026-09-14", "2026-10-08", "2026-10-29", "2026-11-19", "2026-12-10",
+            "2026-12-31"]
+    assert dates(plan.events, "oxaliplatin") == day1
+    assert dates(plan.events, "capecitabine-evening", day=1) == day1
+    assert dates(plan.events, "capecitabine-morning", day=15) == [_plus(d, 14) for d in day1]
+    assert len(dates(plan.events, "capecitabine-evening")) == 6 * 14
+    assert len(dates(plan.events, "capecitabine-morning")) == 6 * 14
+    # Before cycle 2 the working day before 7 October is 30 September, more than 3 days
+    # back: the labs are on the morning of day 1 (8 October). The others: the Wednesday before.
+    assert dates(plan.events, "labs") == [
+        "2026-10-08", "2026-10-28", "2026-11-18", "2026-12-09", "2026-12-30"]
