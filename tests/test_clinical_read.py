@@ -66,3 +66,36 @@ def test_capox_cn_across_national_day():
     # back: the labs are on the morning of day 1 (8 October). The others: the Wednesday before.
     assert dates(plan.events, "labs") == [
         "2026-10-08", "2026-10-28", "2026-11-18", "2026-12-09", "2026-12-30"]
+
+
+# --- tc: blood tests before each cycle (dexamethasone days 0-2 was already there) ----------
+
+
+def test_tc_us_labs_before_each_cycle_and_dexamethasone():
+    plan = make_plan("tc", "2026-01-05", holidays="US", tz=NY)
+    # Cycle 3 is planned on Presidents' Day (16 February) and moves to Tuesday 17 February;
+    # cycle 4 is 21 days later, Tuesday 10 March.
+    day1 = ["2026-01-05", "2026-01-26", "2026-02-17", "2026-03-10"]
+    assert dates(plan.events, "docetaxel") == day1
+    # Before cycle 2: Sunday 25 January -> Friday 23; before cycle 3: Monday 16 February is
+    # the holiday -> Friday 13; before cycle 4: Monday 9 March.
+    assert dates(plan.events, "labs") == ["2026-01-23", "2026-02-13", "2026-03-09"]
+    # dexamethasone twice daily the day before, the day of and the day after docetaxel
+    assert dates(plan.events, "dexamethasone") == [
+        _plus(d, k) for d in day1 for k in (-1, 0, 1) for _ in range(2)]
+
+
+def test_tc_cn_labs_across_the_spring_festival():
+    plan = make_plan("tc", "2026-01-26", holidays="CN", tz=SH)
+    # Cycle 2 is planned on Chinese New Year's Eve (16 February): closed to 23 February, so
+    # Tuesday 24 February; cycle 3 on 17 March; cycle 4 on 7 April.
+    day1 = ["2026-01-26", "2026-02-24", "2026-03-17", "2026-04-07"]
+    assert dates(plan.events, "docetaxel") == day1
+    # Before cycle 2 the working day before 23 February is Saturday 14 February (a make-up
+    # day), 9 days back: on the morning of day 1. Before cycle 4, Monday 6 April is
+    # Tomb-Sweeping Day (observed): Friday 3 April.
+    assert dates(plan.events, "labs") == ["2026-02-24", "2026-03-16", "2026-04-03"]
+    # dexamethasone is at home: day 0 of cycle 2 stays on the day off, 23 February
+    assert dates(plan.events, "dexamethasone", day=0) == [
+        "2026-01-25", "2026-01-25", "2026-02-23", "2026-02-23", "2026-03-16", "2026-03-16",
+        "2026-04-06", "2026-04-06"]
