@@ -99,3 +99,44 @@ def test_tc_cn_labs_across_the_spring_festival():
     assert dates(plan.events, "dexamethasone", day=0) == [
         "2026-01-25", "2026-01-25", "2026-02-23", "2026-02-23", "2026-03-16", "2026-03-16",
         "2026-04-06", "2026-04-06"]
+
+
+# --- flot: dexamethasone days 0-2 and blood tests before each cycle ------------------------
+
+
+def test_flot_us_dexamethasone_and_labs_in_both_phases():
+    plan = make_plan("flot", "2026-01-05", holidays="US", tz=NY)
+    day1 = ["2026-01-05", "2026-01-20", "2026-02-03", "2026-02-17",
+            "2026-05-26", "2026-06-09", "2026-06-23", "2026-07-07"]
+    assert dates(plan.events, "docetaxel") == day1
+    # twice daily, the day before, the day of and the day after every docetaxel (cycles 1-8)
+    assert dates(plan.events, "dexamethasone") == [
+        _plus(d, k) for d in day1 for k in (-1, 0, 1) for _ in range(2)]
+    assert [e.cycle for e in plan.events if e.component == "dexamethasone"] == [
+        c for c in range(1, 9) for _ in range(6)]
+    assert _clock(plan, "dexamethasone") == ["08:00", "20:00"]
+    # Before cycle 2 (Tuesday 20 January, moved from Martin Luther King Jr. Day) and cycle 4
+    # (Tuesday 17 February, the day after Presidents' Day) the day before is a holiday: the
+    # Friday before. Cycle 5's day before is Memorial Day (25 May): Friday 22 May.
+    assert dates(plan.events, "labs") == ["2026-01-16", "2026-02-02", "2026-02-13"]
+    assert dates(plan.events, "labs-postop") == [
+        "2026-05-22", "2026-06-08", "2026-06-22", "2026-07-06"]
+    assert [e.cycle for e in plan.events if e.component == "labs-postop"] == [5, 6, 7, 8]
+
+
+def test_flot_cn_across_the_spring_festival():
+    plan = make_plan("flot", "2026-01-19", holidays="CN", tz=SH)
+    # Cycle 3 is planned on 16 February (Chinese New Year's Eve): Tuesday 24 February; cycle
+    # 4 on 10 March; surgery 42 days later (21 April); cycle 5 56 days after it (16 June).
+    day1 = ["2026-01-19", "2026-02-02", "2026-02-24", "2026-03-10",
+            "2026-06-16", "2026-06-30", "2026-07-14", "2026-07-28"]
+    assert dates(plan.events, "docetaxel") == day1
+    assert dates(plan.events, "surgery") == ["2026-04-21"]
+    # day 0 of cycle 3 is the day off on 23 February: kept, taken at home
+    assert dates(plan.events, "dexamethasone", day=0) == [
+        _plus(d, -1) for d in day1 for _ in range(2)]
+    # Before cycle 2 the day before is Sunday 1 February: Friday 30 January. Before cycle 3
+    # the working day before 23 February is 14 February, 9 days back: the morning of day 1.
+    assert dates(plan.events, "labs") == ["2026-01-30", "2026-02-24", "2026-03-09"]
+    assert dates(plan.events, "labs-postop") == [
+        "2026-06-15", "2026-06-29", "2026-07-13", "2026-07-27"]
