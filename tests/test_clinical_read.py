@@ -140,3 +140,75 @@ def test_flot_cn_across_the_spring_festival():
     assert dates(plan.events, "labs") == ["2026-01-30", "2026-02-24", "2026-03-09"]
     assert dates(plan.events, "labs-postop") == [
         "2026-06-15", "2026-06-29", "2026-07-13", "2026-07-27"]
+
+
+# --- folfirinox, r-chop-21, ddact: blood tests the working day before each cycle ----------
+
+
+def test_folfirinox_us_labs_across_columbus_day_and_mlk_day():
+    plan = make_plan("folfirinox", "2026-08-31", holidays="US", tz=NY)
+    # Cycle 4 is planned on Columbus Day (12 October): Tuesday 13 October, then Tuesdays.
+    assert dates(plan.events, "irinotecan") == [
+        "2026-08-31", "2026-09-14", "2026-09-28", "2026-10-13", "2026-10-27", "2026-11-10",
+        "2026-11-24", "2026-12-08", "2026-12-22", "2027-01-05", "2027-01-19", "2027-02-02"]
+    # Monday cycles: the Friday before. Cycle 4: the day before is Columbus Day, so Friday
+    # 9 October; cycle 11 (Tuesday 19 January 2027): the day before is Martin Luther King Jr.
+    # Day, so Friday 15 January.
+    assert dates(plan.events, "labs") == [
+        "2026-09-11", "2026-09-25", "2026-10-09", "2026-10-26", "2026-11-09", "2026-11-23",
+        "2026-12-07", "2026-12-21", "2027-01-04", "2027-01-15", "2027-02-01"]
+
+
+def test_folfirinox_cn_labs_across_the_spring_festival_and_labour_day():
+    plan = make_plan("folfirinox", "2026-02-02", holidays="CN", tz=SH)
+    # (cycle days 1 as in test_library: 2 Feb, 24 Feb, 10 Mar, 24 Mar, 7 Apr, 21 Apr, 6 May,
+    # 20 May, 3 Jun, 17 Jun, 1 Jul, 15 Jul.) Cycle 2: the working day before 23 February is 9
+    # days back, so the morning of day 1; cycle 5: 6 April is Tomb-Sweeping Day (observed),
+    # so Friday 3 April; cycle 7 (Wednesday 6 May): 5 May is a day off and the working day
+    # before is 30 April, 5 days back, so the morning of day 1.
+    assert dates(plan.events, "labs") == [
+        "2026-02-24", "2026-03-09", "2026-03-23", "2026-04-03", "2026-04-20", "2026-05-06",
+        "2026-05-19", "2026-06-02", "2026-06-16", "2026-06-30", "2026-07-14"]
+
+
+def test_r_chop_21_us_labs_across_memorial_day():
+    plan = make_plan("r-chop-21", "2026-05-04", holidays="US", tz=NY)
+    # Cycle 2 is planned on Memorial Day (25 May): Tuesday 26 May, then Tuesdays.
+    day1 = ["2026-05-04", "2026-05-26", "2026-06-16", "2026-07-07", "2026-07-28", "2026-08-18"]
+    assert dates(plan.events, "rituximab") == day1
+    assert dates(plan.events, "labs") == [
+        "2026-05-22", "2026-06-15", "2026-07-06", "2026-07-27", "2026-08-17"]
+
+
+def test_r_chop_21_cn_labs_across_labour_day():
+    plan = make_plan("r-chop-21", "2026-04-13", holidays="CN", tz=SH)
+    # Cycle 2 is planned on 4 May (Labour Day, observed); 5 May is a day off: Wednesday 6 May.
+    day1 = ["2026-04-13", "2026-05-06", "2026-05-27", "2026-06-17", "2026-07-08", "2026-07-29"]
+    assert dates(plan.events, "rituximab") == day1
+    # before cycle 2 the working day before 5 May is 30 April, 5 days back: day 1's morning
+    assert dates(plan.events, "labs") == [
+        "2026-05-06", "2026-05-26", "2026-06-16", "2026-07-07", "2026-07-28"]
+
+
+def test_ddact_us_labs_before_ac_and_paclitaxel_cycles():
+    plan = make_plan("ddact", "2026-03-02", holidays="US", tz=NY)
+    assert dates(plan.events, "doxorubicin") == [
+        "2026-03-02", "2026-03-16", "2026-03-30", "2026-04-13"]
+    assert dates(plan.events, "paclitaxel") == [
+        "2026-04-27", "2026-05-11", "2026-05-26", "2026-06-09"]
+    assert dates(plan.events, "labs") == ["2026-03-13", "2026-03-27", "2026-04-10"]
+    # cycle 7 is on Tuesday 26 May (moved from Memorial Day): the Friday before, 22 May
+    assert dates(plan.events, "labs-paclitaxel") == [
+        "2026-04-24", "2026-05-08", "2026-05-22", "2026-06-08"]
+    assert [e.cycle for e in plan.events if e.component == "labs-paclitaxel"] == [5, 6, 7, 8]
+
+
+def test_ddact_cn_labs_across_the_spring_festival_and_labour_day():
+    plan = make_plan("ddact", "2026-01-26", holidays="CN", tz=SH)
+    # AC on 26 January, 9 February, 24 February, 10 March; paclitaxel on 24 March, 7 April,
+    # 21 April and 6 May (docs/template-language.md's worked example)
+    assert dates(plan.events, "paclitaxel") == [
+        "2026-03-24", "2026-04-07", "2026-04-21", "2026-05-06"]
+    assert dates(plan.events, "labs") == ["2026-02-06", "2026-02-24", "2026-03-09"]
+    assert dates(plan.events, "labs-paclitaxel") == [
+        "2026-03-23", "2026-04-03", "2026-04-20", "2026-05-06"]
