@@ -212,3 +212,16 @@ def test_ddact_cn_labs_across_the_spring_festival_and_labour_day():
     assert dates(plan.events, "labs") == ["2026-02-06", "2026-02-24", "2026-03-09"]
     assert dates(plan.events, "labs-paclitaxel") == [
         "2026-03-23", "2026-04-03", "2026-04-20", "2026-05-06"]
+
+
+def test_flot_pdf_gives_both_phases_blood_tests_one_mark():
+    """flot has 9 components and the PDF 8 shapes: the blood tests after surgery repeat
+    those before it (same code and name), so they share its mark and the other 8 differ."""
+    from scheduler.export.pdf import _shapes, _template_components
+
+    plan = make_plan("flot", "2026-01-05", holidays="US", tz=NY)
+    shapes = _shapes(plan)
+    assert shapes["labs-postop"] == shapes["labs"]
+    assert "labs-postop" not in dict(_template_components(plan))
+    others = {c: s for c, s in shapes.items() if c != "labs-postop"}
+    assert len(set(others.values())) == len(others) == 8
