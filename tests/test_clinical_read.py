@@ -225,3 +225,164 @@ def test_flot_pdf_gives_both_phases_blood_tests_one_mark():
     assert "labs-postop" not in dict(_template_components(plan))
     others = {c: s for c, s in shapes.items() if c != "labs-postop"}
     assert len(set(others.values())) == len(others) == 8
+
+
+# --- cross, cisplatin-rt-head-neck: weekly blood tests before each chemotherapy dose -------
+
+
+def test_cross_us_weekly_labs_across_memorial_day():
+    plan = make_plan("cross", "2026-05-04", holidays="US", tz=NY)
+    # Week 4 is planned on Memorial Day (25 May): Tuesday 26 May, and week 5 a week later
+    assert dates(plan.events, "carboplatin") == [
+        "2026-05-04", "2026-05-11", "2026-05-18", "2026-05-26", "2026-06-02"]
+    # the working day before each dose from week 2: Sundays go back to Friday; before week 4
+    # the day before is Memorial Day itself, so Friday 22 May
+    assert dates(plan.events, "labs") == ["2026-05-08", "2026-05-15", "2026-05-22", "2026-06-01"]
+
+
+def test_cross_cn_weekly_labs_across_the_spring_festival():
+    plan = make_plan("cross", "2026-02-02", holidays="CN", tz=SH)
+    # Week 3 is planned on Chinese New Year's Eve (16 February): Tuesday 24 February
+    assert dates(plan.events, "paclitaxel") == [
+        "2026-02-02", "2026-02-09", "2026-02-24", "2026-03-03", "2026-03-10"]
+    # before week 2: Sunday 8 and Saturday 7 February are closed, so Friday 6 February; before
+    # week 3 the working day before 23 February is 9 days back: the morning of day 1
+    assert dates(plan.events, "labs") == ["2026-02-06", "2026-02-24", "2026-03-02", "2026-03-09"]
+
+
+def test_cisplatin_rt_us_weekly_labs_across_memorial_day():
+    plan = make_plan("cisplatin-rt-head-neck", "2026-05-18", holidays="US", tz=NY)
+    assert dates(plan.events, "cisplatin") == [
+        "2026-05-18", "2026-05-26", "2026-06-02", "2026-06-09", "2026-06-16", "2026-06-23"]
+    assert dates(plan.events, "labs") == [
+        "2026-05-22", "2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22"]
+
+
+def test_cisplatin_rt_cn_weekly_labs_across_national_day():
+    plan = make_plan("cisplatin-rt-head-neck", "2026-09-14", holidays="CN", tz=SH)
+    # Week 4 is planned on 5 October (National Day, observed); 6 and 7 October are days off:
+    # Thursday 8 October, then Thursdays
+    assert dates(plan.events, "cisplatin") == [
+        "2026-09-14", "2026-09-21", "2026-09-28", "2026-10-08", "2026-10-15", "2026-10-22"]
+    # Before week 2 the day before is Sunday 20 September, a make-up working day: kept.
+    # Before week 3: Sunday 27 and Saturday 26 are closed, Friday 25 is the Mid-Autumn
+    # Festival: Thursday 24 September (3 days back). Before week 4 the working day before
+    # 7 October is 30 September, 7 days back: the morning of day 1.
+    assert dates(plan.events, "labs") == [
+        "2026-09-20", "2026-09-24", "2026-10-08", "2026-10-14", "2026-10-21"]
+
+
+# --- stupp: PCP prophylaxis, weekly blood counts with radiotherapy, day-22 counts ----------
+
+
+def test_stupp_us_pcp_prophylaxis_weekly_and_day22_counts():
+    plan = make_plan("stupp", "2026-01-05", holidays="US", tz=NY)
+    # 30 fractions: none on Martin Luther King Jr. Day (19 January) or Presidents' Day
+    # (16 February), so the last is on Tuesday 17 February
+    rt = dates(plan.events, "rt")
+    assert (len(rt), rt[0], rt[-1]) == (30, "2026-01-05", "2026-02-17")
+    # co-trimoxazole every day from day 1 to the last concurrent temozolomide (17 February)
+    every_day = [_plus("2026-01-05", k) for k in range(44)]
+    assert dates(plan.events, "tmz-concurrent") == every_day
+    assert dates(plan.events, "pcp-prophylaxis") == every_day
+    # a blood count a week after the first fraction, then weekly while on concurrent
+    # temozolomide; Mondays that are holidays go back to the Friday before
+    assert dates(plan.events, "fbc-weekly") == [
+        "2026-01-12", "2026-01-16", "2026-01-26", "2026-02-02", "2026-02-09", "2026-02-13"]
+    # adjuvant cycle 1 is 28 days after the last fraction: Tuesday 17 March; then every 28
+    # days; the count is on day 22 (21 days after day 1)
+    day1 = ["2026-03-17", "2026-04-14", "2026-05-12", "2026-06-09", "2026-07-07", "2026-08-04"]
+    assert dates(plan.events, "tmz", day=1) == day1
+    assert dates(plan.events, "fbc-day22") == [_plus(d, 21) for d in day1]
+    assert [e.cycle for e in plan.events if e.component == "fbc-day22"] == list(range(1, 7))
+
+
+def test_stupp_cn_across_the_spring_festival_and_labour_day():
+    plan = make_plan("stupp", "2026-01-26", holidays="CN", tz=SH)
+    # 5 fractions a week; 16-23 February closed; Saturday 28 February is a make-up working
+    # day: the 30th fraction is on Friday 13 March
+    rt = dates(plan.events, "rt")
+    assert (len(rt), rt[-1]) == (30, "2026-03-13")
+    assert dates(plan.events, "pcp-prophylaxis") == [_plus("2026-01-26", k) for k in range(47)]
+    # weekly from 2 February: 16 February (closed) goes back to Saturday 14 February (a
+    # make-up working day); for 23 February the working day before is 14 February, more than
+    # 3 days back, so the next working day, 24 February
+    assert dates(plan.events, "fbc-weekly") == [
+        "2026-02-02", "2026-02-09", "2026-02-14", "2026-02-24", "2026-03-02", "2026-03-09"]
+    # adjuvant cycle 1 on Friday 10 April (28 days after 13 March); its day 22 is 1 May,
+    # Labour Day: the working day before, Thursday 30 April, within 48 hours
+    day1 = ["2026-04-10", "2026-05-08", "2026-06-05", "2026-07-03", "2026-07-31", "2026-08-28"]
+    assert dates(plan.events, "tmz", day=1) == day1
+    assert dates(plan.events, "fbc-day22") == [
+        "2026-04-30", "2026-05-29", "2026-06-26", "2026-07-24", "2026-08-21", "2026-09-18"]
+
+
+# --- pembrolizumab-q6w, nivolumab-q4w: thyroid, liver and kidney tests before each dose ----
+
+
+def test_pembrolizumab_us_labs_before_each_dose():
+    plan = make_plan("pembrolizumab-q6w", "2026-01-05", holidays="US", tz=NY)
+    labs = dates(plan.events, "labs")
+    # before doses 2-18; dose 2 is on Tuesday 17 February (moved from Presidents' Day), so
+    # its labs go back over the holiday to Friday 13 February; doses on Mondays: the Friday
+    # before, except dose 5's: Friday 19 June is Juneteenth, so Thursday 18 June; dose 10
+    # (Tuesday 19 January 2027, moved from Martin Luther King Jr. Day) and dose 14 (Tuesday
+    # 6 July 2027, moved from Independence Day observed): the Friday before the holiday
+    assert len(labs) == 17
+    assert labs[:9] == ["2026-02-13", "2026-03-27", "2026-05-08", "2026-06-18", "2026-07-31",
+                        "2026-09-11", "2026-10-23", "2026-12-04", "2027-01-15"]
+    assert labs[12] == "2027-07-02" and labs[-1] == "2027-12-17"
+    assert [e.cycle for e in plan.events if e.component == "labs"] == list(range(2, 19))
+
+
+def test_pembrolizumab_cn_labs_before_each_dose():
+    plan = make_plan("pembrolizumab-q6w", "2026-01-05", holidays="CN", tz=SH)
+    # dose 2 is planned on 16 February and given on 24 February: its labs on the morning of
+    # day 1; dose 4's day before is Sunday 10 May, and Saturday 9 May is a make-up working
+    # day; dose 5's: Friday 19 June is the Dragon Boat Festival, so Thursday 18 June
+    assert dates(plan.events, "labs")[:8] == [
+        "2026-02-24", "2026-03-27", "2026-05-09", "2026-06-18", "2026-07-31", "2026-09-11",
+        "2026-10-23", "2026-12-04"]
+
+
+def test_nivolumab_us_labs_before_each_dose():
+    plan = make_plan("nivolumab-q4w", "2026-03-02", holidays="US", tz=NY)
+    # dose 4 moves from Memorial Day to Tuesday 26 May and the later doses with it
+    assert dates(plan.events, "nivolumab")[3:5] == ["2026-05-26", "2026-06-23"]
+    # dose 4's day before is Memorial Day: Friday 22 May; dose 9's (Tuesday 13 October) is
+    # Columbus Day: Friday 9 October
+    assert dates(plan.events, "labs") == [
+        "2026-03-27", "2026-04-24", "2026-05-22", "2026-06-22", "2026-07-20", "2026-08-17",
+        "2026-09-14", "2026-10-09", "2026-11-09", "2026-12-07", "2027-01-04", "2027-02-01"]
+
+
+def test_nivolumab_cn_labs_before_each_dose():
+    plan = make_plan("nivolumab-q4w", "2026-09-14", holidays="CN", tz=SH)
+    assert dates(plan.events, "nivolumab")[:4] == [
+        "2026-09-14", "2026-10-12", "2026-11-09", "2026-12-07"]
+    # before dose 2 the day before is Sunday 11 October; Saturday 10 October is a make-up
+    # working day, so the blood tests are then
+    assert dates(plan.events, "labs")[:3] == ["2026-10-10", "2026-11-06", "2026-12-04"]
+
+
+def test_stupp_discreet_calendar_tells_the_two_daily_medications_apart():
+    """Both daily medications run over the same days: the visit calendar's discreet entries
+    are "Medication" (temozolomide, no title of its own) and the template's "Tablet
+    reminder" (co-trimoxazole), not two identical entries."""
+    from datetime import datetime, timezone
+
+    import icalendar
+
+    from scheduler.export.ics import to_ics
+
+    plan = make_plan("stupp", "2026-03-02", holidays="US", tz=NY)
+    calendar = icalendar.Calendar.from_ical(
+        to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=timezone.utc), discreet=True))
+    spans = sorted((str(v["SUMMARY"]), v.decoded("DTSTART").isoformat(),
+                    v.decoded("DTEND").isoformat()) for v in calendar.walk("VEVENT")
+                   if str(v["SUMMARY"]) in ("Medication", "Tablet reminder")
+                   and v.decoded("DTSTART").isoformat() == "2026-03-02")
+    # 30 fractions from Monday 2 March to Friday 10 April (no US holiday between): both run
+    # to 10 April, so the all-day spans end on 11 April
+    assert spans == [("Medication", "2026-03-02", "2026-04-11"),
+                     ("Tablet reminder", "2026-03-02", "2026-04-11")]
