@@ -369,7 +369,7 @@ def test_stupp_discreet_calendar_tells_the_two_daily_medications_apart():
     """Both daily medications run over the same days: the visit calendar's discreet entries
     are "Medication" (temozolomide, no title of its own) and the template's "Tablet
     reminder" (co-trimoxazole), not two identical entries."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     import icalendar
 
@@ -377,7 +377,7 @@ def test_stupp_discreet_calendar_tells_the_two_daily_medications_apart():
 
     plan = make_plan("stupp", "2026-03-02", holidays="US", tz=NY)
     calendar = icalendar.Calendar.from_ical(
-        to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=timezone.utc), discreet=True))
+        to_ics(plan, stamp=datetime(2026, 1, 1, tzinfo=UTC), discreet=True))
     spans = sorted((str(v["SUMMARY"]), v.decoded("DTSTART").isoformat(),
                     v.decoded("DTEND").isoformat()) for v in calendar.walk("VEVENT")
                    if str(v["SUMMARY"]) in ("Medication", "Tablet reminder")
