@@ -133,7 +133,7 @@ def test_import_refuses_a_registry_that_is_not_empty_and_writes_nothing(tmp_path
     _export(db, tmp_path / "full.jsonl")
     refused = run(db, "registry", "import", str(tmp_path / "full.jsonl"))
     assert refused.exit_code == 2
-    assert "not empty; import into a new registry" in refused.output
+    assert "not empty; a backup is imported into a new, empty registry" in refused.output
     broken = (tmp_path / "full.jsonl").read_text().splitlines()
     broken[3] = broken[3][:-5]
     (tmp_path / "broken.jsonl").write_text("\n".join(broken) + "\n")

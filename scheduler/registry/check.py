@@ -45,8 +45,8 @@ def check(registry: Registry) -> list[str]:
         for file in files:
             path = Path(file)
             if not path.exists():
-                problems.append(f"{key} version {version}: {path} is missing (the next "
-                                f"'scheduler issue {key}' writes it again)")
+                problems.append(f"{key} version {version}: {path} is missing (the plan's next "
+                                "issue writes it again)")
                 continue
             expected = hashes.get((key, version), {}).get(path.name)
             if expected and hashlib.sha256(path.read_bytes()).hexdigest() != expected:

@@ -146,7 +146,7 @@ def closure(registry: Registry, number: int) -> Closure:
     """Closure ``number``; InputError if there is none."""
     rows = registry._rows(sa.select(_C).where(_C.c.id == number))
     if not rows:
-        raise InputError(f"there is no closure {number} ('scheduler closure list' lists them)")
+        raise InputError(f"there is no closure {number}", remedy="closures")
     return Closure(**rows[0]._asdict())
 
 

@@ -90,7 +90,7 @@ def load(registry: Registry, lines: Iterable[str], source: str) -> dict[str, int
     with registry.transaction() as connection:
         if registry._rows(sa.select(sa.func.count()).select_from(_P))[0][0] or \
                 registry._rows(sa.select(sa.func.count()).select_from(_U))[0][0]:
-            raise InputError("not empty; import into a new registry ('scheduler registry init')",
+            raise InputError("not empty; a backup is imported into a new, empty registry",
                              "db", value=registry.location.shown)
         plan_ids: dict[str, int] = {}
         number = 0

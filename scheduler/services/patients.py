@@ -427,8 +427,8 @@ def _check_feed_url(registry: Registry, stored: StoredPlan, feed_url: str) -> No
     found = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics$", feed_url)
     live = registry.live_token(stored.id)
     if found is None or live is None or live.token_hash != token_hash(found.group(1)):
-        raise InputError(f"not the address of {stored.patient_key}'s live feed (make one with "
-                         f"'scheduler feed create {stored.patient_key}', which prints it)", "feed_url")
+        raise InputError(f"not the address of {stored.patient_key}'s live feed", "feed_url",
+                         remedy="feed_create")
 
 
 def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersion]) -> list[Path]:

@@ -47,6 +47,10 @@ REMEDIES = {
     "force": "it was kept as it is",
     "events": "the patient's page lists them",
     "notify_smtp": "set the mail server and the address",
+    "init": "the server's operator creates it",
+    "closures": "the Closures page lists them",
+    "feed_key": "the server's operator makes one",
+    "feed_create": "the patient's Calendar page makes one and shows it",
 }
 """What to do in a form to resolve a problem whose remedy is that field."""
 
