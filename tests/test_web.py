@@ -534,7 +534,7 @@ def test_templates_and_validate(logged_in):
 
 def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path):
     shipped = (Path(__file__).parent.parent / "templates" / "tc.yaml").read_text()
-    own = shipped.replace("id: tc\n", "id: tc-clinic\n").replace("name: TC", "name: Clinic TC")
+    own = shipped.replace("\nid: tc\n", "\nid: tc-clinic\n").replace("name: TC", "name: Clinic TC")
     folder = tmp_path / "clinic"
     folder.mkdir()
     (folder / "tc-clinic.yaml").write_text(own)

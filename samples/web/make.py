@@ -50,7 +50,7 @@ def main() -> None:
     clinic = folder / "clinic-templates"  # the clinic's own templates (serve --templates)
     clinic.mkdir()
     tc = (Path("templates") / "tc.yaml").read_text()
-    clinic_tc = (re.sub(r"^name: TC", "name: Clinic TC, 6 cycles", tc.replace("id: tc\n", "id: tc-6\n"),
+    clinic_tc = (re.sub(r"^name: TC", "name: Clinic TC, 6 cycles", tc.replace("\nid: tc\n", "\nid: tc-6\n"),
                         flags=re.M).replace("default: 4", "default: 6"))
     (clinic / "tc-6.yaml").write_text(clinic_tc)
     (clinic / "draft.yaml").write_text("id: draft\nname: A draft\ncomponents: []\n")
