@@ -162,7 +162,7 @@ def test_what_cannot_move_is_refused_in_words_naming_what_is_missing(db):
         assert caught.value.field == "version"
         with pytest.raises(InputError, match=r"template 'tc-6' has no version 9"):
             moves.move(registry, "P2", 9, "amendment", "li.na", later)
-        with pytest.raises(InputError, match=r"S1's plan is on the template 'tc' from .*tc\.yaml, which has "
+        with pytest.raises(InputError, match=r"S1's plan is on the template 'tc', which has "
                                              r"no versions in the registry"):
             moves.move(registry, "S1", 2, "amendment", "li.na", later)
         # Nothing was written by a refusal.
