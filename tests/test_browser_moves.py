@@ -14,7 +14,7 @@ from scheduler.services.options import PlanOptions
 from tests.clinic_browser import NOW, PASSWORD, chromium, cli_run, log_in, served
 
 TC = (Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
-V1 = TC.replace("id: tc\n", "id: tc-6\n").replace("name: TC", "name: Clinic TC").replace(
+V1 = TC.replace("\nid: tc\n", "\nid: tc-6\n").replace("name: TC", "name: Clinic TC").replace(
     "default: 4", "default: 6")
 V2 = V1.replace("cycle_days: 21", "cycle_days: 28")
 

@@ -21,7 +21,7 @@ from scheduler.services.options import PlanOptions
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PW = "correct horse battery"
 TC = (Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
-V1 = TC.replace("id: tc\n", "id: tc-6\n").replace("default: 4", "default: 6")
+V1 = TC.replace("\nid: tc\n", "\nid: tc-6\n").replace("default: 4", "default: 6")
 V2 = V1.replace("cycle_days: 21", "cycle_days: 28")  # the amendment: 28-day cycles
 
 
