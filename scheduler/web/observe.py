@@ -5,23 +5,38 @@ Each request is logged once, through the standard :mod:`logging` module (logger
 the address itself, so a feed token or a patient's key is never written), status, duration
 and user name. Nothing a request carries (form fields, query strings, cookies) is logged.
 
-The metrics (:class:`Metrics`) are per server process: requests and their latency by route
-template, feed fetches by outcome, database errors and the logins waiting to check a password.
+The metrics (:class:`Metrics`): requests and their latency by route template, feed fetches
+by outcome, database errors and the logins waiting to check a password. One process keeps
+them in memory. ``scheduler serve --workers N`` runs prometheus-client's multiprocess mode:
+the parent makes a private folder (mode 0700) for the run, named to every worker in
+``PROMETHEUS_MULTIPROC_DIR``, where each worker writes its values; ``/metrics``, whichever
+worker answers it, sums them all (:meth:`Metrics.exposition`); a worker that stops is marked
+dead (its share of the queue gauge leaves the sum) and the folder is removed when the server
+stops (:mod:`scheduler.web.serving`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from scheduler.web.security import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("scheduler.access")
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus-client's variable naming the folder of every worker's values (multiprocess mode)."""
+
+
+def multiprocess() -> bool:
+    """True in a worker of ``serve --workers N`` (the values are written to the shared folder)."""
+    return bool(os.environ.get(MULTIPROCESS_DIR))
 
 
 class Metrics:
@@ -40,7 +55,16 @@ class Metrics:
                                        "Requests that failed because the database was away, busy or full",
                                        registry=self.registry)
         self.hashing_waiting = Gauge("scheduler_password_checks_waiting",
-                                     "Logins waiting for a turn to check a password", registry=self.registry)
+                                     "Logins waiting for a turn to check a password", registry=self.registry,
+                                     multiprocess_mode="livesum")
+
+    def exposition(self) -> bytes:
+        """The Prometheus text: this process's metrics, or every worker's summed (multiprocess)."""
+        if not multiprocess():
+            return bytes(generate_latest(self.registry))
+        every = CollectorRegistry()
+        MultiProcessCollector(every)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(every))
 
 
 def route_template(scope: Scope) -> str:

@@ -48,8 +48,8 @@ class Site:
         self.base_url = base_url.rstrip("/")
         self.issue_dir = issue_dir
         self.clock = clock
-        self.hashing = HashingGate()
         self.metrics = Metrics()
+        self.hashing = HashingGate(on_change=self.metrics.hashing_waiting.set)
         self.fetches = FetchBatch(
             lambda fetched, clients: feeddocs.touch_tokens(self.registry(), fetched, clients))
         self.feed_key: Fernet | None = None
