@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -129,13 +130,19 @@ def test_metrics_sum_every_worker_of_serve_workers(tmp_path):
         assert len(workers_seen()) == 2, "one worker answered every request"
         folder = next(temporary.glob("scheduler-metrics-*"))
         assert folder.stat().st_mode & 0o777 == 0o700
-        for _ in range(4):  # the same total from whichever worker answers
+
+        def counted() -> float:
             with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
                 text = answer.read().decode()
-            counted = sum(sample.value for family in text_string_to_metric_families(text)
-                          if family.name == "scheduler_requests"
-                          for sample in family.samples
-                          if sample.name == "scheduler_requests_total"
-                          and sample.labels["route"] == "/healthz" and sample.labels["status"] == "200")
-            assert counted == sent
+            return sum(sample.value for family in text_string_to_metric_families(text)
+                       if family.name == "scheduler_requests"
+                       for sample in family.samples
+                       if sample.name == "scheduler_requests_total"
+                       and sample.labels["route"] == "/healthz" and sample.labels["status"] == "200")
+
+        # A request is counted just after its answer is sent: wait a moment for the last ones.
+        deadline = time.monotonic() + 10
+        while counted() < sent and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [counted() for _ in range(6)] == [sent] * 6  # the same total from either worker
     assert not folder.exists()  # removed when the server stopped
