@@ -126,6 +126,8 @@ def test_a_full_disk_during_a_change_is_a_503_and_nothing_is_written(logged_in):
     with site.engine.connect() as connection, pytest.raises(  # and it was the engine's own "full"
             sa.exc.OperationalError, match="database or disk is full"):
         connection.exec_driver_sql("CREATE TABLE filler AS SELECT zeroblob(100000) AS b")
+    sa.event.remove(site.engine, "connect", no_room)  # room again: the fetch times are written
+    site.engine.dispose()
 
 
 def test_the_database_away_is_a_503_page_with_retry_after(logged_in):

@@ -30,6 +30,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from scheduler.web.security import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("scheduler.access")
+CHILDREN_KEPT = 1000
+"""At most this many (method, route, status) lookups are kept (a client may send any method)."""
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 """prometheus-client's variable naming the folder of every worker's values (multiprocess mode)."""
 
@@ -80,6 +82,9 @@ class Observe:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+        """The metrics' children of each (method, route, status), looked up once: a label
+        lookup cost about as much as the rest of the logging."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,10 +107,18 @@ class Observe:
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = route_template(scope)
         method = str(scope.get("method", ""))
-        self.metrics.requests.labels(method, route, str(status)).inc()
-        self.metrics.latency.labels(route).observe(seconds)
-        if route == "/feed/{token}.ics":
-            self.metrics.feed_fetches.labels(str(status)).inc()
+        children = self._children.get((method, route, status))
+        if children is None:
+            metrics = self.metrics
+            children = (metrics.requests.labels(method, route, str(status)), metrics.latency.labels(route),
+                        metrics.feed_fetches.labels(str(status)) if route == "/feed/{token}.ics" else None)
+            if len(self._children) < CHILDREN_KEPT:
+                self._children[method, route, status] = children
+        requests, latency, feed_fetches = children
+        requests.inc()
+        latency.observe(seconds)
+        if feed_fetches is not None:
+            feed_fetches.inc()
         if scope.get("failure") == "OperationalError":
             self.metrics.database_errors.inc()
         user = scope.get("user")
