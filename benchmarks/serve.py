@@ -30,6 +30,15 @@ and a number of seconds. It shares the machine's two cores with the server, equa
 both apps. Without --quick the whole comparison (tool, then bare) runs twice and each cell
 keeps the better round of each app; --quick runs it once, with shorter cells.
 
+``--feeds N`` measures a hospital's feeds instead (issue 24): N plans, each with its feed
+document stored as a change stores it; ``scheduler serve --workers W`` (each of
+``--workers-list``) fetched by ``--clients`` keep-alive clients of this process, every feed
+once, then one feed N times; against the bare app of :func:`bare_database_app` (the same
+stored bytes from the same registry with the same driver: the ratio) and, for reference, the
+bare app serving one document from memory, both under the same uvicorn worker count and the
+same client. The client is one asyncio process, so it takes at most one of the two cores,
+whichever app it measures.
+
 ``--profile-seconds N`` then samples the tool's server under full-body load at 10 clients
 with py-spy (``pip install py-spy``; every thread, the one holding the GIL) for N seconds
 and prints what the samples were doing.
@@ -548,7 +557,6 @@ PROFILE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("database: SQLAlchemy's own work (cache key, execution context, result)",
      ("Registry._rows (", "Registry.token (", "Registry.plan_by_id (", "Registry.history (")),
     ("feed: record_fetch", ("record_fetch (",)),
-    ("feed: the cached document", ("cached_feed (",)),
     ("feed: the rest of the route (lookup's checks, headers, Response)", ("feed (scheduler",)),
     ("worker thread outside the route (thread-pool handoff)", ("WorkerThread.run (",)),
     ("event loop: uvicorn (HTTP), Starlette (routing, middleware), sending", ("run_forever (",)),
