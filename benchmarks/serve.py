@@ -699,7 +699,7 @@ def served(db: str, port: int, workers: int, work: Path) -> Iterator[subprocess.
 
 
 def hospital_figures(fixture: Fixture, tokens: list[str], work: Path, workers_list: list[int],
-                     clients: int, repeat: int) -> None:
+                     clients: int, repeat: int, rounds: int) -> None:
     """Every feed fetched once, and one feed repeatedly, by ``scheduler serve --workers N``,
     against the bare app of :func:`bare_database_app` (the same bytes from the same registry
     with the same driver: the ratio) and against the bare app serving one document from
@@ -712,30 +712,41 @@ def hospital_figures(fixture: Fixture, tokens: list[str], work: Path, workers_li
 
     sample = work / "sample.json"
     print(f"   {len(tokens):,} plans, {clients} clients (this process, asyncio: one core at most); "
-          "each column its own server start; latency in ms; ratio = tool / bare (database)")
+          f"best of {rounds} round(s) of tool, bare, memory, each its own server start; latency in ms; "
+          "ratio = tool / bare (database)")
     print(f"   {'workers':>7}  {'what':<20}  {'tool req/s':>10}  {'bare req/s':>10}  {'ratio':>5}  "
           f"{'tool p50/p99':>13}  {'bare p50/p99':>13}  {'memory req/s':>12}  {'ratio':>5}")
     for workers in workers_list:
-        with served(fixture.db, port, workers, work):
-            status, headers, body = fetch(port, paths[0])
-            if status != 200:
-                raise SystemExit(f"the feed answered {status}")
-            walk(paths[: min(len(paths), 500)])  # warm: every worker's connections and code
-            tool = {"many": walk(paths), "one": walk(paths[:1] * repeat)}
-        with server(["bare-workers", "--db", fixture.db, "--workers", str(workers)], port):
-            time.sleep(1 if workers > 1 else 0)
-            bare_status, bare_headers, bare_body = fetch(port, paths[0])
-            same = {k: bare_headers.get(k) for k in KEPT_HEADERS} == {k: headers[k] for k in KEPT_HEADERS}
-            if (bare_status, bare_body) != (200, body) or not same:
-                raise SystemExit("the bare app does not answer what the tool does")
-            walk(paths[: min(len(paths), 500)])
-            bare = {"many": walk(paths), "one": walk(paths[:1] * repeat)}
-        sample.with_suffix(".ics").write_bytes(body)
-        sample.write_text(json.dumps({"headers": {k: headers[k] for k in KEPT_HEADERS}}))
-        with server(["bare-workers", "--sample", str(sample), "--workers", str(workers)], port):
-            time.sleep(1 if workers > 1 else 0)
-            walk(paths[: min(len(paths), 500)])
-            memory = {"many": walk(paths), "one": walk(paths[:1] * repeat)}
+        tool: dict[str, Load] = {}
+        bare: dict[str, Load] = {}
+        memory: dict[str, Load] = {}
+
+        def keep(best: dict[str, Load], found: dict[str, Load]) -> None:
+            for kind, load_ in found.items():
+                if kind not in best or load_.rate > best[kind].rate:
+                    best[kind] = load_
+
+        for _ in range(rounds):  # tool, bare, memory in turn; the best round of each is kept
+            with served(fixture.db, port, workers, work):
+                status, headers, body = fetch(port, paths[0])
+                if status != 200:
+                    raise SystemExit(f"the feed answered {status}")
+                walk(paths[: min(len(paths), 500)])  # warm: every worker's connections and code
+                keep(tool, {"many": walk(paths), "one": walk(paths[:1] * repeat)})
+            with server(["bare-workers", "--db", fixture.db, "--workers", str(workers)], port):
+                time.sleep(1 if workers > 1 else 0)
+                bare_status, bare_headers, bare_body = fetch(port, paths[0])
+                same = {k: bare_headers.get(k) for k in KEPT_HEADERS} == {k: headers[k] for k in KEPT_HEADERS}
+                if (bare_status, bare_body) != (200, body) or not same:
+                    raise SystemExit("the bare app does not answer what the tool does")
+                walk(paths[: min(len(paths), 500)])
+                keep(bare, {"many": walk(paths), "one": walk(paths[:1] * repeat)})
+            sample.with_suffix(".ics").write_bytes(body)
+            sample.write_text(json.dumps({"headers": {k: headers[k] for k in KEPT_HEADERS}}))
+            with server(["bare-workers", "--sample", str(sample), "--workers", str(workers)], port):
+                time.sleep(1 if workers > 1 else 0)
+                walk(paths[: min(len(paths), 500)])
+                keep(memory, {"many": walk(paths), "one": walk(paths[:1] * repeat)})
         for kind, what in (("many", f"{len(paths):,} feeds once"), ("one", f"one feed x {repeat:,}")):
             mine, other, kept = tool[kind], bare[kind], memory[kind]
             print(f"   {workers:>7}  {what:<20}  {mine.rate:>10,.0f}  {other.rate:>10,.0f}  "
@@ -792,7 +803,7 @@ def main() -> None:
                     print(f"{number}. {name}")
                     hospital_figures(Fixture(where, tokens[0], name), tokens, work,
                                      [int(w) for w in arguments.workers_list.split(",")],
-                                     arguments.clients, repeat=arguments.feeds)
+                                     arguments.clients, repeat=arguments.feeds, rounds=settings.rounds)
                     continue
                 token = make_registry(where)
                 fixture = Fixture(where, token, name)

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
-from starlette.routing import Match, Mount, Route
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from scheduler.core.errors import InputError
@@ -65,14 +65,13 @@ class FeedShortcut:
         self.feed = Failures(route.handle, templates=templates)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/feed/") and (
-                scope["method"] in ("GET", "HEAD")):
-            match, child = self.route.matches(scope)
-            if match is Match.FULL:
-                scope.update(child)
-                scope["route"] = self.route
-                await self.feed(scope, receive, send)
-                return
+        path = scope["path"] if scope["type"] == "http" else ""
+        # /feed/{token}.ics, as the route matches it (a token has no "/"), without its regex
+        if path.startswith("/feed/") and path.endswith(".ics") and len(path) > 10 and (
+                "/" not in path[6:-4] and scope["method"] in ("GET", "HEAD")):
+            scope.update(endpoint=self.route.endpoint, path_params={"token": path[6:-4]}, route=self.route)
+            await self.feed(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 

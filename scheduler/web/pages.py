@@ -111,7 +111,8 @@ async def feed(request: Request) -> Response:
     if found is None:
         return Response(b"Not found\n", 404, media_type="text/plain")
     stored = found.current  # read with the token: the whole database work of a poll
-    if request.query_params.get("per") == "event":  # the staff form, one event per drug: not stored
+    # the staff form, one event per drug, is not stored (most polls have no query to parse)
+    if request.scope["query_string"] and request.query_params.get("per") == "event":
         document = await run_in_threadpool(feeds.document, site.registry(), found, True)
     elif stored is not None:
         document = feeds.Feed(stored.body, stored.etag, datetime.fromisoformat(stored.last_modified))
