@@ -10,13 +10,27 @@ PostgreSQL database, created and dropped here, when ``--postgres URL`` or
 with N plans (default 10,000) of the seed protocol, with start dates spread over 20 weeks of
 working days: 100 plans are registered through :mod:`scheduler.services.patients` (which
 writes their ``current_events`` rows), one in five of them delayed; their plan rows and cache
-rows are then copied to make N, by ``executemany`` in one transaction.
+rows are then copied to make N, by ``executemany`` in one transaction. Half of the plans get an
+issued version and a quarter a live feed (half of those fetched), so that the plan-wide flags
+(``unissued``, ``never-fetched``) have rows to read.
 
-Then, for one day and for one week, the median of several runs of
-:func:`scheduler.services.worklist.worklist` (the rows, their flags and their order, as
-``scheduler worklist --json`` prints them, output built but not printed) against a bare
-script that runs ``SELECT * FROM current_events WHERE date BETWEEN ? AND ?`` with the driver
-alone (sqlite3 or psycopg) and fetches every row, run alternately, and the ratio tool / bare.
+Then, for one day and for one week, the median of several rounds, each running in turn:
+
+- the bare read: the same rows and columns with the driver alone (sqlite3 or psycopg);
+- :func:`scheduler.services.worklist.worklist`: the lines, their flags and their order (what
+  the page, the CSV, the JSON and the digest are all made from);
+- the same plus :func:`scheduler.services.worklist.to_json`, the text ``scheduler worklist
+  --json`` prints (built, not printed);
+
+and the ratios of the last two to the bare read.
+
+The bare read (:data:`BARE`) is one indexed ``SELECT`` of every column a worklist line is made
+of (the patient key from ``plans``, then date, time, reference, title, location, resource,
+status, former date, change time) of every row the worklist reads: those dated in the range
+and those dated there before their last change (an event moved out of the range is still
+listed when urgent). Until December 2026 it was ``SELECT * FROM current_events WHERE date
+BETWEEN ? AND ?``: it read columns no line shows (kind, end, revision) but missed the patient
+key and the moved events, so it was not the same rows and columns.
 """
 
 from __future__ import annotations
@@ -87,43 +101,72 @@ def populate(db: str, plans: int) -> None:
             connection.execute(sa.insert(schema.plans), new_plans)
             for chunk in range(0, len(new_rows), 50_000):
                 connection.execute(sa.insert(schema.current_events), new_rows[chunk:chunk + 50_000])
-            connection.exec_driver_sql("ANALYZE")
+            everyone = [p["id"] for p in seeds] + [p["id"] for p in new_plans]
+            connection.execute(sa.insert(schema.versions), [  # half of the plans issued
+                {"plan_id": plan_id, "version": 1, "issued_at": (NOW - timedelta(days=150)).isoformat(),
+                 "files": "{}", "entries": "[]", "author": "bench"} for plan_id in everyone[::2]])
+            connection.execute(sa.insert(schema.feed_tokens), [  # a quarter with a live feed,
+                {"plan_id": plan_id, "token_hash": uuid.uuid4().hex * 2, "created_by": "bench",
+                 "created_at": (NOW - timedelta(days=150)).isoformat(),  # half of them fetched
+                 "last_fetched_at": NOW.isoformat() if number % 2 else None}
+                for number, plan_id in enumerate(everyone[::4])])
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("ANALYZE")
+    if db.startswith("postgresql"):  # as autovacuum would after a bulk load: statistics, and
+        engine = sa.create_engine(  # the visibility map that lets an index be read alone
+            sa.make_url(db).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
 
 
-def median_pair(tool: Callable[[], object], bare: Callable[[], object],
-                runs: int) -> tuple[float, float, int]:
-    tool(), bare()  # warm up
-    tools, bares = [], []
-    rows = 0
+def medians(runs: int, **timed: Callable[[], object]) -> dict[str, float]:
+    """The median time of each callable over ``runs`` rounds, run in turn within each round
+    (so that a busy machine slows them alike)."""
+    for job in timed.values():  # warm up
+        job()
+    times: dict[str, list[float]] = {name: [] for name in timed}
     for _ in range(runs):
-        start = time.perf_counter()
-        tool()
-        tools.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        rows = len(bare())  # type: ignore[arg-type]
-        bares.append(time.perf_counter() - start)
-    return statistics.median(tools), statistics.median(bares), rows
+        for name, job in timed.items():
+            start = time.perf_counter()
+            job()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(found) for name, found in times.items()}
 
 
-def measure(label: str, db: str, bare_connect: Callable[[], Any], placeholder: str) -> None:
-    query = f"SELECT * FROM current_events WHERE date BETWEEN {placeholder} AND {placeholder}"
+BARE = ("SELECT p.patient_key, e.date, e.time_text, e.ref, e.title, e.location, e.resource, e.status, "
+        "e.was_date, e.changed_at FROM current_events e JOIN plans p ON p.id = e.plan_id "
+        "WHERE e.date BETWEEN {0} AND {0} OR e.was_date BETWEEN {0} AND {0}")
+"""The bare read: every column a worklist line is made of (``where`` is the location, else the
+resource; ``moved_from`` the former date), of every row the worklist reads."""
+
+
+def measure(label: str, db: str, bare_connect: Callable[[], Any], placeholder: str,
+            runs: int = 15) -> None:
+    query = BARE.format(placeholder)
     with opened(db) as registry:
         connection = bare_connect()
         try:
-            for name, days, runs in (("one day", 1, 15), ("one week", 7, 7)):
+            for name, days in (("one day", 1), ("one week", 7)):
                 last = DAY + timedelta(days=days - 1)
+                bounds = (DAY.isoformat(), last.isoformat())
+                read: list[Any] = []
 
-                def tool(days: int = days) -> object:
-                    return work.to_json(work.worklist(registry, DAY, days, NOW))
-
-                def bare(last: date = last) -> list[Any]:
+                def bare(bounds: tuple[str, str] = bounds, read: list[Any] = read) -> None:
                     cursor = connection.cursor()
-                    cursor.execute(query, (DAY.isoformat(), last.isoformat()))
-                    return list(cursor.fetchall())
+                    cursor.execute(query, bounds + bounds)
+                    read[:] = cursor.fetchall()
 
-                tool_s, bare_s, rows = median_pair(tool, bare, runs)
-                print(f"{label:10s} worklist {name:8s} {rows:6d} rows  tool {tool_s * 1000:8.1f} ms  "
-                      f"bare {bare_s * 1000:8.1f} ms  ratio {tool_s / bare_s:5.2f}x", flush=True)
+                found = medians(
+                    runs, bare=bare,
+                    worklist=lambda days=days: work.worklist(registry, DAY, days, NOW),
+                    json=lambda days=days: work.to_json(work.worklist(registry, DAY, days, NOW)))
+                lines = len(work.worklist(registry, DAY, days, NOW))
+                bare_s, work_s, json_s = found["bare"], found["worklist"], found["json"]
+                print(f"{label:10s} {name:8s} {len(read):6d} rows read, {lines:6d} listed  "
+                      f"bare {bare_s * 1000:7.1f} ms  "
+                      f"worklist {work_s * 1000:7.1f} ms {work_s / bare_s:5.2f}x  "
+                      f"with --json {json_s * 1000:7.1f} ms {json_s / bare_s:5.2f}x", flush=True)
         finally:
             connection.close()
 

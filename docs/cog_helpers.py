@@ -19,7 +19,7 @@ import shlex
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -40,7 +40,7 @@ Step = str | tuple[str, str]
 
 def session(*steps: Step, files: dict[str, str] | None = None, first: int = 0,
             keep: Sequence[str] = (), replace: dict[str, str] | None = None,
-            typed: bool = True) -> str:
+            typed: bool = True, prepare: Callable[[str], None] | None = None) -> str:
     """A fenced block with each command after ``$ `` and what it printed.
 
     A step may also be ``cat FILE`` (a file the commands before it wrote). A line break in
@@ -50,11 +50,15 @@ def session(*steps: Step, files: dict[str, str] | None = None, first: int = 0,
     keeps its ``first`` lines and those containing one of the texts, with ``...`` for the
     lines left out. ``replace`` maps a regular expression to its replacement (a figure that
     changes from run to run, such as a duration). ``typed=False`` leaves out the command
-    lines (the output of a command shown before the block)."""
+    lines (the output of a command shown before the block). ``prepare`` is called first with
+    the registry's path (what a page does in the browser, such as publishing a clinic
+    template)."""
     with tempfile.TemporaryDirectory() as folder:
         where = Path(folder)
         for name, source in (files or {}).items():
             shutil.copyfile(ROOT / source, where / name)
+        if prepare is not None:
+            prepare(str(where / "registry.sqlite3"))
         text = "".join(_run(step, where, first, keep, replace or {}, typed) for step in steps)
     return f"```\n{text}```\n"
 

@@ -137,8 +137,9 @@ def test_the_report_tells_row_by_row_what_was_written_and_changed(tmp_path):
     assert report_rows(out) == [
         {"line": "2", "key": "P001", "status": "ok", "files": pair("P001_nct06478355_2026-01-05"),
          "events": "59", "start_asked": "2026-01-05", "start_used": "2026-01-05", "notes": ""},
+        # cross: 34 events, and blood tests before weeks 2-5 (the clinical read of December 2026)
         {"line": "3", "key": "P002", "status": "ok", "files": pair("P002_cross_2026-11-02"),
-         "events": "34", "start_asked": "2026-11-02", "start_used": "2026-11-02",
+         "events": "38", "start_asked": "2026-11-02", "start_used": "2026-11-02",
          "notes": "No holidays region given (the holidays column, a site file or the template's "
                   "calendar:); only weekends are days off."},
         {"line": "4", "key": "'=P003", "status": "error", "files": "", "events": "",

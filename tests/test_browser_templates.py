@@ -10,7 +10,7 @@ from scheduler.registry import opened
 from tests.clinic_browser import PASSWORD, chromium, cli_run, log_in, served
 
 TC = (Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
-CLINIC = TC.replace("id: tc\n", "id: tc-6\n").replace("name: TC", "name: Clinic TC").replace(
+CLINIC = TC.replace("\nid: tc\n", "\nid: tc-6\n").replace("name: TC", "name: Clinic TC").replace(
     "default: 4", "default: 6")
 
 
@@ -35,7 +35,9 @@ def test_a_template_is_drafted_approved_by_a_second_admin_and_used(tmp_path):
             f"pasted text:{days}: components[0].cycle_days: must be at least 1 (got 0)"]
         author.fill("textarea[name=text]", CLINIC)
         author.fill("input[name=start]", "2026-03-02")
-        author.wait_for_selector("#template-check >> text=48 events")  # 6 cycles, dexamethasone too
+        # 6 cycles of 8 events (docetaxel, cyclophosphamide, dexamethasone twice on days 0-2), and
+        # blood tests before cycles 2-6 (added after the clinical read of December 2026): 53
+        author.wait_for_selector("#template-check >> text=53 events")
         assert author.locator("#template-check table.month caption").all_inner_texts() == [
             "March 2026", "April 2026", "May 2026"]
         author.click("button[value=draft]")
@@ -58,7 +60,7 @@ def test_a_template_is_drafted_approved_by_a_second_admin_and_used(tmp_path):
         author.fill("input[name=key]", "P100")
         author.select_option("select[name=template]", "tc-6")
         author.fill("input[name=start]", "2026-03-02")
-        author.wait_for_selector("#preview >> text=48 events")  # 6 cycles, dexamethasone too
+        author.wait_for_selector("#preview >> text=53 events")  # 6 x 8, and 5 blood tests
         author.click("button[value=save]")
         author.wait_for_url(base + "/patients/P100")
     with opened(db) as registry:

@@ -61,7 +61,7 @@ def test_sealed_tokens_open_with_their_key_only(tmp_path):
     with pytest.raises(InputError, match="exists; a new key would make"):
         sealing.new_key_file(path)
     path.write_text("not a key")
-    with pytest.raises(InputError, match="is not a key made by"):
+    with pytest.raises(InputError, match="is not a feed sealing key"):
         sealing.server_key({"SCHEDULER_FEED_KEY_FILE": str(path)})
 
 

@@ -16,7 +16,7 @@ from scheduler.services import clinic_templates, people
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PW = "correct horse battery"
 TC = (Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
-CLINIC = TC.replace("id: tc\n", "id: tc-6\n").replace("default: 4", "default: 6")
+CLINIC = TC.replace("\nid: tc\n", "\nid: tc-6\n").replace("default: 4", "default: 6")
 
 
 def _admins(db: str) -> None:

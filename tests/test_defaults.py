@@ -139,7 +139,8 @@ def test_generate_says_it_on_stderr(tmp_path):
                                       str(tmp_path), "--now", "2026-01-01T00:00:00Z"])
     assert result.exit_code == 0, result.output
     assert result.stderr == HOLIDAYS + ZONE
-    assert result.stdout.startswith(f"Wrote {tmp_path / 'cross_2026-11-02.ics'} (34 events, ")
+    # 34 events, and blood tests before weeks 2-5 (the clinical read of December 2026): 38
+    assert result.stdout.startswith(f"Wrote {tmp_path / 'cross_2026-11-02.ics'} (38 events, ")
 
 
 def test_patient_add_says_it_on_stderr(tmp_path):
@@ -147,7 +148,7 @@ def test_patient_add_says_it_on_stderr(tmp_path):
                                       "--db", str(tmp_path / "r.sqlite3"), "--author", "t"])
     assert result.exit_code == 0, result.output
     assert result.stderr == HOLIDAYS + ZONE
-    assert result.stdout.startswith("Registered P1: cross from 2026-11-02, 34 events")
+    assert result.stdout.startswith("Registered P1: cross from 2026-11-02, 38 events")  # 34 + 4 labs
 
 
 def test_batch_says_each_default_once_with_its_count(tmp_path, monkeypatch):

@@ -173,11 +173,13 @@ ROUTES = [
     ("GET", "/patients/P017/subscribe"), ("POST", "/patients/P017/subscribe"),
     ("POST", "/patients/P017/feed-detail"), ("GET", "/templates"), ("GET", "/validate"),
     ("POST", "/validate"), ("GET", "/feed/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics"),
+    ("GET", "/patients/P017/move?version=2"), ("POST", "/patients/P017/move"),
+    ("GET", "/templates/tc-6/2/patients"),
 ]
 FIELDS = ["key", "label", "template", "start", "holidays", "tz", "closed", "workdays", "parameters",
           "horizon", "shift_start", "action", "kind", "cycle", "days", "regimen", "component", "from",
           "reason", "revision", "lang", "paper", "discreet", "feed_url", "detail", "text", "name",
-          "password", "q", "page"]
+          "password", "q", "page", "version"]
 NASTY = st.one_of(
     st.text(max_size=40),
     st.sampled_from(["", "0", "-1", "2147483648", "99999999999999999999", "1e309", "nan", "2026-02-30",

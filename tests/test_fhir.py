@@ -163,6 +163,7 @@ def test_codes_only_where_certain():
         "cross-carboplatin": [(rxnorm, "40048")],
         "cross-rt": [(snomed, "108290001")],
         "cross-surgery": [],
+        "cross-labs": [],  # blood tests (the clinical read of December 2026): text only
         "nct06478355-pd1": [],
         "nct06478355-nab-paclitaxel": [],  # albumin-bound is not plain paclitaxel: text only
         "nct06478355-cisplatin": [(rxnorm, "2555")],
@@ -170,6 +171,10 @@ def test_codes_only_where_certain():
         "stupp-rt": [(snomed, "108290001")],
         "stupp-tmz-concurrent": [(rxnorm, "37776")],
         "stupp-tmz": [(rxnorm, "37776")],
+        # added after the clinical read of December 2026; no code the exporter is sure of
+        "stupp-pcp-prophylaxis": [],
+        "stupp-fbc-weekly": [],
+        "stupp-fbc-day22": [],
     }
 
 

@@ -49,6 +49,25 @@ def test_no_library_string_names_a_command_line_flag() -> None:
     assert flags == []
 
 
+def test_no_library_string_names_a_command() -> None:
+    """How to run something is the shell's to say (its remedies table), not the library's."""
+    commands = [f"{path}:{line}: {text!r}" for path, line, text in _library_strings()
+                if re.search(r"'scheduler [a-z]", text)]
+    assert commands == []
+
+
+def test_every_remedy_the_library_names_is_worded_by_the_command_line_and_the_web() -> None:
+    from scheduler.cli.common import REMEDIES as CLI
+    from scheduler.web.forms import REMEDIES as WEB
+
+    named = {match for layer in LIBRARY for path in (ROOT / layer).rglob("*.py")
+             for match in re.findall(r'remedy="([a-z_]+)"', path.read_text(encoding="utf-8"))}
+    assert {"init", "closures", "feed_create", "upgrade"} <= named  # the scan sees them
+    web_only_in_cli = {"templates", "upgrade", "repair"}  # the server's operator's, on the command line
+    assert sorted(named - set(CLI)) == []
+    assert sorted(named - set(WEB) - web_only_in_cli) == []
+
+
 def test_no_text_replacement_table_is_left() -> None:
     import scheduler.core.text as text
 

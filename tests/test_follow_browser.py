@@ -106,7 +106,7 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
     page.screenshot(path=str(shots / "closure-preview.png"), full_page=True)
     page.click("button[value=commit]")
     page.wait_for_url(base + "/closures")
-    assert "Closure 1 recorded: 1 plan(s) changed." in page.locator("p.flash").inner_text()
+    assert "Closure 1 recorded: 1 plan changed." in page.locator("p.flash").inner_text()
 
     # Tomorrow's worklist: the urgent patient first, flagged.
     page.goto(base + "/worklist?from=2026-04-21&days=2")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import socket
+import threading
 import time
+from datetime import datetime, timedelta
 from email.message import Message
 
 import pytest
@@ -12,6 +14,8 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from scheduler.cli import cli
+from scheduler.core.errors import InputError
+from scheduler.services import notify
 
 NOW = "2026-04-20T01:00:00Z"
 
@@ -100,15 +104,85 @@ def test_a_failed_send_records_nothing(db, smtp):
     assert bad.exit_code == 2 and "--smtp 'nohost': give HOST:PORT" in bad.stderr
 
 
-def test_the_schedule_sends_in_the_background(tmp_path, smtp):
-    from scheduler.services.notify import schedule
+class Clock:
+    """The schedule's clock, set by the test; counts its reads (one per run of the job)."""
 
+    def __init__(self, now: str) -> None:
+        self.now = datetime.fromisoformat(now)
+        self.reads = 0
+
+    def __call__(self) -> datetime:
+        self.reads += 1
+        return self.now
+
+
+def until(condition, seconds: float = 20.0) -> None:
+    """Poll ``condition`` until it holds, failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def body_of(message: Message) -> str:
+    return message.get_payload(decode=True).decode()
+
+
+def test_the_schedule_sends_each_urgent_item_once(db, smtp):
+    """The loop ``serve --notify-every`` runs (run_every of scheduled_job), every 0.1 s here:
+    the first run mails the digest, the next runs (15 minutes later on its clock) send nothing
+    again, and a new urgent change is sent on the run after it."""
+    inbox, address = smtp
+    populated(db)
+    clock = Clock(NOW)
+    stop = threading.Event()
+    thread = notify.run_every(timedelta(seconds=0.1),
+                              notify.scheduled_job(db, address, "c@example.org", clock), stop)
+    try:
+        until(lambda: len(inbox.messages) == 1)
+        [(_, recipients, message)] = inbox.messages
+        assert recipients == ["c@example.org"]
+        assert message["Subject"] == "scheduler: 2 urgent change(s) to tell patients about"
+        body = body_of(message)
+        assert [line.split("  ")[:2] for line in body.splitlines() if line.startswith("P0")] == [
+            ["P018", "rt/f12"], ["P018", "rt/f13"]]
+        for private in ("Smith", "Mrs", "Radiotherapy", "cisplatin", "linac service"):
+            assert private not in body
+        clock.now += timedelta(minutes=15)  # the next runs: the same items are still urgent
+        reads = clock.reads
+        until(lambda: clock.reads >= reads + 2)  # at least one whole run on the new time
+        assert len(inbox.messages) == 1
+        # a new change made urgent by the coordinator: sent on the next run, and only it
+        stamp = clock.now.isoformat()
+        recorded = run(db, "record", "P017", "rt/f6", "--status", "not-given", "--reason",
+                       "machine down", "--now", stamp)
+        assert recorded.exit_code == 0, recorded.output
+        until(lambda: len(inbox.messages) == 2)
+        message = inbox.messages[1][2]
+        assert message["Subject"] == "scheduler: 1 urgent change(s) to tell patients about"
+        body = body_of(message)
+        assert [line for line in body.splitlines() if line.startswith("P0")] == [
+            "P017  rt/f6  not-given 2026-04-20 14:00-14:20"]
+        assert "Smith" not in body and "machine down" not in body
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_serve_schedule_sends_at_once_on_the_clock_it_is_given(tmp_path, smtp):
+    """``serve --notify-every 15m`` calls :func:`notify.schedule`: its first run is at once."""
     inbox, address = smtp
     db = str(tmp_path / "r.sqlite3")
     populated(db)
-    # the schedule uses the wall clock: the closure's moves are not within 48 hours of it, so
-    # the digest is empty; the job runs, sends nothing, and does not fail
-    thread = schedule(db, "1m", address, "c@example.org")
-    time.sleep(1.0)
-    assert inbox.messages == []
-    assert thread.is_alive() and thread.name == "scheduler-notify"
+    stop = threading.Event()
+    thread = notify.schedule(db, "15m", address, "c@example.org", clock=Clock(NOW), stop=stop)
+    try:
+        assert thread.name == "scheduler-notify"
+        until(lambda: len(inbox.messages) == 1)
+        assert "P018  rt/f12" in body_of(inbox.messages[0][2])
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    with pytest.raises(InputError, match="give minutes or hours"):
+        notify.schedule(db, "5s", address, "c@example.org")

@@ -221,6 +221,12 @@ def test_upgrade_from_0005_builds_the_cache(tmp_path):
     assert upgraded.exit_code == 0, upgraded.output
     assert "Rebuilt the current events and feed documents of 1 plan(s)" in upgraded.output
     assert len(_cache(db)) == 60
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:  # 0007's display time, filled by the rebuild
+        shown = dict(connection.exec_driver_sql("SELECT ref, time_text FROM current_events").all())
+    engine.dispose()
+    assert shown["immunochemo/c1/d1/pd1"] == "08:30-09:30" and None not in shown.values()
+    assert run(db, "registry", "check").exit_code == 0
     assert Path(db).exists()
 
 

@@ -93,11 +93,11 @@ def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts
     committed = web.post("/closures", {**data, "action": "commit"})
     assert committed.status_code == 303
     listing = web.client.get("/closures").text
-    assert "Closure 1 recorded: 1 plan(s) changed." in listing
+    assert "Closure 1 recorded: 1 plan changed." in listing
     work = web.client.get("/worklist?from=2026-04-21&days=2").text
     assert work.index('class="urgent"') < work.index("rt/f12") < work.index("P017")
     reverted = web.post("/closures/1/revert", {"reason": "service postponed"})
     assert reverted.status_code == 303
-    assert "Reverted closure 1 on 1 plan(s)." in web.client.get("/closures").text
+    assert "Reverted closure 1 on 1 plan." in web.client.get("/closures").text
     with opened(db) as registry:
         assert [c.kind for c in registry.history(registry.plan("P018").id)] == ["closure", "revert"]

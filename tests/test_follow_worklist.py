@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scheduler.cli import cli
+from scheduler.services import worklist as work
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,3 +104,26 @@ def test_csv_guards_against_formulas_and_text_is_a_table(db, tmp_path):
     assert table.splitlines()[0] == f"Worklist 2026-04-13: {len(rows)} event(s), 0 urgent"
     both = run(db, "worklist", "--json", "--csv")
     assert both.exit_code == 2 and "give --json or --csv, not both" in both.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(
+    st.text(), st.dates(), st.text(), st.text(), st.text(), st.text(),
+    st.sampled_from(["planned", "moved", "given", "done", "missed", "not-given", "cancelled"]),
+    st.lists(st.sampled_from(work.FLAGS), unique=True).map(tuple),
+    st.none() | st.dates(), st.none() | st.text()), max_size=4))
+def test_the_json_writer_gives_the_bytes_of_json_dumps(rows):
+    """The worklist writes its JSON lines itself (for speed); they are json.dumps's, byte for
+    byte, whatever the strings hold: quotes, backslashes, control characters, emoji, CJK."""
+    items = [work.Item(*row) for row in rows]
+    expected = [json.dumps(i.record(), ensure_ascii=False) for i in items]
+    assert work.to_json(items) == ("[\n" + ",\n".join(f"  {e}" for e in expected) + "\n]\n"
+                                   if items else "[]\n")
+
+
+def test_the_json_writer_on_awkward_titles():
+    title = '=Q "quoted" back\\slash </td> é 中文 😀 \u2028 \t\n\x00\x1f\x7f'
+    item = work.Item("P-1.a_b", date(2026, 4, 13), "11:15-Wed 09:15", "rt/f1", title, "Ward \"B\"",
+                     "moved", ("urgent", "labs-due"), date(2026, 4, 11), "2026-04-11T23:00:00+00:00")
+    assert work.to_json([item]) == f"[\n  {json.dumps(item.record(), ensure_ascii=False)}\n]\n"
+    assert json.loads(work.to_json([item]))[0]["title"] == title

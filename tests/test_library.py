@@ -144,12 +144,15 @@ def test_capox_us_across_labor_day():
     day1 = ["2026-08-17", "2026-09-08", "2026-09-29", "2026-10-20", "2026-11-10", "2026-12-01",
             "2026-12-22", "2027-01-12"]
     assert dates(plan.events, "oxaliplatin") == day1
-    # twice daily on days 1-14: each dose is its own event, at 08:00 and 20:00
-    assert dates(plan.events, "capecitabine", day=1) == [d for d in day1 for _ in range(2)]
-    cape = [e for e in plan.events if e.component == "capecitabine"]
+    # twice daily, 28 doses from the evening of day 1 to the morning of day 15 (the clinical
+    # read of December 2026): each dose is its own event
+    assert dates(plan.events, "capecitabine-evening", day=1) == day1
+    cape = [e for e in plan.events if e.component.startswith("capecitabine-")]
     assert len(cape) == 8 * 14 * 2 and len({e.uid for e in cape}) == len(cape)
-    assert [e.start.strftime("%H:%M") for e in cape[:2]] == ["08:00", "20:00"]
-    assert cape[1].title == "Capecitabine – cycle 1, day 1, 20:00"
+    first = sorted(cape, key=lambda e: e.start)[:2]
+    assert [e.start.strftime("%Y-%m-%d %H:%M") for e in first] == [
+        "2026-08-17 20:00", "2026-08-18 08:00"]
+    assert first[0].title == "Capecitabine (evening) – cycle 1, day 1"
 
 
 def test_folfirinox_cn_across_the_spring_festival():

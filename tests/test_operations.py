@@ -174,10 +174,10 @@ def test_the_template_folder_reads_only_its_own_regular_files_and_follows_no_lin
     shipped = (ROOT / "templates" / "tc.yaml").read_text()
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "elsewhere.yaml").write_text(shipped.replace("id: tc\n", "id: elsewhere\n"))
+    (outside / "elsewhere.yaml").write_text(shipped.replace("\nid: tc\n", "\nid: elsewhere\n"))
     folder = tmp_path / "clinic"
     folder.mkdir()
-    (folder / "own.yaml").write_text(shipped.replace("id: tc\n", "id: own\n"))
+    (folder / "own.yaml").write_text(shipped.replace("\nid: tc\n", "\nid: own\n"))
     db = tmp_path / "registry.sqlite3"
     web = Web(str(db), tmp_path, templates_folder=folder)
     (folder / "registry.yaml").symlink_to(db)

@@ -83,7 +83,10 @@ def test_a_24_hour_infusion_runs_to_the_same_clock_time_the_next_day():
     assert (infusion.start.isoformat(), infusion.end.isoformat()) == (
         "2026-03-02T12:30:00+01:00", "2026-03-03T12:30:00+01:00")
     march = page_titled(pages(plan, layout="full"), "March 2026")
-    assert "3 5FU24 infusion running (until Tue 12:30) 12:30 PUMP Pump disconnection 4" in march
+    # day 2's dexamethasone premedication (added after the clinical read of December 2026)
+    # sits between the running infusion and the disconnection
+    assert ("3 5FU24 infusion running (until Tue 12:30) 08:00 DEX C1D2 12:30 PUMP Pump "
+            "disconnection 4") in march
     listing = next(t for t in pages(plan) if t.startswith("All events"))
     assert "Infusion runs until Tue 2026-03-03 12:30" in listing
 

@@ -365,10 +365,13 @@ def test_text_extraction_reads_each_day_with_its_events_in_order():
     # 1 overview + grids of January to March + 1 page listing April to December
     # + 4 list pages (59 events, 16 a page); the full layout has 12 month grids.
     ("nct06478355", {"horizon": "12m"}, 9, 17),
-    # 1 + grids of March and April + 1 page listing May to August + grids of September
-    # (7 days of temozolomide) and October (alone) + 4 list pages: 104 events, of which the 44
-    # daily doses with radiotherapy are one row; the full layout: 8 grids and 7 list pages.
-    ("stupp", {"holidays": "GB-ENG", "tz": "Europe/London"}, 10, 16),
+    # 1 + grids of March to June + 1 page listing July and August + grids of September and
+    # October + 5 list pages; the full layout: 8 grids and 10 list pages (160 events). Since
+    # the clinical read of December 2026 stupp also has co-trimoxazole every day with
+    # radiotherapy, a weekly blood count then and one on day 22 of each adjuvant cycle: June
+    # (6/2, 9-13 and 30 June) has 7 days with events, more than a listed month's 6, and May
+    # alone between two grids gets its own.
+    ("stupp", {"holidays": "GB-ENG", "tz": "Europe/London"}, 13, 19),
 ])
 def test_compact_layout_lists_quiet_months_on_one_page(name, kw, compact, full):
     plan = make_plan(name, "2026-01-05" if name == "nct06478355" else "2026-03-02", **kw)

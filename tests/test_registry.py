@@ -296,8 +296,8 @@ def test_a_failed_command_leaves_no_registry_behind(tmp_path):
     assert "unknown template 'nct0647835'" in added.stderr
     issued = run(db, "issue", "P1", "-o", str(tmp_path / "out"))
     assert issued.exit_code == 2
-    assert issued.stderr.strip() == (f"Error: --db {db}: no registry there (register a patient "
-                                     "first with 'scheduler patient add', or run 'scheduler registry init')")
+    assert issued.stderr.strip() == (f"Error: --db {db}: no registry there; register a patient "
+                                     "first with 'scheduler patient add', or run 'scheduler registry init'")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     register(db)  # a good first 'patient add' makes it
     assert Path(db).is_file()

@@ -72,12 +72,14 @@ def test_export_import_export_is_byte_identical(db, second, tmp_path):
     assert header["holds_secrets"] is True and "This file holds secrets" in header["warning"]
     records = [json.loads(line) for line in first.splitlines()[1:]]
     assert [r["type"] for r in records] == ["plan", "change", "version", "feed_token", "plan",
-                                            "feed_token", "user", "user"]
+                                            "feed_token", "user", "user", "user_change", "user_change",
+                                            "user_change"]  # two added, one disabled
     assert all(r["password_hash"].startswith("$argon2") for r in records if r["type"] == "user")
     imported = run(second, "registry", "import", str(tmp_path / "first.jsonl"))
     assert imported.exit_code == 0, imported.output
     assert imported.output.startswith("Imported into ")
-    assert imported.output.endswith(": 1 change, 2 feed tokens, 2 plans, 2 users, 1 version\n")
+    assert imported.output.endswith(": 1 change, 2 feed tokens, 2 plans, 2 users, 3 user changes, "
+                                    "1 version\n")
     assert _export(second, tmp_path / "again.jsonl") == first
     # A restore restores service: the password logs in, the feed answers at its old address.
     web = Web.__new__(Web)
@@ -133,7 +135,7 @@ def test_import_refuses_a_registry_that_is_not_empty_and_writes_nothing(tmp_path
     _export(db, tmp_path / "full.jsonl")
     refused = run(db, "registry", "import", str(tmp_path / "full.jsonl"))
     assert refused.exit_code == 2
-    assert "not empty; import into a new registry" in refused.output
+    assert "not empty; a backup is imported into a new, empty registry" in refused.output
     broken = (tmp_path / "full.jsonl").read_text().splitlines()
     broken[3] = broken[3][:-5]
     (tmp_path / "broken.jsonl").write_text("\n".join(broken) + "\n")
@@ -178,3 +180,130 @@ def test_closures_and_sent_digest_items_survive_a_restore(db, second, tmp_path):
     assert listed.exit_code == 0 and "water leak" in listed.output and "service" in listed.output
     check = run(second, "registry", "check")
     assert check.exit_code == 0, check.output
+
+
+TC = (__import__("pathlib").Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
+CLINIC_TC = TC.replace("id: tc\n", "id: tc-6\n").replace("default: 4", "default: 6")
+
+
+def _populate_clinic(db: str, tmp_path) -> str:
+    """Everything :func:`_populate` makes, and the clinic's own records in every table an export
+    carries: a second admin, a role change, an open password link, a clinic template published
+    (version 1, approved by the second admin) with a draft version 2, two site settings
+    versions (the second closes 2026-06-01), a closure and a digest item sent. Returns the open
+    password link's token."""
+    from datetime import UTC, date, datetime
+
+    from scheduler.registry import follow as store
+    from scheduler.services import clinic_templates, closures, people, site_settings
+
+    _populate(db, tmp_path)
+    moment = datetime(2026, 3, 6, 9, tzinfo=UTC)
+    with opened(db) as registry:
+        people.add(registry, people.new("chen.jie", PASSWORD, "admin", "li.na", moment))
+        people.set_role(registry, "li.na", "admin", "chen.jie", moment)
+        link = people.issue_reset(registry, "li.na", "chen.jie", moment)
+        clinic_templates.draft(registry, CLINIC_TC, "li.na", moment)
+        clinic_templates.approve(registry, "tc-6", 1, "chen.jie", moment)
+        clinic_templates.draft(registry, CLINIC_TC.replace("default: 6", "default: 5"), "chen.jie", moment)
+        fields = site_settings.Fields(name="Fourth Hospital", region="CN", timezone="Asia/Shanghai")
+        site_settings.save(registry, site_settings.site_of(fields), "opening", "li.na", moment)
+        closed = site_settings.Fields(**{**fields.__dict__, "closed": ("2026-06-01=Audit",)})
+        site_settings.save(registry, site_settings.site_of(closed), "audit day", "chen.jie", moment)
+        closures.add(registry, date(2026, 3, 23), date(2026, 3, 23), None, "water leak", "li.na",
+                     datetime(2026, 3, 20, 8, tzinfo=UTC))
+        with registry.transaction():
+            store.mark_sent(registry, ["P017:immunochemo/c2/d1/pd1"], "email:desk@clinic.example",
+                            datetime(2026, 3, 23, 8, 15, tzinfo=UTC))
+    return link.token
+
+
+def _counts(db: str) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    from scheduler.registry import schema
+    from scheduler.registry.transfer import EXPORTED
+
+    with opened(db) as registry:
+        return {name: registry._rows(sa.select(sa.func.count()).select_from(schema.metadata.tables[name]))
+                [0][0] for name in sorted(EXPORTED)}
+
+
+def test_every_table_is_exported_or_named_as_not_exported():
+    """A new table fails here until it is exported (EXPORTED, dump and load) or said to be a
+    cache or short-lived (NOT_EXPORTED, with why)."""
+    from scheduler.registry import schema
+    from scheduler.registry.transfer import EXPORTED, NOT_EXPORTED
+
+    assert EXPORTED.isdisjoint(NOT_EXPORTED)
+    assert set(schema.metadata.tables) == EXPORTED | set(NOT_EXPORTED)
+
+
+def test_the_clinics_own_tables_survive_a_restore(db, second, tmp_path):
+    """People log, password links, clinic templates with their reviews and site settings
+    versions: every exported table holds rows, and the same number after export, import and
+    export again (byte-identical). After the restore the published clinic template is offered
+    at registration, its draft is not, the site settings in force close 2026-06-01, and the
+    open password link still sets a password."""
+    from datetime import UTC, datetime
+
+    from scheduler.services import people
+
+    token = _populate_clinic(db, tmp_path)
+    counts = _counts(db)
+    assert all(n > 0 for n in counts.values()), counts
+    first = _export(db, tmp_path / "first.jsonl")
+    types = [json.loads(line)["type"] for line in first.splitlines()[1:]]
+    assert types[types.index("user_change"):] == (
+        ["user_change"] * counts["user_changes"] + ["password_reset", "template_version",
+                                                    "template_review", "template_version",
+                                                    "site_version", "site_version", "closure",
+                                                    "notification_sent"])
+    imported = run(second, "registry", "import", str(tmp_path / "first.jsonl"))
+    assert imported.exit_code == 0, imported.output
+    assert imported.output.endswith(": 2 changes, 1 closure, 2 feed tokens, 1 notification sent, 1 password "
+                                    "reset, 2 plans, 2 site versions, 1 template review, 2 template "
+                                    "versions, 3 users, 6 user changes, 1 version\n"), imported.output
+    assert _counts(second) == counts
+    assert _export(second, tmp_path / "again.jsonl") == first
+
+    from tests.test_web import Clock
+
+    web = Web.__new__(Web)
+    web.db, web.clock = second, Clock()
+    web.app = create_app(second, issue_dir=tmp_path / "i", clock=web.clock,
+                         secret="a test secret of thirty-two bytes or more", https_only=False)
+    web.client = TestClient(web.app, base_url="http://testserver")
+    assert web.login().status_code == 303
+    form = web.client.get("/patients/new").text
+    assert '<option value="tc-6"' in form and form.count('value="tc-6"') == 1
+    csrf = web.csrf()
+    preview = web.client.post("/patients/new/preview", data={
+        "csrf": csrf, "key": "P030", "template": "tc-6", "start": "2026-05-11", "action": "preview"}).text
+    # tc-6 published version 1 (6 cycles, every 21 days): cycle 2 day 1 falls on the closed 2026-06-01.
+    assert "Audit" in preview and 'aria-label="moved"' in preview
+    with opened(second) as registry:
+        assert people.reset_holder(registry, token, datetime(2026, 3, 6, 10, tzinfo=UTC)) == "li.na"
+
+
+def test_an_audit_export_carries_the_clinic_without_any_hash(tmp_path):
+    db = str(tmp_path / "r.sqlite3")
+    _populate_clinic(db, tmp_path)
+    audit = run(db, "registry", "export", "--for-audit")
+    assert audit.exit_code == 0, audit.output
+    records = [json.loads(line) for line in audit.output.splitlines()]
+    types = {r["type"] for r in records}
+    assert {"user_change", "password_reset", "template_version", "template_review",
+            "site_version"} <= types
+    assert "token_hash" not in audit.output and "$argon2" not in audit.output
+    link = next(r for r in records if r["type"] == "password_reset")
+    assert link["user_name"] == "li.na" and link["used_at"] is None
+
+
+def test_the_clinic_moves_from_sqlite_to_postgresql_byte_identical(tmp_path, pg_db):
+    sqlite = str(tmp_path / "clinic.sqlite3")
+    _populate_clinic(sqlite, tmp_path)
+    first = _export(sqlite, tmp_path / "clinic.jsonl")
+    assert run(pg_db, "registry", "import", str(tmp_path / "clinic.jsonl")).exit_code == 0
+    assert _counts(pg_db) == _counts(sqlite)
+    assert _export(pg_db, tmp_path / "moved.jsonl") == first

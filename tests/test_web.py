@@ -113,6 +113,8 @@ PAGES = [
     "/deviations",
     "/closures",
     "/patients/P017/record?ref=rt/f1",
+    "/patients/P017/move?version=2",
+    "/templates/tc-6/2/patients",
     "/admin/people",
     "/admin/templates",
     "/admin/settings",
@@ -131,6 +133,7 @@ FORMS = [
     "/validate",
     "/logout",
     "/patients/P017/record",
+    "/patients/P017/move",
     "/closures",
     "/closures/1/revert",
     "/admin/people",
@@ -183,6 +186,8 @@ def test_every_route_is_listed_here(web):
         "/deviations",
         "/closures",
         "/closures/{number:int}/revert",
+        "/patients/{key}/move",
+        "/templates/{template_id}/{version:int}/patients",
     }
 
 
@@ -529,7 +534,7 @@ def test_templates_and_validate(logged_in):
 
 def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path):
     shipped = (Path(__file__).parent.parent / "templates" / "tc.yaml").read_text()
-    own = shipped.replace("id: tc\n", "id: tc-clinic\n").replace("name: TC", "name: Clinic TC")
+    own = shipped.replace("\nid: tc\n", "\nid: tc-clinic\n").replace("name: TC", "name: Clinic TC")
     folder = tmp_path / "clinic"
     folder.mkdir()
     (folder / "tc-clinic.yaml").write_text(own)
@@ -550,8 +555,8 @@ def test_the_clinics_own_templates_are_offered_beside_the_shipped_ones(tmp_path)
             "  broken.yaml:1: source: missing (required)</pre>") in listing
     assert "notes.txt" not in listing and str(tmp_path) not in listing
     # a reference is a link only when it is a web address (found in review)
-    assert ("<code>linked</code> · Jones et al., J Clin Oncol 2009 (US Oncology 9735) · "
-            "javascript:alert") in listing
+    assert ("<code>linked</code> · <span lang=\"en\">Jones et al., J Clin Oncol 2009 (US Oncology 9735)"
+            "</span> · <span lang=\"en\">javascript:alert") in listing
     assert 'href="javascript' not in listing and 'href="J Clin Oncol' not in listing
     assert 'href="https://doi.org/10.1016/S1470-2045(13)70386-3"' in listing
     form = web.client.get("/patients/new").text

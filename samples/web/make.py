@@ -1,10 +1,11 @@
 """Screenshots of every page of the web app, from a demo registry, in headless Chromium.
 
 Run from the repository root: ``.venv/bin/python samples/web/make.py``. It makes a registry in
-a temporary folder (one coordinator, the seed protocol for patient P017 with a delay, a folder of
-the clinic's own templates with one valid and one draft), serves
+a temporary folder (one coordinator, the seed protocol for patient P017 with a delay and doses
+recorded, a folder of the clinic's own templates with one valid and one draft), serves
 it on a free port of 127.0.0.1, drives Debian's Chromium through Playwright (nothing is
-downloaded) and writes one PNG per page into this folder.
+downloaded) and writes one PNG per page into this folder; the ``-zh`` ones in Chinese, as a
+browser that asks for Chinese sees them.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def main() -> None:
     clinic = folder / "clinic-templates"  # the clinic's own templates (serve --templates)
     clinic.mkdir()
     tc = (Path("templates") / "tc.yaml").read_text()
-    clinic_tc = (re.sub(r"^name: TC", "name: Clinic TC, 6 cycles", tc.replace("id: tc\n", "id: tc-6\n"),
+    clinic_tc = (re.sub(r"^name: TC", "name: Clinic TC, 6 cycles", tc.replace("\nid: tc\n", "\nid: tc-6\n"),
                         flags=re.M).replace("default: 4", "default: 6"))
     (clinic / "tc-6.yaml").write_text(clinic_tc)
     (clinic / "draft.yaml").write_text("id: draft\nname: A draft\ncomponents: []\n")
@@ -155,16 +156,37 @@ def main() -> None:
             page.goto(base + "/patients/P017")
             page.emulate_media(media="print")
             shot("12-patient-print", full=True)
+            # What the coordinators of the seed trial did since: doses recorded, one given late,
+            # one not given; a feed their patient's phone fetched.
+            for ref, status, extra in (
+                    ("immunochemo/c1/d1/pd1", "given", []),
+                    ("immunochemo/c1/d8/nab-paclitaxel", "given", ["--on", "2026-03-11"]),
+                    ("immunochemo/c1/d1/cisplatin", "not-given", ["--reason", "肌酐升高"])):
+                done = invoke(cli, ["record", "P017", ref, "--status", status, *extra, "--author", "li.na",
+                                    "--now", "2026-03-12T08:00:00Z", "--db", db])
+                assert done.exit_code == 0, done.output
             chinese = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
             page = chinese.new_page()  # the browser asks for Chinese: Accept-Language zh-CN
             page.goto(base + "/login")
             page.fill("input[name=name]", "li.na")
             page.fill("input[name=password]", "correct horse battery")
             page.click("button.primary")
+            page.goto(base + "/worklist?days=7")
+            shot("18-worklist-week-zh", full=True)
             page.goto(base + "/patients/P017")
             shot("13-patient-zh", full=False)
+            page.goto(base + "/deviations")
+            shot("19-deviations-zh", full=False)
+            page.goto(base + "/closures")
+            page.fill("input[name=from]", "2026-04-14")  # the seed's radiotherapy, week 7
+            page.fill("input[name=reason]", "院内停电")
+            page.click("button[value=preview]")
+            shot("20-closure-preview-zh", full=True)
             page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(base + "/patients/P017")
             shot("phone-13-patient-zh", full=False)
+            page.goto(base + "/worklist?days=7")
+            shot("phone-18-worklist-zh", full=False)
             page.goto(base + "/admin/people")
             shot("phone-14-people-zh", full=False)
             browser.close()

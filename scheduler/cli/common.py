@@ -39,7 +39,7 @@ FLAGS = {
     "component": "--component", "key": "patient key", "template": "TEMPLATE", "arm": "--arm",
     "reminders": "--reminders", "lang": "--lang", "resource": "--resource", "smtp": "--smtp",
     "notify_every": "--notify-every", "notify_smtp": "--notify-smtp", "time": "--time",
-    "status": "--status", "on": "--on",
+    "status": "--status", "on": "--on", "version": "--to-version",
 }
 """The library's fields (:mod:`scheduler.core.errors`) as the command line names them: the
 one table from which every error and note says its flag."""
@@ -53,6 +53,10 @@ REMEDIES = {
     "repair": "'scheduler registry check --repair' rebuilds them",
     "notify_smtp": "give --notify-smtp HOST:PORT and --notify-to ADDRESS",
     "events": "'scheduler patient show {value} --events' lists them",
+    "init": "register a patient first with 'scheduler patient add', or run 'scheduler registry init'",
+    "closures": "'scheduler closure list' lists them",
+    "feed_key": "'scheduler feed key' makes one",
+    "feed_create": "'scheduler feed create' with the patient's key makes one and prints it",
 }
 """What to give on the command line to resolve a problem whose remedy is that field."""
 

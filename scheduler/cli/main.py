@@ -111,11 +111,12 @@ def templates(search: str | None) -> None:
 
 @cli.group("template")
 def template_group() -> None:
-    """One shipped template.
+    """One template: in words, and the patients a clinic template's new version would move.
 
     \b
     Example:
         scheduler template show mfolfox6
+        scheduler template patients tc-6
     """
 
 
@@ -134,6 +135,52 @@ def template_show(template: str) -> None:
     from scheduler.core.loader import resolve_template
 
     click.echo("\n".join(describe(resolve_template(template)[0], flag)))
+
+
+@template_group.command("patients")
+@click.argument("template")
+@click.option("--to-version", "version", type=click.IntRange(min=1), metavar="N",
+              help="The version to move to (default: the newest published).")
+@now_option
+@click.option("--db", envvar="SCHEDULER_DB", metavar="FILE|URL",
+              help="The registry (as for the patient commands). Default: $SCHEDULER_DB, else "
+                   "registry.sqlite3 in your user data folder.")
+def template_patients(template: str, version: int | None, db: str | None, now: str | None) -> None:
+    """List the patients on earlier versions of a clinic TEMPLATE, with what would move.
+
+    For each active plan registered (or last moved) on an earlier version: every event that
+    would move (by reference, old date -> new date), be added or be removed if it were moved
+    to the version, or why it cannot be. Nothing is recorded; move one with 'scheduler
+    patient move'. Only a clinic's own templates (kept in the registry) have versions.
+
+    \b
+    Example:
+        scheduler template patients tc-6
+        scheduler template patients tc-6 --to-version 2
+    """
+    from scheduler.cli.moves import echo_moving
+    from scheduler.cli.store import _now, _registry
+    from scheduler.core.errors import InputError
+    from scheduler.services import clinic_templates, moves
+
+    with _registry(db) as registry:
+        if version is None:
+            newest = [p.version.version for p in clinic_templates.published(registry)
+                      if p.info.id == template]
+            if not newest:
+                raise InputError(f"no published clinic template '{template}' in the registry", "template")
+            version = newest[0]
+        found = moves.candidates(registry, template, version, _now(now))
+    click.echo(f"{len(found)} plan(s) on an earlier version of {template} than version {version}"
+               + (":" if found else "."))
+    for candidate in found:
+        head = f"{candidate.patient_key} (version {candidate.on_version})"
+        if candidate.moving is None:
+            assert candidate.refused is not None
+            click.echo(printable(f"{head}: cannot move: {in_cli_words(candidate.refused)}"))
+            continue
+        click.echo(f"{head}:")
+        echo_moving(lambda line: click.echo(f"  {line}"), candidate.moving)
 
 
 @cli.command()

@@ -143,6 +143,11 @@ def patient_show(key: str, db: str | None, events: bool, as_json: bool) -> None:
     click.echo(printable(f"Patient {stored.patient_key}" + (f" ({stored.label})" if stored.label else "")))
     click.echo(f"Template {stored.template_id} from {stored.template_path}, "
                f"sha256 {stored.template_sha256[:12]}")
+    from scheduler.services import moves
+
+    on = moves.version_of(stored, now.changes)
+    if on is not None and f"v{on}" != stored.template_path.rsplit(" ", 1)[-1]:
+        click.echo(f"Now on version {on} of {stored.template_id} (moved by a change below)")
     if patients.template_changed(stored):
         click.echo("Warning: the template file has changed since this plan was registered; "
                    "the plan keeps the registered copy.")
@@ -185,6 +190,49 @@ def patient_end(key: str, reason: str, author: str | None, now: str | None, db: 
     click.echo(f"Recorded for {key}: {change.describe()}")
 
 
+@patient.command("move")
+@click.argument("key")
+@click.option("--to-version", "version", type=click.IntRange(min=1), required=True, metavar="N",
+              help="The published version of the plan's clinic template to move to.")
+@reason_option
+@click.option("--dry-run", is_flag=True, help="Show what would move; record nothing.")
+@author_option
+@now_option
+@db_option
+def patient_move(key: str, version: int, reason: str, dry_run: bool, author: str | None,
+                 now: str | None, db: str | None) -> None:
+    """Move KEY's plan to version N of its clinic template (a recorded change).
+
+    The plan's history is re-applied on the new version: its delays, holds, stops and
+    records stay in force, and a dose recorded as given stays on the day it was given.
+    Prints every event that moves (by reference, old date -> new date), is added or is
+    removed. Refused, in words, for an ended plan, a draft version, or a history that names
+    what the new version lacks. Undo it with 'scheduler revert KEY CHANGE'.
+
+    \b
+    Example:
+        scheduler template patients tc-6
+        scheduler patient move P017 --to-version 2 --reason "protocol amendment 2" --dry-run
+        scheduler patient move P017 --to-version 2 --reason "protocol amendment 2"
+    """
+    from scheduler.cli.moves import echo_moving
+    from scheduler.services import moves
+
+    with _registry(db) as registry:
+        moving = moves.move(registry, key, version, reason, _author(author), _now(now), record=not dry_run)
+    template = moving.after.template.id
+    if moving.recorded is None:
+        click.echo(f"Would move {key} from version {moving.from_version} to version {version} of "
+                   f"{template} (nothing recorded: --dry-run):")
+    else:
+        click.echo(printable(f"Recorded for {key}: {moving.recorded.describe()} "
+                             f"(change {moving.recorded.number})"))
+    echo_moving(click.echo, moving)
+    if moving.recorded is not None:
+        click.echo(f"Run 'scheduler issue {key} -o OUTDIR' to hand out the new version; undo it with "
+                   f"'scheduler revert {key} {moving.recorded.number} --reason ...'.")
+
+
 # --- changes ----------------------------------------------------------------------------------
 
 
@@ -213,6 +261,53 @@ def _print_outcome(key: str, outcome: Outcome) -> None:
                    f"{outcome.recorded.number} --reason ...'.", err=True)
 
 
+def _span(events: Any) -> str:
+    first, last = events[0].date.isoformat(), events[-1].date.isoformat()
+    return first if first == last else f"{first} to {last}"
+
+
+def _count(number: int, one: str) -> str:
+    return f"{number} {one}{'' if number == 1 else 's'}"
+
+
+def delay_preview(key: str, outcome: Outcome) -> list[str]:
+    """What ``delay --dry-run`` prints: the delay, every event it moves, what it leaves where
+    it was, and what the plan's horizon or a dose cap cuts off or adds, with dates."""
+    from scheduler.core.diff import compare
+
+    effects = outcome.effects()
+    assert effects is not None and outcome.adjustment is not None
+    diff = compare(outcome.before, outcome.after)
+    names = {c.id: c.name for c in outcome.after.template.components}
+    lines = [f"Would record for {key}: {outcome.adjustment.describe()} (nothing recorded: --dry-run)"]
+    lines.append(f"Moves {_count(len(diff.moved), 'event')}" + (":" if diff.moved else "."))
+    lines += [f"  {m.before.ref}  {m.before.date.isoformat()} -> {m.after.date.isoformat()}"
+              for m in diff.moved]
+    if effects.kept:
+        lines.append("Stays where it was:")
+    for kept in effects.kept:
+        if kept.why == "recorded":
+            lines += [f"  {e.ref}  {e.date.isoformat()}: {e.status} (recorded)" for e in kept.events]
+        elif kept.why == "before":
+            lines.append(f"  {_count(len(kept.events), 'event')} before cycle {effects.cycle}'s day 1 "
+                         f"({effects.day1.isoformat() if effects.day1 else '?'}): {_span(kept.events)}")
+        else:
+            lines.append(f"  {_count(len(kept.events), 'event')} of {kept.component}, not anchored to "
+                         f"{names.get(effects.regimen, effects.regimen)}: {_span(kept.events)}")
+    for title, items in (("Cut off", effects.cut), ("Added", effects.added)):
+        for limit in ("horizon", "cap"):
+            found = [x for x in items if x.limit == limit]
+            if not found:
+                continue
+            what = (f"by the plan's horizon (continuation doses start before {found[0].until.isoformat()}, "
+                    f"{found[0].span} after day 1)" if limit == "horizon" else
+                    f"by the dose cap (cycles start within {found[0].span} of the first, before "
+                    f"{found[0].until.isoformat()})")
+            lines.append(f"{title} {what}:")
+            lines += [f"  {x.event.ref}  {x.event.date.isoformat()}" for x in found]
+    return lines
+
+
 def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None,
             now: str | None) -> None:
     from scheduler.services import patients
@@ -231,10 +326,13 @@ def _record(key: str, adjustment: Adjustment, db: str | None, author: str | None
 @reason_option
 @click.option("--regimen", default="", metavar="ID",
               help="The regimen, when the template has more than one.")
+@click.option("--dry-run", is_flag=True,
+              help="Show what moves, what stays where it was and what the plan's end cuts off; "
+                   "record nothing.")
 @author_option
 @now_option
 @db_option
-def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: str | None,
+def delay(key: str, cycle: int, days: int, reason: str, regimen: str, dry_run: bool, author: str | None,
           now: str | None, db: str | None) -> None:
     """Delay cycle N of KEY's regimen (and what follows it) by D days.
 
@@ -242,15 +340,29 @@ def delay(key: str, cycle: int, days: int, reason: str, regimen: str, author: st
     actual day 1 of the one before); radiotherapy not anchored to the regimen stays. The new
     dates still follow the working-day rules. A date pushed outside its window is reported.
 
+    With --dry-run, nothing is recorded: it prints every event that would move, what stays
+    where it was (events before the cycle, recorded doses, components not anchored to the
+    regimen) and what the plan's horizon or a dose cap cuts off or adds.
+
     \b
     Example:
+        scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia" --dry-run
         scheduler delay P017 --cycle 3 --days 7 --reason "neutropenia"
     """
     from scheduler.core.adjust import Delay
 
     if days == 0:
         raise _UserError("--days: a delay of 0 days changes nothing")
-    _record(key, Delay(regimen, cycle, days, reason), db, author, now)
+    if not dry_run:
+        _record(key, Delay(regimen, cycle, days, reason), db, author, now)
+        return
+    from scheduler.services import patients
+
+    with _registry(db) as registry:
+        outcome = patients.adjust(registry, key, Delay(regimen, cycle, days, reason), _author(author),
+                                  _now(now), record=False)
+    for line in delay_preview(key, outcome):
+        click.echo(printable(line))
 
 
 @click.command()

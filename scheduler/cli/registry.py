@@ -157,10 +157,12 @@ def registry_export(for_audit: bool, output: Path | None, db: str | None) -> Non
     """Print the registry as JSON lines: a full backup that 'registry import' restores.
 
     A full export holds every plan, change, issued version (with its files), feed token and
-    user, with the password and feed-token hashes, so that after a restore users log in with
-    their passwords and calendars find their feeds; its first line says it holds secrets, and
-    a file it is written to gets mode 0600. --for-audit prints plans, changes, versions (with
-    each file's SHA-256), users and live feed tokens without any hash.
+    user, the people log, password links, clinic templates (every version, with its review)
+    and site settings versions, closures and digest items sent, with the password, feed-token
+    and password-link hashes, so that after a restore users log in with their passwords and
+    calendars find their feeds; its first line says it holds secrets, and a file it is written
+    to gets mode 0600. --for-audit prints plans, changes, versions (with each file's SHA-256),
+    users, live feed tokens and the clinic's records without any hash.
 
     \b
     Example:

@@ -93,12 +93,42 @@ class Closed:
         return f"closed{scope} {span} (closure {self.closure}): {self.reason}"
 
 
-Adjustment = Delay | Hold | Stop | Record | Closed
-"""An input of the expansion recorded in a plan's history (a :class:`Record` says what
-actually happened to an event: see :mod:`scheduler.core.record`)."""
+@dataclass(frozen=True)
+class Move:
+    """The plan moved to ``version`` of its template (a clinic template kept in the registry):
+    from this change on it is expanded from ``text``, with its whole history re-applied.
 
-KINDS: dict[str, type[Delay] | type[Hold] | type[Stop] | type[Record] | type[Closed]] = {
-    "delay": Delay, "hold": Hold, "stop": Stop, "record": Record, "closure": Closed,
+    ``realign``: (regimen, cycle, days) delays that keep a cycle's day 1 on the day it was
+    given when the new version plans that cycle on another day (a recorded dose stays where
+    it happened). Only the newest move in force counts; a revert of it puts the plan back on
+    the version before."""
+
+    template: str
+    version: int
+    from_version: int | None
+    text: str
+    sha256: str
+    source: str
+    reason: str
+    realign: tuple[tuple[str, int, int], ...] = ()
+
+    def describe(self) -> str:
+        """One line for notes and listings."""
+        return f"moved to version {self.version} of {self.template}: {self.reason}"
+
+    def delays(self) -> tuple[Delay, ...]:
+        """The realigning delays, as the expansion takes them."""
+        return tuple(Delay(regimen, cycle, days, f"given on that day (moved to version {self.version})")
+                     for regimen, cycle, days in self.realign)
+
+
+Adjustment = Delay | Hold | Stop | Record | Closed | Move
+"""An input of the expansion recorded in a plan's history (a :class:`Record` says what
+actually happened to an event: see :mod:`scheduler.core.record`; a :class:`Move` which
+template text the plan is expanded from)."""
+
+KINDS: dict[str, type[Delay] | type[Hold] | type[Stop] | type[Record] | type[Closed] | type[Move]] = {
+    "delay": Delay, "hold": Hold, "stop": Stop, "record": Record, "closure": Closed, "template-move": Move,
 }
 
 
@@ -106,6 +136,8 @@ def to_record(adjustment: Adjustment) -> tuple[str, dict[str, Any]]:
     """(kind, JSON-able fields) for storage."""
     if isinstance(adjustment, Record):
         return "record", to_fields(adjustment)
+    if isinstance(adjustment, Move):
+        return "template-move", {**adjustment.__dict__, "realign": [list(r) for r in adjustment.realign]}
     kind = {Delay: "delay", Hold: "hold", Stop: "stop", Closed: "closure"}[type(adjustment)]
     fields = dict(adjustment.__dict__)
     for name, value in fields.items():
@@ -118,6 +150,8 @@ def from_record(kind: str, fields: dict[str, Any]) -> Adjustment:
     """The inverse of :func:`to_record`."""
     if kind == "record":
         return from_fields(fields)
+    if kind == "template-move":
+        return Move(**{**fields, "realign": tuple((str(r), int(c), int(d)) for r, c, d in fields["realign"])})
     values = dict(fields)
     for name in ("start", "end"):
         if name in values:

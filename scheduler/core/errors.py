@@ -47,14 +47,16 @@ def said(message: str, field: str | None, remedy: str | None, value: str | None,
     """``message`` as one shell says it: its field named by ``name`` (then the value, if
     any), its remedy from ``remedies`` (the remedy's field root -> what to do, where
     ``{value}`` is the value and ``{key}`` the remedy's key: ``parameters.cycles`` -> cycles).
-    A phrase starting with a comma continues the sentence; any other follows a semicolon."""
+    A phrase starting with a comma (or a Chinese one) continues the sentence; any other follows
+    a semicolon."""
     text = message
     if remedy is not None:
         phrase = (remedies or {}).get(field_root(remedy))
         phrase = (phrase.format(value=value, key=field_key(remedy)) if phrase is not None
                   else f"see {name(remedy)}" + (f": {value}" if value and field is None else ""))
         stop = "." if text.endswith(".") else ""
-        text = text.removesuffix(".") + (phrase if phrase.startswith(",") else f"; {phrase}") + stop
+        joined = phrase.startswith((",", "，"))  # a shell's words may be Chinese
+        text = text.removesuffix(".") + (phrase if joined else f"; {phrase}") + stop
     if field is None:
         return text
     return f"{name(field)}{' ' + value if value else ''}: {text}"

@@ -1,7 +1,8 @@
 """A plan's history: every change recorded against it, in order, never edited.
 
-Pure. A change is a delay, hold or stop (inputs of the expansion, see :mod:`adjust`), a
-revert of an earlier one, the end of the plan, or switching the feed's detail on or off.
+Pure. A change is a delay, hold, stop, record or move to a new template version (inputs of
+the expansion, see :mod:`adjust`), a revert of an earlier one, the end of the plan, or
+switching the feed's detail on or off.
 The plan's adjustments are the delays, holds and stops that no later revert undid.
 """
 
@@ -113,8 +114,8 @@ def check_revert(changes: Sequence[Change], number: int) -> Change:
         raise InputError(f"there is no change {number} (this plan has {len(changes)})")
     target = changes[number - 1]
     if target.adjustment is None:
-        raise InputError(f"change {number} ({target.describe()}) is not a delay, hold, stop "
-                         "or record; only those can be reverted")
+        raise InputError(f"change {number} ({target.describe()}) is not a delay, hold, stop, "
+                         "record or move to a template version; only those can be reverted")
     undone = reverted(changes)
     if number in undone:
         raise InputError(f"change {number} was already reverted by change {undone[number]}")

@@ -148,6 +148,16 @@ def draft(record: Record, arm_choice: str | None = None) -> Draft:
 
 
 class _Drafter:
+    """One arm's readings made into one template, in a single pass.
+
+    Kept as one class (about 370 lines) on purpose: every builder below reads and writes the
+    same state of the pass, which a split would have to hand around. That state is the keys
+    already taken (``ids``), the provenance of every value so far (``fields``), the parameters
+    the draft opens, and what the arm's own words say about order and concurrency
+    (``together``, ``order``). ``start_of`` and ``after_target`` also read the component
+    made just before. Its sections follow the template's own order: header, calendar, then
+    one builder per component kind (regimen, daily, radiotherapy)."""
+
     def __init__(self, record: Record, arm: Arm | None, readings: list[Reading]) -> None:
         self.record, self.arm, self.readings = record, arm, readings
         self.text = record.text

@@ -15,7 +15,7 @@ from scheduler.core.plan import Plan
 CATEGORIES_ZH = {
     "Chemotherapy": "化疗", "Chemotherapy at home": "居家化疗", "Follow-up": "随访",
     "Imaging": "影像检查", "Immunotherapy": "免疫治疗", "Medication at home": "居家用药",
-    "Nursing": "护理", "Radiotherapy": "放疗", "Supportive care": "支持治疗",
+    "Nursing": "护理", "Premedication": "预处理", "Radiotherapy": "放疗", "Supportive care": "支持治疗",
     "Surgery": "手术", "Tests": "检查", "Treatment": "治疗",
 }
 _REST_ZH = (

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from scheduler.core.event import Event, Style
+from scheduler.core.expand.rules import DISCREET_TITLES
 from scheduler.core.plan import Plan
 from scheduler.export.calwords import CATEGORIES_ZH, CalendarWords
 
@@ -284,8 +285,12 @@ def _span(component: str, run: list[date], days: dict[date, list[Event]], plan_k
         f"Every day from {run[0]:%a %Y-%m-%d} to {run[-1]:%a %Y-%m-%d} ({count} days).",
         f"每天，{run[0]:%Y-%m-%d} 至 {run[-1]:%Y-%m-%d}（共 {count} 天）。", "\n"))
     moved = [e for d in run for e in days[d] if e.moved_from is not None]
-    style = first.style._replace(discreet_title=said(MEDICATION_TITLE, words.lang),
-                                 reminder_minutes=None)
+    # "Medication", unless the template gave the medication a discreet title of its own (two
+    # daily medications over the same days, stupp's temozolomide and co-trimoxazole, would
+    # otherwise be two identical entries)
+    own = first.style.discreet_title
+    discreet = own if own != DISCREET_TITLES["daily"] else said(MEDICATION_TITLE, words.lang)
+    style = first.style._replace(discreet_title=discreet, reminder_minutes=None)
     return first._replace(
         uid=_uid(plan_key, f"daily\x00{component}\x00{run[0].isoformat()}"),
         start=None, end=None, style=style, title=title, dose="\n".join(lines),

@@ -79,9 +79,7 @@ def opened(db: str | os.PathLike[str], create: bool = False) -> Iterator[Registr
         found = state(location, engine)
         if found in (State.MISSING, State.EMPTY):
             if not create:
-                raise InputError("no registry there (register a patient first with 'scheduler "
-                                 "patient add', or run 'scheduler registry init')", "db",
-                                 value=location.shown)
+                raise InputError("no registry there", "db", remedy="init", value=location.shown)
             if found is State.MISSING and location.path is not None:
                 create_sqlite(location.path)
             else:

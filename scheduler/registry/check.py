@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from scheduler.registry import schema
 from scheduler.registry.store import Registry
+from scheduler.registry.transfer import clinic
 
 
 def check(registry: Registry) -> list[str]:
@@ -45,8 +46,8 @@ def check(registry: Registry) -> list[str]:
         for file in files:
             path = Path(file)
             if not path.exists():
-                problems.append(f"{key} version {version}: {path} is missing (the next "
-                                f"'scheduler issue {key}' writes it again)")
+                problems.append(f"{key} version {version}: {path} is missing (the plan's next "
+                                "issue writes it again)")
                 continue
             expected = hashes.get((key, version), {}).get(path.name)
             if expected and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
@@ -55,7 +56,8 @@ def check(registry: Registry) -> list[str]:
 
 
 def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
-    """Every plan, change, version, closure, user and feed token as JSON-able records."""
+    """Every plan, change, version, closure, user and feed token, and the clinic's people log,
+    password links, templates and site settings, as JSON-able records, without any secret."""
     histories = registry.histories()
     for stored in registry.plans():
         plan = {k: v for k, v in stored.__dict__.items() if k != "id"}
@@ -83,3 +85,4 @@ def export_records(registry: Registry) -> Iterator[dict[str, Any]]:
         yield {"type": "user", "name": person.name, "admin": person.admin, "role": person.role,
                "created_at": person.created_at, "created_by": person.created_by,
                "disabled_at": person.disabled_at}
+    yield from clinic(registry, secrets=False)

@@ -29,7 +29,7 @@ from sqlalchemy import (
 APPLICATION = "scheduler-registry"
 """The value of ``registry_meta.application`` that marks a database as ours."""
 
-HEAD = "0006"
+HEAD = "0007"
 """The newest migration; a database at another revision is upgraded or refused."""
 
 metadata = MetaData()
@@ -57,7 +57,8 @@ plans = Table(
 )
 
 # The table keeps its first name, "adjustments": it holds every change to a plan (delay,
-# hold, stop, revert, end, feed detail), in the order they were made.
+# hold, stop, record, closure, template-move, revert, end, feed detail), in the order they
+# were made.
 history = Table(
     "adjustments", metadata,
     Column("id", Integer, primary_key=True),
@@ -229,16 +230,18 @@ current_events = Table(
     Column("was_date", String(10)),
     Column("changed_at", Text),
     Column("flags", Text, nullable=False),
+    Column("time_text", Text),
     UniqueConstraint("plan_id", "ref"),
-    Index("ix_current_events_date", "date"),
+    Index("ix_current_events_date", "date", "plan_id"),
     Index("ix_current_events_resource", "resource", "date"),
-    Index("ix_current_events_was_date", "was_date"),
+    Index("ix_current_events_was_date", "was_date", "plan_id"),
 )
 """A cache: each plan's events as its history makes them now, one row per reference (events a
 change took away stay, ``status`` 'cancelled'); rewritten with every change, rebuilt by
 :func:`scheduler.services.derived.rebuild`. ``was_date`` and ``changed_at``: the date before
 the last change that moved or cancelled the event, and when that change was made; ``flags``
-``labs`` for a blood test, else empty."""
+``labs`` for a blood test, else empty; ``time_text`` the time as the worklist shows it. The
+date indexes carry the plan id: the worklist finds the plans of a range from the index alone."""
 
 closures = Table(
     "closures", metadata,

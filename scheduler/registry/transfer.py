@@ -1,14 +1,18 @@
 """A registry as JSON lines, and back: backup, restore, and moving from SQLite to PostgreSQL.
 
 :func:`dump` writes every row of the source of truth (plans, their changes, issued versions
-with their files' bytes, feed tokens, users), in an order fixed by their keys, never by row
-ids, so that export, import into an empty registry and export again give the same bytes, on
-either engine. A full dump carries the password and feed-token hashes, so that after a
-restore users log in with their passwords and calendars find their feeds at the same
-addresses; it says so in its first line. ``secrets=False`` leaves them out (an audit copy,
-which cannot be restored). Sessions, login attempts, stored feed documents and the
-current-events cache are not dumped: they are short-lived or derived (the import's caller
-rebuilds the cache). A closure keeps its number, since the changes it made name it.
+with their files' bytes, feed tokens, users; the clinic's people log, password links,
+templates with their reviews and site settings versions; closures and digest items sent), in
+an order fixed by their keys (or, for an append-only log, the order it was written), so that
+export, import into an empty registry and export again give the same bytes, on either engine.
+A full dump carries the password, feed-token and password-link hashes, so that after a
+restore users log in with their passwords, calendars find their feeds at the same addresses
+and a password link not yet used still works; it says so in its first line. ``secrets=False``
+leaves them out (an audit copy, which cannot be restored). :data:`EXPORTED` and
+:data:`NOT_EXPORTED` name every table of the schema (a test fails on a table in neither):
+sessions, login attempts, stored feed documents and the current-events cache are not dumped,
+being short-lived or derived (the import's caller rebuilds the cache). A closure keeps its
+number, since the changes it made name it.
 """
 
 from __future__ import annotations
@@ -25,12 +29,29 @@ from scheduler.registry import schema
 from scheduler.registry.store import Registry
 
 FORMAT = 1
-WARNING = ("This file holds secrets: the users' password hashes and the feed tokens' hashes. Keep "
-           "it like the database itself (mode 0600, encrypted backups).")
+WARNING = ("This file holds secrets: the users' password hashes, the feed tokens' and the password "
+           "links' hashes. Keep it like the database itself (mode 0600, encrypted backups).")
 
 _P, _H, _V, _F = schema.plans, schema.history, schema.versions, schema.version_files
 _U, _T = schema.users, schema.feed_tokens
 _C, _N = schema.closures, schema.notifications_sent
+_UC, _R = schema.user_changes, schema.password_resets
+_TV, _TR, _S = schema.template_versions, schema.template_reviews, schema.site_versions
+
+EXPORTED = frozenset({
+    "plans", "adjustments", "versions", "version_files", "feed_tokens", "users", "user_changes",
+    "password_resets", "template_versions", "template_reviews", "site_versions", "closures",
+    "notifications_sent"})
+"""The tables :func:`dump` writes and :func:`load` restores."""
+
+NOT_EXPORTED = {
+    "registry_meta": "written by 'registry init' (the schema revision; the header carries it)",
+    "sessions": "short-lived: everyone logs in again after a restore",
+    "login_attempts": "short-lived: the throttle starts afresh",
+    "feed_documents": "a cache of rendered feeds, made again on the first fetch",
+    "current_events": "a cache, rebuilt from the histories by the import",
+}
+"""Every other table of the schema, and why it is not in an export."""
 
 
 def _columns(table: sa.Table, *leave_out: str) -> list[sa.Column[Any]]:
@@ -72,10 +93,32 @@ def dump(registry: Registry, secrets: bool = True) -> Iterator[dict[str, Any]]:
         if not secrets:
             del values["password_hash"]
         yield {"type": "user", **values}
+    yield from clinic(registry, secrets)
     for closure in registry._rows(sa.select(_C).order_by(_C.c.id)):
         yield {"type": "closure", **closure._asdict()}
     for sent in registry._rows(sa.select(*_columns(_N)).order_by(_N.c.item, _N.c.channel)):
         yield {"type": "notification_sent", **sent._asdict()}
+
+
+def clinic(registry: Registry, secrets: bool = True) -> Iterator[dict[str, Any]]:
+    """The clinic's own records: the people log (in the order written), password links (without
+    their hashes unless ``secrets``), each clinic template version followed by its reviews, and
+    every site settings version."""
+    for change in registry._rows(sa.select(*_columns(_UC)).order_by(_UC.c.id)):
+        yield {"type": "user_change", **change._asdict()}
+    for link in registry._rows(sa.select(*_columns(_R)).order_by(_R.c.created_at, _R.c.id)):
+        values = link._asdict()
+        if not secrets:
+            del values["token_hash"]
+        yield {"type": "password_reset", **values}
+    for version in registry._rows(sa.select(_TV).order_by(_TV.c.template_id, _TV.c.version)):
+        yield {"type": "template_version", **{c.name: getattr(version, c.name) for c in _columns(_TV)}}
+        for review in registry._rows(sa.select(*_columns(_TR, "version_id"))
+                                     .where(_TR.c.version_id == version.id).order_by(_TR.c.id)):
+            yield {"type": "template_review", "template_id": version.template_id,
+                   "version": version.version, **review._asdict()}
+    for saved in registry._rows(sa.select(*_columns(_S)).order_by(_S.c.version)):
+        yield {"type": "site_version", **saved._asdict()}
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -90,7 +133,7 @@ def load(registry: Registry, lines: Iterable[str], source: str) -> dict[str, int
     with registry.transaction() as connection:
         if registry._rows(sa.select(sa.func.count()).select_from(_P))[0][0] or \
                 registry._rows(sa.select(sa.func.count()).select_from(_U))[0][0]:
-            raise InputError("not empty; import into a new registry ('scheduler registry init')",
+            raise InputError("not empty; a backup is imported into a new, empty registry",
                              "db", value=registry.location.shown)
         plan_ids: dict[str, int] = {}
         number = 0
@@ -107,7 +150,7 @@ def load(registry: Registry, lines: Iterable[str], source: str) -> dict[str, int
                 continue
             try:
                 _restore(connection, kind, record, plan_ids)
-            except (KeyError, TypeError, ValueError) as error:
+            except (KeyError, TypeError, ValueError, sa.exc.NoResultFound) as error:
                 raise InputError(f"{where}: a {kind} record this release cannot read ({error})") from None
             except sa.exc.IntegrityError:
                 raise InputError(f"{where}: the {kind} record repeats or contradicts an earlier "
@@ -159,6 +202,19 @@ def _restore(connection: sa.Connection, kind: Any, record: dict[str, Any], plan_
             **{c.name: record[c.name] for c in _columns(_T, "plan_id")}))
     elif kind == "user":
         connection.execute(sa.insert(_U).values({c.name: record[c.name] for c in _columns(_U)}))
+    elif kind == "user_change":
+        connection.execute(sa.insert(_UC).values({c.name: record[c.name] for c in _columns(_UC)}))
+    elif kind == "password_reset":
+        connection.execute(sa.insert(_R).values({c.name: record[c.name] for c in _columns(_R)}))
+    elif kind == "template_version":
+        connection.execute(sa.insert(_TV).values({c.name: record[c.name] for c in _columns(_TV)}))
+    elif kind == "template_review":
+        version_id = connection.execute(sa.select(_TV.c.id).where(
+            _TV.c.template_id == record["template_id"], _TV.c.version == record["version"])).scalar_one()
+        connection.execute(sa.insert(_TR).values(
+            version_id=version_id, **{c.name: record[c.name] for c in _columns(_TR, "version_id")}))
+    elif kind == "site_version":
+        connection.execute(sa.insert(_S).values({c.name: record[c.name] for c in _columns(_S)}))
     elif kind == "closure":
         connection.execute(sa.insert(_C).values({c.name: record[c.name] for c in _C.columns}))
     elif kind == "notification_sent":

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from scheduler.core import history
-from scheduler.core.adjust import Adjustment, Hold, Stop
+from scheduler.core.adjust import Adjustment, Hold, Move, Stop
 from scheduler.core.event import Event
 from scheduler.core.expand import expand
 from scheduler.core.protocol import (
@@ -279,7 +279,9 @@ def care_plan_bundle(snap: Snapshot, now: datetime, base: str = DEFAULT_BASE,
     force, each replacing the one before), preceded by the PlanDefinition and its
     ActivityDefinitions when ``with_definitions``."""
     stored = snap.stored
-    canon = Canon(snap.plan.template, template_version(stored.template_text.encode("utf-8")), base)
+    moved = [a for a in history.adjustments(snap.changes) if isinstance(a, Move)]
+    text = moved[-1].text if moved else stored.template_text  # the version the plan is on now
+    canon = Canon(snap.plan.template, template_version(text.encode("utf-8")), base)
     entries: list[Json] = []
     if with_definitions:
         entries += plan_definition_bundle(canon.template, canon.version, base)["entry"]

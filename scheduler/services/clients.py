@@ -5,13 +5,13 @@ User-Agent: ``Google-Calendar-Importer``, ``Microsoft Outlook`` (and Exchange's
 ``MSExchange...`` for Outlook on the web), Apple's ``dataaccessd`` (iPhone, iPad) and
 ``CalendarAgent`` (Mac), Thunderbird. A browser, curl or anything else is a person looking at
 the address, not a subscription: it is not recorded as one (a coordinator testing the address
-with curl no longer marks the patient subscribed).
+with curl no longer marks the patient subscribed). Each shell words the client's name and when
+(the web: :func:`scheduler.web.datawords.fetched_by`).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from scheduler.registry import Registry
 
@@ -23,8 +23,6 @@ CLIENTS = (
     (re.compile(r"Thunderbird", re.I), "Thunderbird"),
     (re.compile(r"DAVx5|ICSx5", re.I), "ICSx⁵ (Android)"),
 )
-ZH = {"Google Calendar": "谷歌日历", "Outlook": "Outlook", "Apple Calendar": "苹果日历",
-      "Thunderbird": "Thunderbird", "ICSx⁵ (Android)": "ICSx⁵（安卓）"}
 
 
 def calendar_client(user_agent: str | None) -> str | None:
@@ -35,23 +33,6 @@ def calendar_client(user_agent: str | None) -> str | None:
         if pattern.search(user_agent):
             return name
     return None
-
-
-def ago(then: datetime, now: datetime) -> str:
-    """ "3 hours ago", "just now", "2 days ago"."""
-    seconds = max(0, int((now - then).total_seconds()))
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count > 1 else ''} ago"
-    return "just now"
-
-
-def fetched_by(client: str | None, at: str | None, now: datetime) -> str | None:
-    """ "fetched by Google Calendar 3 hours ago", or None when no calendar client has."""
-    if client is None or at is None:
-        return None
-    return f"fetched by {client} {ago(datetime.fromisoformat(at), now)}"
 
 
 def subscriptions(registry: Registry) -> dict[int, tuple[str, str]]:

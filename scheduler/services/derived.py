@@ -51,6 +51,17 @@ def is_labs(template: Template, component: str) -> bool:
     return False
 
 
+def shown_time(event: Event) -> str:
+    """The event's time as the worklist shows it, stored with the row (``time_text``) so a
+    worklist does no per-row formatting: ``08:30-09:30`` (the wall clock of the plan's zone,
+    as the event has it), ``all day``, or ``11:15-Wed 09:15`` for an end on another day."""
+    if event.start is None or event.end is None:
+        return "all day"
+    if event.end.date() != event.start.date():  # a multi-day infusion: the end's weekday
+        return f"{event.start:%H:%M}-{event.end:%a %H:%M}"
+    return f"{event.start:%H:%M}-{event.end:%H:%M}"
+
+
 def _row(event: Event, used: dict[str, str | None], template: Template, status: str | None,
          was: str | None, at: str | None) -> dict[str, Any]:
     return {
@@ -61,6 +72,7 @@ def _row(event: Event, used: dict[str, str | None], template: Template, status: 
         "title": event.title, "location": event.style.location, "was_date": was,
         "changed_at": at,
         "flags": "labs" if is_labs(template, event.component) else "",
+        "time_text": shown_time(event),
     }
 
 

@@ -17,7 +17,7 @@ from scheduler.core.history import Change
 from scheduler.core.protocol import Regimen, Template
 from scheduler.core.record import NEEDS_REASON, Record, from_fields
 from scheduler.registry import Registry, StoredPlan
-from scheduler.services.patients import registered_template
+from scheduler.services.patients import current_template
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _of(key: str, change: Change, made: Record, tolerance: dict[str, int]) -> De
 def of_plan(stored: StoredPlan, changes: list[Change]) -> list[Deviation]:
     """The deviations recorded in one plan's history (records in force), in order."""
     undone = history.reverted(changes)
-    tolerance = tolerances(registered_template(stored))
+    tolerance = tolerances(current_template(stored, changes))
     found = []
     for change in changes:
         if change.kind == "record" and change.number not in undone:

@@ -8,11 +8,12 @@ is recorded (``notifications_sent``) in the transaction that sends it.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from scheduler.core.errors import InputError
@@ -108,14 +109,28 @@ def run_every(interval: timedelta, job: Callable[[], object], stop: threading.Ev
     return thread
 
 
-def schedule(db: str, every: str, smtp: str | None, to: str | None) -> threading.Thread:
-    """``serve --notify-every``: send the digest now and then every DURATION (``15m``, ``1h``)
-    in the background, on the wall clock."""
-    import re
-    from datetime import UTC
+def _wall_clock() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
+
+def scheduled_job(db: str, smtp: str, to: str,
+                  clock: Callable[[], datetime] = _wall_clock) -> Callable[[], Digest]:
+    """One run of the schedule: open the registry, send what is new at ``clock()``, close."""
     from scheduler.registry import opened
 
+    def job() -> Digest:
+        with opened(db) as registry:
+            return send(registry, smtp, to, clock())
+
+    return job
+
+
+def schedule(db: str, every: str, smtp: str | None, to: str | None,
+             clock: Callable[[], datetime] = _wall_clock,
+             stop: threading.Event | None = None) -> threading.Thread:
+    """``serve --notify-every``: send the digest now and then every DURATION (``15m``, ``1h``)
+    in the background (:func:`run_every` of :func:`scheduled_job`), on ``clock`` (the wall
+    clock unless given), until ``stop`` is set."""
     found = re.fullmatch(r"(\d+)\s*(m|min|h)", every.strip())
     if found is None or int(found.group(1)) == 0:
         raise InputError("give minutes or hours, e.g. 15m or 1h", field="notify_every", value=repr(every))
@@ -125,10 +140,4 @@ def schedule(db: str, every: str, smtp: str | None, to: str | None) -> threading
     parse_smtp(smtp)
     amount = int(found.group(1))
     interval = timedelta(hours=amount) if found.group(2) == "h" else timedelta(minutes=amount)
-    server, address = smtp, to
-
-    def job() -> None:
-        with opened(db) as registry:
-            send(registry, server, address, datetime.now(UTC).replace(microsecond=0))
-
-    return run_every(interval, job, threading.Event())
+    return run_every(interval, scheduled_job(db, smtp, to, clock), stop or threading.Event())

@@ -18,7 +18,8 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from scheduler.core import history
-from scheduler.core.adjust import Adjustment, Delay, to_record
+from scheduler.core.adjust import Adjustment, Delay, Move, to_record
+from scheduler.core.diff import DelayEffects, delay_effects
 from scheduler.core.errors import InputError
 from scheduler.core.expand import expand
 from scheduler.core.files import plan_filename, read_file_bytes, stage_files, write_files
@@ -143,9 +144,18 @@ def _parsed(sha256: str, text: str, source: str) -> Template:
     return load_template_text(text, source)
 
 
+def moved_template(move: Move) -> Template:
+    """The template text a move put the plan on, parsed once per process."""
+    return _parsed(move.sha256, move.text, f"{move.source} (as moved to)")
+
+
 def request_of(stored: StoredPlan, adjustments: tuple[Adjustment, ...]) -> PlanRequest:
-    """The expansion request of a stored plan, from its stored template text and settings."""
-    template = registered_template(stored)
+    """The expansion request of a stored plan, from its stored template text and settings (or
+    the text of the newest move among ``adjustments``, with its realigning delays)."""
+    moves = [a for a in adjustments if isinstance(a, Move)]
+    template = moved_template(moves[-1]) if moves else registered_template(stored)
+    if moves:
+        adjustments = (*(a for a in adjustments if not isinstance(a, Move)), *moves[-1].delays())
     settings = stored.settings
     return PlanRequest(
         template=template,
@@ -215,10 +225,12 @@ def template_changed(stored: StoredPlan) -> bool:
 
 def _check_current(now: Snapshot, expected_revision: int | None) -> None:
     if expected_revision is not None and expected_revision != now.revision:
+        last = (f": the last by {now.changes[-1].author} at {now.changes[-1].at}" if now.changes
+                else "")
         raise StaleError(
             f"the plan of {now.stored.patient_key} changed since you opened it (it had "
-            f"{expected_revision} changes, now {now.revision}: the last by {now.changes[-1].author}"
-            f" at {now.changes[-1].at}); look at it again before you change it")
+            f"{expected_revision} changes, now {now.revision}{last}); look at it again before you "
+            "change it")
     if now.ended is not None:
         raise InputError(f"the plan of {now.stored.patient_key} has ended "
                          f"({now.ended.describe()}); it takes no more changes")
@@ -232,6 +244,14 @@ class Outcome:
     after: Plan
     recorded: Change | None
     """The change as recorded (None for a preview)."""
+    adjustment: Adjustment | None = None
+    """The delay, hold or stop (with its regimen filled in), for :func:`effects`."""
+
+    def effects(self) -> DelayEffects | None:
+        """For a delay: what it leaves where it was and what the plan's end cuts off or adds."""
+        if not isinstance(self.adjustment, Delay):
+            return None
+        return delay_effects(self.before, self.after, self.adjustment.regimen, self.adjustment.cycle)
 
 
 def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author: str,
@@ -246,7 +266,7 @@ def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author:
         current = snapshot(registry, patient_key, lock=True)
         _check_current(current, expected_revision)
         if isinstance(adjustment, Delay) and adjustment.regimen == "":
-            adjustment = replace(adjustment, regimen=_only_regimen(current.stored))
+            adjustment = replace(adjustment, regimen=_only_regimen(current.stored, current.changes))
         in_force = history.adjustments(current.changes)
         after = expand(request_of(current.stored, (*in_force, adjustment)))
         kind, fields = to_record(adjustment)
@@ -254,7 +274,7 @@ def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author:
         if record:
             registry.add_change(current.stored.id, kind, fields, author, now)
             _derive(registry, current.stored.id)
-    return Outcome(current.plan, after, change if record else None)
+    return Outcome(current.plan, after, change if record else None, adjustment)
 
 
 def revert(registry: Registry, patient_key: str, number: int, reason: str, author: str,
@@ -294,8 +314,14 @@ def _derive(registry: Registry, plan_id: int) -> None:
     derived.refresh(registry, plan_id, request_of)
 
 
-def _only_regimen(stored: StoredPlan) -> str:
-    template = registered_template(stored)
+def current_template(stored: StoredPlan, changes: list[Change]) -> Template:
+    """The template the plan is expanded from now: as registered, or as its newest move in
+    force put it."""
+    return request_of(stored, tuple(a for a in history.adjustments(changes) if isinstance(a, Move))).template
+
+
+def _only_regimen(stored: StoredPlan, changes: list[Change]) -> str:
+    template = current_template(stored, changes)
     regimens = [c.id for c in template.components if isinstance(c, Regimen)]
     if len(regimens) != 1:
         raise InputError(
@@ -398,8 +424,8 @@ def _check_feed_url(registry: Registry, stored: StoredPlan, feed_url: str) -> No
     found = re.search(r"/feed/([A-Za-z0-9_-]{32})\.ics$", feed_url)
     live = registry.live_token(stored.id)
     if found is None or live is None or live.token_hash != token_hash(found.group(1)):
-        raise InputError(f"not the address of {stored.patient_key}'s live feed (make one with "
-                         f"'scheduler feed create {stored.patient_key}', which prints it)", "feed_url")
+        raise InputError(f"not the address of {stored.patient_key}'s live feed", "feed_url",
+                         remedy="feed_create")
 
 
 def _restore(registry: Registry, stored: StoredPlan, versions: list[StoredVersion]) -> list[Path]:

@@ -34,8 +34,8 @@ def server_key(environ: dict[str, str] | None = None) -> Fernet | None:
         except OSError as error:
             raise InputError(f"{KEY_FILE_VARIABLE}: cannot read {path} ({error.strerror})") from None
         except ValueError:
-            raise InputError(f"{KEY_FILE_VARIABLE}: {path} is not a key made by "
-                             "'scheduler feed key'") from None
+            raise InputError(f"{KEY_FILE_VARIABLE}: {path} is not a feed sealing key",
+                             remedy="feed_key") from None
     secret = environ.get(SECRET_VARIABLE)
     if secret:
         digest = hashlib.sha256(b"scheduler feed tokens\x00" + secret.encode("utf-8")).digest()

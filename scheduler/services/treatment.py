@@ -34,13 +34,17 @@ from scheduler.services.patients import (
 
 
 def snapshot_record(now: Snapshot) -> dict[str, Any]:
-    """``patient show --json``: the plan, its changes and its events (with references)."""
+    """``patient show --json``: the plan, its changes and its events (with references); the
+    version of its clinic template it is on now (None for a shipped template or a file)."""
+    from scheduler.services import moves
+
     stored, plan = now.stored, now.plan
     undone = history.reverted(now.changes)
     return {
         "patient_key": stored.patient_key,
         "label": stored.label,
         "template": stored.template_id,
+        "template_version": moves.version_of(stored, now.changes),
         "start": stored.start,
         "revision": now.revision,
         "ended": now.ended is not None,

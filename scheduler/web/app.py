@@ -29,9 +29,11 @@ from scheduler.services import feed as feeds
 from scheduler.services import sealing
 from scheduler.web import (
     admin,
+    datawords,
     drafting,
     health,
     i18n,
+    moving,
     pages,
     present,
     settings,
@@ -114,6 +116,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
     site.feed_key = sealing.server_key({**os.environ, **({"SCHEDULER_SECRET": secret} if secret else {})})
     present.install(site.templates.env, settings.zone_of(site))
     i18n.install(site.templates.env)
+    datawords.install(site.templates.env)
     site.templates.env.globals["change_what"] = words.what
     feeddocs.keep_only_from(site.registry(), feeds.rendering_code())  # another release's: rendered anew
     secure = base_url.startswith("https://") if https_only is None else https_only
@@ -156,6 +159,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/patients/{key}/feed-detail", pages.feed_detail, methods=["POST"]),
         Route("/patients/{key}/handout.pdf", pages.handout),
         Route("/patients/{key}/record", treatment.record, methods=["GET", "POST"]),
+        Route("/patients/{key}/move", moving.move, methods=["GET", "POST"]),
         Route("/worklist", treatment.worklist),
         Route("/deviations", treatment.deviations),
         Route("/closures", treatment.closures, methods=["GET", "POST"]),
@@ -163,6 +167,7 @@ def create_app(db: str, base_url: str = "http://127.0.0.1:8000", issue_dir: Path
         Route("/templates", pages.template_list),
         Route("/validate", pages.validate, methods=["GET", "POST"]),
         Route("/templates/draft", drafting.new_from_record, methods=["GET", "POST"]),
+        Route("/templates/{template_id}/{version:int}/patients", moving.version_patients),
         Route("/admin/people", admin.people_page, methods=["GET", "POST"]),
         Route("/admin/people/{name}", admin.person_action, methods=["POST"]),
         Route("/admin/templates", templates_admin.templates_page, methods=["GET", "POST"]),

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 
 from scheduler.core.errors import SchedulerError, TemplateError
 from scheduler.web.forms import in_web_words, the_field
+from scheduler.web.i18n import _
 from scheduler.web.site import page, site_of
 
 MAX_RECORD_CHARS = 200_000
@@ -121,7 +122,7 @@ def _handle(request: Request, form: FormData | None) -> Response:
     action = _field(form, "action")
     record = context["record"]
     if len(record) > MAX_RECORD_CHARS or len(_field(form, "yaml")) > MAX_YAML_CHARS:
-        context["record_error"] = "The record or the draft is too long for this page."
+        context["record_error"] = _("The record or the draft is too long for this page.")
         return page(request, "drafting.html", context, 400)
     if action == "download":
         yaml_text = _field(form, "yaml").replace("\r\n", "\n")
@@ -130,7 +131,7 @@ def _handle(request: Request, form: FormData | None) -> Response:
     if action == "save":
         return _save(request, form, context)
     if not record.strip():
-        context["record_error"] = "Paste the record first: its page text or its JSON."
+        context["record_error"] = _("Paste the record first: its page text or its JSON.")
         return page(request, "drafting.html", context, 400)
     try:
         context.update(_drafted(record, context["arm"]))
@@ -157,7 +158,7 @@ def _save(request: Request, form: FormData, context: dict[str, Any]) -> Response
             context.update(_drafted(context["record"], context["arm"]))
     if request.scope.get("role") != "admin":
         context.update(yaml=yaml_text, checked=True,
-                       error="Only an admin saves a clinic template; download it and give it to one.")
+                       error=_("Only an admin saves a clinic template; download it and give it to one."))
         return page(request, "drafting.html", context, 403)
     site = site_of(request)
     try:
@@ -168,8 +169,8 @@ def _save(request: Request, form: FormData, context: dict[str, Any]) -> Response
     except SchedulerError as error:
         context.update(yaml=yaml_text, checked=True, error=in_web_words(error))
         return page(request, "drafting.html", context, 400)
-    _flash(request, f"Saved {saved.template_id} version {saved.version} as a draft: a second admin "
-                    "approves it here before it is offered at registration.")
+    _flash(request, _("Saved %(id)s version %(version)s as a draft: a second admin approves it here before "
+                      "it is offered at registration.", id=saved.template_id, version=saved.version))
     return RedirectResponse("/admin/templates", status_code=303)
 
 

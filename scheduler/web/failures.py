@@ -20,6 +20,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from scheduler.web.i18n import N_, _
 from scheduler.web.security import ASGIApp, Message, Receive, Scope, Send
 
 RETRY_AFTER_S = 30
@@ -48,21 +49,21 @@ def answer_for(error: BaseException, templates: Environment, path: str) -> Respo
             isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated):
         if feed:
             return _plain(503, "Try again later", retry)
-        return error_page(templates, 503, "Try again in a minute",
-                          "The patient registry cannot be reached just now (the database is away, "
-                          "busy or out of space). Nothing was changed. Try again in a minute.", retry)
+        return error_page(templates, 503, _("Try again in a minute"),
+                          _("The patient registry cannot be reached just now (the database is away, "
+                            "busy or out of space). Nothing was changed. Try again in a minute."), retry)
     if isinstance(error, OverflowError | sa.exc.DataError):
         if feed:
             return _plain(404, "Not found")
-        return error_page(templates, 404, "Not found", "There is no such page or patient.")
+        return error_page(templates, 404, _("Not found"), _("There is no such page or patient."))
     if isinstance(error, MultiPartException):
-        return error_page(templates, 400, "Not a form this site can read",
-                          f"What was sent could not be read as a form ({error.message}).")
+        return error_page(templates, 400, _("Not a form this site can read"),
+                          _("What was sent could not be read as a form (%(why)s).", why=error.message))
     if feed:
         return _plain(500, "Server error")
-    return error_page(templates, 500, "Something went wrong",
-                      "The server could not finish this request, and nothing was changed. Try again; "
-                      "if it happens again, tell your administrator the time it happened.")
+    return error_page(templates, 500, _("Something went wrong"),
+                      _("The server could not finish this request, and nothing was changed. Try again; "
+                        "if it happens again, tell your administrator the time it happened."))
 
 
 class Failures:
@@ -102,8 +103,8 @@ def _route_of(scope: Scope) -> Any:
     return getattr(route, "path", None) or "(no route)"
 
 
-TITLES = {400: "Not understood", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
-          413: "Too large"}
+TITLES = {400: N_("Not understood"), 403: N_("Not allowed"), 404: N_("Not found"), 405: N_("Not allowed"),
+          413: N_("Too large")}
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -112,6 +113,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/feed/"):
         return _plain(status, "Not found" if status == 404 else "Bad request")
     environment = request.app.state.site.templates.env
-    return error_page(environment, status, TITLES.get(status, "Not understood"),
-                      "This site could not understand that request. Go back, reload the page and try "
-                      "again." if status != 404 else "There is no such page or patient.")
+    return error_page(environment, status, _(TITLES.get(status, "Not understood")),
+                      _("This site could not understand that request. Go back, reload the page and try "
+                        "again.") if status != 404 else _("There is no such page or patient."))

@@ -13,10 +13,12 @@ from starlette.datastructures import FormData
 from scheduler.core.adjust import Adjustment, Delay, Hold, Stop
 from scheduler.core.errors import (
     InputError,
+    Note,
     SchedulerError,
     field_index,
     field_key,
     field_root,
+    said,
     worded,
 )
 from scheduler.services.options import (
@@ -26,27 +28,35 @@ from scheduler.services.options import (
     parse_date_range,
     parse_horizon,
 )
+from scheduler.web.i18n import N_, _
 
 LABELS = {
-    "start": "Start", "holidays": "Public holidays", "timezone": "Time zone",
-    "closed": "Closures", "workdays": "Extra working days", "parameters": "Parameters",
-    "horizon": "Schedule continuation doses for",
-    "shift_start": "If the start is not a working day, start on the next one",
-    "key": "Patient key", "label": "Label", "template": "Protocol template",
-    "from": "From", "days": "Days", "cycle": "Cycle", "reason": "Reason", "regimen": "Regimen",
-    "component": "Component", "arm": "Arm", "reminders": "Reminders before each visit",
-    "lang": "Language", "resource": "Resource", "time": "Time", "status": "Status", "on": "On",
+    "start": N_("Start"), "holidays": N_("Public holidays"), "timezone": N_("Time zone"),
+    "closed": N_("Closures"), "workdays": N_("Extra working days"), "parameters": N_("Parameters"),
+    "horizon": N_("Schedule continuation doses for"),
+    "shift_start": N_("If the start is not a working day, start on the next one"),
+    "key": N_("Patient key"), "label": N_("Label"), "template": N_("Protocol template"),
+    "from": N_("From"), "to": N_("To"), "days": N_("Days"), "cycle": N_("Cycle"), "reason": N_("Reason"),
+    "regimen": N_("Regimen"), "component": N_("Component"), "arm": N_("Arm"),
+    "reminders": N_("Reminders before each visit"), "lang": N_("Language"), "resource": N_("Resource"),
+    "time": N_("Time"), "status": N_("Status"), "on": N_("On"), "name": N_("User name"), "role": N_("Role"),
+    "password": N_("Password"), "new password": N_("New password"), "subdivision": N_("Subdivision"),
+    "version": N_("Template version"),
 }
 """The library's fields (:mod:`scheduler.core.errors`) as the forms label them: the one
 table from which every error and note on a page says its field."""
 
 REMEDIES = {
-    "shift_start": ", or tick \"If the start is not a working day, start on the next one\" to start on "
-                   "the next one, {value}",
-    "parameters": "to change it, write under Parameters: {key}=N",
-    "force": "it was kept as it is",
-    "events": "the patient's page lists them",
-    "notify_smtp": "set the mail server and the address",
+    "shift_start": N_(", or tick \"If the start is not a working day, start on the next one\" to start on "
+                      "the next one, {value}"),
+    "parameters": N_("to change it, write under Parameters: {key}=N"),
+    "force": N_("it was kept as it is"),
+    "events": N_("the patient's page lists them"),
+    "notify_smtp": N_("set the mail server and the address"),
+    "init": N_("the server's operator creates it"),
+    "closures": N_("the Closures page lists them"),
+    "feed_key": N_("the server's operator makes one"),
+    "feed_create": N_("the patient's Calendar page makes one and shows it"),
 }
 """What to do in a form to resolve a problem whose remedy is that field."""
 
@@ -54,23 +64,28 @@ REMEDIES = {
 def label(field: str) -> str:
     """``timezone`` -> ``Time zone``; ``parameters.cycles`` -> ``Parameters: cycles``;
     ``closed[2]`` -> ``Closures, line 3``."""
-    name = LABELS.get(field_root(field), field_root(field))
+    root = field_root(field)
+    name = _(LABELS[root]) if root in LABELS else root
     key, index = field_key(field), field_index(field)
     if key:
         return f"{name}: {key}"
-    return f"{name}, line {index + 1}" if index is not None else name
+    return _("%(name)s, line %(line)s", name=name, line=index + 1) if index is not None else name
 
 
 def the_field(field: str) -> str:
     """``holidays`` -> ``the Public holidays field``, for a sentence."""
-    return f"the {label(field)} field"
+    return _("the %(field)s field", field=label(field))
 
 
 def in_web_words(error: SchedulerError | str) -> str:
-    """An error or note of the library as the web app's forms say it."""
-    if isinstance(error, SchedulerError):
-        return error.worded(label, REMEDIES)
-    return worded(error, label, REMEDIES)
+    """An error or note of the library as the web app's forms say it, in the page's language
+    (:func:`scheduler.web.datawords.library`)."""
+    from scheduler.web.datawords import library
+
+    remedies = {field: _(phrase) for field, phrase in REMEDIES.items()}
+    if isinstance(error, SchedulerError | Note):
+        return library(said(library(error.message), error.field, error.remedy, error.value, label, remedies))
+    return library(worded(error, label, remedies))
 
 
 def field(form: FormData | None, name: str, default: str = "") -> str:

@@ -58,14 +58,22 @@ def N_(message: str) -> str:
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
           N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
+STATUSES = (N_("given"), N_("done"), N_("missed"), N_("not-given"))
+"""What a record says happened to an event (:mod:`scheduler.core.record`)."""
 KINDS = (N_("admin"), N_("coordinator"), N_("viewer"), N_("cycles"), N_("radiotherapy"),
-         N_("daily"), N_("visit"))
+         N_("daily"), N_("visit"), N_("hours"))
 """Words shown from data: roles, and the kinds of a template's components."""
 
 
 def weekdays() -> list[str]:
     """Monday to Sunday, short, in the request's language."""
     return [gettext(day) for day in WEEKDAYS]
+
+
+def weekday_of(day: Any) -> str:
+    """A date's weekday, short, in the request's language: ``Mon``, ``周一``."""
+    short = gettext(WEEKDAYS[day.weekday()])
+    return f"周{short}" if current.get() == "zh" else short
 
 
 def month_title(month: Any) -> str:
@@ -109,5 +117,22 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = current.get
     env.globals["weekdays"] = weekdays
+    env.globals["weekday_of"] = weekday_of
     env.globals["month_title"] = month_title
+    env.globals["span_words"] = span_words
     env.globals["languages"] = LANGUAGES
+
+
+def span_words(span: Any) -> str:
+    """A span (:class:`scheduler.core.units.Span`) in the page's language: ``12 months``,
+    ``2 years``, ``26 weeks``, ``90 days``."""
+    months, days = span.months, span.days
+    if months and not days and months % 12 == 0 and "y" in span.text.lower():
+        return ngettext("%(num)s year", "%(num)s years", months // 12) % {"num": months // 12}
+    if months and not days:
+        return ngettext("%(num)s month", "%(num)s months", months) % {"num": months}
+    if days % 7 == 0 and not months:
+        return ngettext("%(num)s week", "%(num)s weeks", days // 7) % {"num": days // 7}
+    if not months:
+        return ngettext("%(num)s day", "%(num)s days", days) % {"num": days}
+    return str(span)

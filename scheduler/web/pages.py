@@ -35,12 +35,12 @@ from scheduler.export.reminders import DEFAULT_REMINDERS
 from scheduler.registry import StaleError, access
 from scheduler.services import clinic_templates, patients, site_settings
 from scheduler.services import feed as feeds
-from scheduler.services.clients import calendar_client, fetched_by
+from scheduler.services.clients import calendar_client
 from scheduler.services.options import (
     PlanOptions,
 )
 from scheduler.services.users import verify
-from scheduler.web import forms, sessions
+from scheduler.web import datawords, forms, sessions
 from scheduler.web.forms import in_web_words
 from scheduler.web.i18n import _
 from scheduler.web.security import safe_next
@@ -154,10 +154,12 @@ def login(request: Request, form: FormData | None) -> Response:
     address = request.client.host if request.client else "unknown"
     now = site.now()
     wait = sessions.name_wait(registry, name, now)
-    error = f"Too many wrong passwords for {name}: try again in {-(-wait // 60)} minutes."
+    error = _("Too many wrong passwords for %(name)s: try again in %(minutes)s minutes.", name=name,
+              minutes=-(-wait // 60))
     if not wait:
         wait = sessions.address_wait(registry, address, now)
-        error = f"Too many failed logins from this computer: try again in {-(-wait // 60)} minutes."
+        error = _("Too many failed logins from this computer: try again in %(minutes)s minutes.",
+                  minutes=-(-wait // 60))
     if wait:
         return page(request, "login.html", {"next": target, "name": name, "error": error}, 429,
                     headers={"Retry-After": str(wait)})
@@ -168,7 +170,7 @@ def login(request: Request, form: FormData | None) -> Response:
         ok = isinstance(password, str) and site.hashing.run(lambda: verify(found, str(password)))
     except sessions.Busy:
         return page(request, "login.html", {"next": target, "name": name, "error":
-                    "The server is busy checking other logins: try again in a few seconds."}, 503,
+                    _("The server is busy checking other logins: try again in a few seconds.")}, 503,
                     headers={"Retry-After": str(sessions.BUSY_RETRY_AFTER_S)})
     if ok:
         session_id = sessions.logged_in(registry, name, address, now)
@@ -257,8 +259,8 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         _field(form, "template"))
     published = kept.get(_field(form, "template"))
     if published is None and (chosen is None or (os.sep in chosen and Path(chosen).is_symlink())):
-        context["error"] = (f"template: choose one of the listed protocols "
-                            f"({_field(form, 'template')[:40]!r} is not one)")
+        context["error"] = _("%(field)s: choose one of the listed protocols (%(value)s is not one)",
+                             field=forms.label("template"), value=repr(_field(form, "template")[:40]))
         return context
     try:
         key, label = _field(form, "key") or "PREVIEW", _field(form, "label") or None
@@ -318,6 +320,7 @@ def _snapshot(request: Request) -> patients.Snapshot:
 @_route
 def patient_page(request: Request, form: FormData | None) -> Response:
     """One patient: month view, events, history of changes, versions, feed."""
+    from scheduler.services import moves
     from scheduler.web import timeline
 
     site = site_of(request)
@@ -329,19 +332,21 @@ def patient_page(request: Request, form: FormData | None) -> Response:
         "timeline": timeline.split(now.plan, grids, site.clock().date()),
         "legend": timeline.legend(now.plan, grids),
         "reverted": history.reverted(now.changes), "token": (token := registry.live_token(now.stored.id)),
-        "fetched_by": fetched_by(token.client, token.client_at, site.now()) if token else None,
+        "fetched_by": datawords.fetched_by(token.client, token.client_at, site.now()) if token else None,
         "plan_lang": patients.calendar_settings(now.stored).lang,
         "detail": history.feed_detail(now.changes), "next": next_event(now.plan, site.clock().date()),
-        "components": _components(now)})
+        "components": _components(now),
+        "newer": None if now.ended else moves.newer_version(registry, now.stored, now.changes)})
 
 
 def _components(now: patients.Snapshot) -> list[tuple[str, str]]:
     """(id, name) of what can be held or stopped: components and the drugs of regimens."""
     items = []
     for component in now.plan.template.components:
-        items.append((component.id, component.name))
+        items.append((component.id, datawords.named(component)))
         if isinstance(component, Regimen):
-            items += [(drug.id, f"{drug.name} (in {component.name})") for drug in component.drugs]
+            items += [(drug.id, _("%(drug)s (in %(component)s)", drug=datawords.named(drug),
+                                  component=datawords.named(component))) for drug in component.drugs]
     return items
 
 
@@ -397,11 +402,13 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
             return page(request, "change.html", context, 409)
         context["revision"] = outcome_revision(request, key)
         context["diff"] = compare(outcome.before, outcome.after)
+        context["effects"] = outcome.effects()
         return page(request, "change.html", context, 409)
     except SchedulerError as error:
         context["error"] = in_web_words(error)
         return page(request, "change.html", context, 400)
     context["diff"] = compare(outcome.before, outcome.after)
+    context["effects"] = outcome.effects()
     context["revision"] = expected
     return page(request, "change.html", context)
 
@@ -450,7 +457,7 @@ def end(request: Request, form: FormData | None) -> Response:
     try:
         patients.end(site_of(request).registry(), key, _field(form, "reason"), _user(request),
                      site_of(request).now())
-        _flash(request, f"The plan of {key} has ended; its feed no longer answers.")
+        _flash(request, _("The plan of %(key)s has ended; its feed no longer answers.", key=key))
     except SchedulerError as error:
         _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}", 303)
@@ -477,8 +484,9 @@ def issue(request: Request, form: FormData | None) -> Response:
                                 _user(request), feed_url=_field(form, "feed_url") or None,
                                 plan_language=not _field(form, "lang"))  # else the form's choice
         revision = issued.revision
-        _flash(request, f"Issued version {issued.version}: {len(revision.changed)} changed, "
-                        f"{len(revision.added)} new, {len(revision.cancelled)} cancelled.")
+        _flash(request, _("Issued version %(version)s: %(changed)s changed, %(added)s new, %(cancelled)s "
+                          "cancelled.", version=issued.version, changed=len(revision.changed),
+                          added=len(revision.added), cancelled=len(revision.cancelled)))
     except SchedulerError as error:
         _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}#versions", 303)
@@ -542,7 +550,7 @@ def subscribe(request: Request, form: FormData | None) -> Response:
         try:
             if action == "revoke":
                 feeds.revoke(site.registry(), key, _user(request), site.now())
-                _flash(request, f"The feed of {key} is revoked: its address no longer answers.")
+                _flash(request, _("The feed of %(key)s is revoked: its address no longer answers.", key=key))
                 return RedirectResponse(f"/patients/{key}/subscribe", 303)
             token = feeds.create(site.registry(), key, _user(request), site.now(),
                                  rotate=action == "rotate", key=site.feed_key)
@@ -584,7 +592,8 @@ def feed_detail(request: Request, form: FormData | None) -> Response:
     try:
         feeds.set_detail(site_of(request).registry(), key, _field(form, "detail") == "on",
                          _field(form, "reason"), _user(request), site_of(request).now())
-        _flash(request, f"Feed detail for {key} is now {_field(form, 'detail') or 'off'}.")
+        _flash(request, _("Feed detail for %(key)s is now on.", key=key) if _field(form, "detail") == "on"
+               else _("Feed detail for %(key)s is now off.", key=key))
     except SchedulerError as error:
         _flash(request, in_web_words(error))
     return RedirectResponse(f"/patients/{key}/subscribe", 303)
@@ -617,24 +626,25 @@ def validate(request: Request, form: FormData | None) -> Response:
     if form is None:
         return page(request, "validate.html", context)
     upload = form.get("file")
-    name = "pasted text"
+    name = _("pasted text")
     if isinstance(upload, UploadFile) and upload.filename:
         name = upload.filename
         raw = upload.file.read(TEMPLATE_UPLOAD_LIMIT + 1)
         if len(raw) > TEMPLATE_UPLOAD_LIMIT:
-            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT:,} bytes, the limit "
-                                   "for a template"]
+            context["problems"] = [_("%(name)s: larger than %(limit)s bytes, the limit for a template",
+                                     name=name, limit=format(TEMPLATE_UPLOAD_LIMIT, ","))]
             return page(request, "validate.html", context, 400)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            context["problems"] = [f"{name}: not UTF-8 text (bad byte at offset {error.start})"]
+            context["problems"] = [_("%(name)s: not UTF-8 text (bad byte at offset %(offset)s)", name=name,
+                                     offset=error.start)]
             return page(request, "validate.html", context, 400)
     else:
         text = _field(form, "text")
         if len(text.encode("utf-8", "surrogatepass")) > TEMPLATE_UPLOAD_LIMIT:
-            context["problems"] = [f"{name}: larger than {TEMPLATE_UPLOAD_LIMIT:,} bytes, the limit "
-                                   "for a template"]
+            context["problems"] = [_("%(name)s: larger than %(limit)s bytes, the limit for a template",
+                                     name=name, limit=format(TEMPLATE_UPLOAD_LIMIT, ","))]
             return page(request, "validate.html", context, 400)
     context["text"] = text
     try:

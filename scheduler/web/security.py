@@ -16,10 +16,14 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+
+from scheduler.web import i18n
+from scheduler.web.i18n import _
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -60,30 +64,32 @@ class Guard:
                 scope["path"] in PUBLIC_PATHS):
             await self.app(scope, receive, send)
             return
+        # Refusals here come before the person is known: in the browser's language.
+        i18n.current.set(i18n.choose(None, Headers(scope=scope).get("accept-language")))
         session = scope["session"]
         expected = csrf_token(session)
         if scope["method"] not in ("GET", "HEAD"):
             body = await _read_body(receive)
             if body is None:
-                await self.refuse(scope, 413, "Too large", "What was sent is larger than "
-                                  f"{BODY_LIMIT // (1024 * 1024)} MiB, the most this site accepts."
-                                  )(scope, receive, send)
+                await self.refuse(scope, 413, _("Too large"), _(
+                    "What was sent is larger than %(mib)s MiB, the most this site accepts.",
+                    mib=BODY_LIMIT // (1024 * 1024)))(scope, receive, send)
                 return
             try:
                 form = await Request(scope, _replay(body)).form()
             except (MultiPartException, HTTPException) as error:
                 problem = error.message if isinstance(error, MultiPartException) else error.detail
-                await self.refuse(scope, 400, "Not a form this site can read",
-                                  f"What was sent could not be read as a form ({problem}). "
-                                  "Go back, reload the page and try again.")(scope, receive, send)
+                await self.refuse(scope, 400, _("Not a form this site can read"), _(
+                    "What was sent could not be read as a form (%(why)s). Go back, reload the page and "
+                    "try again.", why=problem))(scope, receive, send)
                 return
             sent = form.get("csrf")
             await form.close()
             if not isinstance(sent, str) or not secrets.compare_digest(
                     sent.encode("utf-8", "surrogatepass"), expected.encode("ascii")):
-                await self.refuse(scope, 403, "Form expired",
-                                  "This form has expired or did not come from this site. Go back, "
-                                  "reload the page and try again.")(scope, receive, send)
+                await self.refuse(scope, 403, _("Form expired"), _(
+                    "This form has expired or did not come from this site. Go back, reload the page "
+                    "and try again."))(scope, receive, send)
                 return
             receive = _replay(body)
         session_id = session.get("sid")
@@ -96,8 +102,8 @@ class Guard:
                 target = scope["path"] + (f"?{query}" if query else "")
                 response: Response = RedirectResponse(f"/login?next={quote(target)}", 303)
             else:
-                response = self.refuse(scope, 403, "Log in first",
-                                       "Your session has ended. Log in and try again.")
+                response = self.refuse(scope, 403, _("Log in first"),
+                                       _("Your session has ended. Log in and try again."))
             await response(scope, receive, send)
             return
         scope["user"] = user

@@ -21,7 +21,9 @@ from scheduler.registry import StaleError
 from scheduler.services import patients, treatment
 from scheduler.services import worklist as work
 from scheduler.services.options import parse_date
+from scheduler.web.datawords import library
 from scheduler.web.forms import in_web_words
+from scheduler.web.i18n import _, ngettext
 from scheduler.web.pages import _field, _flash, _route, _snapshot, _user
 from scheduler.web.site import page, site_of
 
@@ -58,7 +60,8 @@ def record(request: Request, form: FormData | None) -> Response:
         if _field(form, "action") == "commit":
             outcome = act(expected, True)
             done = outcome.recorded
-            _flash(request, f"Recorded: {done.describe()} (change {done.number}).")
+            _flash(request, _("Recorded: %(what)s (change %(number)s).", what=library(done.describe()),
+                              number=done.number))
             return RedirectResponse(f"/patients/{key}", 303)
         outcome = act(expected, False)
     except StaleError as error:
@@ -75,7 +78,7 @@ def record(request: Request, form: FormData | None) -> Response:
 
 def _days(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 366:
-        raise InputError(f"days: '{text}' is not a number from 1 to 366")
+        raise InputError(f"'{text}' is not a number from 1 to 366", "days")
     return int(text)
 
 
@@ -138,8 +141,10 @@ def closures(request: Request, form: FormData | None) -> Response:
             preview = closing.add(site.registry(), start, end, fields["resource"] or None,
                                   fields["reason"], _user(request), site.now(), dry_run=not commit)
             if commit:
-                _flash(request, f"Closure {preview.number} recorded: {len(preview.affected)} plan(s) "
-                                "changed.")
+                _flash(request, ngettext("Closure %(number)s recorded: %(count)s plan changed.",
+                                         "Closure %(number)s recorded: %(count)s plans changed.",
+                                         len(preview.affected)) % {"number": preview.number,
+                                                                   "count": len(preview.affected)})
                 return RedirectResponse("/closures", 303)
             context["preview"] = preview
             context["soon"] = {key for key, _ in preview.soon(site.now())}
@@ -161,7 +166,9 @@ def closure_revert(request: Request, form: FormData | None) -> Response:
     number = int(request.path_params["number"])
     try:
         keys = closing.revert(site.registry(), number, _field(form, "reason"), _user(request), site.now())
-        _flash(request, f"Reverted closure {number} on {len(keys)} plan(s).")
+        _flash(request, ngettext("Reverted closure %(number)s on %(count)s plan.",
+                                 "Reverted closure %(number)s on %(count)s plans.", len(keys))
+               % {"number": number, "count": len(keys)})
     except SchedulerError as error:
         _flash(request, in_web_words(error))
     return RedirectResponse("/closures", 303)

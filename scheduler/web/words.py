@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from scheduler.core.adjust import Delay, Hold, Stop
+from scheduler.core.adjust import Delay, Hold, Move, Stop
 from scheduler.core.history import Change
 from scheduler.core.protocol import Regimen, Template
+from scheduler.web.datawords import library
 from scheduler.web.i18n import _
 
 
 def names(template: Template) -> dict[str, str]:
-    """Component and drug id -> the name the template shows."""
+    """Component and drug id -> the name the template shows, in the page's language."""
+    from scheduler.web.datawords import named
+
     found = {}
     for component in template.components:
-        found[component.id] = component.name
+        found[component.id] = named(component)
         if isinstance(component, Regimen):
-            found.update({drug.id: drug.name for drug in component.drugs})
+            found.update({drug.id: named(drug) for drug in component.drugs})
     return found
 
 
@@ -42,6 +45,9 @@ def what(change: Change, template: Template) -> str:
         return _("%(name)s stopped from %(first)s: %(reason)s",
                  name=shown.get(adjustment.component, adjustment.component),
                  first=adjustment.start.isoformat(), reason=adjustment.reason)
+    if isinstance(adjustment, Move):
+        return _("Moved to version %(version)s of %(name)s: %(reason)s", version=adjustment.version,
+                 name=template.name, reason=adjustment.reason)
     if change.kind == "revert":
         return _("Change %(number)s reverted: %(reason)s", number=change.fields["change"],
                  reason=change.reason)
@@ -50,7 +56,7 @@ def what(change: Change, template: Template) -> str:
     if change.kind == "feed-detail":
         return (_("Feed detail switched on: %(reason)s", reason=change.reason) if change.fields["detail"]
                 else _("Feed detail switched off: %(reason)s", reason=change.reason))
-    return change.describe()
+    return library(change.describe())
 
 
 def said(change: Change, template: Template, zone: tzinfo, today: datetime) -> str:
@@ -77,6 +83,9 @@ def said(change: Change, template: Template, zone: tzinfo, today: datetime) -> s
         return _("%(who)s stopped %(name)s from %(first)s %(when)s.", who=who,
                  name=shown.get(adjustment.component, adjustment.component),
                  first=adjustment.start.isoformat(), when=when)
+    if isinstance(adjustment, Move):
+        return _("%(who)s moved the plan to version %(version)s of %(name)s %(when)s.", who=who,
+                 version=adjustment.version, name=template.name, when=when)
     if change.kind == "revert":
         return _("%(who)s reverted change %(number)s %(when)s.", who=who, number=change.fields["change"],
                  when=when)

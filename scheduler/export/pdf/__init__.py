@@ -43,7 +43,7 @@ from scheduler.core.protocol import Daily, Hours, Radiotherapy, Regimen, Visit
 from scheduler.export.pdf.context import _by_date, _Context, _daily_positions, _running
 from scheduler.export.pdf.document import PAPERS, _render
 from scheduler.export.pdf.notes import _changes
-from scheduler.export.pdf.shapes import _assign_shapes
+from scheduler.export.pdf.shapes import Shape, _assign_shapes
 from scheduler.export.pdf.words import Lang, _Words
 
 __all__ = ["to_pdf"]
@@ -95,14 +95,38 @@ def to_pdf(
         changes=tuple(_changes(plan, words)),
         feed_url=feed_url,
         layout=layout,
-        shapes=_assign_shapes(_template_components(plan)),
+        shapes=_shapes(plan),
     )
     return _render(ctx, paper)
 
 
+def _repeated_visits(plan: Plan) -> dict[str, str]:
+    """Visit id -> the earlier visit it repeats for another phase (the same code and name:
+    FLOT's blood tests before its cycles after surgery, as before those before it)."""
+    first: dict[tuple[str, str], str] = {}
+    repeats: dict[str, str] = {}
+    for component in plan.template.components:
+        if isinstance(component, Visit):
+            earlier = first.setdefault((component.code, component.name), component.id)
+            if earlier != component.id:
+                repeats[component.id] = earlier
+    return repeats
+
+
+def _shapes(plan: Plan) -> dict[str, Shape]:
+    """Each component's mark (:func:`.shapes._assign_shapes`); a repeated visit shares the
+    mark of the visit it repeats, as it shares its code and name."""
+    shapes = _assign_shapes(_template_components(plan))
+    for repeat, earlier in _repeated_visits(plan).items():
+        shapes[repeat] = shapes[earlier]
+    return shapes
+
+
 def _template_components(plan: Plan) -> list[tuple[str, EventKind]]:
     """Every component of the template (each drug of a regimen, once when it is written in two
-    phases, and the event at the end of its infusion, a visit) with its kind, in order."""
+    phases, and the event at the end of its infusion, a visit, once when it is repeated for
+    another phase) with its kind, in order."""
+    repeats = _repeated_visits(plan)
     components: list[tuple[str, EventKind]] = []
     for component in plan.template.components:
         if isinstance(component, Regimen):
@@ -117,7 +141,8 @@ def _template_components(plan: Plan) -> list[tuple[str, EventKind]]:
         elif isinstance(component, Daily):
             components.append((component.id, "daily"))
         elif isinstance(component, Visit):
-            components.append((component.id, "visit"))
+            if component.id not in repeats:
+                components.append((component.id, "visit"))
         elif isinstance(component, Hours):
             components.append((component.id, "drug" if component.event == "dose" else "visit"))
     return components

@@ -1,0 +1,245 @@
+"""Moving a registered patient to a newer version of their clinic template.
+
+A move is a recorded change (:class:`~scheduler.core.adjust.Move`, append-only, revertable
+like a delay): from it on the plan is expanded from the new version's text, with its whole
+history re-applied (delays, holds, stops and records in force). A recorded dose stays where it
+happened: when the new version plans a cycle whose day 1 was given on another day, the move
+carries a realigning delay for that cycle. What the history names and the new version lacks
+(a regimen, a component, an event's reference) refuses the move, named.
+
+Only a clinic's own templates have versions (kept in the registry,
+:mod:`scheduler.services.clinic_templates`); a plan registered from a shipped template or a
+file cannot move.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from scheduler.core import history
+from scheduler.core.adjust import Delay, Hold, Move, Stop
+from scheduler.core.diff import PlanDiff, compare
+from scheduler.core.errors import InputError, SchedulerError
+from scheduler.core.expand import expand
+from scheduler.core.history import Change, check_reason
+from scheduler.core.plan import Plan
+from scheduler.core.protocol import Regimen, Template
+from scheduler.core.record import Record
+from scheduler.registry import Registry, StoredPlan
+from scheduler.registry import clinic_templates as store
+from scheduler.registry.clinic_templates import TemplateVersion
+from scheduler.services import patients
+from scheduler.services.clinic_templates import source_name
+
+_SOURCE = re.compile(r"registry:(?P<id>\S+) v(?P<version>\d+)")
+
+
+def version_of(stored: StoredPlan, changes: list[Change]) -> int | None:
+    """The version of its clinic template the plan is on now (its newest move in force, else
+    the version it was registered on); None for a shipped template or a file."""
+    moves = [a for a in history.adjustments(changes) if isinstance(a, Move)]
+    if moves:
+        return moves[-1].version
+    found = _SOURCE.fullmatch(stored.template_path)
+    return int(found.group("version")) if found and found.group("id") == stored.template_id else None
+
+
+def _target(registry: Registry, template_id: str, version: int) -> TemplateVersion:
+    found = next((v for v in store.versions(registry, template_id) if v.version == version), None)
+    if found is None:
+        raise InputError(f"template '{template_id}' has no version {version}", "version")
+    if not found.published:
+        raise InputError(f"version {version} of '{template_id}' is a draft: a second admin must "
+                         "approve it before patients move to it", "version")
+    return found
+
+
+@dataclass(frozen=True)
+class Realigned:
+    """A cycle whose day 1 the move keeps on the day it was given."""
+
+    regimen: str
+    cycle: int
+    given: date
+    planned: date
+    """Where the new version alone would put it."""
+
+
+@dataclass(frozen=True)
+class Moving:
+    """What moving one plan does: the plan before and after, their difference, and the cycles
+    kept on the day they were given."""
+
+    patient_key: str
+    label: str | None
+    from_version: int | None
+    to_version: int
+    before: Plan
+    after: Plan
+    diff: PlanDiff
+    realigned: tuple[Realigned, ...]
+    recorded: Change | None
+    """The change as recorded (None for a preview)."""
+
+
+def _in_force(changes: list[Change]) -> list[Change]:
+    undone = history.reverted(changes)
+    return [c for c in changes if c.adjustment is not None and c.number not in undone]
+
+
+def _components(changes: list[Change], template: Template, version: int, template_id: str) -> None:
+    """InputError naming a regimen or component the history in force needs and version
+    ``version`` lacks."""
+    regimens = {c.id for c in template.components if isinstance(c, Regimen)}
+    known = {c.id for c in template.components}
+    for component in template.components:
+        if isinstance(component, Regimen):
+            known.update(d.id for d in component.drugs)
+    for change in _in_force(changes):
+        adjustment = change.adjustment
+        what = f"version {version} of '{template_id}' has no"
+        if isinstance(adjustment, Delay) and adjustment.regimen not in regimens:
+            raise InputError(f"{what} regimen '{adjustment.regimen}', which change {change.number} "
+                             f"delays ({adjustment.describe()})", "version")
+        if isinstance(adjustment, Hold | Stop) and adjustment.component not in known:
+            verb = "holds" if isinstance(adjustment, Hold) else "stops"
+            raise InputError(f"{what} component '{adjustment.component}', which change "
+                             f"{change.number} {verb} ({adjustment.describe()})", "version")
+
+
+def _refs(changes: list[Change], before: Plan, new_refs: set[str], version: int, template_id: str) -> None:
+    """InputError naming an event a record in force is about that version ``version`` lacks."""
+    present = {e.ref for e in before.events}
+    for change in _in_force(changes):
+        adjustment = change.adjustment
+        if isinstance(adjustment, Record) and adjustment.ref in present and adjustment.ref not in new_refs:
+            raise InputError(f"version {version} of '{template_id}' has no event {adjustment.ref}, which "
+                             f"change {change.number} recorded ({adjustment.describe()})", "version")
+
+
+def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: Plan,
+                template_id: str) -> tuple[Move, Plan, tuple[Realigned, ...]]:
+    """The plan on the new version, with the realigning delays that keep every recorded day 1
+    where it was given."""
+    in_force = tuple(a for a in history.adjustments(changes) if not isinstance(a, Move))
+    records = [a for a in in_force if isinstance(a, Record) and a.status in ("given", "done")]
+    realigned: dict[tuple[str, int], Realigned] = {}
+    _components(changes, patients.moved_template(move), move.version, template_id)
+    for _attempt in range(len(records) + 1):
+        try:
+            after = expand(patients.request_of(stored, (*in_force, move)))
+            new_refs = {e.ref for e in after.events}
+            if _attempt == 0 and any(isinstance(a, Record) and a.ref not in new_refs for a in in_force):
+                # perhaps left out by the history (a stop): the new version's own events decide
+                new_refs |= {e.ref for e in expand(patients.request_of(stored, (move,))).events}
+        except SchedulerError as error:
+            raise InputError(f"version {move.version} of '{template_id}' cannot take this plan's "
+                             f"history: {error}", "version") from None
+        if _attempt == 0:
+            _refs(changes, before, new_refs, move.version, template_id)
+        by_ref = {e.ref: e for e in after.events}
+        off = next((r for r in records if r.cycle_shift is not None and r.ref in by_ref
+                    and by_ref[r.ref].date != r.on), None)
+        if off is None:
+            return move, after, tuple(realigned.values())
+        assert off.cycle_shift is not None
+        regimen, cycle, _days = off.cycle_shift
+        days = (off.on - by_ref[off.ref].date).days
+        first = realigned.get((regimen, cycle))
+        realigned[(regimen, cycle)] = Realigned(regimen, cycle, off.on,
+                                                first.planned if first else by_ref[off.ref].date)
+        shifts = dict(((r, c), d) for r, c, d in move.realign)
+        shifts[(regimen, cycle)] = shifts.get((regimen, cycle), 0) + days
+        move = Move(move.template, move.version, move.from_version, move.text, move.sha256, move.source,
+                    move.reason, tuple((r, c, d) for (r, c), d in shifts.items()))
+    raise InputError(f"version {move.version} of '{template_id}' cannot keep every recorded dose "
+                     "on the day it was given", "version")
+
+
+def move(registry: Registry, patient_key: str, version: int, reason: str, author: str, now: datetime,
+         expected_revision: int | None = None, record: bool = True,
+         target: TemplateVersion | None = None) -> Moving:
+    """Move a patient's plan to ``version`` of its clinic template (a published one); with
+    ``record=False`` nothing is written: a preview. InputError in words for what cannot move.
+    ``target``: that version, when the caller has read it already (:func:`candidates`)."""
+    reason = check_reason(reason)
+    author = patients.check_author(author)
+    with registry.transaction():
+        current = patients.snapshot(registry, patient_key, lock=record)
+        patients._check_current(current, expected_revision)
+        stored = current.stored
+        on = version_of(stored, current.changes)
+        if on is None:
+            raise InputError(f"{patient_key}'s plan is on the template '{stored.template_id}', which "
+                             "has no versions in the registry: only a clinic template's plans move to a "
+                             "new version", "version")
+        if on == version:
+            raise InputError(f"{patient_key} is on version {version} of '{stored.template_id}' already",
+                             "version")
+        if target is None or (target.template_id, target.version) != (stored.template_id, version):
+            target = _target(registry, stored.template_id, version)
+        wanted = Move(stored.template_id, version, on, target.text, target.sha256,
+                      source_name(stored.template_id, version), reason)
+        moved, after, realigned = _moved_plan(stored, current.changes, wanted, current.plan,
+                                              stored.template_id)
+        kind, fields = "template-move", _fields(moved)
+        change = Change(current.revision + 1, kind, fields, author, now.isoformat())
+        if record:
+            registry.add_change(stored.id, kind, fields, author, now)
+            patients._derive(registry, stored.id)
+    return Moving(patient_key, stored.label, on, version, current.plan, after,
+                  compare(current.plan, after), realigned, change if record else None)
+
+
+def _fields(moved: Move) -> dict[str, object]:
+    from scheduler.core.adjust import to_record
+
+    return to_record(moved)[1]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A plan on an earlier version of a template: what moving it would do, or why it cannot."""
+
+    patient_key: str
+    label: str | None
+    on_version: int
+    revision: int
+    moving: Moving | None
+    refused: SchedulerError | None
+
+
+def candidates(registry: Registry, template_id: str, version: int, now: datetime) -> list[Candidate]:
+    """Every plan registered on an earlier version of ``template_id`` than ``version`` (a
+    published one), by patient key, each with a preview of its move or the reason it cannot."""
+    target = _target(registry, template_id, version)
+    histories = registry.histories()
+    found = []
+    for stored in registry.plans():
+        if stored.template_id != template_id:
+            continue
+        changes = histories.get(stored.id, [])
+        on = version_of(stored, changes)
+        if on is None or on >= version:
+            continue
+        moving: Moving | None = None
+        refused: SchedulerError | None = None
+        try:
+            moving = move(registry, stored.patient_key, version, "preview", "preview", now, record=False,
+                          target=target)
+        except SchedulerError as error:
+            refused = error
+        found.append(Candidate(stored.patient_key, stored.label, on, len(changes), moving, refused))
+    return found
+
+
+def newer_version(registry: Registry, stored: StoredPlan, changes: list[Change]) -> tuple[int, int] | None:
+    """(the version the plan is on, the newest published version of its clinic template) when
+    that one is newer; None otherwise (and for a shipped template or a file)."""
+    on = version_of(stored, changes)
+    if on is None:
+        return None
+    published = [v.version for v in store.versions(registry, stored.template_id) if v.published]
+    return (on, max(published)) if published and max(published) > on else None

@@ -1,0 +1,107 @@
+"""Moving patients to a new version of a clinic template, in the browser: the version's page
+lists the plans on earlier versions with what would move (or why they cannot); a patient's
+move is previewed, then recorded, refused from a page the plan has changed since (as a delay
+is). The rules are :mod:`scheduler.services.moves`'."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from scheduler.core.errors import InputError, SchedulerError
+from scheduler.registry import StaleError
+from scheduler.registry import clinic_templates as store
+from scheduler.services import moves
+from scheduler.web.forms import in_web_words
+from scheduler.web.i18n import _
+from scheduler.web.pages import _field, _flash, _route, _snapshot, _stale_words, _user, outcome_revision
+from scheduler.web.site import page, site_of
+
+PREVIEW_REASON = "preview"
+"""The reason a preview is computed with before one is typed (nothing is recorded with it)."""
+
+
+@_route
+def version_patients(request: Request, form: FormData | None) -> Response:
+    """The plans on earlier versions of a clinic template than this one, each with what moving
+    it would do, or why it cannot move."""
+    site = site_of(request)
+    template_id, version = request.path_params["template_id"], int(request.path_params["version"])
+    registry = site.registry()
+    found = next((v for v in store.versions(registry, template_id) if v.version == version), None)
+    if found is None:
+        raise HTTPException(404)
+    context: dict[str, Any] = {"template_id": template_id, "version": found}
+    try:
+        context["candidates"] = moves.candidates(registry, template_id, version, site.now())
+    except SchedulerError as error:
+        context["error"] = in_web_words(error)
+        context["candidates"] = []
+    return page(request, "template_patients.html", context)
+
+
+@_route
+def move(request: Request, form: FormData | None) -> Response:
+    """Move one patient to a version of their clinic template: what it does, then the commit."""
+    site = site_of(request)
+    now = _snapshot(request)
+    key = now.stored.patient_key
+    try:
+        version = int(_field(form, "version") or request.query_params.get("version", ""))
+    except ValueError:
+        raise HTTPException(400) from None
+    reason = _field(form, "reason")
+    context: dict[str, Any] = {"now": now, "version": version, "reason": reason,
+                               "on": moves.version_of(now.stored, now.changes), "revision": now.revision}
+
+    def act(expected: int | None, record: bool) -> moves.Moving:
+        return moves.move(site.registry(), key, version, reason or ("" if record else PREVIEW_REASON),
+                          _user(request), site.now(), expected_revision=expected, record=record)
+
+    if form is None:
+        try:
+            context["moving"] = act(None, False)
+        except SchedulerError as error:
+            context["error"] = in_web_words(error)
+            return page(request, "move.html", context, 400)
+        return page(request, "move.html", context)
+    try:
+        expected = int(_field(form, "revision"))
+    except ValueError:
+        raise HTTPException(400) from None
+    try:
+        if _field(form, "action") == "commit":
+            done = act(expected, True)
+            assert done.recorded is not None
+            from scheduler.web.words import what
+
+            _flash(request, _("Recorded: %(what)s (change %(number)s).",
+                              what=what(done.recorded, done.after.template), number=done.recorded.number))
+            return RedirectResponse(f"/patients/{key}", 303)
+        context["moving"] = act(expected, False)
+    except StaleError as error:
+        context["stale"] = _stale_words(request, key, expected) or in_web_words(error)
+        try:
+            context["moving"] = act(None, False)
+        except SchedulerError as again:
+            context["error"] = in_web_words(again)
+            return page(request, "move.html", context, 409)
+        context["revision"] = outcome_revision(request, key)
+        return page(request, "move.html", context, 409)
+    except InputError as error:
+        context["error"] = in_web_words(error)
+        if error.field != "reason":
+            return page(request, "move.html", context, 400)
+        with contextlib.suppress(SchedulerError):  # no reason yet: still show what the move does
+            context["moving"] = act(None, False)
+        return page(request, "move.html", context, 400)
+    except SchedulerError as error:
+        context["error"] = in_web_words(error)
+        return page(request, "move.html", context, 400)
+    context["revision"] = expected
+    return page(request, "move.html", context)
