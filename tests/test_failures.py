@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from scheduler.registry import Registry, locate, opened
+from scheduler.registry import locate, opened, schema
 from scheduler.registry.database import engine_for
 from tests.test_web import Web
 
@@ -78,20 +78,56 @@ def test_a_version_too_large_for_the_database_is_not_found(logged_in, version):
     _is_page(response, 404, "There is no such page or patient.")
 
 
-def test_a_full_disk_during_a_change_is_a_503_and_nothing_is_written(logged_in, monkeypatch):
-    def full(self, *args, **kwargs):
-        raise sa.exc.OperationalError("INSERT INTO adjustments", {},
-                                      sqlite3.OperationalError("database or disk is full"))
+def _snapshot(db: str) -> tuple:
+    """Everything a change writes: plans, histories, current events and stored feeds."""
+    with opened(db) as registry:
+        tables = (schema.plans, schema.history, schema.current_events, schema.feed_documents)
+        return tuple(registry._rows(sa.select(t).order_by(*t.primary_key.columns)) for t in tables)
 
-    monkeypatch.setattr(Registry, "add_change", full)
-    response = logged_in.post("/patients/P017/change", {
-        "kind": "delay", "cycle": "3", "days": "7", "reason": "neutropenia",
-        "revision": "0", "action": "commit"})
+
+def test_a_full_disk_during_a_change_is_a_503_and_nothing_is_written(logged_in):
+    """A real SQLITE_FULL from the engine: the server's connections may not grow the database
+    file by a single page (``PRAGMA max_page_count``, after a VACUUM leaves no free page), and
+    registering a plan needs new pages (its template text and its feed document overflow into
+    pages of their own)."""
+    token = logged_in.feed_token()
+    served = logged_in.client.get(f"/feed/{token}.ics")
+    assert served.status_code == 200
+    site = logged_in.app.state.site
+    site.engine.dispose()
+    direct = sqlite3.connect(logged_in.db, isolation_level=None)
+    try:
+        direct.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        direct.execute("VACUUM")  # no free page left for the change to reuse
+        pages = direct.execute("PRAGMA page_count").fetchone()[0]
+        assert direct.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    finally:
+        direct.close()
+    before = _snapshot(logged_in.db)
+
+    def no_room(dbapi_connection, record) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    sa.event.listen(site.engine, "connect", no_room)
+    site.engine.dispose()  # every connection of the server made anew, with the limit
+    response = logged_in.post("/patients/new", {"key": "P018", "label": "Patient 018", "start": "2026-03-09",
+                                                "template": "nct06478355", "action": "save"})
     _is_page(response, 503, "The patient registry cannot be reached just now")
     assert response.headers["retry-after"] == "30"
-    monkeypatch.undo()
+    assert site.metrics.database_errors._value.get() == 1
+    assert _snapshot(logged_in.db) == before  # nothing half-written
     with opened(logged_in.db) as registry:
-        assert registry.history(registry.plan("P017").id) == []
+        assert [p.patient_key for p in registry.plans()] == ["P017"]
+    # the previous state still serves: the patient's page, and the feed's stored bytes
+    page = logged_in.client.get("/patients/P017")
+    assert page.status_code == 200 and "Patient 017" in page.text
+    again = logged_in.client.get(f"/feed/{token}.ics")
+    assert (again.status_code, again.content) == (200, served.content)
+    with site.engine.connect() as connection, pytest.raises(  # and it was the engine's own "full"
+            sa.exc.OperationalError, match="database or disk is full"):
+        connection.exec_driver_sql("CREATE TABLE filler AS SELECT zeroblob(100000) AS b")
+    sa.event.remove(site.engine, "connect", no_room)  # room again: the fetch times are written
+    site.engine.dispose()
 
 
 def test_the_database_away_is_a_503_page_with_retry_after(logged_in):

@@ -195,7 +195,7 @@ def test_an_ended_plan_leaves_the_cache_and_check_repair_rebuilds(db):
     assert "P017: its current events (the worklist's cache) differ from its history" in check.stderr
     repaired = run(db, "registry", "check", "--repair")
     assert repaired.exit_code == 0, repaired.output
-    assert "Rebuilt the current events of 2 plan(s)" in repaired.output
+    assert "Rebuilt the current events and feed documents of 2 plan(s)" in repaired.output
     assert "2030-01-01" not in {r[3] for r in _cache(db)}
 
 
@@ -219,7 +219,7 @@ def test_upgrade_from_0005_builds_the_cache(tmp_path):
     assert refused.exit_code == 2 and "registry upgrade" in refused.stderr
     upgraded = run(db, "registry", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "Rebuilt the current events of 1 plan(s)" in upgraded.output
+    assert "Rebuilt the current events and feed documents of 1 plan(s)" in upgraded.output
     assert len(_cache(db)) == 60
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.connect() as connection:  # 0007's display time, filled by the rebuild

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -92,3 +93,56 @@ def test_one_json_line_per_request_and_no_secret_or_label_in_any_log(web, caplog
     everything = "\n".join(r.getMessage() + (r.exc_text or "") for r in server)
     for secret in (token, LABEL, PASSWORD, "a wrong password here", REASON, "P017"):
         assert secret not in everything, secret
+
+
+def test_metrics_sum_every_worker_of_serve_workers(tmp_path):
+    """``serve --workers 2``: requests answered by both workers are in the one total that
+    ``/metrics`` gives, whichever worker answers it (Prometheus multiprocess mode, in a private
+    folder removed when the server stops)."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from click.testing import CliRunner
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from scheduler.cli import cli
+    from tests.serving import serving
+
+    db = str(tmp_path / "registry.sqlite3")
+    assert CliRunner().invoke(cli, ["registry", "init", "--db", db]).exit_code == 0
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+
+    def healthz(base: str) -> int:
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as answer:  # a connection each
+            return int(answer.status)
+
+    def workers_seen() -> set[str]:
+        files = temporary.glob("scheduler-metrics-*/counter_*.db")  # counter_<pid>.db
+        return {re.sub(r"^.*_(\d+)\.db$", r"\1", p.name) for p in files}
+
+    sent = 0
+    with serving(db, tmp_path, "--workers", "2", env={"TMPDIR": str(temporary)}) as (base, _), \
+            ThreadPoolExecutor(8) as pool:
+        while len(workers_seen()) < 2 and sent < 2000:  # until both workers have answered
+            assert set(pool.map(healthz, [base] * 40)) == {200}
+            sent += 40
+        assert len(workers_seen()) == 2, "one worker answered every request"
+        folder = next(temporary.glob("scheduler-metrics-*"))
+        assert folder.stat().st_mode & 0o777 == 0o700
+
+        def counted() -> float:
+            with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
+                text = answer.read().decode()
+            return sum(sample.value for family in text_string_to_metric_families(text)
+                       if family.name == "scheduler_requests"
+                       for sample in family.samples
+                       if sample.name == "scheduler_requests_total"
+                       and sample.labels["route"] == "/healthz" and sample.labels["status"] == "200")
+
+        # A request is counted just after its answer is sent: wait a moment for the last ones.
+        deadline = time.monotonic() + 10
+        while counted() < sent and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [counted() for _ in range(6)] == [sent] * 6  # the same total from either worker
+    assert not folder.exists()  # removed when the server stopped

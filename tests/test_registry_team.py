@@ -129,9 +129,9 @@ def test_a_registry_of_release_0_1_upgrades_with_nothing_lost(tmp_path):
     upgraded = run(db, "registry", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     assert upgraded.output == (f"Upgraded {db} to the current schema\n"
-                               "Rebuilt the current events of 2 plan(s)\n")
-    assert run(db, "registry", "upgrade").output == (f"{db} is up to date\n"
-                                                     "Rebuilt the current events of 2 plan(s)\n")
+                               "Rebuilt the current events and feed documents of 2 plan(s)\n")
+    assert run(db, "registry", "upgrade").output == (
+        f"{db} is up to date\nRebuilt the current events and feed documents of 2 plan(s)\n")
 
     listing = run(db, "patient", "list")
     assert listing.stdout.splitlines()[1:] == [

@@ -101,7 +101,7 @@ def registry_upgrade(db: str | None) -> None:
         click.echo(f"Upgraded {location.shown} to the current schema")
     with _registry(db) as registry:  # this release may compute the caches differently
         count = derived.rebuild(registry, request_of)
-    click.echo(f"Rebuilt the current events of {count} plan(s)")
+    click.echo(f"Rebuilt the current events and feed documents of {count} plan(s)")
 
 
 def _what(found: Any) -> str:
@@ -116,10 +116,12 @@ def _what(found: Any) -> str:
 @registry_group.command("check")
 @db_option
 @click.option("--repair", is_flag=True,
-              help="Rebuild every plan's current events (the worklist's cache) from its history first.")
+              help="Rebuild every plan's current events (the worklist's cache) and feed document "
+                   "from its history first.")
 def registry_check(db: str | None, repair: bool) -> None:
     """Check the registry: schema version, database integrity, versions and their files, and
-    that each plan's current events (the worklist's cache) match its history.
+    that each plan's current events (the worklist's cache) and stored feed document match its
+    history.
 
     Exit status 0 when all is well, 2 with a list of problems otherwise.
 
@@ -134,7 +136,8 @@ def registry_check(db: str | None, repair: bool) -> None:
 
     with _registry(db) as registry:
         if repair:
-            click.echo(f"Rebuilt the current events of {derived.rebuild(registry, request_of)} plan(s)")
+            count = derived.rebuild(registry, request_of)
+            click.echo(f"Rebuilt the current events and feed documents of {count} plan(s)")
         problems = check(registry) + derived.drifted(registry, request_of)
         shown = registry.location.shown
     if problems:

@@ -1,10 +1,12 @@
 """Stored feed documents and batched fetch times: a feed poll is a read, not a render or a write.
 
 Each plan's rendered feed is kept in ``feed_documents`` for one revision (its number of
-changes), written the first time that revision is fetched by any server process; a reader
-uses a row only when its revision is the plan's current one, so a stale row is never served,
-and a newer row is never replaced by an older one. Fetch times (``last_fetched_at``) are
-written many at a time (:func:`touch_tokens`).
+changes), written in the transaction of each change (:func:`replace`, called by
+:mod:`scheduler.services.feedstore`). A reader uses a row only when its revision is the
+plan's current one, so a stale row is never served; a plan without one (stored feeds
+forgotten for a new release, :func:`keep_only_from`) is rendered on its first fetch and
+kept (:func:`keep`), and a newer row is never replaced by an older one. Fetch times
+(``last_fetched_at``) are written many at a time (:func:`touch_tokens`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,29 @@ def stored(registry: Registry, plan_id: int, revision: int) -> tuple[bytes, str,
         return None
     body, etag, modified = rows[0]
     return bytes(body), etag, datetime.fromisoformat(modified)
+
+
+def replace(registry: Registry, plan_id: int, revision: int, body: bytes, etag: str,
+            modified: datetime) -> None:
+    """Write the plan's feed at ``revision`` in the current transaction (a change's), in place
+    of any other."""
+    with registry.transaction() as connection:
+        connection.execute(sa.delete(_D).where(_D.c.plan_id == plan_id))
+        connection.execute(sa.insert(_D).values(plan_id=plan_id, revision=revision, body=body, etag=etag,
+                                                last_modified=modified.isoformat()))
+
+
+def forget(registry: Registry, plan_id: int) -> None:
+    """Remove the plan's stored feed (its plan has ended: it is no longer served)."""
+    with registry.transaction() as connection:
+        connection.execute(sa.delete(_D).where(_D.c.plan_id == plan_id))
+
+
+def every_stored(registry: Registry) -> dict[int, tuple[int, bytes, str, str]]:
+    """Every stored feed by plan id: (revision, body, ETag, Last-Modified as stored)."""
+    rows = registry._rows(sa.select(_D.c.plan_id, _D.c.revision, _D.c.body, _D.c.etag, _D.c.last_modified))
+    return {plan_id: (revision, bytes(body), etag, modified)
+            for plan_id, revision, body, etag, modified in rows}
 
 
 def keep(registry: Registry, plan_id: int, revision: int, body: bytes, etag: str, modified: datetime) -> None:
@@ -81,3 +106,16 @@ def keep_only_from(registry: Registry, code: str) -> bool:
         else:
             connection.execute(sa.update(meta).where(meta.c.name == CODE_KEY).values(value=code))
         return True
+
+
+def note_code(registry: Registry, code: str, always: bool) -> None:
+    """Record that the stored feeds were rendered by ``code``: ``always`` after every one was
+    written anew, else only on a registry that names no code yet (its stored feeds are all
+    this code's: an older release stored them only from a server, which names its code)."""
+    meta = schema.registry_meta
+    with registry.transaction() as connection:
+        found = connection.execute(sa.select(meta.c.value).where(meta.c.name == CODE_KEY)).scalar()
+        if found is None:
+            connection.execute(sa.insert(meta).values(name=CODE_KEY, value=code))
+        elif always and found != code:
+            connection.execute(sa.update(meta).where(meta.c.name == CODE_KEY).values(value=code))

@@ -1,9 +1,9 @@
 """The feed's one read per fetch, on the database driver's own cursor.
 
-A subscribed calendar fetches its feed every hour or so, and each fetch needs one indexed
-read (:data:`~scheduler.registry.store.FEED_STATE`: the token, its plan's number of changes,
-whether the plan has ended) before the cached document is served. Run through SQLAlchemy's
-``Connection.execute`` that read took 0.5-0.7 ms on SQLite (pool checkout, the ``BEGIN``
+A subscribed calendar fetches its feed every hour or so, and each fetch is one indexed read
+(:data:`~scheduler.registry.store.FEED_STATE`: the token, its plan's number of changes,
+whether the plan has ended, and the plan's stored document, written with each change). Run
+through SQLAlchemy's ``Connection.execute`` that read took 0.5-0.7 ms on SQLite (pool checkout, the ``BEGIN``
 event, the result machinery), against 0.03 ms for the same SQL on a ``sqlite3`` cursor, and
 it held the feed to about a third of a bare app's throughput (``benchmarks/serve.py``). So
 this reader keeps SQLAlchemy's statement, compiled once for the engine's dialect, and only
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.pool import NullPool
 
 from scheduler.registry.database import Location, engine_for
-from scheduler.registry.store import FEED_STATE, FeedState
+from scheduler.registry.store import FEED_STATE, FeedState, feed_state
 
 READ_TIMEOUT_S = 3
 """PostgreSQL: how long a feed read may wait to connect, and to run, before it fails (the
@@ -72,10 +72,7 @@ class FeedStates:
             # a new one; a second failure is a real one.
             self._local.connection = None
             row = self._fetch(parameters)
-        if row is None:
-            return None
-        token_id, plan_id, revoked_at, last_fetched_at, revision, ended = row
-        return FeedState(token_id, plan_id, revoked_at, last_fetched_at, revision, bool(ended))
+        return None if row is None else feed_state(row)
 
     def _fetch(self, parameters: Any) -> Any:
         cursor = self._connection().cursor()

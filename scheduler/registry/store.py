@@ -137,6 +137,32 @@ class FeedState:
     revision: int
     """The plan's number of changes."""
     ended: bool
+    document: StoredFeed | None = None
+    """The plan's stored feed document (``feed_documents``), of whichever revision it is."""
+
+    @property
+    def current(self) -> StoredFeed | None:
+        """The stored document when it is of the plan's current revision (else None: never
+        serve another revision's)."""
+        found = self.document
+        return found if found is not None and found.revision == self.revision else None
+
+
+@dataclass(frozen=True)
+class StoredFeed:
+    """A plan's rendered feed as stored: its revision, the bytes, ETag and Last-Modified."""
+
+    revision: int
+    body: bytes
+    etag: str
+    last_modified: str
+
+
+def feed_state(row: Any) -> FeedState:
+    """A :class:`FeedState` from a row of :data:`FEED_STATE`."""
+    token_id, plan_id, revoked_at, last_fetched_at, revision, ended, kept, body, etag, modified = row
+    document = None if kept is None else StoredFeed(int(kept), bytes(body), etag, modified)
+    return FeedState(token_id, plan_id, revoked_at, last_fetched_at, int(revision), bool(ended), document)
 
 
 def token_hash(token: str) -> str:
@@ -166,14 +192,18 @@ def _version(row: sa.Row[Any]) -> StoredVersion:
                          row.author)
 
 
-# The feed asks this on every fetch: built and compiled once (building the statement took
-# longer than running it), and run on the driver's cursor by
-# :class:`scheduler.registry.feedreads.FeedStates` (benchmarks/serve.py).
+# The feed's whole database work on every fetch, one indexed read by the token's hash: the
+# token, its plan's number of changes, whether the plan has ended, and the plan's stored
+# document (written in the transaction of each change: scheduler.services.feedstore). Built
+# and compiled once (building the statement took longer than running it), and run on the
+# driver's cursor by :class:`scheduler.registry.feedreads.FeedStates` (benchmarks/serve.py).
+_D = schema.feed_documents
 FEED_STATE = sa.select(
     _T.c.id, _T.c.plan_id, _T.c.revoked_at, _T.c.last_fetched_at,
     sa.select(sa.func.count()).where(_H.c.plan_id == _T.c.plan_id).scalar_subquery(),
     sa.exists().where(_H.c.plan_id == _T.c.plan_id, _H.c.kind == "end"),
-).where(_T.c.token_hash == sa.bindparam("hashed"))
+    _D.c.revision, _D.c.body, _D.c.etag, _D.c.last_modified,
+).select_from(_T.outerjoin(_D, _D.c.plan_id == _T.c.plan_id)).where(_T.c.token_hash == sa.bindparam("hashed"))
 
 
 class Registry:
@@ -367,12 +397,12 @@ class Registry:
                              .values(revoked_at=at.isoformat(), revoked_by=author)).rowcount
 
     def feed_state(self, hashed: str) -> FeedState | None:
-        """What a feed request needs before its (cached) document, in one query: the token,
-        its plan, the plan's number of changes and whether it has ended. The server runs the
+        """What a feed request needs, in one query: the token, its plan, the plan's number of
+        changes, whether it has ended, and its stored document. The server runs the
         same statement faster (:class:`~scheduler.registry.feedreads.FeedStates`); the tests
         hold the two to the same rows."""
         rows = self._rows(FEED_STATE, {"hashed": hashed})
-        return FeedState(*rows[0]) if rows else None
+        return feed_state(rows[0]) if rows else None
 
     def plan_by_id(self, plan_id: int) -> StoredPlan:
         """A plan by its row id."""

@@ -3,7 +3,8 @@
 ``current_events`` (the worklist's table) holds, for every active plan, its events as its
 history makes them now, plus the events a change took away (``status`` 'cancelled'), each
 with the date it had before the last change that moved or cancelled it and that change's
-time. :func:`rows` computes them from the stored plan and its history alone (a replay, as the
+time. Each plan's feed document (:mod:`scheduler.services.feedstore`) is rewritten with them.
+:func:`rows` computes them from the stored plan and its history alone (a replay, as the
 feed does), so :func:`refresh` (called in the transaction of every change), ``registry
 upgrade`` and ``registry check --repair`` all write the same rows.
 """
@@ -24,6 +25,7 @@ from scheduler.core.protocol import Regimen, Template, Visit
 from scheduler.core.record import NEEDS_REASON
 from scheduler.registry import Registry, StoredPlan
 from scheduler.registry import follow as store
+from scheduler.services import feedstore
 
 LAB_TERMS = ("blood", "lab", "haematology", "hematology", "chemistry")
 """A visit whose id, name or category holds one of these is a blood test (``labs-due``)."""
@@ -112,14 +114,16 @@ def rows(stored: StoredPlan, changes: list[Change], request_of: Requests) -> lis
 
 
 def refresh(registry: Registry, plan_id: int, request_of: Requests) -> None:
-    """Rewrite one plan's current events from its history (inside the change's transaction)."""
+    """Rewrite one plan's current events and its feed document from its history (inside the
+    change's transaction)."""
     stored = registry.plan_by_id(plan_id)
     changes = registry.history(plan_id)
     store.replace_events(registry, plan_id, len(changes), rows(stored, changes, request_of))
+    feedstore.write(registry, stored, changes, request_of)
 
 
 def rebuild(registry: Registry, request_of: Requests) -> int:
-    """Rewrite every plan's current events from its history, in one transaction (``registry
+    """Rewrite every plan's current events and feed document from its history, in one transaction (``registry
     upgrade``, ``registry check --repair``); how many plans."""
     with registry.transaction():
         histories = registry.histories()
@@ -127,11 +131,12 @@ def rebuild(registry: Registry, request_of: Requests) -> int:
         for stored in plans:
             changes = histories.get(stored.id, [])
             store.replace_events(registry, stored.id, len(changes), rows(stored, changes, request_of))
+        feedstore.rebuild(registry, plans, histories, request_of)
     return len(plans)
 
 
 def drifted(registry: Registry, request_of: Requests) -> list[str]:
-    """Patient keys whose stored current events differ from what their history makes."""
+    """Patient keys whose stored current events, or feed document, differ from what their history makes."""
     found = store.stored_events(registry)
     histories = registry.histories()
     problems: list[str] = []
@@ -142,4 +147,4 @@ def drifted(registry: Registry, request_of: Requests) -> list[str]:
         if actual != expected or (expected and revision != len(changes)):
             problems.append(Note(f"{stored.patient_key}: its current events (the worklist's cache) "
                                  "differ from its history", remedy="repair"))
-    return problems
+    return problems + feedstore.drifted(registry, registry.plans(), histories, request_of)

@@ -19,30 +19,28 @@ Tokens: 192 random bits, URL-safe; looked up by their SHA-256 (see
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
 
 from scheduler.core import history
 from scheduler.core.errors import InputError
-from scheduler.core.expand import expand
 from scheduler.core.history import Change
 from scheduler.core.plan import Plan
-from scheduler.export.ics import to_ics
-from scheduler.export.reissue import Revision, revise
-from scheduler.export.visits import calendar_plan
+from scheduler.export.reissue import Revision
 from scheduler.registry import Registry, StoredPlan, token_hash
 from scheduler.registry.store import FeedState
-from scheduler.services import derived, sealing
-from scheduler.services.patients import calendar_settings, check_author, request_of, snapshot
+from scheduler.services import derived, feedrender, sealing
+from scheduler.services.feedrender import REFRESH as REFRESH  # re-exported: the feed's names
+from scheduler.services.feedrender import Feed as Feed
+from scheduler.services.feedrender import last_modified as last_modified
+from scheduler.services.feedrender import plan_language as plan_language
+from scheduler.services.feedrender import rendering_code as rendering_code
+from scheduler.services.patients import check_author, request_of, snapshot
 
-REFRESH = timedelta(hours=1)
-"""How often the feed asks clients to fetch it again (Google ignores it: 8-24 hours)."""
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 """What a token looks like (``secrets.token_urlsafe(24)``); anything else is not looked up."""
 FETCH_RECORD_EVERY = timedelta(minutes=5)
@@ -50,59 +48,16 @@ FETCH_RECORD_EVERY = timedelta(minutes=5)
 polling the feed do not turn every read into a write."""
 
 
-@dataclass(frozen=True)
-class Feed:
-    """The feed document of one plan at one revision."""
-
-    body: bytes
-    etag: str
-    """A strong ETag: the SHA-256 of the exact bytes, quoted."""
-    last_modified: datetime
-    """The time of the last change to the plan (or its registration); never "now"."""
-
-
 def replay(stored: StoredPlan, changes: list[Change], per_event: bool = False,
            ) -> tuple[Plan, Revision, bool]:
     """The current plan, its feed revision (see the module docstring) and whether detail is
-    on, from the plan as registered and its changes in order. The revision is of the
-    calendar's entries: one per visit, or one per event with ``per_event``."""
-    detail = False
-    lang = plan_language(stored)
-    plan = expand(request_of(stored, ()))
-    entries = calendar_plan(plan, per_event, lang)
-    revision = revise({}, entries, datetime.fromisoformat(stored.created_at), discreet=True)
-    for number, change in enumerate(changes, start=1):
-        if change.kind == "end":
-            continue
-        done = changes[:number]
-        detail = history.feed_detail(done)
-        if change.kind != "feed-detail":
-            plan = expand(request_of(stored, history.adjustments(done)))
-            entries = calendar_plan(plan, per_event, lang)
-        revision = revise(revision.entries, entries, datetime.fromisoformat(change.at),
-                          discreet=not detail)
-    return plan, revision, detail
-
-
-def last_modified(stored: StoredPlan, changes: list[Change]) -> datetime:
-    """The latest of the registration and every change time (so it only moves forward)."""
-    return max(datetime.fromisoformat(t) for t in [stored.created_at, *(c.at for c in changes)])
-
-
-def plan_language(stored: StoredPlan) -> str:
-    """The patient's language (``en``, ``zh`` or ``en+zh``) as registered; English when the
-    plan was registered before plans had one."""
-    return calendar_settings(stored).lang
+    on (:func:`scheduler.services.feedrender.replay`)."""
+    return feedrender.replay(stored, changes, request_of, per_event)
 
 
 def render(stored: StoredPlan, changes: list[Change], per_event: bool = False) -> Feed:
     """The feed of a plan with this history (one entry per visit, or per event)."""
-    plan, revision, detail = replay(stored, changes, per_event)
-    modified = last_modified(stored, changes)
-    body = to_ics(plan, stamp=modified, discreet=not detail, revision=revision, refresh=REFRESH,
-                  per_event=per_event, lang=plan_language(stored),
-                  reminders=calendar_settings(stored).alarms)
-    return Feed(body, f'"{hashlib.sha256(body).hexdigest()}"', modified)
+    return feedrender.render(stored, changes, request_of, per_event)
 
 
 def new_token() -> str:
@@ -188,31 +143,21 @@ def lookup(read: Callable[[str], FeedState | None], token: str) -> FeedState | N
 
 
 def document(registry: Registry, found: FeedState, per_event: bool = False) -> Feed:
-    """The feed of the plan as it was at ``found.revision`` (read when it is not cached)."""
+    """The feed of the plan as it was at ``found.revision``, rendered now."""
     stored = registry.plan_by_id(found.plan_id)
     return render(stored, registry.history(stored.id)[:found.revision], per_event)
 
 
-def rendering_code() -> str:
-    """A fingerprint of the code that renders a feed (this package's sources), so that stored
-    feeds made by another release are not served (:func:`scheduler.registry.feeddocs.keep_only_from`)."""
-    from pathlib import Path
-
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
 def stored_document(registry: Registry, found: FeedState) -> Feed:
-    """The feed at ``found.revision``: the stored one (one indexed read), else rendered and
-    stored for every server process (see :mod:`scheduler.registry.feeddocs`)."""
+    """The feed at ``found.revision``: the stored one, read with the token
+    (:data:`~scheduler.registry.store.FEED_STATE`; written in the transaction of each change,
+    :mod:`scheduler.services.feedstore`), else rendered now and kept for every server process
+    (only when stored feeds were forgotten for a new release, :mod:`scheduler.registry.feeddocs`)."""
     from scheduler.registry import feeddocs
 
-    kept = feeddocs.stored(registry, found.plan_id, found.revision)
+    kept = found.current
     if kept is not None:
-        return Feed(*kept)
+        return Feed(kept.body, kept.etag, datetime.fromisoformat(kept.last_modified))
     made = document(registry, found)
     feeddocs.keep(registry, found.plan_id, found.revision, made.body, made.etag, made.last_modified)
     return made

@@ -31,9 +31,11 @@ from scheduler.core.units import parse_span
 from scheduler.core.workdays import make_calendar
 from scheduler.export.outputs import OutputOptions, render
 from scheduler.export.reissue import Entry, Revision, revise
-from scheduler.export.reminders import DEFAULT_REMINDERS, Reminder, parse_reminders, reminders_text
 from scheduler.export.visits import calendar_plan
 from scheduler.registry import Registry, StaleError, StoredPlan, StoredVersion, pause_point, token_hash
+from scheduler.services.calendar import LANGUAGES as LANGUAGES  # re-exported: the shells' name for them
+from scheduler.services.calendar import CalendarSettings as CalendarSettings
+from scheduler.services.calendar import calendar_settings as calendar_settings
 from scheduler.services.options import Defaults, PlanOptions, request_for
 
 
@@ -50,37 +52,6 @@ def _settings(request: PlanRequest) -> dict[str, Any]:
         "horizon": str(request.horizon),
         "shift_start": request.shift_start,
     }
-
-
-LANGUAGES = ("en", "zh", "en+zh")
-
-
-@dataclass(frozen=True)
-class CalendarSettings:
-    """How the patient's own calendar reads: their language (``en``, ``zh`` or ``en+zh``:
-    feed, issued .ics and PDF) and the reminders before each visit
-    (:mod:`scheduler.export.reminders`). Stored with the plan's settings."""
-
-    lang: str = "en"
-    reminders: str = DEFAULT_REMINDERS
-
-    def checked(self) -> CalendarSettings:
-        """The settings with the reminders written the standard way; InputError naming the
-        field for a language or reminder that is not one."""
-        if self.lang not in LANGUAGES:
-            raise InputError(f"'{self.lang}' is not one of en, zh, en+zh", field="lang")
-        return CalendarSettings(self.lang, reminders_text(parse_reminders(self.reminders)))
-
-    @property
-    def alarms(self) -> tuple[Reminder, ...]:
-        """The reminders, parsed."""
-        return parse_reminders(self.reminders)
-
-
-def calendar_settings(stored: StoredPlan) -> CalendarSettings:
-    """A stored plan's calendar settings (the defaults for a plan registered before them)."""
-    return CalendarSettings(stored.settings.get("lang", "en"),
-                            stored.settings.get("reminders", DEFAULT_REMINDERS))
 
 
 LABEL_MAX = MAX_LABEL

@@ -2,7 +2,8 @@
 
 - ``/healthz``: 200 while the process answers.
 - ``/readyz``: 200 when the registry answers and its schema is this release's, else 503.
-- ``/metrics``: Prometheus text (see :mod:`scheduler.web.observe`), only to a client on this
+- ``/metrics``: Prometheus text (see :mod:`scheduler.web.observe`; with ``--workers N``, the
+  sum over every worker, whichever answers), only to a client on this
   machine (loopback, after the reverse proxy's ``X-Forwarded-For``) or one that sends
   ``Authorization: Bearer $SCHEDULER_METRICS_TOKEN``; anyone else gets 404.
 """
@@ -13,7 +14,7 @@ import ipaddress
 import os
 import secrets
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -65,6 +66,4 @@ async def metrics(request: Request) -> Response:
     """Prometheus text, to loopback or with the token; 404 to anyone else."""
     if not _allowed(request):
         return PlainTextResponse("Not found\n", 404)
-    site = site_of(request)
-    site.metrics.hashing_waiting.set(site.hashing.waiting)
-    return Response(generate_latest(site.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(site_of(request).metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -12,6 +12,7 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +94,9 @@ async def feed(request: Request) -> Response:
     a hop to the thread pool and back cost 0.16 ms unloaded and 1-3 ms under load;
     benchmarks/serve.py). On PostgreSQL the read goes to the thread pool: on the loop it was
     a little faster (0.40-0.53x the bare app against 0.33-0.46x), but a table lock or a slow
-    server held up every page (found in review). A document not in this process's cache is
-    read from the registry (stored by whichever process first served that revision) in the
-    thread pool; fetch times are noted and written in batches (:mod:`scheduler.web.fetches`).
+    server held up every page (found in review). That one read brings the plan's stored
+    document too (written with each change, :mod:`scheduler.services.feedstore`); fetch times
+    are noted and written in batches (:mod:`scheduler.web.fetches`).
     """
     site = site_of(request)
     token = request.path_params["token"]
@@ -109,15 +110,14 @@ async def feed(request: Request) -> Response:
                         headers={"Retry-After": "300"})
     if found is None:
         return Response(b"Not found\n", 404, media_type="text/plain")
-    key = (found.plan_id, found.revision)
-    if request.query_params.get("per") == "event":  # the staff form, one event per drug: not stored
+    stored = found.current  # read with the token: the whole database work of a poll
+    # the staff form, one event per drug, is not stored (most polls have no query to parse)
+    if request.scope["query_string"] and request.query_params.get("per") == "event":
         document = await run_in_threadpool(feeds.document, site.registry(), found, True)
-    else:
-        cached = site.cached_feed(key)
-        if cached is None:
-            cached = await run_in_threadpool(feeds.stored_document, site.registry(), found)
-            site.keep_feed(key, cached)
-        document = cached
+    elif stored is not None:
+        document = feeds.Feed(stored.body, stored.etag, datetime.fromisoformat(stored.last_modified))
+    else:  # stored feeds forgotten for a new release: rendered once, and kept
+        document = await run_in_threadpool(feeds.stored_document, site.registry(), found)
     now = site.now()
     client = calendar_client(request.headers.get("user-agent"))
     if client is not None or feeds.fetch_to_record(found, now):

@@ -4,15 +4,20 @@
 - A connection that has not sent a whole request head within :data:`HEADER_TIMEOUT_S` is
   closed (:class:`HeaderTimeout`; uvicorn itself has no such timeout), and an idle kept-alive
   connection after :data:`KEEP_ALIVE_S`.
-- Several workers (``--workers N``) share nothing but the registry: sessions, the login
-  throttle and feed revocation live there. They must share the cookie-signing secret, so it
-  is required with more than one worker, and off loopback.
+- Several workers (``--workers N``) share nothing but the registry (sessions, the login
+  throttle and feed revocation live there) and the folder of their metrics (Prometheus
+  multiprocess mode, :mod:`scheduler.web.observe`), made for the run and removed after it.
+  They must share the cookie-signing secret, so it is required with more than one worker,
+  and off loopback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from scheduler.core.errors import InputError
 from scheduler.core.files import read_file_bytes
+from scheduler.web.observe import MULTIPROCESS_DIR
 
 LIMIT_CONCURRENCY = 200
 """Connections (and tasks) one worker holds at once; more are answered 503."""
@@ -92,10 +98,14 @@ def check_secret(host: str, workers: int, secret: str | None) -> None:
 
 def app_from_environment() -> Starlette:
     """The app of one worker, as the parent process described it (see :func:`run`)."""
+    from prometheus_client.multiprocess import mark_process_dead
+
     from scheduler.web import create_app
-    from scheduler.web.observe import configure_logging
+    from scheduler.web.observe import configure_logging, multiprocess
 
     configure_logging()
+    if multiprocess():  # this worker's share of the live gauges leaves the sum when it stops
+        atexit.register(mark_process_dead, os.getpid())
     settings: dict[str, Any] = {
         "base_url": os.environ[_ENVIRONMENT + "BASE_URL"],
         "issue_dir": Path(os.environ[_ENVIRONMENT + "ISSUE_DIR"]),
@@ -123,4 +133,11 @@ def run(app: Starlette, db: str, host: str, port: int, base_url: str, issue_dir:
                        _ENVIRONMENT + "ISSUE_DIR": str(issue_dir)})
     if templates_folder is not None:
         os.environ[_ENVIRONMENT + "TEMPLATES"] = str(templates_folder)
-    uvicorn.run("scheduler.web.serving:app_from_environment", factory=True, workers=workers, **options)
+    # Prometheus multiprocess mode (scheduler.web.observe): a private folder for this run.
+    folder = tempfile.mkdtemp(prefix="scheduler-metrics-")
+    os.environ[MULTIPROCESS_DIR] = folder
+    try:
+        uvicorn.run("scheduler.web.serving:app_from_environment", factory=True, workers=workers, **options)
+    finally:
+        os.environ.pop(MULTIPROCESS_DIR, None)
+        shutil.rmtree(folder, ignore_errors=True)

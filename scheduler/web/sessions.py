@@ -47,10 +47,13 @@ class Busy(Exception):
 class HashingGate:
     """At most :data:`HASHING_AT_ONCE` password checks at a time; the others queue."""
 
-    def __init__(self, at_once: int = HASHING_AT_ONCE, wait_s: float = HASHING_WAIT_S) -> None:
+    def __init__(self, at_once: int = HASHING_AT_ONCE, wait_s: float = HASHING_WAIT_S,
+                 on_change: Callable[[int], None] | None = None) -> None:
         self._turns = threading.BoundedSemaphore(at_once)
         self._wait_s = wait_s
         self._lock = threading.Lock()
+        self._on_change = on_change
+        """Told the number waiting each time it changes (the metrics' hashing queue)."""
         self.waiting = 0
         """Logins queued for a turn now (the metrics' hashing queue)."""
 
@@ -58,17 +61,23 @@ class HashingGate:
         """``work()`` in a turn of its own; :class:`Busy` if none came in time."""
         with self._lock:
             self.waiting += 1
+            self._tell()
         try:
             got = self._turns.acquire(timeout=self._wait_s)
         finally:
             with self._lock:
                 self.waiting -= 1
+                self._tell()
         if not got:
             raise Busy
         try:
             return work()
         finally:
             self._turns.release()
+
+    def _tell(self) -> None:
+        if self._on_change is not None:
+            self._on_change(self.waiting)
 
 
 def _name(name: str) -> str:

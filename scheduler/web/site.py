@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -27,7 +25,6 @@ from scheduler.web.security import csrf_token
 from scheduler.web.sessions import HashingGate
 
 HERE = Path(__file__).parent
-FEED_CACHE_SIZE = 512
 PAGE_DB_TIMEOUT_S = 10
 """PostgreSQL: how long a page's database call may wait to connect, and each statement to run
 (a lock held elsewhere, a lost server), before the page answers 503 (SQLite waits up to its
@@ -51,12 +48,10 @@ class Site:
         self.base_url = base_url.rstrip("/")
         self.issue_dir = issue_dir
         self.clock = clock
-        self.hashing = HashingGate()
         self.metrics = Metrics()
+        self.hashing = HashingGate(on_change=self.metrics.hashing_waiting.set)
         self.fetches = FetchBatch(
             lambda fetched, clients: feeddocs.touch_tokens(self.registry(), fetched, clients))
-        self.feeds: OrderedDict[tuple[int, int], Feed] = OrderedDict()
-        self.feeds_lock = threading.Lock()
         self.feed_key: Fernet | None = None
         """Seals feed tokens so their addresses can be shown again (services.sealing)."""
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -85,22 +80,6 @@ class Site:
         """The user of a live session (see :mod:`scheduler.web.sessions`), else None."""
         found = access.find(self.registry(), session_id, self.now())
         return found.user if found is not None else None
-
-    def cached_feed(self, key: tuple[int, int]) -> Feed | None:
-        """The feed of a plan at a revision, if it was made (a plan's feed changes only with
-        its history, so the plan id and the number of changes identify it)."""
-        with self.feeds_lock:
-            found = self.feeds.get(key)
-            if found is not None:
-                self.feeds.move_to_end(key)
-            return found
-
-    def keep_feed(self, key: tuple[int, int], made: Feed) -> None:
-        """Keep a feed made for :meth:`cached_feed` (the :data:`FEED_CACHE_SIZE` latest)."""
-        with self.feeds_lock:
-            self.feeds[key] = made
-            while len(self.feeds) > FEED_CACHE_SIZE:
-                self.feeds.popitem(last=False)
 
 
 def site_of(request: Request) -> Site:
