@@ -14,7 +14,8 @@ from scheduler.services.options import PlanOptions
 from tests.clinic_browser import NOW, PASSWORD, chromium, cli_run, log_in, served
 
 TC = (Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
-V1 = TC.replace("\nid: tc\n", "\nid: tc-6\n").replace("name: TC", "name: Clinic TC").replace(
+V1 = TC.replace("id: tc\n", "id: tc-6\n").replace(
+    "{of: tc,", "{of: tc-6,").replace("name: TC", "name: Clinic TC").replace(
     "default: 4", "default: 6")
 V2 = V1.replace("cycle_days: 21", "cycle_days: 28")
 
@@ -49,11 +50,13 @@ def test_a_patient_is_moved_to_the_new_version_after_its_preview(tmp_path):
         reviewer.wait_for_url(base + "/templates/tc-6/2/patients")
         listed = reviewer.locator("#p-P100")
         assert "on version 1" in listed.locator("h2").inner_text()
-        assert "40 moved, 0 added, 0 removed." in listed.inner_text()
+        assert "45 moved, 0 added, 0 removed." in listed.inner_text()
         listed.locator("summary").click()
         rows = listed.locator("table.moves tbody tr")
-        assert rows.count() == 40
+        assert rows.count() == 45  # 40 treatment events and 5 blood tests
         assert rows.nth(0).locator("td").all_inner_texts() == [
+            "labs/c2\nBlood tests – before cycle 2", "2026-03-20 → 2026-03-27"]
+        assert rows.nth(1).locator("td").all_inner_texts() == [
             "tc-6/c2/d0/dexamethasone/t1\nDexamethasone (premedication) – cycle 2, day 0, 08:00",
             "2026-03-22 → 2026-03-29"]
         author.goto(base + "/patients/P100")  # the other admin opens the move before it is made
@@ -61,7 +64,7 @@ def test_a_patient_is_moved_to_the_new_version_after_its_preview(tmp_path):
         author.wait_for_url(base + "/patients/P100/move?version=2")
         listed.locator("text=Move…").click()
         reviewer.wait_for_url(base + "/patients/P100/move?version=2")
-        assert reviewer.locator("table.moves tbody tr").count() == 40
+        assert reviewer.locator("table.moves tbody tr").count() == 45
         reviewer.fill("input[name=reason]", "protocol amendment 2")
         reviewer.click("button[value=preview]")
         reviewer.click("button[value=commit]")

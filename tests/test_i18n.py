@@ -69,7 +69,8 @@ def test_the_language_is_the_persons_else_the_browsers(setting, header, chosen):
 NOW = datetime(2026, 3, 16, 1, 0, tzinfo=UTC)
 """The app's clock: Monday 16 March 2026, 09:00 in Shanghai, the seed trial's radiotherapy day 1."""
 TC = (Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
-CLINIC_TC = TC.replace("\nid: tc\n", "\nid: tc-6\n").replace("default: 4", "default: 6")
+CLINIC_TC = TC.replace("id: tc\n", "id: tc-6\n").replace(
+    "{of: tc,", "{of: tc-6,").replace("default: 4", "default: 6")
 
 
 @pytest.fixture(scope="module")

@@ -183,7 +183,8 @@ def test_closures_and_sent_digest_items_survive_a_restore(db, second, tmp_path):
 
 
 TC = (__import__("pathlib").Path(__file__).parents[1] / "templates" / "tc.yaml").read_text()
-CLINIC_TC = TC.replace("\nid: tc\n", "\nid: tc-6\n").replace("default: 4", "default: 6")
+CLINIC_TC = TC.replace("id: tc\n", "id: tc-6\n").replace(
+    "{of: tc,", "{of: tc-6,").replace("default: 4", "default: 6")
 
 
 def _populate_clinic(db: str, tmp_path) -> str:

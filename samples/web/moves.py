@@ -36,7 +36,8 @@ NOW = datetime(2026, 4, 1, 9, tzinfo=UTC)
 
 def registry(db: str) -> None:
     tc = (Path("templates") / "tc.yaml").read_text()
-    v1 = tc.replace("\nid: tc\n", "\nid: tc-6\n").replace("name: TC", "name: Clinic TC").replace(
+    v1 = tc.replace("id: tc\n", "id: tc-6\n").replace(
+    "{of: tc,", "{of: tc-6,").replace("name: TC", "name: Clinic TC").replace(
         "default: 4", "default: 6")
     with opened(db, create=True) as found:
         for name in ("li.na", "chen.jie"):
