@@ -385,7 +385,7 @@ def test_a_delay_is_previewed_then_recorded(logged_in):
     )
     # The one event the delay pushes past the plan's horizon is said under that heading, once.
     assert "event cancelled" not in preview.text
-    assert "Cut off by the plan&#39;s horizon" in preview.text
+    assert "horizon (continuation doses start before 2027-03-02, 12 months after day 1)" in preview.text
     with opened(logged_in.db) as registry:
         assert registry.history(registry.plan("P017").id) == []
     recorded = logged_in.post("/patients/P017/change", {**form, "action": "commit"})
