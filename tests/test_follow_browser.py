@@ -101,18 +101,19 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
     page.fill("input[name=reason]", "linac service")
     page.click("button[value=preview]")
     page.wait_for_selector("text=What this closure does")
-    assert page.locator("section.affected h3").all_inner_texts() == ["P018: 22 moves"]  # 66 Gy/33 fractions
-    assert "moves within 48 hours for P018" in page.content()
+    assert page.locator("section.affected h3").all_inner_texts() == [
+        "P017: 24 moves", "P018: 22 moves"]  # the seed's fractions 7-30; 66 Gy/33's 12-33
+    assert "moves within 48 hours for P017, P018" in page.content()
     page.screenshot(path=str(shots / "closure-preview.png"), full_page=True)
     page.click("button[value=commit]")
     page.wait_for_url(base + "/closures")
-    assert "Closure 1 recorded: 1 plan changed." in page.locator("p.flash").inner_text()
+    assert "Closure 1 recorded: 2 plans changed." in page.locator("p.flash").inner_text()
 
     # Tomorrow's worklist: the urgent patient first, flagged.
     page.goto(base + "/worklist?from=2026-04-21&days=2")
     first = page.locator("table.worklist tbody tr").first
     assert first.get_attribute("class") == "urgent"
-    assert first.locator("td").nth(2).inner_text() == "P018"
+    assert first.locator("td").nth(2).inner_text() == "P018"  # its fraction is earlier in the day
     assert first.locator("td").nth(3).inner_text() == "rt/f12"
     assert "urgent" in first.locator("td").nth(7).inner_text()
     page.screenshot(path=str(shots / "worklist-1280.png"), full_page=True)

@@ -37,9 +37,13 @@ def test_a_linac_closure_moves_only_the_linac_plans_radiotherapy(db):
               "--dry-run", "--now", NOW)
     assert dry.exit_code == 0, dry.output
     lines = dry.stdout.splitlines()
-    assert lines[:4] == ["Dry run: closed for linac 2026-04-21: linac service", "1 plan(s) affected",
-                         "  P018:", "    rt/f12: 2026-04-21 -> 2026-04-22 (+1 d)"]
-    assert lines[-1] == "Urgent: 2 move(s) within 48 hours; tell these patients directly: P018"
+    # The seed's radiotherapy (P017, fractions 7-30) and the head-and-neck course's (P018) are on
+    # the linac; the chemotherapy of both and P019's mFOLFOX6 are not.
+    assert lines[:4] == ["Dry run: closed for linac 2026-04-21: linac service", "2 plan(s) affected",
+                         "  P017:", "    rt/f7: 2026-04-21 -> 2026-04-22 (+1 d)"]
+    assert "  P018:" in lines and "    rt/f12: 2026-04-21 -> 2026-04-22 (+1 d)" in lines
+    assert not any("immunochemo" in line or "cisplatin" in line for line in lines)
+    assert lines[-1] == "Urgent: 4 move(s) within 48 hours; tell these patients directly: P017, P018"
     assert {k: dates(db, k) for k in before} == before  # a dry run records nothing
     assert run(db, "closure", "list").stdout.splitlines()[1:] == []
     added = run(db, "closure", "add", "2026-04-21", "--resource", "linac", "--reason", "linac service",
@@ -49,21 +53,23 @@ def test_a_linac_closure_moves_only_the_linac_plans_radiotherapy(db):
     after = dates(db, "P018")
     assert after["rt/f12"] == "2026-04-22" and after["rt/f33"] == "2026-05-21"  # 66 Gy/33, last of 33
     assert after["weekly-cisplatin/c3/d1/cisplatin"] == before["P018"]["weekly-cisplatin/c3/d1/cisplatin"]
-    assert dates(db, "P017") == before["P017"] and dates(db, "P019") == before["P019"]
+    assert dates(db, "P019") == before["P019"]
+    moved = {ref for ref, day in dates(db, "P017").items() if day != before["P017"][ref]}
+    assert moved == {f"rt/f{n}" for n in range(7, 31)}
     history = run(db, "patient", "show", "P018").output
     assert ("1. closed for linac 2026-04-21 (closure 1): linac service (lead.nurse, "
             "2026-04-20T01:00:00+00:00)") in history
     listed = run(db, "closure", "list").stdout.splitlines()
-    assert listed[1] == "1\t2026-04-21\t2026-04-21\tlinac\t1\tlead.nurse\tlinac service\tin force"
+    assert listed[1] == "1\t2026-04-21\t2026-04-21\tlinac\t2\tlead.nurse\tlinac service\tin force"
     # the moves within 48 hours are urgent in the worklist
     work = json.loads(run(db, "worklist", "--from", "2026-04-21", "--days", "2", "--now", NOW,
                           "--json").stdout)
     urgent = [(i["patient_key"], i["ref"]) for i in work if "urgent" in i["flags"]]
-    assert urgent == [("P018", "rt/f12"), ("P018", "rt/f13")]
+    assert urgent == [("P018", "rt/f12"), ("P017", "rt/f7"), ("P018", "rt/f13"), ("P017", "rt/f8")]
     # revert: every plan it moved is back, with the history kept
     reverted = run(db, "closure", "revert", "1", "--reason", "service postponed", "--now", NOW)
     assert reverted.exit_code == 0, reverted.output
-    assert reverted.stdout == "Reverted closure 1 on 1 plan(s): P018\n"
+    assert reverted.stdout == "Reverted closure 1 on 2 plan(s): P017, P018\n"
     assert dates(db, "P018") == before["P018"]
     shown = run(db, "patient", "show", "P018").output
     assert "2. reverted change 1: closure 1 reverted: service postponed" in shown

@@ -49,7 +49,8 @@ def run(db: str, *args: str):
 
 
 def populated(db: str) -> None:
-    for key, template, start in [("P017", "nct06478355", "2026-03-02"),
+    # P017 has no radiotherapy, so the linac closure leaves it alone: only P018's moves are urgent.
+    for key, template, start in [("P017", "mfolfox6", "2026-03-02"),
                                  ("P018", "cisplatin-rt-head-neck", "2026-04-06")]:
         added = run(db, "patient", "add", key, template, "--start", start, "--label", f"Mrs {key} Smith",
                     "--now", "2026-03-01T00:00:00Z")
@@ -154,7 +155,7 @@ def test_the_schedule_sends_each_urgent_item_once(db, smtp):
         assert len(inbox.messages) == 1
         # a new change made urgent by the coordinator: sent on the next run, and only it
         stamp = clock.now.isoformat()
-        recorded = run(db, "record", "P017", "rt/f6", "--status", "not-given", "--reason",
+        recorded = run(db, "record", "P018", "rt/f11", "--status", "not-given", "--reason",
                        "machine down", "--now", stamp)
         assert recorded.exit_code == 0, recorded.output
         until(lambda: len(inbox.messages) == 2)
@@ -162,7 +163,7 @@ def test_the_schedule_sends_each_urgent_item_once(db, smtp):
         assert message["Subject"] == "scheduler: 1 urgent change(s) to tell patients about"
         body = body_of(message)
         assert [line for line in body.splitlines() if line.startswith("P0")] == [
-            "P017  rt/f6  not-given 2026-04-20 14:00-14:20"]
+            "P018  rt/f11  not-given 2026-04-20 13:00-13:20"]
         assert "Smith" not in body and "machine down" not in body
     finally:
         stop.set()

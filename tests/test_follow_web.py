@@ -84,8 +84,8 @@ def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts
     data = {"from": "2026-04-21", "to": "", "resource": "linac", "reason": "linac service"}
     preview = web.post("/closures", {**data, "action": "preview"})
     assert preview.status_code == 200, preview.text
-    assert "1 plan affected." in preview.text
-    assert "moves within 48 hours for P018" in preview.text
+    assert "2 plans affected." in preview.text  # the seed's radiotherapy is on the linac too
+    assert "moves within 48 hours for P017, P018" in preview.text
     assert re.search(r'<td class="ref">rt/f12</td><td>[^<]+</td><td class="nowrap">2026-04-21 Tue</td>'
                      r'<td class="nowrap">2026-04-22 Wed</td>', preview.text)
     with opened(db) as registry:
@@ -93,11 +93,11 @@ def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts
     committed = web.post("/closures", {**data, "action": "commit"})
     assert committed.status_code == 303
     listing = web.client.get("/closures").text
-    assert "Closure 1 recorded: 1 plan changed." in listing
+    assert "Closure 1 recorded: 2 plans changed." in listing
     work = web.client.get("/worklist?from=2026-04-21&days=2").text
-    assert work.index('class="urgent"') < work.index("rt/f12") < work.index("P017")
+    assert work.index('class="urgent"') < work.index("rt/f12") and work.index('class="urgent"') < work.index("rt/f7")
     reverted = web.post("/closures/1/revert", {"reason": "service postponed"})
     assert reverted.status_code == 303
-    assert "Reverted closure 1 on 1 plan." in web.client.get("/closures").text
+    assert "Reverted closure 1 on 2 plans." in web.client.get("/closures").text
     with opened(db) as registry:
         assert [c.kind for c in registry.history(registry.plan("P018").id)] == ["closure", "revert"]

@@ -116,8 +116,6 @@ def web(tmp_path_factory):
         "--now", "2026-03-10T02:00:00Z")
     run("hold", "P018", "--component", "tc", "--from", "2026-03-23", "--days", "7", "--reason", "感染",
         "--author", "wang.fang", "--now", "2026-03-12T02:00:00Z")
-    run("issue", "P017", "--output", str(tmp_path / "out"), "--author", "li.na", "--now",
-        "2026-03-10T03:00:00Z")
     link = run("user", "reset", "zhao.lei").splitlines()[1].rsplit("/", 1)[1]
     with opened(db) as registry:
         closures.add(registry, date(2026, 3, 17), date(2026, 3, 17), "linac", "直线加速器检修", "li.na",
@@ -142,6 +140,9 @@ def web(tmp_path_factory):
             closed=("2026-04-06@linac=直线加速器年检",), workdays=())), "启用", "li.na",
             NOW - timedelta(days=5))
         people.set_role(registry, "wang.fang", "coordinator", "li.na", NOW - timedelta(days=4))
+    # Issued after the linac closure, which moves P017's radiotherapy: nothing new since.
+    run("issue", "P017", "--output", str(tmp_path / "out"), "--author", "li.na", "--now",
+        "2026-03-16T00:30:00Z")
     app = create_app(db, issue_dir=tmp_path / "issued", secret="x" * 32, https_only=False,
                      clock=lambda: NOW)
     client = TestClient(app, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})

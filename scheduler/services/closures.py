@@ -16,6 +16,7 @@ from scheduler.core.diff import PlanDiff, compare
 from scheduler.core.errors import InputError, SchedulerError
 from scheduler.core.expand import expand
 from scheduler.core.history import check_reason
+from scheduler.core.protocol import Regimen, Template
 from scheduler.registry import Registry
 from scheduler.registry import follow as store
 from scheduler.services import derived
@@ -40,6 +41,14 @@ class Preview:
     number: int | None
     closed: Closed
     affected: list[Affected]
+    resources: frozenset[str] = frozenset()
+    """The resources the active plans' templates use (``linac``): a closure for any other
+    moves nothing, which a shell says in so many words."""
+
+    @property
+    def unused_resource(self) -> bool:
+        """The closure is for a resource no active plan uses."""
+        return self.closed.resource is not None and self.closed.resource not in self.resources
 
     def soon(self, now: datetime) -> list[tuple[str, str]]:
         """(patient key, reference) of the moves whose old or new date falls within 48 hours
@@ -78,12 +87,14 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
         closed = Closed(start, end, resource, reason, number)
         histories = registry.histories()
         affected: list[tuple[int, Affected]] = []
+        resources: set[str] = set()
         for stored in registry.plans():
             changes = histories.get(stored.id, [])
             if history.ended(changes) is not None:
                 continue
             in_force = history.adjustments(changes)
             before = expand(request_of(stored, in_force))
+            resources |= _resources(before.template)
             if not any(start <= e.date <= end for e in before.events):
                 continue
             try:
@@ -99,7 +110,18 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
             for plan_id, _ in affected:
                 registry.add_change(plan_id, kind, fields, author, now)
                 derived.refresh(registry, plan_id, request_of)
-    return Preview(None if dry_run else number, closed, [a for _, a in affected])
+    return Preview(None if dry_run else number, closed, [a for _, a in affected], frozenset(resources))
+
+
+def _resources(template: Template) -> set[str]:
+    """The resources a template's components and drugs name."""
+    found = set()
+    for component in template.components:
+        found.add(getattr(component, "resource", None))
+        if isinstance(component, Regimen):
+            found.update(drug.resource for drug in component.drugs)
+            found.update(drug.at_end.resource for drug in component.drugs if drug.at_end is not None)
+    return {r for r in found if r}
 
 
 def revert(registry: Registry, number: int, reason: str, author: str, now: datetime) -> list[str]:
@@ -148,6 +170,9 @@ def preview_text(preview: Preview, now: datetime) -> str:
     head = (f"Closure {preview.number}: " if preview.number else "Dry run: ") + \
         closed.describe().replace(f" (closure {closed.closure})", "")
     lines = [head, f"{len(preview.affected)} plan(s) affected"]
+    if preview.unused_resource:
+        in_use = ", ".join(sorted(preview.resources)) or "none"
+        lines.append(f"No active plan uses the resource '{closed.resource}' (resources in use: {in_use}).")
     for item in preview.affected:
         lines.append(f"  {item.patient_key}:")
         for move in item.diff.moved:

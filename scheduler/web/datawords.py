@@ -243,6 +243,9 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
      lambda m: f"调整：{m.group(1) + ' ' if m.group(1) else ''}停诊 {m.group(2).replace(' to ', ' 至 ')}"
                f"（停诊 {m.group(3)}）：{m.group(4)}。"),
     (r"Closed for (\S+) only: (.*)\.$", r"仅 \1 停用：\2。"),
+    (r"^closed(?: for (\S+))? (\d{4}-\d\d-\d\d(?: to \d{4}-\d\d-\d\d)?) \(closure (\d+)\): (.*)$",
+     lambda m: f"{m.group(1) + ' ' if m.group(1) else ''}停诊 {m.group(2).replace(' to ', ' 至 ')}"
+               f"（停诊 {m.group(3)}）：{m.group(4)}"),
     (r"(.+) ends on " + _DATE + r", in week (\d+), after the planned weeks (\S+), because of non-working days; "
      r"all (\d+) fractions are kept\.",
      lambda m: f"{named(m.group(1))}于 {m.group(2)} 结束（第 {m.group(3)} 周），晚于原定的第 {m.group(4)} 周，"
@@ -315,6 +318,7 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
      r"template's plans move to a new version",
      r"\1 的计划使用模板 \2，该模板在登记库中没有版本：只有本院模板的计划才能转到新版本"),
     (r"(\S+) is on version (\d+) of '(\S+)' already", r"\1 已在使用 \3 第 \2 版"),
+    (r" ?\(closure (\d+)\)", r"（停诊 \1）"),  # a closure's number, wherever a note names it
     # a remedy joined to its message by the library's "; ", between Chinese words
     (r"(?<=[\u4e00-\u9fff\w）]); (?=[\u4e00-\u9fff])", "；"),
 ]
