@@ -47,6 +47,18 @@ def test_the_chinese_pdfs_first_page_has_no_english_sentence(template, tmp_path)
     assert loaded.translations["zh"].name.split("（")[0] in text
 
 
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_the_chinese_calendars_places_and_categories_are_in_chinese(template, tmp_path):
+    """What a phone shows beside each entry (its place and category) in the patient's language."""
+    run("generate", template, "--start", "2026-03-02", "--holidays", "CN", "--tz", "Asia/Shanghai",
+        "--lang", "zh", "--now", "2026-03-01T00:00:00Z", "-o", str(tmp_path))
+    (ics,) = tmp_path.glob("*.ics")
+    events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    places = {str(e["LOCATION"]) for e in events if "LOCATION" in e}
+    categories = {c for e in events if "CATEGORIES" in e for c in e["CATEGORIES"].cats}
+    assert categories and [w for w in places | categories if re.search(r"[A-Za-z]{2,}", w)] == []
+
+
 def test_the_english_pdf_is_titled_by_the_regimen_not_its_citation(tmp_path):
     run("generate", "mfolfox6", "--start", "2026-03-02", "--holidays", "none", "--tz",
         "Europe/London", "--now", "2026-03-01T00:00:00Z", "-o", str(tmp_path))

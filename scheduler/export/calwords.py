@@ -16,8 +16,16 @@ CATEGORIES_ZH = {
     "Chemotherapy": "化疗", "Chemotherapy at home": "居家化疗", "Follow-up": "随访",
     "Imaging": "影像检查", "Immunotherapy": "免疫治疗", "Medication at home": "居家用药",
     "Nursing": "护理", "Premedication": "预处理", "Radiotherapy": "放疗", "Supportive care": "支持治疗",
-    "Surgery": "手术", "Tests": "检查", "Treatment": "治疗",
+    "Surgery": "手术", "Tests": "检查", "Treatment": "治疗", "Blood test": "抽血化验",
+    "Hormone therapy": "内分泌治疗", "Rescue": "解救治疗",
 }
+LOCATIONS_ZH = {
+    "Day-treatment unit": "日间治疗中心", "Day-treatment ward": "日间病房", "Home": "居家",
+    "Breast clinic": "乳腺门诊", "Phlebotomy": "采血室", "Radiology": "影像科",
+    "Radiotherapy department": "放疗科", "Surgical department": "外科", "Urology clinic": "泌尿外科门诊",
+    "Oncology ward": "肿瘤科病房",
+}
+"""The places the shipped templates name; a clinic's own place stays as its template says."""
 _REST_ZH = (
     (re.compile(r"cycle (\d+), day (\d+)"), r"第 \1 周期第 \2 天"),
     (re.compile(r"before cycle (\d+)"), r"第 \1 周期前"),
@@ -68,6 +76,10 @@ class CalendarWords:
     def category(self, category: str) -> str:
         """A category ("Chemotherapy") in the plan's language."""
         return self.both(category, CATEGORIES_ZH.get(category, category))
+
+    def location(self, location: str) -> str:
+        """A place ("Radiotherapy department") in the plan's language."""
+        return self.both(location, LOCATIONS_ZH.get(location, location))
 
     def title(self, event: Event) -> str:
         """An event's own title ("Radiotherapy – fraction 3 of 30") in the plan's language."""

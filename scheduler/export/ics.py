@@ -205,9 +205,10 @@ def _vevent(item: _Item, plan: Plan, discreet: bool, values: _Values,
             DISCREET_DESCRIPTION, DISCREET_DESCRIPTION_ZH, "\n"))
     else:
         put("DESCRIPTION", describe(event, plan, lang))
-        share("CATEGORIES", (event.style.category or event.style.name,))
+        words = CalendarWords(plan, lang)
+        share("CATEGORIES", (words.category(event.style.category or event.style.name),))
         if event.style.location:
-            share("LOCATION", event.style.location)
+            share("LOCATION", words.location(event.style.location))
         if event.style.colour:
             share("COLOR", event.style.colour)
     if item.cancelled or event.status in NOT_GIVEN:
