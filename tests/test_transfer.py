@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -143,7 +144,13 @@ def test_import_refuses_a_registry_that_is_not_empty_and_writes_nothing(tmp_path
     failed = run(target, "registry", "import", str(tmp_path / "broken.jsonl"))
     assert failed.exit_code == 2
     assert "broken.jsonl:4: not a JSON line" in failed.output
-    with opened(target) as registry:  # all or nothing
+    assert not Path(target).exists()  # all or nothing: the file the import made is gone again
+    (tmp_path / "kept.sqlite3").write_bytes(b"")  # a file that was there before stays
+    with opened(str(tmp_path / "kept.sqlite3"), create=True):
+        pass
+    failed = run(str(tmp_path / "kept.sqlite3"), "registry", "import", str(tmp_path / "broken.jsonl"))
+    assert failed.exit_code == 2
+    with opened(str(tmp_path / "kept.sqlite3")) as registry:  # all or nothing
         assert registry.plans() == [] and registry.users() == []
 
 

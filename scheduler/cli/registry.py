@@ -215,16 +215,27 @@ def registry_import(file: Path, db: str | None) -> None:
         scheduler registry import registry.jsonl --db postgresql://scheduler@db.example.org/scheduler
     """
     from scheduler.core.files import read_text_file
+    from scheduler.registry import default_location
+    from scheduler.registry.database import locate
     from scheduler.registry.transfer import load
 
     text = read_text_file(file, "registry export", limit=4_000_000_000)
     from scheduler.services import derived
     from scheduler.services.patients import request_of
 
-    with _registry(db, create=True) as registry:
-        counts = load(registry, text.splitlines(), str(file))
-        derived.rebuild(registry, request_of)  # the worklist's cache, from the restored histories
-        shown = registry.location.shown
+    made = locate(db or default_location()).path
+    made = made if made is not None and not made.exists() else None
+    """A SQLite file this import creates, removed again if the import fails (nothing half-made)."""
+    try:
+        with _registry(db, create=True) as registry:
+            counts = load(registry, text.splitlines(), str(file))
+            derived.rebuild(registry, request_of)  # the worklist's cache, from the restored histories
+            shown = registry.location.shown
+    except BaseException:
+        if made is not None:
+            for leftover in (made, made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
     listed = ", ".join(f"{n} {kind.replace('_', ' ')}{'s' if n != 1 else ''}"
                        for kind, n in sorted(counts.items()))
     click.echo(f"Imported into {shown}: {listed or 'nothing'}")
