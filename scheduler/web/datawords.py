@@ -233,6 +233,11 @@ def _days_zh(count: str, side: str) -> str:
 
 
 _DATE = r"(\d{4}-\d\d-\d\d)"
+_UNTIL_ZH = {"progression, intolerance or withdrawal": "疾病进展、不能耐受或退出",
+             "progression or unacceptable toxicity": "疾病进展或出现不可接受的毒性",
+             "recurrence or unacceptable toxicity": "复发或出现不可接受的毒性"}
+"""The ends of open-ended treatment the shipped templates state."""
+_UNITS_ZH = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _LIBRARY: list[tuple[str, str | Rewording]] = [
     # notes on a plan (scheduler.core.expand.run, .radiotherapy, scheduler.services.options)
     (r"Parameter (\w+) = (\S+) is the template default \(.*\)\.?(?=;|$)", r"参数 \1 = \2 为模板默认值"),
@@ -300,6 +305,13 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
      r"此密码链接已于 \1（UTC）过期：请向管理员索取新链接。"),
     (r"This password link's user is disabled: ask an admin\.", "此密码链接的用户已停用：请联系管理员。"),
     (r"new password: the two entries differ", "新密码：两次输入不一致"),
+    # notes of the regimen expansion (scheduler.core.expand.regimen)
+    (r"Continuation dose: given until (.+?); the planned minimum \((\d+) (month|week|day|year)s?\) ends "
+     + _DATE + r"\.",
+     lambda m: f"维持剂量：持续给药，直至{_UNTIL_ZH.get(m.group(1), m.group(1))}；计划最短疗程"
+               f"（{m.group(2)} {_UNITS_ZH[m.group(3)]}）于 {m.group(4)} 结束。"),
+    (r"On a non-working day \((.+?)\), kept as the template says\.",
+     lambda m: f"遇非工作日（{holiday(m.group(1))}），按模板保留原定日期。"),
     # moving a plan to a new version of its clinic template (scheduler.services.moves)
     (r"template '(\S+)' has no version (\d+)", r"模板 \1 没有第 \2 版"),
     (r"version (\d+) of '(\S+)' is a draft: a second admin must approve it before patients move to it",
