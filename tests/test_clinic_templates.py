@@ -68,3 +68,27 @@ def test_a_bad_template_is_never_saved_and_says_every_problem(db):
                                              r"version its own id \(e\.g\. tc-clinic\)"):
             clinic_templates.draft(registry, TC, "li.na", NOW)
         assert store.versions(registry) == []
+
+
+def test_the_command_line_registers_a_patient_on_the_newest_published_clinic_template(db):
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    _admins(db)
+    with opened(db) as registry:
+        clinic_templates.draft(registry, CLINIC, "li.na", NOW)
+    run = CliRunner().invoke
+    drafted = run(cli, ["patient", "add", "P1", "tc-6", "--start", "2026-03-02", "--db", db])
+    assert drafted.exit_code == 2 and "unknown template 'tc-6'" in drafted.stderr  # a draft is not offered
+    with opened(db) as registry:
+        clinic_templates.approve(registry, "tc-6", 1, "chen.jie", NOW)
+    added = run(cli, ["patient", "add", "P1", "tc-6", "--start", "2026-03-02", "--db", db,
+                      "--now", "2026-03-01T00:00:00Z"])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.startswith("Registered P1: tc-6 from 2026-03-02, ")
+    with opened(db) as registry:
+        stored = registry.plan("P1")
+        assert (stored.template_path, stored.template_text) == ("registry:tc-6 v1", CLINIC)
+    shown = run(cli, ["patient", "show", "P1", "--db", db])
+    assert "Template tc-6 from registry:tc-6 v1" in shown.stdout

@@ -74,6 +74,9 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
                 reminders: str, db: str | None, author: str | None, now: str | None) -> None:
     """Register KEY's plan: TEMPLATE from --start with the plan options.
 
+    TEMPLATE is a shipped template's id, a .yaml file, or the id of a clinic template
+    published in the registry (its newest published version; the clinic's comes first).
+
     KEY is a pseudonymous patient key (a study number, not a name). It never goes into
     event UIDs. The template's text is stored with the plan, so editing the file later
     does not change an issued plan. The first 'patient add' creates the registry.
@@ -82,10 +85,20 @@ def patient_add(key: str, template: str, options: PlanOptions, label: str | None
     Example:
         scheduler patient add P017 nct06478355 --start 2026-03-02 --label "Patient 017"
     """
-    from scheduler.services import patients
+    from scheduler.core.errors import SchedulerError
+    from scheduler.services import clinic_templates, patients
 
     calendar = patients.CalendarSettings(lang, reminders)
-    prepared = patients.prepare(key, label, template, options, _now(now), _author(author), calendar)
+    try:  # the clinic's own template, published in the registry, comes first (as in the web app)
+        with _registry(db) as registry:
+            clinic = next((p for p in clinic_templates.published(registry) if p.info.id == template), None)
+    except SchedulerError:  # no registry yet: a shipped template or a file
+        clinic = None
+    if clinic is not None:
+        prepared = clinic_templates.prepare_published(clinic, key, label, options, _now(now), _author(author),
+                                                      calendar)
+    else:
+        prepared = patients.prepare(key, label, template, options, _now(now), _author(author), calendar)
     say_defaults(prepared.defaults)
     plan = prepared.plan
     with _registry(db, create=True) as registry:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.core.errors import InputError
 from scheduler.core.loader import TemplateInfo, load_template_text, shipped_templates
@@ -18,6 +19,10 @@ from scheduler.core.protocol import Template
 from scheduler.registry import Registry
 from scheduler.registry import clinic_templates as store
 from scheduler.registry.clinic_templates import TemplateVersion
+
+if TYPE_CHECKING:
+    from scheduler.services.options import PlanOptions
+    from scheduler.services.patients import CalendarSettings, Prepared
 
 TEXT_MAX = 256 * 1024
 
@@ -85,3 +90,15 @@ def published(registry: Registry) -> list[Published]:
         result.append(Published(TemplateInfo(template_id, template.name, template.source,
                                              Path(source_name(template_id, version.version))), version))
     return result
+
+
+def prepare_published(published: Published, patient_key: str, label: str | None, options: PlanOptions,
+                      now: datetime, author: str, calendar: CalendarSettings | None = None) -> Prepared:
+    """:func:`scheduler.services.patients.prepare` for a published clinic template: the plan
+    keeps the version's text and names it as its source (``registry:ID vN``)."""
+    from scheduler.services import patients
+
+    version = published.version
+    source = source_name(version.template_id, version.version)
+    return patients.prepare_loaded(patient_key, label, check(version.text, source),
+                                   version.text.encode("utf-8"), source, options, now, author, calendar)

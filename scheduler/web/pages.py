@@ -268,11 +268,8 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         calendar = patients.CalendarSettings(_field(form, "lang") or "en",
                                              _field(form, "reminders") or DEFAULT_REMINDERS)
         if published is not None:  # the clinic's own, published in the registry
-            version = published.version
-            source = clinic_templates.source_name(version.template_id, version.version)
-            prepared = patients.prepare_loaded(
-                key, label, clinic_templates.check(version.text, source), version.text.encode("utf-8"),
-                source, options, site_of(request).now(), _user(request), calendar)
+            prepared = clinic_templates.prepare_published(
+                published, key, label, options, site_of(request).now(), _user(request), calendar)
         else:
             assert chosen is not None
             prepared = patients.prepare(key, label, chosen, options, site_of(request).now(),
