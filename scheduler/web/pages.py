@@ -259,8 +259,10 @@ def _registration(request: Request, form: FormData | None) -> dict[str, Any]:
         _field(form, "template"))
     published = kept.get(_field(form, "template"))
     if published is None and (chosen is None or (os.sep in chosen and Path(chosen).is_symlink())):
-        context["error"] = _("%(field)s: choose one of the listed protocols (%(value)s is not one)",
-                             field=forms.label("template"), value=repr(_field(form, "template")[:40]))
+        given = _field(form, "template")[:40]
+        context["error"] = (_("%(field)s: choose one of the listed protocols (%(value)s is not one)",
+                              field=forms.label("template"), value=repr(given)) if given else
+                            _("%(field)s: choose one of the listed protocols", field=forms.label("template")))
         return context
     try:
         key, label = _field(form, "key") or "PREVIEW", _field(form, "label") or None
