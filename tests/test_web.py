@@ -393,6 +393,7 @@ def test_a_delay_is_previewed_then_recorded(logged_in):
     page = logged_in.client.get("/patients/P017").text
     assert ("Recorded: Cycle 3 of Immunochemotherapy (21-day cycles) delayed 7 days: neutropenia "
             "(change 1).") in page
+    assert "of immunochemo" not in page  # the page says the template's names, never its ids
     with opened(logged_in.db) as registry:
         (change,) = registry.history(registry.plan("P017").id)
     assert (change.author, change.at) == ("li.na", "2026-03-01T09:00:00+00:00")
