@@ -31,7 +31,8 @@ def clinic(tmp_path_factory):
 PAGES = ["/", "/patients/new", "/patients/P017", "/patients/P017/change?kind=delay",
          "/patients/P017/change?kind=hold", "/patients/P017/revert/1", "/patients/P017/subscribe",
          "/templates", "/validate", "/admin/people", "/admin/templates",
-         "/admin/settings", "/account", "/no-such-page"]
+         "/admin/settings", "/account", "/no-such-page", "/worklist", "/worklist?from=2026-02-23&days=7",
+         "/deviations", "/closures", "/templates/draft", "/patients/P017/record?ref=immunochemo/c4/d1/pd1"]
 
 
 def test_every_page_fits_a_phone_and_keeps_log_out_visible(clinic):
@@ -59,6 +60,18 @@ def test_every_page_fits_a_phone_and_keeps_log_out_visible(clinic):
             assert colour != background, path
             nav = page.locator("header nav").bounding_box()
             assert nav is not None and nav["height"] < 60, (path, nav)  # one row, not a wrapped pile
+        # A delay's preview: every moved event with its old and new day, on the phone's width.
+        page.goto(clinic + "/patients/P017/change?kind=delay")
+        page.fill("input[name=cycle]", "4")
+        page.fill("input[name=days]", "7")
+        page.fill("[name=reason]", "neutropenia")
+        page.click("button[value=preview]")
+        page.wait_for_selector("section.diff")
+        if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
+            wide["delay preview"] = page.evaluate("document.documentElement.scrollWidth")
+        first = page.locator("section.diff table.events tbody tr").first
+        box = first.locator("td").nth(2).bounding_box()  # the new day is on the screen
+        assert box is not None and box["x"] + box["width"] <= PHONE["width"]
         assert wide == {}
 
 
