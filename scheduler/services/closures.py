@@ -16,7 +16,6 @@ from scheduler.core.diff import PlanDiff, compare
 from scheduler.core.errors import InputError, SchedulerError
 from scheduler.core.expand import expand
 from scheduler.core.history import check_reason
-from scheduler.core.protocol import Regimen, Template
 from scheduler.registry import Registry
 from scheduler.registry import follow as store
 from scheduler.services import derived
@@ -94,7 +93,7 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
                 continue
             in_force = history.adjustments(changes)
             before = expand(request_of(stored, in_force))
-            resources |= _resources(before.template)
+            resources |= before.template.resources()
             if not any(start <= e.date <= end for e in before.events):
                 continue
             try:
@@ -112,16 +111,6 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
                 derived.refresh(registry, plan_id, request_of)
     return Preview(None if dry_run else number, closed, [a for _, a in affected], frozenset(resources))
 
-
-def _resources(template: Template) -> set[str]:
-    """The resources a template's components and drugs name."""
-    found = set()
-    for component in template.components:
-        found.add(getattr(component, "resource", None))
-        if isinstance(component, Regimen):
-            found.update(drug.resource for drug in component.drugs)
-            found.update(drug.at_end.resource for drug in component.drugs if drug.at_end is not None)
-    return {r for r in found if r}
 
 
 def revert(registry: Registry, number: int, reason: str, author: str, now: datetime) -> list[str]:

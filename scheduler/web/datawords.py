@@ -21,6 +21,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from scheduler.export.calwords import LOCATIONS_ZH
 from scheduler.web.i18n import N_, _, current, ngettext
 
 STATUSES = {"given": N_("given"), "done": N_("done"), "missed": N_("missed"), "not-given": N_("not given"),
@@ -29,11 +30,6 @@ STATUSES = {"given": N_("given"), "done": N_("done"), "missed": N_("missed"), "n
 FLAGS = {"urgent": N_("urgent"), "unissued": N_("unissued"), "never-fetched": N_("never fetched"),
          "labs-due": N_("labs due"), "labs": N_("labs")}
 """The worklist's flags."""
-LOCATIONS = {name: name for name in (
-    N_("Day-treatment unit"), N_("Day-treatment ward"), N_("Home"), N_("Breast clinic"), N_("Phlebotomy"),
-    N_("Radiology"), N_("Radiotherapy department"), N_("Surgical department"), N_("Urology clinic"),
-    N_("Oncology ward"))}
-"""The places the shipped templates name."""
 CLIENTS = {name: name for name in (N_("Google Calendar"), N_("Apple Calendar"), N_("Outlook"),
                                    N_("Thunderbird"), N_("ICSx⁵ (Android)"))}
 """The calendar clients :mod:`scheduler.services.clients` recognises."""
@@ -43,7 +39,7 @@ def where(value: str | None) -> str:
     """A place a template names (``Radiotherapy department``) in the page's language."""
     if not value:
         return ""
-    return _(LOCATIONS[value]) if value in LOCATIONS else value
+    return LOCATIONS_ZH.get(value, value) if chinese() else value
 
 
 def deviation(found: Any) -> str:
