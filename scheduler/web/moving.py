@@ -5,21 +5,18 @@ is). The rules are :mod:`scheduler.services.moves`'."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from scheduler.core.errors import InputError, SchedulerError
-from scheduler.registry import StaleError
+from scheduler.core.errors import SchedulerError
 from scheduler.registry import clinic_templates as store
 from scheduler.services import moves
 from scheduler.web.forms import in_web_words
-from scheduler.web.i18n import _
-from scheduler.web.pages import _field, _flash, _route, _snapshot, _stale_words, _user, outcome_revision
+from scheduler.web.pages import _field, _preview_or_commit, _route, _snapshot, _user
 from scheduler.web.site import page, site_of
 
 PREVIEW_REASON = "preview"
@@ -70,38 +67,9 @@ def move(request: Request, form: FormData | None) -> Response:
             context["error"] = in_web_words(error)
             return page(request, "move.html", context, 400)
         return page(request, "move.html", context)
-    try:
-        expected = int(_field(form, "revision"))
-    except ValueError:
-        raise HTTPException(400) from None
-    try:
-        if _field(form, "action") == "commit":
-            done = act(expected, True)
-            assert done.recorded is not None
-            from scheduler.web.words import what
+    return _preview_or_commit(request, form, context, act, "move.html", _show_move,
+                              preview_without_reason=True)
 
-            _flash(request, _("Recorded: %(what)s (change %(number)s).",
-                              what=what(done.recorded, done.after.template), number=done.recorded.number))
-            return RedirectResponse(f"/patients/{key}", 303)
-        context["moving"] = act(expected, False)
-    except StaleError as error:
-        context["stale"] = _stale_words(request, key, expected) or in_web_words(error)
-        try:
-            context["moving"] = act(None, False)
-        except SchedulerError as again:
-            context["error"] = in_web_words(again)
-            return page(request, "move.html", context, 409)
-        context["revision"] = outcome_revision(request, key)
-        return page(request, "move.html", context, 409)
-    except InputError as error:
-        context["error"] = in_web_words(error)
-        if error.field != "reason":
-            return page(request, "move.html", context, 400)
-        with contextlib.suppress(SchedulerError):  # no reason yet: still show what the move does
-            context["moving"] = act(None, False)
-        return page(request, "move.html", context, 400)
-    except SchedulerError as error:
-        context["error"] = in_web_words(error)
-        return page(request, "move.html", context, 400)
-    context["revision"] = expected
-    return page(request, "move.html", context)
+
+def _show_move(moving: moves.Moving, context: dict[str, Any]) -> None:
+    context["moving"] = moving

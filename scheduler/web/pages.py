@@ -7,6 +7,7 @@ pool (the registry's database calls block); see :func:`_route`. Errors a coordin
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -372,10 +373,23 @@ def change(request: Request, form: FormData | None) -> Response:
         site_of(request).now(), expected_revision=expected, record=record))
 
 
+def _show_change(outcome: patients.Outcome, context: dict[str, Any]) -> None:
+    """What a change does, for change.html: the moves and what the delay leaves."""
+    context["diff"] = compare(outcome.before, outcome.after)
+    context["effects"] = outcome.effects()
+
+
 def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any],
-                       act: Callable[[int | None, bool], patients.Outcome]) -> Response:
+                       act: Callable[[int | None, bool], Any], template: str = "change.html",
+                       show: Callable[[Any, dict[str, Any]], None] = _show_change,
+                       preview_without_reason: bool = False) -> Response:
     """Preview a change, or commit it if it was made from the plan as it still is; a change
-    made from a stale page is refused and previewed again on the plan as it is now."""
+    made from a stale page is refused and previewed again on the plan as it is now.
+
+    ``act(expected_revision, record)`` makes the change (its outcome has ``before``,
+    ``after`` and ``recorded``); ``show`` puts what it does into the page's context. With
+    ``preview_without_reason``, a commit refused for want of a reason still shows what it
+    would do."""
     key = context["now"].stored.patient_key
     try:
         expected = int(_field(form, "revision"))
@@ -398,18 +412,19 @@ def _preview_or_commit(request: Request, form: FormData, context: dict[str, Any]
             outcome = act(None, False)
         except SchedulerError as again:
             context["error"] = in_web_words(again)
-            return page(request, "change.html", context, 409)
+            return page(request, template, context, 409)
         context["revision"] = outcome_revision(request, key)
-        context["diff"] = compare(outcome.before, outcome.after)
-        context["effects"] = outcome.effects()
-        return page(request, "change.html", context, 409)
+        show(outcome, context)
+        return page(request, template, context, 409)
     except SchedulerError as error:
         context["error"] = in_web_words(error)
-        return page(request, "change.html", context, 400)
-    context["diff"] = compare(outcome.before, outcome.after)
-    context["effects"] = outcome.effects()
+        if preview_without_reason and error.field == "reason":
+            with contextlib.suppress(SchedulerError):
+                show(act(None, False), context)
+        return page(request, template, context, 400)
+    show(outcome, context)
     context["revision"] = expected
-    return page(request, "change.html", context)
+    return page(request, template, context)
 
 
 def _stale_words(request: Request, key: str, seen: int) -> str:
