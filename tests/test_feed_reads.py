@@ -100,6 +100,10 @@ def test_fetch_times_are_written_in_batches_at_most_once_a_second(web, tmp_path)
         time.sleep(0.1)
     elapsed = time.monotonic() - started
     assert fetched == ["2026-03-01T09:00:00+00:00"] * 3
+    with opened(web.db) as registry:  # the worklist's never-fetched flag goes with the first fetch
+        assert registry._rows(sa.select(schema.plans.c.patient_key, schema.plans.c.feed_fetched)
+                              .order_by(schema.plans.c.patient_key)) == [
+            ("P017", True), ("P018", True), ("P019", True)]
     assert 1 <= site.fetches.writes <= elapsed + 1, (site.fetches.writes, elapsed)
 
 

@@ -202,8 +202,12 @@ def test_an_ended_plan_leaves_the_cache_and_check_repair_rebuilds(db):
 def test_upgrade_from_0005_builds_the_cache(tmp_path):
     db = str(tmp_path / "r.sqlite3")
     register(db)
+    issued = run(db, "issue", "P017", "--output", str(tmp_path / "out"), "--now", "2026-03-01T09:00:00Z")
+    assert issued.exit_code == 0, issued.output
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.begin() as connection:  # the registry as migration 0005 left it
+        for column in ("last_issued_at", "feed_fetched"):  # (and before 0008)
+            connection.exec_driver_sql(f"ALTER TABLE plans DROP COLUMN {column}")
         for table in ("current_events", "closures", "notifications_sent"):
             connection.exec_driver_sql(f"DROP TABLE {table}")
         for column in ("token_sealed", "client", "client_at"):  # and before 0004 (cal)
@@ -226,6 +230,10 @@ def test_upgrade_from_0005_builds_the_cache(tmp_path):
         shown = dict(connection.exec_driver_sql("SELECT ref, time_text FROM current_events").all())
     engine.dispose()
     assert shown["immunochemo/c1/d1/pd1"] == "08:30-09:30" and None not in shown.values()
+    with engine.connect() as connection:  # 0008's plan-wide flags, from the version issued
+        assert connection.exec_driver_sql("SELECT last_issued_at, feed_fetched FROM plans").all() == [
+            ("2026-03-01T09:00:00+00:00", None)]
+    engine.dispose()
     assert run(db, "registry", "check").exit_code == 0
     assert Path(db).exists()
 

@@ -127,3 +127,42 @@ def test_the_json_writer_on_awkward_titles():
                      "moved", ("urgent", "labs-due"), date(2026, 4, 11), "2026-04-11T23:00:00+00:00")
     assert work.to_json([item]) == f"[\n  {json.dumps(item.record(), ensure_ascii=False)}\n]\n"
     assert json.loads(work.to_json([item]))[0]["title"] == title
+
+
+def _flags(db: str, key: str) -> set[str]:
+    """The plan-wide flags of a patient's untouched events on the worklist of 2026-04-27 to 29."""
+    items = json.loads(run(db, "worklist", "--from", "2026-04-27", "--days", "3", "--now",
+                           "2026-04-12T02:00:00Z", "--json").stdout)
+    found = [set(i["flags"]) - {"labs-due"} for i in items if i["patient_key"] == key]
+    assert found and all(f == found[0] for f in found)
+    return found[0]
+
+
+def test_the_plan_wide_flags_follow_issues_and_feeds_and_check_repairs_them(db, tmp_path):
+    import sqlalchemy as sa
+
+    add(db, "P018", "mfolfox6", "2026-03-30")
+    assert _flags(db, "P018") == {"unissued"}
+    issued = run(db, "issue", "P018", "-o", str(tmp_path / "out"), "--now", "2026-04-01T00:00:00Z")
+    assert issued.exit_code == 0, issued.output
+    assert _flags(db, "P018") == set()
+    assert run(db, "feed", "create", "P018", "--now", "2026-04-02T00:00:00Z").exit_code == 0
+    assert _flags(db, "P018") == {"never-fetched"}
+    assert run(db, "feed", "revoke", "P018", "--now", "2026-04-03T00:00:00Z").exit_code == 0
+    assert _flags(db, "P018") == set()
+    assert run(db, "feed", "create", "P018", "--now", "2026-04-04T00:00:00Z").exit_code == 0
+    url = sa.make_url(db if "://" in db else f"sqlite:///{db}")
+    if url.get_backend_name() == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # the plan's row says what its rows do not
+        connection.exec_driver_sql("UPDATE plans SET last_issued_at = NULL, feed_fetched = NULL")
+    engine.dispose()
+    assert _flags(db, "P018") == {"unissued"}
+    check = run(db, "registry", "check")
+    assert check.exit_code == 2
+    assert ("P018: its last issue or feed state (the worklist's flags) differ from its versions "
+            "and feed tokens") in check.stderr
+    assert run(db, "registry", "check", "--repair").exit_code == 0
+    assert _flags(db, "P018") == {"never-fetched"}
+    assert run(db, "registry", "check").exit_code == 0

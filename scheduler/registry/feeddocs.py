@@ -17,10 +17,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from scheduler.registry import schema
-from scheduler.registry.store import Registry
+from scheduler.registry.store import PLAN_STATES, Registry
 
 _D = schema.feed_documents
 _T = schema.feed_tokens
+_P = schema.plans
 
 
 def stored(registry: Registry, plan_id: int, revision: int) -> tuple[bytes, str, datetime] | None:
@@ -74,7 +75,8 @@ def keep(registry: Registry, plan_id: int, revision: int, body: bytes, etag: str
 def touch_tokens(registry: Registry, fetched: Mapping[int, datetime],
                  clients: Mapping[int, tuple[str, datetime]] | None = None) -> None:
     """Record the fetch times of many tokens in one transaction, and for those a calendar
-    client fetched, which client and when (``client``, ``client_at``)."""
+    client fetched, which client and when (``client``, ``client_at``); a plan whose live feed
+    was never fetched before is marked fetched (``plans.feed_fetched``)."""
     if not fetched:
         return
     with registry.transaction() as connection:
@@ -86,6 +88,9 @@ def touch_tokens(registry: Registry, fetched: Mapping[int, datetime],
                 client=sa.bindparam("name"), client_at=sa.bindparam("at")),
                 [{"token": token, "name": name, "at": at.isoformat()}
                  for token, (name, at) in sorted(clients.items())])
+        connection.execute(PLAN_STATES.where(
+            _P.c.id.in_(sa.select(_T.c.plan_id).where(_T.c.id.in_(sorted(fetched)))),
+            _P.c.feed_fetched.is_(False)))
 
 
 CODE_KEY = "feed_documents_code"

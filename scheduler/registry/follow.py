@@ -53,11 +53,12 @@ def stored_events(registry: Registry) -> dict[int, tuple[int, list[dict[str, Any
     return found
 
 
-DUE_COLUMNS = ("plan_id", "patient_key", "date", "time_text", "ref", "title", "where",
-               "status", "was_date", "changed_at", "start", "flags")
+DUE_COLUMNS = ("patient_key", "date", "time_text", "ref", "title", "where", "status", "was_date",
+               "changed_at", "start", "flags", "last_issued_at", "feed_fetched")
 """The columns of a row :func:`due` returns, in order: just what a worklist line and its flags
 need. ``where`` is the location, else the resource, else empty; ``start`` only for an event a
-change touched (the only ones that can be urgent)."""
+change touched (the only ones that can be urgent); the plan's last issue and feed state
+(``plans.last_issued_at`` and ``feed_fetched``) for the plan-wide flags."""
 
 
 class PlanState(NamedTuple):
@@ -77,6 +78,8 @@ _IN_RANGE = sa.or_(_E.c.date.between(_LOW, _HIGH), _E.c.was_date.between(_LOW, _
 """Dated in the range now, or before its last change: one scan of each (date, plan_id) index."""
 _COLUMN: dict[str, sa.ColumnElement[Any]] = {
     "patient_key": _P.c.patient_key,
+    "last_issued_at": _P.c.last_issued_at,
+    "feed_fetched": _P.c.feed_fetched,
     "where": sa.func.coalesce(sa.func.nullif(_E.c.location, ""), sa.func.nullif(_E.c.resource, ""), ""),
     "start": sa.case((_E.c.changed_at.is_not(None), _E.c.start)),
 }
@@ -86,19 +89,20 @@ _BY_RESOURCE = _ROWS.where(_E.c.resource == sa.bindparam("resource"))
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(statement: sa.Select[Any] | sa.CompoundSelect[Any], dialect: sa.Dialect) -> SQLCompiler:
+def _compiled(statement: sa.Select[Any], dialect: sa.Dialect) -> SQLCompiler:
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
     return compiled
 
 
-def _driver_rows(connection: sa.Connection, statement: sa.Select[Any] | sa.CompoundSelect[Any],
+def _driver_rows(connection: sa.Connection, statement: sa.Select[Any],
                  values: dict[str, Any]) -> list[Any]:
     """The rows of ``statement``, compiled once per database kind, as the driver's own tuples.
 
     SQLAlchemy's result rows cost about 2 microseconds a row more than the driver's tuples
     (PostgreSQL, 25,500 rows, collector on: 157 ms through ``Connection.execute`` against
-    108 ms for the driver): too much for the worklist, which reads tens of thousands of rows."""
+    108 ms for the driver): too much for the worklist, which reads tens of thousands of rows.
+    So the values are as the driver gives them: ``feed_fetched`` is 0 or 1 from SQLite."""
     compiled = _compiled(statement, connection.dialect)
     params = compiled.construct_params(values) or {}
     if compiled.positiontup is not None:  # qmark (sqlite3): the values in the statement's order
@@ -113,48 +117,14 @@ def _driver_rows(connection: sa.Connection, statement: sa.Select[Any] | sa.Compo
         cursor.close()
 
 
-_PLAN_IDS = sa.union(  # from the (date, plan_id) indexes alone: no table read
-    sa.select(_E.c.plan_id).where(_E.c.date.between(_LOW, _HIGH)),
-    sa.select(_E.c.plan_id).where(_E.c.was_date.between(_LOW, _HIGH))).cte("in_range")
-_STATES = sa.union_all(
-    sa.select(_V.c.plan_id, sa.func.max(_V.c.issued_at), sa.null(), sa.literal(0))
-    .where(_V.c.plan_id.in_(sa.select(_PLAN_IDS.c.plan_id))).group_by(_V.c.plan_id),
-    sa.select(_T.c.plan_id, sa.null(), sa.func.max(_T.c.last_fetched_at), sa.literal(1))
-    .where(_T.c.plan_id.in_(sa.select(_PLAN_IDS.c.plan_id)), _T.c.revoked_at.is_(None))
-    .group_by(_T.c.plan_id))
-"""One grouped read of the plan-wide flag inputs (last issue; live feeds and whether one was
-fetched) of the plans of the range only: a subquery rather than a list of thousands of ids,
-which took longer to compile and send than the rows to read."""
-
-
-class PlanStates(NamedTuple):
-    """The plan-wide flag inputs of the plans of a range."""
-
-    issued: dict[int, str]
-    """Plan id -> when its last version was issued (a plan never issued is not there)."""
-    feeds: dict[int, bool]
-    """Plan id -> whether a calendar fetched one of its live feeds (a plan without a live feed
-    is not there)."""
-
-    def of(self, plan_id: int) -> PlanState:
-        """One plan's state."""
-        return PlanState(self.issued.get(plan_id), plan_id in self.feeds,
-                         self.feeds.get(plan_id, False))
-
-
-def due(registry: Registry, first: date, last: date,
-        resource: str | None = None) -> tuple[list[Any], PlanStates]:
+def due(registry: Registry, first: date, last: date, resource: str | None = None) -> list[Any]:
     """The current events dated from ``first`` to ``last``, or dated there before their last
-    change (one read of the indexed table), as rows of :data:`DUE_COLUMNS`; and the plan-wide
-    flag inputs of the plans they belong to."""
-    bounds = {"low": first.isoformat(), "high": last.isoformat()}
-    with contextlib.ExitStack() as stack:  # one connection for the two reads
+    change, with their plans' worklist state, as rows of :data:`DUE_COLUMNS`: one read of the
+    indexed table joined to ``plans``."""
+    with contextlib.ExitStack() as stack:
         connection = registry._write or stack.enter_context(registry.engine.connect())
-        rows = _driver_rows(connection, _ROWS if resource is None else _BY_RESOURCE, {
-            **bounds, "resource": resource})
-        states = _driver_rows(connection, _STATES, bounds) if rows else []
-    return rows, PlanStates({plan_id: at for plan_id, at, _, is_feed in states if not is_feed},
-                            {plan_id: at is not None for plan_id, _, at, is_feed in states if is_feed})
+        return _driver_rows(connection, _ROWS if resource is None else _BY_RESOURCE, {
+            "low": first.isoformat(), "high": last.isoformat(), "resource": resource})
 
 
 # --- closures -----------------------------------------------------------------------------

@@ -6,8 +6,10 @@ tables. History is append-only: rows of ``history`` and ``versions`` are never u
 deleted. The only updates anywhere are a user's ``disabled_at``, ``role``/``admin``,
 ``language`` and ``password_hash`` (each also recorded in ``user_changes``), a password
 reset's ``used_at``, a feed token's ``revoked_at``, ``last_fetched_at``, ``client`` and
-``client_at``, and a session's ``ended_at``; ``sessions`` and ``login_attempts`` are pruned
-by age and ``feed_documents`` is a cache, replaced as plans change.
+``client_at``, a plan's ``last_issued_at`` and ``feed_fetched`` (what its versions and feed
+tokens say, kept on the plan's row for the worklist), and a session's ``ended_at``;
+``sessions`` and ``login_attempts`` are pruned by age and ``feed_documents`` is a cache,
+replaced as plans change.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy import (
 APPLICATION = "scheduler-registry"
 """The value of ``registry_meta.application`` that marks a database as ours."""
 
-HEAD = "0007"
+HEAD = "0008"
 """The newest migration; a database at another revision is upgraded or refused."""
 
 metadata = MetaData()
@@ -54,6 +56,10 @@ plans = Table(
     Column("settings", Text, nullable=False),
     Column("created_at", Text, nullable=False),
     Column("created_by", Text),
+    # Derived, rewritten with the rows they come from (Registry.refresh_plan_states), so
+    # that the worklist reads a plan's flags with its events, in one query:
+    Column("last_issued_at", Text),  # when its last version was issued; NULL: never
+    Column("feed_fetched", Boolean),  # NULL: no live feed; false: one no calendar fetched yet
 )
 
 # The table keeps its first name, "adjustments": it holds every change to a plan (delay,

@@ -181,10 +181,30 @@ _U = schema.users
 _T = schema.feed_tokens
 
 
+DERIVED_PLAN_COLUMNS = ("last_issued_at", "feed_fetched")
+"""The columns of ``plans`` that restate other rows (:data:`PLAN_STATES`): not part of a plan."""
+
+
 def _plan(row: sa.Row[Any]) -> StoredPlan:
     values = row._asdict()
     values["settings"] = json.loads(values["settings"])
+    for name in DERIVED_PLAN_COLUMNS:
+        del values[name]
     return StoredPlan(**values)
+
+
+_LIVE_TOKEN = sa.select(_T.c.id).where(_T.c.plan_id == _P.c.id, _T.c.revoked_at.is_(None))
+PLAN_STATE_VALUES: dict[str, sa.ColumnElement[Any]] = {
+    "last_issued_at": sa.select(sa.func.max(_V.c.issued_at)).where(_V.c.plan_id == _P.c.id)
+    .scalar_subquery(),
+    "feed_fetched": sa.case((_LIVE_TOKEN.exists(),
+                             _LIVE_TOKEN.where(_T.c.last_fetched_at.is_not(None)).exists())),
+}
+"""Each of :data:`DERIVED_PLAN_COLUMNS` as computed from the rows it restates."""
+PLAN_STATES = sa.update(_P).values(PLAN_STATE_VALUES)
+"""Rewrite the plan-wide worklist inputs on the plans' rows from the rows they come from:
+when the last version was issued, and whether the plan has a live feed (NULL: none) that a
+calendar has fetched. Run in the transaction that issues, adds, revokes or first fetches."""
 
 
 def _version(row: sa.Row[Any]) -> StoredVersion:
@@ -296,6 +316,19 @@ class Registry:
                           .outerjoin(last, last.c.plan_id == _P.c.id).order_by(_P.c.patient_key))
         return [Listed(*row) for row in rows]
 
+    def refresh_plan_states(self, plan_id: int | None = None) -> None:
+        """Rewrite one plan's (or every plan's) ``last_issued_at`` and ``feed_fetched``
+        (:data:`PLAN_STATES`)."""
+        self._execute(PLAN_STATES if plan_id is None else PLAN_STATES.where(_P.c.id == plan_id))
+
+    def stale_plan_states(self) -> list[str]:
+        """Patient keys whose ``last_issued_at`` or ``feed_fetched`` differ from what their
+        versions and feed tokens say."""
+        rows = self._rows(sa.select(_P.c.patient_key, _P.c.last_issued_at, _P.c.feed_fetched,
+                                    *PLAN_STATE_VALUES.values()).order_by(_P.c.patient_key))
+        return [key for key, issued, fetched, should_issued, should_fetch in rows
+                if issued != should_issued or fetched != should_fetch]
+
     # --- history -------------------------------------------------------------------------
 
     def add_change(self, plan_id: int, kind: str, fields: Mapping[str, Any], author: str,
@@ -334,6 +367,7 @@ class Registry:
             self._execute(sa.insert(_F), [
                 {"version_id": version_id, "name": name, "sha256": hashlib.sha256(data).hexdigest(),
                  "content": data} for name, data in files.items()])
+        self.refresh_plan_states(plan_id)
 
     def versions(self, plan_id: int) -> list[StoredVersion]:
         """A plan's issued versions, oldest first."""
@@ -380,6 +414,7 @@ class Registry:
         """Record a plan's new feed token (by its hash, and sealed with the server's key)."""
         self._execute(sa.insert(_T).values(plan_id=plan_id, token_hash=hashed, token_sealed=sealed,
                                            created_at=at.isoformat(), created_by=author))
+        self.refresh_plan_states(plan_id)
 
     def live_token(self, plan_id: int) -> FeedToken | None:
         """The plan's token that is not revoked, if any."""
@@ -393,8 +428,10 @@ class Registry:
 
     def revoke_tokens(self, plan_id: int, author: str, at: datetime) -> int:
         """Revoke the plan's live token(s); how many were revoked."""
-        return self._execute(sa.update(_T).where(_T.c.plan_id == plan_id, _T.c.revoked_at.is_(None))
-                             .values(revoked_at=at.isoformat(), revoked_by=author)).rowcount
+        revoked = self._execute(sa.update(_T).where(_T.c.plan_id == plan_id, _T.c.revoked_at.is_(None))
+                                .values(revoked_at=at.isoformat(), revoked_by=author)).rowcount
+        self.refresh_plan_states(plan_id)
+        return revoked
 
     def feed_state(self, hashed: str) -> FeedState | None:
         """What a feed request needs, in one query: the token, its plan, the plan's number of
@@ -414,3 +451,5 @@ class Registry:
         if client is not None:
             values.update(client=client, client_at=at.isoformat())
         self._execute(sa.update(_T).where(_T.c.id == token_id).values(**values))
+        self._execute(PLAN_STATES.where(_P.c.id == sa.select(_T.c.plan_id).where(_T.c.id == token_id)
+                                        .scalar_subquery(), _P.c.feed_fetched.is_(False)))

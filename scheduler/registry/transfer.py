@@ -11,8 +11,10 @@ and a password link not yet used still works; it says so in its first line. ``se
 leaves them out (an audit copy, which cannot be restored). :data:`EXPORTED` and
 :data:`NOT_EXPORTED` name every table of the schema (a test fails on a table in neither):
 sessions, login attempts, stored feed documents and the current-events cache are not dumped,
-being short-lived or derived (the import's caller rebuilds the cache). A closure keeps its
-number, since the changes it made name it.
+being short-lived or derived (the import's caller rebuilds the cache), nor are a plan's
+derived columns (:data:`~scheduler.registry.store.DERIVED_PLAN_COLUMNS`), which the import
+writes again from the versions and feed tokens. A closure keeps its number, since the
+changes it made name it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 
 from scheduler.core.errors import InputError
 from scheduler.registry import schema
-from scheduler.registry.store import Registry
+from scheduler.registry.store import DERIVED_PLAN_COLUMNS, Registry
 
 FORMAT = 1
 WARNING = ("This file holds secrets: the users' password hashes, the feed tokens' and the password "
@@ -66,7 +68,7 @@ def dump(registry: Registry, secrets: bool = True) -> Iterator[dict[str, Any]]:
     for plan in plans:
         values = plan._asdict()
         key = values["patient_key"]
-        yield {"type": "plan", **{c.name: values[c.name] for c in _columns(_P)}}
+        yield {"type": "plan", **{c.name: values[c.name] for c in _columns(_P, *DERIVED_PLAN_COLUMNS)}}
         changes = registry._rows(sa.select(*_columns(_H, "plan_id")).where(_H.c.plan_id == plan.id)
                                  .order_by(_H.c.id))
         for change in changes:
@@ -158,6 +160,7 @@ def load(registry: Registry, lines: Iterable[str], source: str) -> dict[str, int
             counts[str(kind)] = counts.get(str(kind), 0) + 1
         if number == 0:
             raise InputError(f"{source}: empty; not a registry export")
+        registry.refresh_plan_states()  # from the versions and feed tokens just restored
         if connection.dialect.name == "postgresql":  # closures came with their numbers: go on after them
             connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('closures', 'id'), COALESCE(MAX(id), 1), "
@@ -179,7 +182,8 @@ def _check_header(kind: Any, record: dict[str, Any], where: str) -> None:
 
 def _restore(connection: sa.Connection, kind: Any, record: dict[str, Any], plan_ids: dict[str, int]) -> None:
     if kind == "plan":
-        result = connection.execute(sa.insert(_P).values({c.name: record[c.name] for c in _columns(_P)}))
+        result = connection.execute(sa.insert(_P).values(
+            {c.name: record[c.name] for c in _columns(_P, *DERIVED_PLAN_COLUMNS)}))
         assert result.inserted_primary_key is not None
         plan_ids[record["patient_key"]] = int(result.inserted_primary_key[0])
     elif kind == "change":

@@ -123,7 +123,8 @@ def refresh(registry: Registry, plan_id: int, request_of: Requests) -> None:
 
 
 def rebuild(registry: Registry, request_of: Requests) -> int:
-    """Rewrite every plan's current events and feed document from its history, in one transaction (``registry
+    """Rewrite every plan's current events and feed document from its history, and its
+    worklist flags' inputs from its versions and feed tokens, in one transaction (``registry
     upgrade``, ``registry check --repair``); how many plans."""
     with registry.transaction():
         histories = registry.histories()
@@ -132,11 +133,13 @@ def rebuild(registry: Registry, request_of: Requests) -> int:
             changes = histories.get(stored.id, [])
             store.replace_events(registry, stored.id, len(changes), rows(stored, changes, request_of))
         feedstore.rebuild(registry, plans, histories, request_of)
+        registry.refresh_plan_states()
     return len(plans)
 
 
 def drifted(registry: Registry, request_of: Requests) -> list[str]:
-    """Patient keys whose stored current events, or feed document, differ from what their history makes."""
+    """Notes naming the patients whose stored current events, feed document or plan-wide
+    worklist inputs differ from what their history, versions and feed tokens make."""
     found = store.stored_events(registry)
     histories = registry.histories()
     problems: list[str] = []
@@ -147,4 +150,6 @@ def drifted(registry: Registry, request_of: Requests) -> list[str]:
         if actual != expected or (expected and revision != len(changes)):
             problems.append(Note(f"{stored.patient_key}: its current events (the worklist's cache) "
                                  "differ from its history", remedy="repair"))
+    problems += [Note(f"{key}: its last issue or feed state (the worklist's flags) differ from its "
+                      "versions and feed tokens", remedy="repair") for key in registry.stale_plan_states()]
     return problems + feedstore.drifted(registry, registry.plans(), histories, request_of)
