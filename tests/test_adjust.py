@@ -201,3 +201,14 @@ def test_two_doses_of_one_drug_on_one_day_move_the_later_one():
         "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10"]
     assert doses[4].moved_from == date(2026, 3, 8)
     assert doses[4].note == "Moved to the next working day: 2026-03-09 already holds cycle 1 day 4."
+
+
+def test_a_delay_says_day_or_days_and_brought_forward():
+    from scheduler.core.adjust import Delay
+
+    assert Delay("immunochemo", 3, 1, "neutropenia").describe() == (
+        "cycle 3 of immunochemo delayed 1 day: neutropenia")
+    assert Delay("immunochemo", 3, 7, "neutropenia").describe() == (
+        "cycle 3 of immunochemo delayed 7 days: neutropenia")
+    assert Delay("immunochemo", 3, -2, "patient travels").describe() == (
+        "cycle 3 of immunochemo brought forward 2 days: patient travels")

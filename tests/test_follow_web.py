@@ -72,6 +72,29 @@ def test_missed_needs_a_reason_on_the_page(db, tmp_path):
     assert web.client.get("/patients/P017/record?ref=nothing/here").status_code == 404
 
 
+def test_a_record_from_a_stale_page_is_refused_and_previewed_on_the_plan_as_it_is(db, tmp_path):
+    web = Web(db, tmp_path)
+    web.login()
+    web.register()
+    web.clock.now = datetime(2026, 3, 25, 1, tzinfo=UTC)
+    assert web.login().status_code == 303  # a session lasts hours: log in again
+    delayed = CliRunner().invoke(cli, ["delay", "P017", "--cycle", "2", "--days", "1", "--reason",
+                                       "neutropenia", "--author", "li.na", "--now",
+                                       "2026-03-25T00:30:00Z", "--db", db])
+    assert delayed.exit_code == 0, delayed.output
+    data = {"ref": "immunochemo/c2/d1/pd1", "status": "given", "on": "2026-03-25", "time": "",
+            "reason": "", "revision": "0", "action": "commit"}  # a page opened before the delay
+    stale = web.post("/patients/P017/record", data)
+    assert stale.status_code == 409, stale.text
+    assert "The plan changed since you opened it." in stale.text
+    assert "li.na delayed cycle 2 of Immunochemotherapy (21-day cycles) by 1 day at 08:30." in stale.text
+    assert 'name="revision" value="1"' in stale.text and "Record this" in stale.text
+    with opened(db) as registry:  # nothing recorded but the delay
+        assert [c.kind for c in registry.history(registry.plan("P017").id)] == ["delay"]
+    again = web.post("/patients/P017/record", {**data, "revision": "1"})
+    assert again.status_code == 303, again.text
+
+
 def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts(db, tmp_path):
     web = Web(db, tmp_path)
     web.login()

@@ -34,7 +34,10 @@ class Delay:
 
     def describe(self) -> str:
         """One line for notes and listings."""
-        return f"cycle {self.cycle} of {self.regimen} delayed {self.days} days: {self.reason}"
+        days = abs(self.days)
+        moved = "delayed" if self.days >= 0 else "brought forward"
+        return (f"cycle {self.cycle} of {self.regimen} {moved} {days} day{'' if days == 1 else 's'}: "
+                f"{self.reason}")
 
 
 @dataclass(frozen=True)

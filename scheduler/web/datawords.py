@@ -238,6 +238,7 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
     # notes on a plan (scheduler.core.expand.run, .radiotherapy, scheduler.services.options)
     (r"Parameter (\w+) = (\S+) is the template default \(.*\)\.?(?=;|$)", r"参数 \1 = \2 为模板默认值"),
     (r"Adjustment: cycle (\d+) of (\S+) delayed (-?\d+) days?: (.*?)\.$", r"调整：\2 第 \1 周期推迟 \3 天：\4。"),
+    (r"Adjustment: cycle (\d+) of (\S+) brought forward (\d+) days?: (.*?)\.$", r"调整：\2 第 \1 周期提前 \3 天：\4。"),
     (r"Adjustment: (\S+) held " + _DATE + " to " + _DATE + r": (.*?)\.$", r"调整：\1 于 \2 至 \3 暂停：\4。"),
     (r"Adjustment: (\S+) stopped from " + _DATE + r": (.*?)\.$", r"调整：\1 自 \2 起停止：\3。"),
     (r"Adjustment: closed(?: for (\S+))? (.+?) \(closure (\d+)\): (.*?)\.$",

@@ -17,14 +17,12 @@ from starlette.responses import RedirectResponse, Response
 from scheduler.core.diff import compare
 from scheduler.core.errors import InputError, SchedulerError
 from scheduler.core.record import STATUSES
-from scheduler.registry import StaleError
-from scheduler.services import patients, treatment
+from scheduler.services import treatment
 from scheduler.services import worklist as work
 from scheduler.services.options import parse_date
-from scheduler.web.datawords import library
 from scheduler.web.forms import in_web_words
-from scheduler.web.i18n import _, ngettext
-from scheduler.web.pages import _field, _flash, _route, _snapshot, _user
+from scheduler.web.i18n import ngettext
+from scheduler.web.pages import _field, _flash, _preview_or_commit, _route, _snapshot, _user
 from scheduler.web.site import page, site_of
 
 
@@ -44,10 +42,6 @@ def record(request: Request, form: FormData | None) -> Response:
                                "revision": now.revision}
     if form is None:
         return page(request, "record.html", context)
-    try:
-        expected = int(_field(form, "revision"))
-    except ValueError:
-        raise HTTPException(400) from None
     site = site_of(request)
 
     def act(revision: int | None, commit: bool) -> Any:
@@ -56,24 +50,11 @@ def record(request: Request, form: FormData | None) -> Response:
                                 fields["reason"], _user(request), site.now(),
                                 expected_revision=revision, commit=commit)
 
-    try:
-        if _field(form, "action") == "commit":
-            outcome = act(expected, True)
-            done = outcome.recorded
-            _flash(request, _("Recorded: %(what)s (change %(number)s).", what=library(done.describe()),
-                              number=done.number))
-            return RedirectResponse(f"/patients/{key}", 303)
-        outcome = act(expected, False)
-    except StaleError as error:
-        context["stale"] = in_web_words(error)
-        context["revision"] = patients.snapshot(site.registry(), key).revision
-        return page(request, "record.html", context, 409)
-    except SchedulerError as error:
-        context["error"] = in_web_words(error)
-        return page(request, "record.html", context, 400)
-    context["diff"] = compare(outcome.before, outcome.after)
-    context["describe"] = next((e.status_note for e in outcome.after.events if e.ref == ref), None)
-    return page(request, "record.html", context)
+    def show(outcome: Any, shown: dict[str, Any]) -> None:
+        shown["diff"] = compare(outcome.before, outcome.after)
+        shown["describe"] = next((e.status_note for e in outcome.after.events if e.ref == ref), None)
+
+    return _preview_or_commit(request, form, context, act, "record.html", show)
 
 
 def _days(text: str) -> int:

@@ -9,7 +9,7 @@ from scheduler.core.adjust import Delay, Hold, Move, Stop
 from scheduler.core.history import Change
 from scheduler.core.protocol import Regimen, Template
 from scheduler.web.datawords import library
-from scheduler.web.i18n import _
+from scheduler.web.i18n import _, ngettext
 
 
 def names(template: Template) -> dict[str, str]:
@@ -32,10 +32,14 @@ def what(change: Change, template: Template) -> str:
     if isinstance(adjustment, Delay):
         name = shown.get(adjustment.regimen, adjustment.regimen)
         if adjustment.days < 0:
-            return _("Cycle %(cycle)s of %(name)s brought forward %(days)s days: %(reason)s",
-                     cycle=adjustment.cycle, name=name, days=-adjustment.days, reason=adjustment.reason)
-        return _("Cycle %(cycle)s of %(name)s delayed %(days)s days: %(reason)s", cycle=adjustment.cycle,
-                 name=name, days=adjustment.days, reason=adjustment.reason)
+            return ngettext("Cycle %(cycle)s of %(name)s brought forward %(days)s day: %(reason)s",
+                            "Cycle %(cycle)s of %(name)s brought forward %(days)s days: %(reason)s",
+                            -adjustment.days) % {"cycle": adjustment.cycle, "name": name,
+                                                 "days": -adjustment.days, "reason": adjustment.reason}
+        return ngettext("Cycle %(cycle)s of %(name)s delayed %(days)s day: %(reason)s",
+                        "Cycle %(cycle)s of %(name)s delayed %(days)s days: %(reason)s",
+                        adjustment.days) % {"cycle": adjustment.cycle, "name": name,
+                                            "days": adjustment.days, "reason": adjustment.reason}
     if isinstance(adjustment, Hold):
         return _("%(name)s held %(first)s to %(last)s: %(reason)s",
                  name=shown.get(adjustment.component, adjustment.component),
@@ -71,10 +75,14 @@ def said(change: Change, template: Template, zone: tzinfo, today: datetime) -> s
     if isinstance(adjustment, Delay):
         name = shown.get(adjustment.regimen, adjustment.regimen)
         if adjustment.days < 0:
-            return _("%(who)s brought cycle %(cycle)s of %(name)s forward by %(days)s days %(when)s.",
-                     who=who, cycle=adjustment.cycle, name=name, days=-adjustment.days, when=when)
-        return _("%(who)s delayed cycle %(cycle)s of %(name)s by %(days)s days %(when)s.", who=who,
-                 cycle=adjustment.cycle, name=name, days=adjustment.days, when=when)
+            return ngettext("%(who)s brought cycle %(cycle)s of %(name)s forward by %(days)s day %(when)s.",
+                            "%(who)s brought cycle %(cycle)s of %(name)s forward by %(days)s days %(when)s.",
+                            -adjustment.days) % {"who": who, "cycle": adjustment.cycle, "name": name,
+                                                 "days": -adjustment.days, "when": when}
+        return ngettext("%(who)s delayed cycle %(cycle)s of %(name)s by %(days)s day %(when)s.",
+                        "%(who)s delayed cycle %(cycle)s of %(name)s by %(days)s days %(when)s.",
+                        adjustment.days) % {"who": who, "cycle": adjustment.cycle, "name": name,
+                                            "days": adjustment.days, "when": when}
     if isinstance(adjustment, Hold):
         return _("%(who)s held %(name)s from %(first)s to %(last)s %(when)s.", who=who,
                  name=shown.get(adjustment.component, adjustment.component),
