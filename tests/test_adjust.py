@@ -204,8 +204,6 @@ def test_two_doses_of_one_drug_on_one_day_move_the_later_one():
 
 
 def test_a_delay_says_day_or_days_and_brought_forward():
-    from scheduler.core.adjust import Delay
-
     assert Delay("immunochemo", 3, 1, "neutropenia").describe() == (
         "cycle 3 of immunochemo delayed 1 day: neutropenia")
     assert Delay("immunochemo", 3, 7, "neutropenia").describe() == (
