@@ -166,3 +166,30 @@ def test_the_plan_wide_flags_follow_issues_and_feeds_and_check_repairs_them(db, 
     assert run(db, "registry", "check", "--repair").exit_code == 0
     assert _flags(db, "P018") == {"never-fetched"}
     assert run(db, "registry", "check").exit_code == 0
+
+
+def test_upgrade_from_0007_fills_the_plan_wide_flags_from_versions_and_feeds(db, tmp_path):
+    import sqlalchemy as sa
+
+    add(db, "P017", "nct06478355", "2026-03-02")
+    add(db, "P018", "mfolfox6", "2026-03-30")
+    issued = run(db, "issue", "P018", "-o", str(tmp_path / "out"), "--now", "2026-04-01T00:00:00Z")
+    assert issued.exit_code == 0, issued.output
+    assert run(db, "feed", "create", "P018", "--now", "2026-04-02T00:00:00Z").exit_code == 0
+    url = sa.make_url(db if "://" in db else f"sqlite:///{db}")
+    if url.get_backend_name() == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # the registry as migration 0007 left it
+        for column in ("last_issued_at", "feed_fetched"):
+            connection.exec_driver_sql(f"ALTER TABLE plans DROP COLUMN {column}")
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
+    upgraded = run(db, "registry", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(
+            "SELECT patient_key, last_issued_at, feed_fetched FROM plans ORDER BY patient_key").all() == [
+            ("P017", None, None), ("P018", "2026-04-01T00:00:00+00:00", False)]
+    engine.dispose()
+    assert _flags(db, "P018") == {"never-fetched"}
+    assert run(db, "registry", "check").exit_code == 0
