@@ -141,6 +141,41 @@ def test_moving_is_a_recorded_change_that_the_feed_and_the_worklist_follow_and_a
         assert derived.drifted(registry, patients.request_of) == []
 
 
+def test_a_move_keeps_cycles_already_begun_where_they_began(db):
+    """Moved on 1 April, a plan that started on 2 March (nothing recorded) keeps cycle 2 on
+    23 March, where it began; version 2's 28-day cycles start counting from there."""
+    _setup(db, V1, V2)
+    _register(db, "P1", date(2026, 3, 2))
+    with opened(db) as registry:
+        preview = moves.move(registry, "P1", 2, "amendment 2", "li.na", datetime(2026, 4, 1, 9, tzinfo=UTC),
+                             record=False)
+    assert _day1s(preview.after) == ["2026-03-02", "2026-03-23", "2026-04-20", "2026-05-18", "2026-06-15",
+                                     "2026-07-13"]
+    assert [(r.regimen, r.cycle, r.given, r.planned, r.recorded) for r in preview.realigned] == [
+        ("tc-6", 2, date(2026, 3, 23), date(2026, 3, 30), False)]
+    moved = {m.before.ref: (m.before.date.isoformat(), m.after.date.isoformat()) for m in preview.diff.moved}
+    assert not any(ref.startswith(("tc-6/c1/", "tc-6/c2/", "labs/c2")) for ref in moved)
+    assert moved["tc-6/c3/d1/docetaxel"] == ("2026-04-13", "2026-04-20")
+    from scheduler.cli.moves import moving_lines
+
+    assert ("  kept     cycle 2 of tc-6 on 2026-03-23, the day it began, before the move (version 2 "
+            "alone plans it on 2026-03-30)") in moving_lines(preview)
+
+
+def test_a_cycle_begins_at_its_first_dose_time_on_its_day(db):
+    """On cycle 2's day 1, a move before its first event (dexamethasone at 08:00) leaves the
+    cycle to version 2; a move after it keeps the cycle where it began."""
+    _setup(db, V1, V2)
+    _register(db, "P1", date(2026, 3, 2))
+    with opened(db) as registry:
+        zone = patients.snapshot(registry, "P1").plan.request.timezone
+        early, late = (datetime(2026, 3, 23, h, 30, tzinfo=zone) for h in (7, 8))
+        before = moves.move(registry, "P1", 2, "amendment 2", "li.na", early, record=False)
+        after = moves.move(registry, "P1", 2, "amendment 2", "li.na", late, record=False)
+    assert _day1s(before.after)[:3] == ["2026-03-02", "2026-03-30", "2026-04-27"]
+    assert _day1s(after.after)[:3] == ["2026-03-02", "2026-03-23", "2026-04-20"]
+
+
 def _events(body: bytes) -> dict[str, icalendar.Event]:
     return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
 

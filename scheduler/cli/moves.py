@@ -1,6 +1,6 @@
 """How the command line says a move to a new template version (``patient move``, ``template
 patients``): the events that move (old date -> new date, by reference), those added and
-removed, and the cycles kept on the day they were given."""
+removed, and the cycles kept where they were (given, or begun before the move)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def moving_lines(moving: Moving) -> list[str]:
               for m in diff.moved]
     lines += [f"  added    {e.ref}  {e.date.isoformat()}" for e in diff.added]
     lines += [f"  removed  {e.ref}  {e.date.isoformat()}" for e in diff.removed]
-    lines += [f"  kept     cycle {r.cycle} of {r.regimen} on {r.given.isoformat()}, the day it was given "
+    lines += [f"  kept     cycle {r.cycle} of {r.regimen} on {r.given.isoformat()}, "
+              f"{'the day it was given' if r.recorded else 'the day it began, before the move'} "
               f"(version {moving.to_version} alone plans it on {r.planned.isoformat()})"
               for r in moving.realigned]
     return [printable(line) for line in lines]

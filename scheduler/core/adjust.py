@@ -101,10 +101,10 @@ class Move:
     """The plan moved to ``version`` of its template (a clinic template kept in the registry):
     from this change on it is expanded from ``text``, with its whole history re-applied.
 
-    ``realign``: (regimen, cycle, days) delays that keep a cycle's day 1 on the day it was
-    given when the new version plans that cycle on another day (a recorded dose stays where
-    it happened). Only the newest move in force counts; a revert of it puts the plan back on
-    the version before."""
+    ``realign``: (regimen, cycle, days) delays that keep a cycle's day 1 where it was when the
+    new version plans that cycle on another day: a recorded dose stays where it happened, and
+    a cycle already begun before the move stays where it began. Only the newest move in force
+    counts; a revert of it puts the plan back on the version before."""
 
     template: str
     version: int
@@ -121,8 +121,8 @@ class Move:
 
     def delays(self) -> tuple[Delay, ...]:
         """The realigning delays, as the expansion takes them."""
-        return tuple(Delay(regimen, cycle, days, f"given on that day (moved to version {self.version})")
-                     for regimen, cycle, days in self.realign)
+        reason = f"day 1 kept where it was before the move to version {self.version}"
+        return tuple(Delay(regimen, cycle, days, reason) for regimen, cycle, days in self.realign)
 
 
 Adjustment = Delay | Hold | Stop | Record | Closed | Move

@@ -58,13 +58,17 @@ def _target(registry: Registry, template_id: str, version: int) -> TemplateVersi
 
 @dataclass(frozen=True)
 class Realigned:
-    """A cycle whose day 1 the move keeps on the day it was given."""
+    """A cycle whose day 1 the move keeps where it was: on the day it was given, or, not yet
+    recorded, on its day before the move (a cycle already begun)."""
 
     regimen: str
     cycle: int
     given: date
     planned: date
     """Where the new version alone would put it."""
+    recorded: bool = True
+    """True: its day 1 was recorded given on ``given``; False: it began on ``given``, before
+    the move, and nothing is recorded of it yet."""
 
 
 @dataclass(frozen=True)
@@ -119,15 +123,31 @@ def _refs(changes: list[Change], before: Plan, new_refs: set[str], version: int,
                              f"change {change.number} recorded ({adjustment.describe()})", "version")
 
 
+def _begun(before: Plan, now: datetime) -> dict[tuple[str, int], date]:
+    """(regimen, cycle) -> its day 1, for every cycle that began before ``now`` (a timed day 1
+    that started, an all-day one on an earlier day in the plan's zone)."""
+    today = now.astimezone(before.request.timezone).date()
+    begun: dict[tuple[str, int], date] = {}
+    for event in before.events:
+        if event.regimen is None or event.cycle is None or event.day != 1:
+            continue
+        if (event.start < now) if event.start is not None else (event.date < today):
+            key = (event.regimen, event.cycle)
+            begun[key] = min(begun.get(key, event.date), event.date)
+    return begun
+
+
 def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: Plan,
-                template_id: str) -> tuple[Move, Plan, tuple[Realigned, ...]]:
-    """The plan on the new version, with the realigning delays that keep every recorded day 1
-    where it was given."""
+                template_id: str, now: datetime) -> tuple[Move, Plan, tuple[Realigned, ...]]:
+    """The plan on the new version, with the realigning delays that keep every day 1 where it
+    was: a recorded one where it was given, and one of a cycle already begun (before ``now``)
+    where it began, so that the new version re-dates only what is still ahead."""
     in_force = tuple(a for a in history.adjustments(changes) if not isinstance(a, Move))
     records = [a for a in in_force if isinstance(a, Record) and a.status in ("given", "done")]
+    begun = _begun(before, now)
     realigned: dict[tuple[str, int], Realigned] = {}
     _components(changes, patients.moved_template(move), move.version, template_id)
-    for _attempt in range(len(records) + 1):
+    for _attempt in range(len(records) + len(begun) + 1):
         try:
             after = expand(patients.request_of(stored, (*in_force, move)))
             new_refs = {e.ref for e in after.events}
@@ -139,23 +159,40 @@ def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: P
                              f"history: {error}", "version") from None
         if _attempt == 0:
             _refs(changes, before, new_refs, move.version, template_id)
-        by_ref = {e.ref: e for e in after.events}
-        off = next((r for r in records if r.cycle_shift is not None and r.ref in by_ref
-                    and by_ref[r.ref].date != r.on), None)
+        off = _first_off(after, records, begun)
         if off is None:
             return move, after, tuple(realigned.values())
-        assert off.cycle_shift is not None
-        regimen, cycle, _days = off.cycle_shift
-        days = (off.on - by_ref[off.ref].date).days
+        regimen, cycle, wanted, planned, recorded = off
         first = realigned.get((regimen, cycle))
-        realigned[(regimen, cycle)] = Realigned(regimen, cycle, off.on,
-                                                first.planned if first else by_ref[off.ref].date)
+        realigned[(regimen, cycle)] = Realigned(regimen, cycle, wanted, first.planned if first else planned,
+                                                recorded or (first is not None and first.recorded))
         shifts = dict(((r, c), d) for r, c, d in move.realign)
-        shifts[(regimen, cycle)] = shifts.get((regimen, cycle), 0) + days
+        shifts[(regimen, cycle)] = shifts.get((regimen, cycle), 0) + (wanted - planned).days
         move = Move(move.template, move.version, move.from_version, move.text, move.sha256, move.source,
                     move.reason, tuple((r, c, d) for (r, c), d in shifts.items()))
     raise InputError(f"version {move.version} of '{template_id}' cannot keep every recorded dose "
                      "on the day it was given", "version")
+
+
+def _first_off(after: Plan, records: list[Record], begun: dict[tuple[str, int], date]
+               ) -> tuple[str, int, date, date, bool] | None:
+    """The earliest day 1 the new plan puts elsewhere than where it must stay: (regimen,
+    cycle, the day it must stay on, the day the new plan has, whether it is a recorded one)."""
+    by_ref = {e.ref: e for e in after.events}
+    for record in records:
+        if record.cycle_shift is not None and record.ref in by_ref and by_ref[record.ref].date != record.on:
+            regimen, cycle, _days = record.cycle_shift
+            return regimen, cycle, record.on, by_ref[record.ref].date, True
+    planned: dict[tuple[str, int], date] = {}
+    for event in after.events:
+        if event.regimen is not None and event.cycle is not None and event.day == 1:
+            key = (event.regimen, event.cycle)
+            planned[key] = min(planned.get(key, event.date), event.date)
+    off = sorted((day, key) for key, day in begun.items() if key in planned and planned[key] != day)
+    if not off:
+        return None
+    day, (regimen, cycle) = off[0]
+    return regimen, cycle, day, planned[(regimen, cycle)], False
 
 
 def move(registry: Registry, patient_key: str, version: int, reason: str, author: str, now: datetime,
@@ -183,7 +220,7 @@ def move(registry: Registry, patient_key: str, version: int, reason: str, author
         wanted = Move(stored.template_id, version, on, target.text, target.sha256,
                       source_name(stored.template_id, version), reason)
         moved, after, realigned = _moved_plan(stored, current.changes, wanted, current.plan,
-                                              stored.template_id)
+                                              stored.template_id, now)
         kind, fields = "template-move", _fields(moved)
         change = Change(current.revision + 1, kind, fields, author, now.isoformat())
         if record:
