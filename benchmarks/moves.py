@@ -41,12 +41,14 @@ from scheduler.core.diff import compare
 from scheduler.core.expand import expand
 from scheduler.core.loader import load_template_text
 from scheduler.registry import StoredPlan, opened, schema
+from scheduler.registry.store import DERIVED_PLAN_COLUMNS
 from scheduler.services import clinic_templates, moves, patients, people, treatment
 from scheduler.services.options import PlanOptions
 
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
 TC = (Path(__file__).resolve().parents[1] / "templates" / "tc.yaml").read_text()
-V1 = TC.replace("id: tc\n", "id: tc-6\n").replace("default: 4", "default: 6")
+V1 = (TC.replace("id: tc\n", "id: tc-6\n").replace("{of: tc,", "{of: tc-6,")
+      .replace("default: 4", "default: 6"))
 V2 = V1.replace("cycle_days: 21", "cycle_days: 28")
 
 
@@ -76,7 +78,8 @@ def bare_page(location: str) -> int:
         found = registry.histories()
         count = 0
         for row in rows:
-            stored = StoredPlan(**{**row._asdict(), "settings": json.loads(row.settings)})
+            values = {k: v for k, v in row._asdict().items() if k not in DERIVED_PLAN_COLUMNS}
+            stored = StoredPlan(**{**values, "settings": json.loads(row.settings)})
             in_force = history.adjustments(found.get(stored.id, []))
             before = expand(patients.request_of(stored, in_force))
             after = expand(patients.request_of(stored, (*in_force, target)))

@@ -149,6 +149,7 @@ def populate(db: str, plans: int, outdir: Path) -> Seed:
                 {**_without_id(version), "plan_id": plan_id} for plan_id in seeded])
             if connection.dialect.name == "postgresql":  # ids were given: move the sequence on
                 connection.execute(sa.text("SELECT setval('plans_id_seq', (SELECT max(id) FROM plans))"))
+            registry.refresh_plan_states()  # the copies' own last issue (none or the seed's)
         if registry.engine.dialect.name == "postgresql":
             with registry.transaction() as connection:
                 connection.exec_driver_sql("ANALYZE")  # what autovacuum would soon do anyway

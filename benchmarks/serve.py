@@ -627,6 +627,7 @@ def many_plans(db: str, count: int) -> list[str]:
                 plan_id=plan_id, token_hash=token_hash(token), created_at=values["created_at"],
                 created_by=USER))
             tokens.append(token)
+        registry.refresh_plan_states()  # each copy's own versions and feed token
     began = time.perf_counter()
     with opened(db) as registry, registry.transaction():
         feedstore.rebuild(registry, registry.plans(), registry.histories(), request_of)

@@ -53,6 +53,7 @@ import sqlalchemy as sa
 
 from scheduler.core.adjust import Delay
 from scheduler.registry import opened, schema
+from scheduler.registry.store import PLAN_STATES
 from scheduler.services import patients
 from scheduler.services import worklist as work
 from scheduler.services.options import PlanOptions
@@ -110,6 +111,7 @@ def populate(db: str, plans: int) -> None:
                  "created_at": (NOW - timedelta(days=150)).isoformat(),  # half of them fetched
                  "last_fetched_at": NOW.isoformat() if number % 2 else None}
                 for number, plan_id in enumerate(everyone[::4])])
+            connection.execute(PLAN_STATES)  # each plan's last issue and feed, from the rows just added
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql("ANALYZE")
     if db.startswith("postgresql"):  # as autovacuum would after a bulk load: statistics, and

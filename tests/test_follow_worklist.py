@@ -193,3 +193,79 @@ def test_upgrade_from_0007_fills_the_plan_wide_flags_from_versions_and_feeds(db,
     engine.dispose()
     assert _flags(db, "P018") == {"never-fetched"}
     assert run(db, "registry", "check").exit_code == 0
+
+
+def test_a_first_fetch_during_an_issue_waits_for_it_and_keeps_its_time(db):
+    """A feed's first fetch is written while another transaction issues a version of the same
+    plan: it waits for the plan's row, then marks the feed fetched without writing back the
+    issue time it read before (on PostgreSQL, a statement that started before the issue
+    committed would have)."""
+    import threading
+    import time
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from scheduler.registry import StoredVersion, feeddocs, opened, schema
+
+    add(db, "P018", "mfolfox6", "2026-03-30")
+    assert run(db, "feed", "create", "P018", "--now", "2026-04-02T00:00:00Z").exit_code == 0
+    at = datetime(2026, 4, 3, tzinfo=UTC)
+    with opened(db) as issuing, opened(db) as fetching:
+        plan_id = issuing.plan("P018").id
+        token = issuing.live_token(plan_id)
+        assert token is not None
+        token_id = fetching._rows(sa.select(schema.feed_tokens.c.id))[0][0]
+        done = threading.Event()
+
+        def fetch() -> None:
+            feeddocs.touch_tokens(fetching, {token_id: at})
+            done.set()
+
+        with issuing.transaction():
+            issuing.plan("P018", lock=True)
+            issuing.add_version(plan_id, StoredVersion(1, "2026-04-03T08:00:00+00:00", [], {}, "li.na"), {})
+            worker = threading.Thread(target=fetch)
+            worker.start()
+            time.sleep(0.5)
+            waited = not done.is_set()
+        worker.join(timeout=30)
+        assert done.is_set() and waited
+        assert fetching._rows(sa.select(schema.plans.c.last_issued_at, schema.plans.c.feed_fetched)
+                              .where(schema.plans.c.id == plan_id)) == [("2026-04-03T08:00:00+00:00", True)]
+        assert fetching.stale_plan_states() == []
+
+
+def test_a_first_fetch_during_a_revoke_neither_deadlocks_nor_marks_a_revoked_feed(db):
+    import threading
+    import time
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from scheduler.registry import feeddocs, opened, schema
+
+    add(db, "P018", "mfolfox6", "2026-03-30")
+    assert run(db, "feed", "create", "P018", "--now", "2026-04-02T00:00:00Z").exit_code == 0
+    at = datetime(2026, 4, 3, tzinfo=UTC)
+    failed: list[BaseException] = []
+    with opened(db) as revoking, opened(db) as fetching:
+        plan_id = revoking.plan("P018").id
+        token_id = fetching._rows(sa.select(schema.feed_tokens.c.id))[0][0]
+
+        def fetch() -> None:
+            try:
+                feeddocs.touch_tokens(fetching, {token_id: at})
+            except BaseException as error:
+                failed.append(error)
+
+        with revoking.transaction():  # as 'feed revoke' does: the plan's row, then its tokens
+            revoking.plan("P018", lock=True)
+            worker = threading.Thread(target=fetch)
+            worker.start()
+            time.sleep(0.5)
+            assert revoking.revoke_tokens(plan_id, "li.na", at) == 1
+        worker.join(timeout=30)
+        assert failed == [] and not worker.is_alive()
+        assert fetching._rows(sa.select(schema.plans.c.feed_fetched)) == [(None,)]
+        assert fetching.stale_plan_states() == []

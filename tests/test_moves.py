@@ -285,3 +285,17 @@ def test_a_moved_plan_survives_an_export_and_an_import(db, tmp_path):
     assert moves.version_of(after.stored, after.changes) == 2
     assert [(e.ref, e.date) for e in after.plan.events] == [(e.ref, e.date) for e in before.plan.events]
     assert _day1s(after.plan)[1] == "2026-03-30"
+
+
+def test_a_move_that_cannot_keep_a_cycle_names_it_in_both_languages():
+    from scheduler.web import datawords, i18n
+
+    given = "version 2 of 'tc-6' cannot keep cycle 2 of tc-6 on 2026-03-25, the day it was given"
+    begun = "version 2 of 'tc-6' cannot keep cycle 2 of tc-6 on 2026-03-23, where it began, before the move"
+    token = i18n.current.set("zh")
+    try:
+        assert datawords.library(given) == "tc-6 第 2 版无法让 tc-6 第 2 周期保持在实际给药日 2026-03-25"
+        assert datawords.library(begun) == (
+            "tc-6 第 2 版无法让 tc-6 第 2 周期保持在更换版本前已开始的 2026-03-23")
+    finally:
+        i18n.current.reset(token)

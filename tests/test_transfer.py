@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from scheduler.cli import cli
-from scheduler.registry import opened
+from scheduler.registry import opened, schema
 from scheduler.services import feed as feeds
 from scheduler.web import create_app
 from tests.test_web import PASSWORD, Web
@@ -82,6 +83,12 @@ def test_export_import_export_is_byte_identical(db, second, tmp_path):
     assert imported.output.endswith(": 1 change, 2 feed tokens, 2 plans, 2 users, 3 user changes, "
                                     "1 version\n")
     assert _export(second, tmp_path / "again.jsonl") == first
+    with opened(second) as registry:  # the worklist's plan-wide inputs, written again
+        plans = schema.plans
+        assert registry._rows(sa.select(plans.c.patient_key, plans.c.last_issued_at, plans.c.feed_fetched)
+                              .order_by(plans.c.patient_key)) == [
+            ("P017", "2026-03-21T09:00:00+00:00", False), ("P018", None, None)]
+        assert registry.stale_plan_states() == []
     # A restore restores service: the password logs in, the feed answers at its old address.
     web = Web.__new__(Web)
     web.db = second
@@ -315,3 +322,20 @@ def test_the_clinic_moves_from_sqlite_to_postgresql_byte_identical(tmp_path, pg_
     assert run(pg_db, "registry", "import", str(tmp_path / "clinic.jsonl")).exit_code == 0
     assert _counts(pg_db) == _counts(sqlite)
     assert _export(pg_db, tmp_path / "moved.jsonl") == first
+
+
+def test_an_export_of_schema_0007_restores_and_an_older_one_is_refused(tmp_path):
+    db = str(tmp_path / "r.sqlite3")
+    _populate(db, tmp_path)
+    lines = _export(db, tmp_path / "e.jsonl").decode().splitlines()
+    header = json.loads(lines[0])
+    for schema_id, restored in (("0007", True), ("0006", False)):
+        path = tmp_path / f"{schema_id}.jsonl"
+        path.write_text("\n".join([json.dumps({**header, "schema": schema_id}), *lines[1:]]) + "\n")
+        result = run(str(tmp_path / f"{schema_id}.sqlite3"), "registry", "import", str(path))
+        if restored:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code == 2
+            assert "exported from a registry at schema 0006; this release restores schema 0007 or " \
+                   "0008" in result.output

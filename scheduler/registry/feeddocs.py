@@ -17,11 +17,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from scheduler.registry import schema
-from scheduler.registry.store import PLAN_STATES, Registry
+from scheduler.registry.store import Registry, mark_fetched
 
 _D = schema.feed_documents
 _T = schema.feed_tokens
-_P = schema.plans
 
 
 def stored(registry: Registry, plan_id: int, revision: int) -> tuple[bytes, str, datetime] | None:
@@ -80,6 +79,7 @@ def touch_tokens(registry: Registry, fetched: Mapping[int, datetime],
     if not fetched:
         return
     with registry.transaction() as connection:
+        mark_fetched(connection, list(fetched))  # the plans first, as a change locks them
         connection.execute(sa.update(_T).where(_T.c.id == sa.bindparam("token")).values(
             last_fetched_at=sa.bindparam("at")),
             [{"token": token, "at": at.isoformat()} for token, at in sorted(fetched.items())])
@@ -88,9 +88,6 @@ def touch_tokens(registry: Registry, fetched: Mapping[int, datetime],
                 client=sa.bindparam("name"), client_at=sa.bindparam("at")),
                 [{"token": token, "name": name, "at": at.isoformat()}
                  for token, (name, at) in sorted(clients.items())])
-        connection.execute(PLAN_STATES.where(
-            _P.c.id.in_(sa.select(_T.c.plan_id).where(_T.c.id.in_(sorted(fetched)))),
-            _P.c.feed_fetched.is_(False)))
 
 
 CODE_KEY = "feed_documents_code"

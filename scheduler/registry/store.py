@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -204,7 +204,9 @@ PLAN_STATE_VALUES: dict[str, sa.ColumnElement[Any]] = {
 PLAN_STATES = sa.update(_P).values(PLAN_STATE_VALUES)
 """Rewrite the plan-wide worklist inputs on the plans' rows from the rows they come from:
 when the last version was issued, and whether the plan has a live feed (NULL: none) that a
-calendar has fetched. Run in the transaction that issues, adds, revokes or first fetches."""
+calendar has fetched. Run in the transaction that issues a version, adds or revokes a feed
+token, or imports a registry, after the plan's row is locked (a first fetch only sets
+``feed_fetched``: :func:`mark_fetched`)."""
 
 
 def _version(row: sa.Row[Any]) -> StoredVersion:
@@ -224,6 +226,25 @@ FEED_STATE = sa.select(
     sa.exists().where(_H.c.plan_id == _T.c.plan_id, _H.c.kind == "end"),
     _D.c.revision, _D.c.body, _D.c.etag, _D.c.last_modified,
 ).select_from(_T.outerjoin(_D, _D.c.plan_id == _T.c.plan_id)).where(_T.c.token_hash == sa.bindparam("hashed"))
+
+
+def mark_fetched(connection: Connection, token_ids: Sequence[int]) -> None:
+    """Mark fetched (``plans.feed_fetched``) the plans whose live feed is among ``token_ids``
+    and was never fetched: call it before writing the tokens' fetch times, in that
+    transaction.
+
+    It locks those plans' rows first, in id order, as every change to a plan does before it
+    touches its tokens (a revoke, a rotation), so the two cannot deadlock on PostgreSQL; and
+    it sets only ``feed_fetched``, in a statement that starts after the locks are held, so it
+    sees a revoke or an issue that committed meanwhile and never writes an older
+    ``last_issued_at`` back. Plans fetched before are neither locked nor written."""
+    touched = sa.select(_T.c.plan_id).where(_T.c.id.in_(sorted(token_ids)), _T.c.revoked_at.is_(None))
+    waiting = list(connection.execute(
+        sa.select(_P.c.id).where(_P.c.id.in_(touched), _P.c.feed_fetched.is_(False))
+        .order_by(_P.c.id).with_for_update()).scalars())
+    if waiting:
+        connection.execute(sa.update(_P).where(_P.c.id.in_(waiting), _P.c.feed_fetched.is_(False),
+                                               _P.c.id.in_(touched)).values(feed_fetched=True))
 
 
 class Registry:
@@ -450,6 +471,6 @@ class Registry:
         values = {"last_fetched_at": at.isoformat()}
         if client is not None:
             values.update(client=client, client_at=at.isoformat())
+        assert self._write is not None, "a change outside Registry.transaction()"
+        mark_fetched(self._write, [token_id])
         self._execute(sa.update(_T).where(_T.c.id == token_id).values(**values))
-        self._execute(PLAN_STATES.where(_P.c.id == sa.select(_T.c.plan_id).where(_T.c.id == token_id)
-                                        .scalar_subquery(), _P.c.feed_fetched.is_(False)))

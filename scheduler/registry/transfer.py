@@ -56,6 +56,11 @@ NOT_EXPORTED = {
 """Every other table of the schema, and why it is not in an export."""
 
 
+RESTORES = ("0007", schema.HEAD)
+"""The schemas whose exports this release restores: 0008 added only derived columns, which
+an export leaves out, so an export of 0007 holds the same records."""
+
+
 def _columns(table: sa.Table, *leave_out: str) -> list[sa.Column[Any]]:
     return [c for c in table.columns if c.name not in ("id", *leave_out)]
 
@@ -172,9 +177,9 @@ def _check_header(kind: Any, record: dict[str, Any], where: str) -> None:
     if kind != "registry" or record.get("format") != FORMAT:
         raise InputError(f"{where}: not a registry export of this release (its first line is not the "
                          "header 'registry export' writes)")
-    if record.get("schema") != schema.HEAD:
+    if record.get("schema") not in RESTORES:
         raise InputError(f"{where}: exported from a registry at schema {record.get('schema')}; this "
-                         f"release restores schema {schema.HEAD}")
+                         f"release restores schema {' or '.join(RESTORES)}")
     if not record.get("holds_secrets"):
         raise InputError(f"{where}: an audit export has no password or feed-token hashes "
                          "and cannot be restored; use a full export")

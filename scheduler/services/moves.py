@@ -147,6 +147,7 @@ def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: P
     begun = _begun(before, now)
     realigned: dict[tuple[str, int], Realigned] = {}
     _components(changes, patients.moved_template(move), move.version, template_id)
+    off: tuple[str, int, date, date, bool] | None = None
     for _attempt in range(len(records) + len(begun) + 1):
         try:
             after = expand(patients.request_of(stored, (*in_force, move)))
@@ -170,8 +171,11 @@ def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: P
         shifts[(regimen, cycle)] = shifts.get((regimen, cycle), 0) + (wanted - planned).days
         move = Move(move.template, move.version, move.from_version, move.text, move.sha256, move.source,
                     move.reason, tuple((r, c, d) for (r, c), d in shifts.items()))
-    raise InputError(f"version {move.version} of '{template_id}' cannot keep every recorded dose "
-                     "on the day it was given", "version")
+    assert off is not None
+    regimen, cycle, wanted, _planned, recorded = off
+    kept = "the day it was given" if recorded else "where it began, before the move"
+    raise InputError(f"version {move.version} of '{template_id}' cannot keep cycle {cycle} of {regimen} "
+                     f"on {wanted.isoformat()}, {kept}", "version")
 
 
 def _first_off(after: Plan, records: list[Record], begun: dict[tuple[str, int], date]

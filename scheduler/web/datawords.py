@@ -321,8 +321,10 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
     (r"version (\d+) of '(\S+)' has no event (\S+), which change (\d+) recorded \((.*)\)",
      r"\2 第 \1 版没有事件 \3，而第 \4 项变更记录了它（\5）"),
     (r"version (\d+) of '(\S+)' cannot take this plan's history: (.*)", r"\2 第 \1 版无法套用此计划的变更记录：\3"),
-    (r"version (\d+) of '(\S+)' cannot keep every recorded dose on the day it was given",
-     r"\2 第 \1 版无法让每次已记录的给药保持在实际给药日"),
+    (r"version (\d+) of '(\S+)' cannot keep cycle (\d+) of (\S+) on " + _DATE + ", the day it was given",
+     r"\2 第 \1 版无法让 \4 第 \3 周期保持在实际给药日 \5"),
+    (r"version (\d+) of '(\S+)' cannot keep cycle (\d+) of (\S+) on " + _DATE + ", where it began, before "
+     r"the move", r"\2 第 \1 版无法让 \4 第 \3 周期保持在更换版本前已开始的 \5"),
     (r"(\S+)'s plan is on the template '(\S+)', which has no versions in the registry: only a clinic "
      r"template's plans move to a new version",
      r"\1 的计划使用模板 \2，该模板在登记库中没有版本：只有本院模板的计划才能转到新版本"),
