@@ -299,3 +299,35 @@ def test_a_move_that_cannot_keep_a_cycle_names_it_in_both_languages():
             "tc-6 第 2 版无法让 tc-6 第 2 周期保持在更换版本前已开始的 2026-03-23")
     finally:
         i18n.current.reset(token)
+
+
+def test_a_move_committed_after_a_cycle_began_since_its_preview_is_previewed_again(db, tmp_path):
+    from tests.test_web import Web
+
+    web = Web(db, tmp_path)  # li.na, an admin
+    with opened(db) as registry:
+        people.add(registry, people.new("chen.jie", PW, "admin", "root", NOW))
+        for text in (V1, V2):
+            saved = clinic_templates.draft(registry, text, "li.na", NOW)
+            clinic_templates.approve(registry, saved.template_id, saved.version, "chen.jie", NOW)
+    _register(db, "P1", date(2026, 3, 2))
+    with opened(db) as registry:
+        zone = patients.snapshot(registry, "P1").plan.request.timezone
+    web.clock.now = datetime(2026, 3, 23, 7, 30, tzinfo=zone)  # before cycle 2's first event
+    assert web.login().status_code == 303
+    preview = web.client.get("/patients/P1/move?version=2")
+    assert preview.status_code == 200 and 'name="begun" value=""' in preview.text
+    web.clock.now = datetime(2026, 3, 23, 8, 30, tzinfo=zone)  # its dexamethasone was due at 08:00
+    data = {"version": "2", "revision": "0", "reason": "amendment 2", "begun": "", "action": "commit"}
+    stale = web.post("/patients/P1/move", data)
+    assert stale.status_code == 409, stale.text
+    assert ("what the move keeps changed since the preview (cycle 2 of tc-6 began on 2026-03-23): look "
+            "at the move again before you make it") in stale.text
+    assert 'name="begun" value="tc-6:2"' in stale.text and "the day it began, before the move" in stale.text
+    with opened(db) as registry:
+        assert patients.snapshot(registry, "P1").revision == 0
+    assert web.post("/patients/P1/move", {**data, "begun": "tc-6:2"}).status_code == 303
+    with opened(db) as registry:
+        moved = patients.snapshot(registry, "P1").plan
+    assert _day1s(moved)[:3] == ["2026-03-02", "2026-03-23", "2026-04-20"]
+    assert web.post("/patients/P1/move", {**data, "begun": "tc-6:x"}).status_code == 400

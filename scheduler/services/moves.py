@@ -27,7 +27,7 @@ from scheduler.core.history import Change, check_reason
 from scheduler.core.plan import Plan
 from scheduler.core.protocol import Regimen, Template
 from scheduler.core.record import Record
-from scheduler.registry import Registry, StoredPlan
+from scheduler.registry import Registry, StaleError, StoredPlan
 from scheduler.registry import clinic_templates as store
 from scheduler.registry.clinic_templates import TemplateVersion
 from scheduler.services import patients
@@ -201,10 +201,13 @@ def _first_off(after: Plan, records: list[Record], begun: dict[tuple[str, int], 
 
 def move(registry: Registry, patient_key: str, version: int, reason: str, author: str, now: datetime,
          expected_revision: int | None = None, record: bool = True,
-         target: TemplateVersion | None = None) -> Moving:
+         target: TemplateVersion | None = None,
+         expected_begun: frozenset[tuple[str, int]] | None = None) -> Moving:
     """Move a patient's plan to ``version`` of its clinic template (a published one); with
     ``record=False`` nothing is written: a preview. InputError in words for what cannot move.
-    ``target``: that version, when the caller has read it already (:func:`candidates`)."""
+    ``target``: that version, when the caller has read it already (:func:`candidates`).
+    ``expected_begun``: the (regimen, cycle) a preview kept as begun; a cycle that began since
+    (the clock, not the history, changed what the move keeps) refuses the move as stale."""
     reason = check_reason(reason)
     author = patients.check_author(author)
     with registry.transaction():
@@ -225,6 +228,8 @@ def move(registry: Registry, patient_key: str, version: int, reason: str, author
                       source_name(stored.template_id, version), reason)
         moved, after, realigned = _moved_plan(stored, current.changes, wanted, current.plan,
                                               stored.template_id, now)
+        if expected_begun is not None:
+            _check_begun(realigned, expected_begun)
         kind, fields = "template-move", _fields(moved)
         change = Change(current.revision + 1, kind, fields, author, now.isoformat())
         if record:
@@ -232,6 +237,20 @@ def move(registry: Registry, patient_key: str, version: int, reason: str, author
             patients._derive(registry, stored.id)
     return Moving(patient_key, stored.label, on, version, current.plan, after,
                   compare(current.plan, after), realigned, change if record else None)
+
+
+def begun_kept(realigned: tuple[Realigned, ...]) -> frozenset[tuple[str, int]]:
+    """The (regimen, cycle) a move keeps where they began (not recorded)."""
+    return frozenset((r.regimen, r.cycle) for r in realigned if not r.recorded)
+
+
+def _check_begun(realigned: tuple[Realigned, ...], expected: frozenset[tuple[str, int]]) -> None:
+    if begun_kept(realigned) == expected:
+        return
+    new = [r for r in realigned if not r.recorded and (r.regimen, r.cycle) not in expected]
+    said = "; ".join(f"cycle {r.cycle} of {r.regimen} began on {r.given.isoformat()}" for r in new)
+    raise StaleError(f"what the move keeps changed since the preview ({said or 'a cycle it kept'}): "
+                     "look at the move again before you make it")
 
 
 def _fields(moved: Move) -> dict[str, object]:

@@ -56,13 +56,16 @@ def move(request: Request, form: FormData | None) -> Response:
     context: dict[str, Any] = {"now": now, "version": version, "reason": reason,
                                "on": moves.version_of(now.stored, now.changes), "revision": now.revision}
 
+    begun = _begun(_field(form, "begun")) if form is not None and "begun" in form else None
+
     def act(expected: int | None, record: bool) -> moves.Moving:
         return moves.move(site.registry(), key, version, reason or ("" if record else PREVIEW_REASON),
-                          _user(request), site.now(), expected_revision=expected, record=record)
+                          _user(request), site.now(), expected_revision=expected, record=record,
+                          expected_begun=begun if record else None)
 
     if form is None:
         try:
-            context["moving"] = act(None, False)
+            _show_move(act(None, False), context)
         except SchedulerError as error:
             context["error"] = in_web_words(error)
             return page(request, "move.html", context, 400)
@@ -73,3 +76,17 @@ def move(request: Request, form: FormData | None) -> Response:
 
 def _show_move(moving: moves.Moving, context: dict[str, Any]) -> None:
     context["moving"] = moving
+    context["begun"] = " ".join(sorted(f"{regimen}:{cycle}" for regimen, cycle in
+                                       moves.begun_kept(moving.realigned)))
+
+
+def _begun(text: str) -> frozenset[tuple[str, int]]:
+    """The cycles a preview kept where they began, as its form carried them
+    (``regimen:cycle`` separated by spaces)."""
+    found = set()
+    for item in text.split():
+        regimen, _, cycle = item.rpartition(":")
+        if not regimen or not cycle.isdigit():
+            raise HTTPException(400)
+        found.add((regimen, int(cycle)))
+    return frozenset(found)
