@@ -122,3 +122,10 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden() and page.locator("form.filters").is_hidden()
     assert page.locator("table.worklist").is_visible()
+    # on paper every cell sits under its heading: the reference is printed, as its heading is
+    headings = page.locator("table.worklist thead th")
+    cells = page.locator("table.worklist tbody tr").first.locator("td")
+    for column in range(headings.count()):
+        heading, cell = headings.nth(column).bounding_box(), cells.nth(column).bounding_box()
+        assert heading and cell and abs(heading["x"] - cell["x"]) < 1, (column, heading, cell)
+    assert cells.nth(3).is_visible() and cells.nth(3).inner_text() == "rt/f12"

@@ -208,6 +208,7 @@ def test_upgrade_from_0005_builds_the_cache(tmp_path):
     with engine.begin() as connection:  # the registry as migration 0005 left it
         for column in ("last_issued_at", "feed_fetched"):  # (and before 0008)
             connection.exec_driver_sql(f"ALTER TABLE plans DROP COLUMN {column}")
+        connection.exec_driver_sql("DROP INDEX ix_current_events_moved_date")
         for table in ("current_events", "closures", "notifications_sent"):
             connection.exec_driver_sql(f"DROP TABLE {table}")
         for column in ("token_sealed", "client", "client_at"):  # and before 0004 (cal)

@@ -73,8 +73,14 @@ def test_a_week_flags_labs_and_feeds_never_fetched_and_filters_by_resource(db, t
     p018 = [i for i in items if i["patient_key"] == "P018"]
     assert p018 and all("never-fetched" in i["flags"] for i in p018)
     assert all("never-fetched" not in i["flags"] for i in items if i["patient_key"] != "P018")
-    dates = [i["date"] for i in items]
+    dates = [i["date"] for i in items if "urgent" not in i["flags"]]
     assert min(dates) >= "2026-04-20" and max(dates) <= "2026-04-26"
+    # outside the week, but moved yesterday out of the next 48 hours: listed first, to tell P017
+    assert [(i["ref"], i["date"], i["moved_from"]) for i in items if "urgent" in i["flags"]] == [
+        ("immunochemo/c3/d1/pd1", "2026-04-15", "2026-04-13"),
+        ("immunochemo/c3/d1/nab-paclitaxel", "2026-04-15", "2026-04-13"),
+        ("immunochemo/c3/d1/cisplatin", "2026-04-15", "2026-04-13")]
+    assert all("urgent" in i["flags"] for i in items[:3])
     rt = json.loads(run(db, "worklist", "--from", "2026-04-20", "--days", "7", "--resource", "nothing",
                         "--now", "2026-04-12T02:00:00Z", "--json").stdout)
     assert rt == []
@@ -183,6 +189,7 @@ def test_upgrade_from_0007_fills_the_plan_wide_flags_from_versions_and_feeds(db,
     with engine.begin() as connection:  # the registry as migration 0007 left it
         for column in ("last_issued_at", "feed_fetched"):
             connection.exec_driver_sql(f"ALTER TABLE plans DROP COLUMN {column}")
+        connection.exec_driver_sql("DROP INDEX ix_current_events_moved_date")
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
     upgraded = run(db, "registry", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
@@ -269,3 +276,15 @@ def test_a_first_fetch_during_a_revoke_neither_deadlocks_nor_marks_a_revoked_fee
         assert failed == [] and not worker.is_alive()
         assert fetching._rows(sa.select(schema.plans.c.feed_fetched)) == [(None,)]
         assert fetching.stale_plan_states() == []
+
+
+def test_a_dose_recorded_given_on_another_day_is_not_urgent(db):
+    add(db, "P017", "nct06478355", "2026-03-02")
+    recorded = run(db, "record", "P017", "rt/f6", "--status", "given", "--on", "2026-04-21", "--now",
+                   "2026-04-21T10:00:00Z")
+    assert recorded.exit_code == 0, recorded.output
+    items = json.loads(run(db, "worklist", "--from", "2026-04-21", "--now", "2026-04-21T11:00:00Z",
+                           "--json").stdout)
+    given = [i for i in items if i["ref"] == "rt/f6"]
+    assert [(i["status"], i["moved_from"], i["flags"]) for i in given] == [
+        ("given", "2026-04-20", ["unissued"])]

@@ -86,6 +86,14 @@ _COLUMN: dict[str, sa.ColumnElement[Any]] = {
 _ROWS = (sa.select(*(_COLUMN[c] if c in _COLUMN else _E.c[c] for c in DUE_COLUMNS))
          .join(_P, _P.c.id == _E.c.plan_id).where(_IN_RANGE))
 _BY_RESOURCE = _ROWS.where(_E.c.resource == sa.bindparam("resource"))
+_PARTS: list[tuple[sa.BindParameter[str], sa.BindParameter[str]]] = [
+    (sa.bindparam(f"low{n}"), sa.bindparam(f"high{n}")) for n in (1, 2)]
+_MOVED = (sa.select(*(_COLUMN[c] if c in _COLUMN else _E.c[c] for c in DUE_COLUMNS))
+          .join(_P, _P.c.id == _E.c.plan_id)
+          .where(_E.c.changed_at.is_not(None),  # the partial index of moved events, by date
+                 sa.or_(*(column.between(low, high) for low, high in _PARTS
+                          for column in (_E.c.date, _E.c.was_date)))))
+_MOVED_BY_RESOURCE = _MOVED.where(_E.c.resource == sa.bindparam("resource"))
 
 
 @functools.lru_cache(maxsize=16)
@@ -125,6 +133,19 @@ def due(registry: Registry, first: date, last: date, resource: str | None = None
         connection = registry._write or stack.enter_context(registry.engine.connect())
         return _driver_rows(connection, _ROWS if resource is None else _BY_RESOURCE, {
             "low": first.isoformat(), "high": last.isoformat(), "resource": resource})
+
+
+def moved_around(registry: Registry, parts: Sequence[tuple[date, date]],
+                 resource: str | None = None) -> list[Any]:
+    """The current events a change moved or cancelled that are dated, or were dated before
+    that change, within one of ``parts`` (one or two spans of days), as rows of
+    :data:`DUE_COLUMNS`: where the worklist finds the urgent events outside its range."""
+    values: dict[str, Any] = {"resource": resource}
+    for number, (low, high) in enumerate([*parts, *parts[:1]][:2], start=1):  # one span: twice
+        values[f"low{number}"], values[f"high{number}"] = low.isoformat(), high.isoformat()
+    with contextlib.ExitStack() as stack:
+        connection = registry._write or stack.enter_context(registry.engine.connect())
+        return _driver_rows(connection, _MOVED if resource is None else _MOVED_BY_RESOURCE, values)
 
 
 # --- closures -----------------------------------------------------------------------------

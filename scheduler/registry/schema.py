@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 APPLICATION = "scheduler-registry"
@@ -241,6 +242,9 @@ current_events = Table(
     Index("ix_current_events_date", "date", "plan_id"),
     Index("ix_current_events_resource", "resource", "date"),
     Index("ix_current_events_was_date", "was_date", "plan_id"),
+    # the events a change moved, by their new date: the worklist's urgent ones outside its range
+    Index("ix_current_events_moved_date", "date", sqlite_where=text("changed_at IS NOT NULL"),
+          postgresql_where=text("changed_at IS NOT NULL")),
 )
 """A cache: each plan's events as its history makes them now, one row per reference (events a
 change took away stay, ``status`` 'cancelled'); rewritten with every change, rebuilt by

@@ -5,7 +5,8 @@ an expansion. Flags, decided from a given moment (``now``, an input):
 
 - ``urgent``: a change recorded in the last :data:`RECENT` moved or cancelled the event, and
   it now falls, or fell before the change, within the next :data:`SOON`: the patient must be
-  told directly (a subscribed calendar may not show it in time);
+  told directly (a subscribed calendar may not show it in time); never an event recorded as
+  given or done;
 - ``unissued``: the event changed since the plan's last issued version (or it was never issued);
 - ``never-fetched``: the plan has a live feed that no calendar has fetched yet;
 - ``labs-due``: a blood test not yet done.
@@ -68,6 +69,8 @@ class Item(NamedTuple):
 _instant = functools.lru_cache(maxsize=8192)(datetime.fromisoformat)
 """An ISO timestamp parsed once: a change's time repeats on every event it moved."""
 
+_HAPPENED = frozenset(("done", "given"))
+"""An event recorded as given or done is never urgent: the patient was there, whatever moved it."""
 _DONE = frozenset(("done", "given", "cancelled", *NEEDS_REASON))
 """A blood test with one of these statuses is no longer due."""
 
@@ -100,7 +103,7 @@ def flags_of(day: str, start: str | None, status: str | None, labs: str, was_dat
     """The worklist flags of one cached event of ``plan``."""
     flags = []
     changed = _instant(changed_at) if changed_at is not None else None
-    if changed is not None and window.recent <= changed <= window.now and (
+    if changed is not None and status not in _HAPPENED and window.recent <= changed <= window.now and (
             window.is_soon(day, start) or (was_date is not None and window.is_soon(was_date, None))):
         flags.append("urgent")
     if status != "cancelled" and (plan.issued_at is None or (
@@ -156,8 +159,10 @@ sorts after digits), patient, reference: a key made in C, a fifth of the time of
 def worklist(registry: Registry, first: date, days: int, now: datetime,
              resource: str | None = None) -> list[Item]:
     """The worklist from ``first`` for ``days`` days (one range scan), urgent items first,
-    then by date, time and patient. An event moved out of the range is listed only when
-    urgent (it fell within the next 48 hours).
+    then by date, time and patient. An urgent event (moved or cancelled by a recent change,
+    within the next 48 hours) is listed even outside the range, so that the first page of
+    the day shows whom to tell, whatever days it lists (a second read, of the moved events
+    around those 48 hours only, when the range does not hold them all).
 
     Each line is made from its cached row as read, with no per-row formatting (the rebuild
     stored the display time) and the flags of untouched events decided once a plan."""
@@ -171,33 +176,57 @@ def _worklist(registry: Registry, first: date, days: int, now: datetime,
     low, high = first.isoformat(), last.isoformat()
     rows = store.due(registry, first, last, resource)
     window = _Window.at(now)
-    day_of = date.fromisoformat
     dates = {(first + timedelta(days=n)).isoformat(): first + timedelta(days=n) for n in range(days)}
     new = tuple.__new__  # Item's own __new__ is a Python function: 1.09 µs against 0.63 (timeit)
     urgent: list[Item] = []
     others: list[Item] = []
-    for key, day, shown, ref, title, where, status, was, changed, start, labs, issued, fetched in rows:
-        if changed is None and status is None:  # untouched by any change, not recorded: in
-            listed = others  # the range (only a change sets the former date of the other scan)
+    for row in rows:
+        key, day, shown, ref, title, where, status, was, changed, _start, labs, issued, fetched = row
+        if changed is None and status is None:
+            # untouched by any change and not recorded: in the range (only a change sets the
+            # former date that the other index is read by), with its plan's flags
             flags = _PLAIN[issued is None][fetched][labs == "labs"]
-            state, moved_from = "planned", None
-        else:
-            plan = store.PlanState(issued, fetched is not None, bool(fetched))
-            flags = flags_of(day, start, status, labs, was, changed, plan, window)
-            if "urgent" in flags:
-                listed = urgent
-            elif low <= day <= high:
-                listed = others
-            else:
-                continue
-            moved = was is not None and was != day
-            state = status or ("moved" if moved else "planned")
-            moved_from = day_of(was) if moved else None
-        listed.append(new(Item, (key, dates.get(day) or day_of(day), shown, ref, title, where,
-                                 state, flags, moved_from, changed)))
+            others.append(new(Item, (key, dates.get(day) or date.fromisoformat(day), shown, ref, title,
+                                     where, "planned", flags, None, None)))
+            continue
+        item = _touched(row, window)
+        if item.urgent:
+            urgent.append(item)
+        elif low <= day <= high:
+            others.append(item)
+    parts = _outside(window, first, last)
+    for row in store.moved_around(registry, parts, resource) if parts else ():
+        day, was = row[1], row[7]
+        if not (low <= day <= high or (was is not None and low <= was <= high)):  # not read above
+            item = _touched(row, window)
+            if item.urgent:
+                urgent.append(item)
     urgent.sort(key=_order)
     others.sort(key=_order)
     return urgent + others
+
+
+def _touched(row: Any, window: _Window) -> Item:
+    """The line of an event a change or a record touched: its flags decided one by one."""
+    key, day, shown, ref, title, where, status, was, changed, start, labs, issued, fetched = row
+    plan = store.PlanState(issued, fetched is not None, bool(fetched))
+    flags = flags_of(day, start, status, labs, was, changed, plan, window)
+    moved = was is not None and was != day
+    return Item(key, date.fromisoformat(day), shown, ref, title, where,
+                status or ("moved" if moved else "planned"), flags,
+                date.fromisoformat(was) if moved else None, changed)
+
+
+def _outside(window: _Window, first: date, last: date) -> list[tuple[date, date]]:
+    """The days around the next 48 hours (a day more each side: the plans' zones) that the
+    range ``first`` .. ``last`` does not hold: none, one or two spans."""
+    around = (window.now - timedelta(days=1)).date(), (window.soon + timedelta(days=1)).date()
+    parts = []
+    if around[0] < first:
+        parts.append((around[0], min(around[1], first - timedelta(days=1))))
+    if around[1] > last:
+        parts.append((max(around[0], last + timedelta(days=1)), around[1]))
+    return [(a, b) for a, b in parts if a <= b]
 
 
 COLUMNS = ("patient_key", "date", "time", "ref", "title", "where", "status", "flags",

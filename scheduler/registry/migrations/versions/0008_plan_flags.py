@@ -2,6 +2,8 @@
 its last version was issued) and ``feed_fetched`` (NULL: no live feed; false: a live feed no
 calendar has fetched yet; true: one was fetched), so that the worklist reads them with the
 events, in one query, instead of grouping ``versions`` and ``feed_tokens`` on each request.
+And ``ix_current_events_moved_date``: the events a change moved, by their new date (a partial
+index), from which the worklist lists the urgent ones of the next 48 hours outside its range.
 
 Both are filled here from the rows they come from, as
 :meth:`scheduler.registry.store.Registry.refresh_plan_states` writes them afterwards.
@@ -32,7 +34,13 @@ def upgrade() -> None:
         "t.plan_id = plans.id AND t.revoked_at IS NULL AND t.last_fetched_at IS NOT NULL) END")
 
 
+    op.create_index("ix_current_events_moved_date", "current_events", ["date"],
+                    sqlite_where=sa.text("changed_at IS NOT NULL"),
+                    postgresql_where=sa.text("changed_at IS NOT NULL"))
+
+
 def downgrade() -> None:
+    op.drop_index("ix_current_events_moved_date", "current_events")
     with op.batch_alter_table("plans") as batch:
         batch.drop_column("feed_fetched")
         batch.drop_column("last_issued_at")
