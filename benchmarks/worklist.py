@@ -28,7 +28,9 @@ The bare read (:data:`BARE`) is one indexed ``SELECT`` of every column a worklis
 of (the patient key from ``plans``, then date, time, reference, title, location, resource,
 status, former date, change time) of every row the worklist reads: those dated in the range
 and those dated there before their last change (an event moved out of the range is still
-listed when urgent). Until December 2026 it was ``SELECT * FROM current_events WHERE date
+listed when urgent); and, as the worklist does, one more (:data:`BARE_MOVED`) of the moved
+events around the next 48 hours that the range does not hold (its urgent events are listed
+whatever the range). Until December 2026 it was ``SELECT * FROM current_events WHERE date
 BETWEEN ? AND ?``: it read columns no line shows (kind, end, revision) but missed the patient
 key and the moved events, so it was not the same rows and columns.
 """
@@ -140,12 +142,30 @@ BARE = ("SELECT p.patient_key, e.date, e.time_text, e.ref, e.title, e.location, 
         "e.was_date, e.changed_at FROM current_events e JOIN plans p ON p.id = e.plan_id "
         "WHERE e.date BETWEEN {0} AND {0} OR e.was_date BETWEEN {0} AND {0}")
 """The bare read: every column a worklist line is made of (``where`` is the location, else the
-resource; ``moved_from`` the former date), of every row the worklist reads."""
+resource; ``moved_from`` the former date), of every row the worklist reads in its range."""
+BARE_MOVED = ("SELECT p.patient_key, e.date, e.time_text, e.ref, e.title, e.location, e.resource, "
+              "e.status, e.was_date, e.changed_at FROM current_events e JOIN plans p ON p.id = e.plan_id "
+              "WHERE e.changed_at IS NOT NULL AND (e.date BETWEEN {0} AND {0} OR e.was_date BETWEEN {0} "
+              "AND {0} OR e.date BETWEEN {0} AND {0} OR e.was_date BETWEEN {0} AND {0})")
+"""And of the moved events it reads around the next 48 hours outside its range (NOW - 1 day to
+NOW + 3 days: here 31 May to 4 June), where its urgent events may lie: one or two spans of
+days, in one query as the worklist reads them (one span given twice)."""
+
+
+def outside(first: date, last: date) -> list[tuple[str, str]]:
+    """The days from NOW - 1 day to NOW + 3 days that ``first`` .. ``last`` does not hold."""
+    low, high = (NOW - timedelta(days=1)).date(), (NOW + timedelta(days=3)).date()
+    parts = []
+    if low < first:
+        parts.append((low, min(high, first - timedelta(days=1))))
+    if high > last:
+        parts.append((max(low, last + timedelta(days=1)), high))
+    return [(a.isoformat(), b.isoformat()) for a, b in parts if a <= b]
 
 
 def measure(label: str, db: str, bare_connect: Callable[[], Any], placeholder: str,
             runs: int = 15) -> None:
-    query = BARE.format(placeholder)
+    query, moved = BARE.format(placeholder), BARE_MOVED.format(placeholder)
     with opened(db) as registry:
         connection = bare_connect()
         try:
@@ -153,11 +173,17 @@ def measure(label: str, db: str, bare_connect: Callable[[], Any], placeholder: s
                 last = DAY + timedelta(days=days - 1)
                 bounds = (DAY.isoformat(), last.isoformat())
                 read: list[Any] = []
+                parts = outside(DAY, last)
 
-                def bare(bounds: tuple[str, str] = bounds, read: list[Any] = read) -> None:
+                def bare(bounds: tuple[str, str] = bounds, read: list[Any] = read,
+                         parts: list[tuple[str, str]] = parts) -> None:
                     cursor = connection.cursor()
                     cursor.execute(query, bounds + bounds)
                     read[:] = cursor.fetchall()
+                    if parts:
+                        spans = (parts + parts)[:2]
+                        cursor.execute(moved, spans[0] + spans[0] + spans[1] + spans[1])
+                        read.extend(cursor.fetchall())
 
                 found = medians(
                     runs, bare=bare,
