@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
@@ -88,5 +90,9 @@ def test_the_deviations_page(db, tmp_path):
     assert committed.status_code == 303
     page = web.client.get("/deviations?key=P017").text
     assert "rt/f3" in page and "machine down" in page and "missed (planned 2026-04-15)" in page
+    zone = re.search(r"\(times in ([A-Za-z_/+-]+)\)", page)  # the zone the record times are in
+    assert zone, page
+    at = datetime(2026, 4, 20, 1, tzinfo=UTC).astimezone(ZoneInfo(zone.group(1)))
+    assert f"change 1, li.na, {at.strftime('%Y-%m-%d %H:%M')}" in page
     assert "rt/f3" in web.client.get("/deviations").text
     assert web.client.get("/deviations?key=P404").status_code == 404

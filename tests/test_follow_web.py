@@ -124,3 +124,17 @@ def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts
     assert "Reverted closure 1 on 2 plans." in web.client.get("/closures").text
     with opened(db) as registry:
         assert [c.kind for c in registry.history(registry.plan("P018").id)] == ["closure", "revert"]
+
+
+def test_the_worklist_names_the_resources_in_use_for_one_it_does_not_know(db, tmp_path):
+    web = Web(db, tmp_path)
+    web.login()
+    web.register()
+    page = web.client.get("/worklist?from=2026-04-13&resource=LINAC")
+    assert page.status_code == 400
+    assert "Resource: no active plan uses the resource &#39;LINAC&#39; (resources in use: linac)" in page.text
+    assert 'value="LINAC"' in page.text  # the form keeps what was typed
+    csv_text = web.client.get("/worklist?from=2026-04-13&resource=LINAC&format=csv")
+    assert csv_text.status_code == 400 and "resources in use: linac" in csv_text.text
+    known = web.client.get("/worklist?from=2026-04-13&resource=linac")
+    assert known.status_code == 200 and "rt/f1" in known.text

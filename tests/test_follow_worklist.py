@@ -81,9 +81,16 @@ def test_a_week_flags_labs_and_feeds_never_fetched_and_filters_by_resource(db, t
         ("immunochemo/c3/d1/nab-paclitaxel", "2026-04-15", "2026-04-13"),
         ("immunochemo/c3/d1/cisplatin", "2026-04-15", "2026-04-13")]
     assert all("urgent" in i["flags"] for i in items[:3])
-    rt = json.loads(run(db, "worklist", "--from", "2026-04-20", "--days", "7", "--resource", "nothing",
-                        "--now", "2026-04-12T02:00:00Z", "--json").stdout)
-    assert rt == []
+    unknown = run(db, "worklist", "--from", "2026-04-20", "--days", "7", "--resource", "LINAC",
+                  "--now", "2026-04-12T02:00:00Z", "--json")
+    assert unknown.exit_code == 2 and unknown.stdout == ""
+    assert ("Error: --resource: no active plan uses the resource 'LINAC' (resources in use: linac)"
+            in unknown.stderr), unknown.stderr
+    linac = json.loads(run(db, "worklist", "--from", "2026-04-20", "--days", "7", "--resource", "linac",
+                           "--now", "2026-04-12T02:00:00Z", "--json").stdout)
+    assert linac and {i["ref"].split("/")[0] for i in linac} == {"rt"}
+    zero = run(db, "worklist", "--days", "0")
+    assert zero.exit_code == 2 and "give a number of days from 1 to 366, not 0" in zero.stderr
 
 
 def test_labs_due_is_flagged_on_a_blood_test(db, tmp_path):

@@ -209,7 +209,8 @@ output_options = _option_set("output", _output_options, [
 
 
 now_option = click.option("--now", metavar="TIMESTAMP",
-                          help="The time to record, e.g. 2026-01-01T08:00:00Z. Default: "
+                          help="What time it is for this command (what a change records, what "
+                               "the worklist counts from), e.g. 2026-01-01T08:00:00Z. Default: "
                                "SOURCE_DATE_EPOCH if set, else the current time.")
 
 force_option = click.option("--force", is_flag=True,

@@ -56,10 +56,16 @@ def record(key: str, ref: str, status: str, on: str | None, at: str | None, reas
                    "out the new version.")
 
 
+def _days(value: int) -> int:
+    if not 1 <= value <= 366:
+        raise click.BadParameter(f"give a number of days from 1 to 366, not {value}")
+    return value
+
+
 @click.command()
 @click.option("--from", "first", metavar="YYYY-MM-DD", help="The first day (default: today).")
-@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 366),
-              help="How many days.")
+@click.option("--days", default=1, show_default=True, type=int, callback=lambda _c, _p, value: _days(value),
+              help="How many days (1 to 366).")
 @click.option("--resource", metavar="NAME", help="Only the events of one resource (linac).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (spreadsheet-safe).")

@@ -148,6 +148,17 @@ def moved_around(registry: Registry, parts: Sequence[tuple[date, date]],
         return _driver_rows(connection, _MOVED if resource is None else _MOVED_BY_RESOURCE, values)
 
 
+def uses_resource(registry: Registry, resource: str) -> bool:
+    """True when an active plan has an event of ``resource`` (one indexed look-up)."""
+    return bool(registry._rows(sa.select(_E.c.plan_id).where(_E.c.resource == resource).limit(1)))
+
+
+def resources_in_use(registry: Registry) -> list[str]:
+    """The resources the active plans' events name, sorted."""
+    return sorted(row[0] for row in registry._rows(
+        sa.select(_E.c.resource).where(_E.c.resource.is_not(None), _E.c.resource != "").distinct()))
+
+
 # --- closures -----------------------------------------------------------------------------
 
 

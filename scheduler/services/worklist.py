@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from scheduler.core.errors import InputError
 from scheduler.core.event import Day
 from scheduler.core.record import NEEDS_REASON
 from scheduler.export.table import spreadsheet_safe
@@ -162,12 +163,18 @@ def worklist(registry: Registry, first: date, days: int, now: datetime,
     then by date, time and patient. An urgent event (moved or cancelled by a recent change,
     within the next 48 hours) is listed even outside the range, so that the first page of
     the day shows whom to tell, whatever days it lists (a second read, of the moved events
-    around those 48 hours only, when the range does not hold them all).
+    around those 48 hours only, when the range does not hold them all). InputError naming
+    the resources in use when ``resource`` is none of them (a typing error lists nothing).
 
     Each line is made from its cached row as read, with no per-row formatting (the rebuild
     stored the display time) and the flags of untouched events decided once a plan."""
     with _collector_paused():
-        return _worklist(registry, first, days, now, resource)
+        items = _worklist(registry, first, days, now, resource)
+    if resource is not None and not items and not store.uses_resource(registry, resource):
+        in_use = ", ".join(store.resources_in_use(registry)) or "none"
+        raise InputError(f"no active plan uses the resource '{resource}' (resources in use: {in_use})",
+                         "resource")
+    return items
 
 
 def _worklist(registry: Registry, first: date, days: int, now: datetime,

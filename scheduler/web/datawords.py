@@ -329,6 +329,8 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
      r"template's plans move to a new version",
      r"\1 的计划使用模板 \2，该模板在登记库中没有版本：只有本院模板的计划才能转到新版本"),
     (r"(\S+) is on version (\d+) of '(\S+)' already", r"\1 已在使用 \3 第 \2 版"),
+    (r"no active plan uses the resource '(.+?)' \(resources in use: (.*)\)",
+     r"没有进行中的计划使用资源 \1（在用的资源：\2）"),
     (r"what the move keeps changed since the preview \((.*)\): look at the move again before you make it",
      r"预览之后，转版本要保留的内容已有变化（\1）：请重新查看后再转"),
     (r"cycle (\d+) of (\S+) began on " + _DATE, r"\2 第 \1 周期已于 \3 开始"),

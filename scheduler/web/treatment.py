@@ -77,7 +77,15 @@ def worklist(request: Request, form: FormData | None) -> Response:
         _flash(request, in_web_words(error))
         return RedirectResponse("/worklist", 303)
     resource = query.get("resource") or None
-    items = work.worklist(site.registry(), first, days, moment, resource)
+    try:
+        items = work.worklist(site.registry(), first, days, moment, resource)
+    except InputError as error:
+        said = in_web_words(error)
+        if query.get("format") in ("csv", "json"):
+            return Response(said + "\n", status_code=400, media_type="text/plain; charset=utf-8")
+        return page(request, "worklist.html", {
+            "items": [], "first": first, "days": days, "resource": resource or "", "error": said,
+            "last": first + timedelta(days=days - 1), "urgent": 0}, 400)
     if query.get("format") == "csv":
         return Response(work.to_csv(items), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="worklist-{first.isoformat()}.csv"'})
