@@ -69,7 +69,9 @@ def test_a_linac_closure_moves_only_the_linac_plans_radiotherapy(db):
     # revert: every plan it moved is back, with the history kept
     reverted = run(db, "closure", "revert", "1", "--reason", "service postponed", "--now", NOW)
     assert reverted.exit_code == 0, reverted.output
-    assert reverted.stdout == "Reverted closure 1 on 2 plan(s): P017, P018\n"
+    assert reverted.stdout == (  # back within 48 hours: as urgent as the closure's own moves
+        "Reverted closure 1 on 2 plan(s): P017, P018\n"
+        "Urgent: 2 move(s) within 48 hours; tell these patients directly: P017, P018\n")
     assert dates(db, "P018") == before["P018"]
     shown = run(db, "patient", "show", "P018").output
     assert "2. reverted change 1: closure 1 reverted: service postponed" in shown

@@ -206,8 +206,11 @@ def closure_revert(number: int, reason: str, author: str | None, now: str | None
     from scheduler.services import closures
 
     with _registry(db) as registry:
-        keys = closures.revert(registry, number, reason, _author(author), _now(now))
-    click.echo(f"Reverted closure {number} on {len(keys)} plan(s)" + (f": {', '.join(keys)}" if keys else ""))
+        done = closures.revert(registry, number, reason, _author(author), _now(now))
+    click.echo(f"Reverted closure {number} on {len(done.keys)} plan(s)"
+               + (f": {', '.join(done.keys)}" if done.keys else ""))
+    if urgent := closures.urgent_line(done.soon):
+        click.echo(urgent)
 
 
 @click.command()

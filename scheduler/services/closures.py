@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from scheduler.core import history
 from scheduler.core.adjust import Closed, to_record
@@ -18,7 +19,7 @@ from scheduler.core.expand import expand
 from scheduler.core.history import check_reason
 from scheduler.registry import Registry
 from scheduler.registry import follow as store
-from scheduler.services import derived
+from scheduler.services import derived, worklist
 from scheduler.services.patients import check_author, request_of
 
 MAX_DAYS = 62
@@ -113,9 +114,19 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
 
 
 
-def revert(registry: Registry, number: int, reason: str, author: str, now: datetime) -> list[str]:
+class Reverted(NamedTuple):
+    """What taking a closure back did."""
+
+    keys: list[str]
+    """The patients whose plans it changed back."""
+    soon: list[tuple[str, str]]
+    """(patient key, reference) of the events it moved back within the next 48 hours: urgent,
+    as the closure's own moves were."""
+
+
+def revert(registry: Registry, number: int, reason: str, author: str, now: datetime) -> Reverted:
     """Revert closure ``number``: a revert of its change on every plan it changed (ended plans
-    keep theirs); the patient keys."""
+    keep theirs)."""
     reason = check_reason(reason)
     author = check_author(author)
     with registry.transaction():
@@ -139,7 +150,10 @@ def revert(registry: Registry, number: int, reason: str, author: str, now: datet
                     derived.refresh(registry, stored.id, request_of)
                     keys.append(stored.patient_key)
         store.revert_closure(registry, number, reason, author, now)
-    return keys
+    around = worklist.worklist(registry, (now - timedelta(days=1)).date(), 4, now)
+    moved = set(keys)
+    return Reverted(keys, [(i.patient_key, i.ref) for i in around
+                           if i.urgent and i.patient_key in moved and i.changed_at == now.isoformat()])
 
 
 def affected_counts(registry: Registry) -> dict[int, int]:
@@ -151,6 +165,14 @@ def affected_counts(registry: Registry) -> dict[int, int]:
                 number = int(change.fields["closure"])
                 counts[number] = counts.get(number, 0) + 1
     return counts
+
+
+def urgent_line(soon: list[tuple[str, str]]) -> str:
+    """The line that tells the coordinator whom to tell directly ('' when no one)."""
+    if not soon:
+        return ""
+    return (f"Urgent: {len(soon)} move(s) within 48 hours; tell these patients directly: "
+            + ", ".join(sorted({key for key, _ in soon})))
 
 
 def preview_text(preview: Preview, now: datetime) -> str:
@@ -169,8 +191,6 @@ def preview_text(preview: Preview, now: datetime) -> str:
                          f"{move.after.date.isoformat()} ({move.days:+d} d)")
         for gone in item.diff.removed:
             lines.append(f"    {gone.ref}: {gone.date.isoformat()} left out")
-    soon = preview.soon(now)
-    if soon:
-        lines.append(f"Urgent: {len(soon)} move(s) within 48 hours; tell these patients directly: "
-                     + ", ".join(sorted({k for k, _ in soon})))
+    if urgent := urgent_line(preview.soon(now)):
+        lines.append(urgent)
     return "\n".join(lines) + "\n"

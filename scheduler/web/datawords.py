@@ -98,16 +98,17 @@ def chinese() -> bool:
 
 
 def status(value: str | None) -> str:
-    """``not-given`` -> ``未给药`` on a Chinese page (an English page shows the status as the
-    command line and the exports do)."""
+    """An event's status in words of the page's language: ``not-given`` -> ``not given``,
+    ``未给药`` (the command line and the exports keep the value itself)."""
     if not value:
         return ""
-    return _(STATUSES[value]) if value in STATUSES and chinese() else value
+    return _(STATUSES[value]) if value in STATUSES else value
 
 
 def flag(value: str) -> str:
-    """A worklist flag (``never-fetched``) in the page's language."""
-    return _(FLAGS[value]) if value in FLAGS and chinese() else value
+    """A worklist flag in words of the page's language: ``never-fetched`` -> ``never
+    fetched``, ``未被日历获取``."""
+    return _(FLAGS[value]) if value in FLAGS else value
 
 
 def named(thing: Any) -> str:

@@ -21,7 +21,7 @@ from scheduler.services import treatment
 from scheduler.services import worklist as work
 from scheduler.services.options import parse_date
 from scheduler.web.forms import in_web_words
-from scheduler.web.i18n import ngettext
+from scheduler.web.i18n import _, ngettext
 from scheduler.web.pages import _field, _flash, _preview_or_commit, _route, _snapshot, _user
 from scheduler.web.site import page, site_of
 
@@ -154,10 +154,14 @@ def closure_revert(request: Request, form: FormData | None) -> Response:
     site = site_of(request)
     number = int(request.path_params["number"])
     try:
-        keys = closing.revert(site.registry(), number, _field(form, "reason"), _user(request), site.now())
-        _flash(request, ngettext("Reverted closure %(number)s on %(count)s plan.",
-                                 "Reverted closure %(number)s on %(count)s plans.", len(keys))
-               % {"number": number, "count": len(keys)})
+        done = closing.revert(site.registry(), number, _field(form, "reason"), _user(request), site.now())
+        said = ngettext("Reverted closure %(number)s on %(count)s plan.",
+                        "Reverted closure %(number)s on %(count)s plans.", len(done.keys)) % {
+            "number": number, "count": len(done.keys)}
+        if done.soon:
+            said += " " + _("moves within 48 hours for %(keys)s: tell these patients directly.",
+                            keys=", ".join(sorted({key for key, _ref in done.soon})))
+        _flash(request, said)
     except SchedulerError as error:
         _flash(request, in_web_words(error))
     return RedirectResponse("/closures", 303)
