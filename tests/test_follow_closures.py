@@ -101,6 +101,18 @@ def test_closure_refusals(db):
     missing = run(db, "closure", "revert", "9", "--reason", "x", "--now", NOW)
     assert missing.exit_code == 2
     assert "there is no closure 9; 'scheduler closure list' lists them" in missing.stderr
+    # a day closed already, for the clinic or for the same resource: refused, nothing recorded
+    first = run(db, "closure", "add", "2026-04-21..2026-04-22", "--reason", "move", "--now", NOW)
+    assert first.exit_code == 0, first.output
+    for span, resource in (("2026-04-21", "linac"), ("2026-04-21..2026-04-22", None)):
+        again = run(db, "closure", "add", span, *(["--resource", resource] if resource else []),
+                    "--reason", "again", "--now", NOW)
+        assert again.exit_code == 2, again.output
+        assert (f"closure {span}: closed{' for linac' if resource else ''} already by "
+                "closure 1 (revert that one first to change its reason)") in again.stderr
+    assert len(run(db, "closure", "list").stdout.splitlines()) == 2  # the heading and closure 1
+    partly = run(db, "closure", "add", "2026-04-22..2026-04-23", "--reason", "longer", "--now", NOW)
+    assert partly.exit_code == 0, partly.output  # the 23rd was open
 
 
 def test_registry_export_for_audit_lists_closures(db):

@@ -83,6 +83,7 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
     reason = check_reason(reason)
     author = check_author(author)
     with registry.transaction():
+        _not_closed_already(registry, start, end, resource)
         number = 0 if dry_run else store.add_closure(registry, start, end, resource, reason, author, now)
         closed = Closed(start, end, resource, reason, number)
         histories = registry.histories()
@@ -112,6 +113,20 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
                 derived.refresh(registry, plan_id, request_of)
     return Preview(None if dry_run else number, closed, [a for _, a in affected], frozenset(resources))
 
+
+def _not_closed_already(registry: Registry, start: date, end: date, resource: str | None) -> None:
+    """InputError when closures in force already close every one of those days, for the whole
+    clinic or for ``resource`` (a second closure would move nothing and only clutter the list)."""
+    covering = [c for c in store.closures(registry) if c.reverted_at is None
+                and c.resource in (None, resource)]
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    by_day = {day: next((c for c in covering if c.start <= day.isoformat() <= c.end), None) for day in days}
+    if all(by_day.values()):
+        numbers = sorted({c.id for c in by_day.values() if c is not None})
+        what = f" for {resource}" if resource else ""
+        span = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
+        raise InputError(f"closure {span}: closed{what} already by closure "
+                         f"{', '.join(str(n) for n in numbers)} (revert that one first to change its reason)")
 
 
 class Reverted(NamedTuple):

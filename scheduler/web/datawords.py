@@ -330,6 +330,9 @@ _LIBRARY: list[tuple[str, str | Rewording]] = [
      r"template's plans move to a new version",
      r"\1 的计划使用模板 \2，该模板在登记库中没有版本：只有本院模板的计划才能转到新版本"),
     (r"(\S+) is on version (\d+) of '(\S+)' already", r"\1 已在使用 \3 第 \2 版"),
+    (r"closure (\S+): closed(?: for (\S+))? already by closure ([\d, ]+) \(revert that one first to change "
+     r"its reason\)", lambda m: f"停诊 {m.group(1)}：{'资源 ' + m.group(2) + ' ' if m.group(2) else ''}已由停诊 "
+     f"{m.group(3)} 关闭（如需修改原因，请先撤销该停诊）"),
     (r"no active plan uses the resource '(.+?)' \(resources in use: (.*)\)",
      r"没有进行中的计划使用资源 \1（在用的资源：\2）"),
     (r"what the move keeps changed since the preview \((.*)\): look at the move again before you make it",
