@@ -72,6 +72,9 @@ def test_every_page_fits_a_phone_and_keeps_log_out_visible(clinic):
         first = page.locator("section.diff table.events tbody tr").first
         box = first.locator("td").nth(2).bounding_box()  # the new day is on the screen
         assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+        # what the delay does comes before the button that records it
+        moves, form = page.locator("section.diff").bounding_box(), page.locator("form.card").bounding_box()
+        assert moves is not None and form is not None and moves["y"] < form["y"], (moves, form)
         assert wide == {}
 
 
