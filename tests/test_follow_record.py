@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -249,3 +251,33 @@ def test_a_day1_already_moved_past_a_holiday_lands_on_the_day_given(db):
     after = events(db)
     assert after["immunochemo/c4/d1/pd1"]["date"] == "2026-05-07"
     assert after["immunochemo/c5/d1/pd1"]["date"] == "2026-05-28"
+
+
+def test_a_record_says_which_later_cycles_stay_because_they_were_moved_past_a_holiday(db, tmp_path):
+    """Cycle 2 given two days late moves cycles 2 and 3; cycle 4 (already after Labour Day) and
+    the cycles after it stay, and both shells say why."""
+    register(db)
+    result = run(db, "record", "P017", "immunochemo/c2/d1/pd1", "--status", "given", "--on", "2026-03-25",
+                 "--now", "2026-03-25T10:00:00Z")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    stays = lines.index("Stays where it was:")
+    assert lines[stays + 2] == (
+        "  18 events of the cycles after it, already on the days this change gives them (moved past closed "
+        "days before): 2026-05-06 to 2027-02-24")
+    assert lines[-1].startswith("8 event(s) moved.")
+    assert events(db)["immunochemo/c4/d1/pd1"]["date"] == "2026-05-06"
+
+    from tests.test_web import Web  # the web app's preview of cycle 3 given a day early: cycle 4
+                                    # (day 1 + 21 = 5 May, a holiday) still lands on the 6th
+
+    web = Web(db, tmp_path)
+    web.clock.now = datetime(2026, 4, 20, 1, tzinfo=UTC)
+    assert web.login().status_code == 303
+    preview = web.post("/patients/P017/record", {
+        "ref": "immunochemo/c3/d1/pd1", "status": "given", "on": "2026-04-14", "time": "", "reason": "",
+        "revision": "1", "action": "preview"})
+    assert preview.status_code == 200, preview.text
+    assert "Stays where it was" in preview.text
+    assert re.search(r"\d+ events of the cycles after it, already on the days this change gives them "
+                     r"\(moved past closed days before\), 2026-05-06 to 2027-02-24", preview.text)

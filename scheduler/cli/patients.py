@@ -288,22 +288,32 @@ def delay_preview(key: str, outcome: Outcome) -> list[str]:
     it was, and what the plan's horizon or a dose cap cuts off or adds, with dates."""
     from scheduler.core.diff import compare
 
-    effects = outcome.effects()
-    assert effects is not None and outcome.adjustment is not None
+    assert outcome.adjustment is not None
     diff = compare(outcome.before, outcome.after)
-    names = {c.id: c.name for c in outcome.after.template.components}
     lines = [f"Would record for {key}: {outcome.adjustment.describe()} (nothing recorded: --dry-run)"]
     lines.append(f"Moves {_count(len(diff.moved), 'event')}" + (":" if diff.moved else "."))
     lines += [f"  {m.before.ref}  {m.before.date.isoformat()} -> {m.after.date.isoformat()}"
               for m in diff.moved]
-    if effects.kept:
-        lines.append("Stays where it was:")
+    return lines + effects_lines(outcome)
+
+
+def effects_lines(outcome: Outcome) -> list[str]:
+    """What a delay (or a record that re-anchors its cycle) leaves where it was, and what the
+    plan's horizon or a dose cap cuts off or adds, with dates; none for another change."""
+    effects = outcome.effects()
+    if effects is None:
+        return []
+    names = {c.id: c.name for c in outcome.after.template.components}
+    lines = ["Stays where it was:"] if effects.kept else []
     for kept in effects.kept:
         if kept.why == "recorded":
             lines += [f"  {e.ref}  {e.date.isoformat()}: {e.status} (recorded)" for e in kept.events]
         elif kept.why == "before":
             lines.append(f"  {_count(len(kept.events), 'event')} before cycle {effects.cycle}'s day 1 "
                          f"({effects.day1.isoformat() if effects.day1 else '?'}): {_span(kept.events)}")
+        elif kept.why == "already":
+            lines.append(f"  {_count(len(kept.events), 'event')} of the cycles after it, already on the "
+                         f"days this change gives them (moved past closed days before): {_span(kept.events)}")
         else:
             lines.append(f"  {_count(len(kept.events), 'event')} of {kept.component}, not anchored to "
                          f"{names.get(effects.regimen, effects.regimen)}: {_span(kept.events)}")

@@ -36,6 +36,7 @@ def record(key: str, ref: str, status: str, on: str | None, at: str | None, reas
         scheduler record P017 immunochemo/c3/d1/pd1 --status given --on 2026-04-15
         scheduler record P017 rt/f12 --status missed --reason "machine down"
     """
+    from scheduler.cli.patients import effects_lines
     from scheduler.core.diff import compare
     from scheduler.services import treatment
     from scheduler.services.options import parse_date
@@ -52,6 +53,8 @@ def record(key: str, ref: str, status: str, on: str | None, at: str | None, reas
         click.echo(printable(f"  {move.after.ref}: {move.before.date.isoformat()} -> "
                              f"{move.after.date.isoformat()} ({move.days:+d} d)"))
     if moved:
+        for line in effects_lines(outcome):  # a day 1 given on another day: what the cycles after it do
+            click.echo(printable(line))
         click.echo(f"{len(moved)} event(s) moved. Run 'scheduler issue {key} -o OUTDIR' to hand "
                    "out the new version.")
 

@@ -65,7 +65,9 @@ class Kept:
 
     why: str
     """``recorded`` (what happened to them is recorded), ``before`` (before the delayed cycle's
-    day 1), ``not-anchored`` (a component that does not follow the regimen: ``component``)."""
+    day 1), ``already`` (events of the regimen's later cycles on the day the change gives
+    them already: their day had been moved past closed days before), ``not-anchored`` (a
+    component that does not follow the regimen: ``component``)."""
     events: tuple[Event, ...]
     component: str | None = None
     """The component's display name, for ``not-anchored``."""
@@ -124,6 +126,7 @@ def delay_effects(before: Plan, after: Plan, regimen: str, cycle: int) -> DelayE
             owner.update({d.at_end.id: component.id for d in component.drugs if d.at_end is not None})
     recorded: list[Event] = []
     earlier: list[Event] = []
+    already: list[Event] = []
     other: dict[str, list[Event]] = {}
     for event in unchanged:
         if event.status is not None:
@@ -132,7 +135,11 @@ def delay_effects(before: Plan, after: Plan, regimen: str, cycle: int) -> DelayE
             earlier.append(event)
         elif owner.get(event.component, event.component) not in follows:
             other.setdefault(owner.get(event.component, event.component), []).append(event)
-    kept = [Kept("recorded", tuple(recorded)), Kept("before", tuple(earlier))]
+        elif event.regimen == regimen and event.cycle is not None and event.cycle > cycle:
+            already.append(event)  # a later cycle that stays: its day had been moved past closed
+            # days before, to where the delayed cycles now put it
+    kept = [Kept("recorded", tuple(recorded)), Kept("before", tuple(earlier)),
+            Kept("already", tuple(already))]
     kept += [Kept("not-anchored", tuple(events), names.get(component, component))
              for component, events in other.items()]
     old = {e.uid for e in before.events}

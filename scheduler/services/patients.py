@@ -27,6 +27,7 @@ from scheduler.core.history import Change, check_reason, check_text
 from scheduler.core.loader import load_template_text, resolve_template
 from scheduler.core.plan import Plan, PlanRequest
 from scheduler.core.protocol import MAX_LABEL, Regimen, Template
+from scheduler.core.record import Record
 from scheduler.core.units import parse_span
 from scheduler.core.workdays import make_calendar
 from scheduler.export.outputs import OutputOptions, render
@@ -245,13 +246,17 @@ class Outcome:
     recorded: Change | None
     """The change as recorded (None for a preview)."""
     adjustment: Adjustment | None = None
-    """The delay, hold or stop (with its regimen filled in), for :func:`effects`."""
+    """The delay, hold or stop (with its regimen filled in), or the record, for :func:`effects`."""
 
     def effects(self) -> DelayEffects | None:
-        """For a delay: what it leaves where it was and what the plan's end cuts off or adds."""
-        if not isinstance(self.adjustment, Delay):
-            return None
-        return delay_effects(self.before, self.after, self.adjustment.regimen, self.adjustment.cycle)
+        """For a delay, or a record that re-anchors its cycle (a day 1 given on another day):
+        what it leaves where it was and what the plan's end cuts off or adds."""
+        if isinstance(self.adjustment, Delay):
+            return delay_effects(self.before, self.after, self.adjustment.regimen, self.adjustment.cycle)
+        if isinstance(self.adjustment, Record) and self.adjustment.cycle_shift is not None:
+            regimen, cycle, _days = self.adjustment.cycle_shift
+            return delay_effects(self.before, self.after, regimen, cycle)
+        return None
 
 
 def adjust(registry: Registry, patient_key: str, adjustment: Adjustment, author: str,

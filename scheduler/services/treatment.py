@@ -156,4 +156,4 @@ def record(registry: Registry, patient_key: str, ref: str, status: str, on: date
         if commit:
             registry.add_change(current.stored.id, kind, fields, author, now)
             derived.refresh(registry, current.stored.id, request_of)
-    return Outcome(plan, after, change if commit else None)
+    return Outcome(plan, after, change if commit else None, made)

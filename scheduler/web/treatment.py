@@ -53,6 +53,7 @@ def record(request: Request, form: FormData | None) -> Response:
     def show(outcome: Any, shown: dict[str, Any]) -> None:
         shown["diff"] = compare(outcome.before, outcome.after)
         shown["describe"] = next((e.status_note for e in outcome.after.events if e.ref == ref), None)
+        shown["effects"] = outcome.effects()  # a day 1 given on another day: what the cycles after it do
 
     return _preview_or_commit(request, form, context, act, "record.html", show)
 
