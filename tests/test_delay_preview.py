@@ -74,7 +74,9 @@ def test_a_dose_cap_cuts_off_a_cycle_pushed_past_its_stated_end():
     effects = delay_effects(before, after, "consolidation", 2)
     assert effects.day1 == date(2026, 5, 22)
     assert [(k.why, len(k.events), k.events[0].date, k.events[-1].date) for k in effects.kept] == [
-        ("before", 43, date(2026, 3, 2), date(2026, 4, 24))]
+        ("before", 43, date(2026, 3, 2), date(2026, 4, 24)),
+        ("already", 4, date(2026, 7, 17), date(2027, 3, 26))]  # the CT scans: from the first dose
+    assert {e.ref for e in effects.kept[1].events} == {f"ct-scan/{n}" for n in range(1, 5)}
     assert [(x.event.ref, x.event.date, x.limit, x.until, str(x.span)) for x in effects.cut] == [
         ("consolidation/c13/d1/durvalumab", date(2027, 3, 26), "cap", date(2027, 4, 24), "12 months")]
     assert effects.added == ()

@@ -113,6 +113,13 @@ def test_closure_refusals(db):
     assert len(run(db, "closure", "list").stdout.splitlines()) == 2  # the heading and closure 1
     partly = run(db, "closure", "add", "2026-04-22..2026-04-23", "--reason", "longer", "--now", NOW)
     assert partly.exit_code == 0, partly.output  # the 23rd was open
+    # a plan registered after a closure is not moved by it: a new closure of those days moves it
+    assert run(db, "patient", "add", "P021", "cisplatin-rt-head-neck", "--start", "2026-04-07",
+               "--now", NOW).exit_code == 0
+    later = run(db, "closure", "add", "2026-04-21", "--resource", "linac", "--reason", "for P021",
+                "--now", NOW)
+    assert later.exit_code == 0, later.output
+    assert later.stdout.splitlines()[1:3] == ["1 plan(s) affected", "  P021:"]
 
 
 def test_registry_export_for_audit_lists_closures(db):

@@ -263,8 +263,7 @@ def test_a_record_says_which_later_cycles_stay_because_they_were_moved_past_a_ho
     lines = result.stdout.splitlines()
     stays = lines.index("Stays where it was:")
     assert lines[stays + 2] == (
-        "  18 events of the cycles after it, already on the days this change gives them (moved past closed "
-        "days before): 2026-05-06 to 2027-02-24")
+        "  18 events that follow it, already where this change puts them: 2026-05-06 to 2027-02-24")
     assert lines[-1].startswith("8 event(s) moved.")
     assert events(db)["immunochemo/c4/d1/pd1"]["date"] == "2026-05-06"
 
@@ -279,5 +278,16 @@ def test_a_record_says_which_later_cycles_stay_because_they_were_moved_past_a_ho
         "revision": "1", "action": "preview"})
     assert preview.status_code == 200, preview.text
     assert "Stays where it was" in preview.text
-    assert re.search(r"\d+ events of the cycles after it, already on the days this change gives them "
-                     r"\(moved past closed days before\), 2026-05-06 to 2027-02-24", preview.text)
+    assert re.search(r"\d+ events that follow it, already where this change puts them, 2026-05-06 to "
+                     r"2027-02-24", preview.text)
+
+
+def test_a_delay_that_moves_nothing_says_what_stays(db):
+    """Cycle 4 delayed a day from its planned 4 May lands on the 6th (Labour Day), where the
+    holiday had put it already: nothing moves, and the preview says what stays, from the 6th."""
+    register(db)
+    dry = run(db, "delay", "P017", "--cycle", "4", "--days", "1", "--reason", "x", "--dry-run", "--now",
+              "2026-04-20T01:00:00Z")
+    assert "Moves 0 events." in dry.stdout
+    assert ("  18 events that follow it, already where this change puts them: 2026-05-06 to 2027-02-24"
+            in dry.stdout.splitlines()), dry.stdout

@@ -121,7 +121,8 @@ def test_a_linac_closure_previews_the_affected_patients_then_commits_and_reverts
     assert work.index('class="urgent"') < work.index("rt/f12") < work.index("rt/f7")  # P018's is earlier
     reverted = web.post("/closures/1/revert", {"reason": "service postponed"})
     assert reverted.status_code == 303
-    assert "Reverted closure 1 on 2 plans." in web.client.get("/closures").text
+    assert ("Reverted closure 1 on 2 plans. Urgent: moves within 48 hours for P017, P018: tell these "
+            "patients directly.") in web.client.get("/closures").text  # moved back to tomorrow
     with opened(db) as registry:
         assert [c.kind for c in registry.history(registry.plan("P018").id)] == ["closure", "revert"]
 

@@ -312,8 +312,8 @@ def effects_lines(outcome: Outcome) -> list[str]:
             lines.append(f"  {_count(len(kept.events), 'event')} before cycle {effects.cycle}'s day 1 "
                          f"({effects.day1.isoformat() if effects.day1 else '?'}): {_span(kept.events)}")
         elif kept.why == "already":
-            lines.append(f"  {_count(len(kept.events), 'event')} of the cycles after it, already on the "
-                         f"days this change gives them (moved past closed days before): {_span(kept.events)}")
+            lines.append(f"  {_count(len(kept.events), 'event')} that follow it, already where this change "
+                         f"puts them: {_span(kept.events)}")
         else:
             lines.append(f"  {_count(len(kept.events), 'event')} of {kept.component}, not anchored to "
                          f"{names.get(effects.regimen, effects.regimen)}: {_span(kept.events)}")

@@ -65,8 +65,9 @@ class Kept:
 
     why: str
     """``recorded`` (what happened to them is recorded), ``before`` (before the delayed cycle's
-    day 1), ``already`` (events of the regimen's later cycles on the day the change gives
-    them already: their day had been moved past closed days before), ``not-anchored`` (a
+    day 1), ``already`` (they follow the delayed cycles but are where the change puts them
+    already: their day had been moved past closed days before, or they are anchored to what
+    does not move), ``not-anchored`` (a
     component that does not follow the regimen: ``component``)."""
     events: tuple[Event, ...]
     component: str | None = None
@@ -135,9 +136,9 @@ def delay_effects(before: Plan, after: Plan, regimen: str, cycle: int) -> DelayE
             earlier.append(event)
         elif owner.get(event.component, event.component) not in follows:
             other.setdefault(owner.get(event.component, event.component), []).append(event)
-        elif event.regimen == regimen and event.cycle is not None and event.cycle > cycle:
-            already.append(event)  # a later cycle that stays: its day had been moved past closed
-            # days before, to where the delayed cycles now put it
+        elif event.cycle is None or event.cycle >= cycle:
+            already.append(event)  # follows the delayed cycles, yet stays: on the day the change
+            # gives it already (moved past closed days before), or anchored to what did not move
     kept = [Kept("recorded", tuple(recorded)), Kept("before", tuple(earlier)),
             Kept("already", tuple(already))]
     kept += [Kept("not-anchored", tuple(events), names.get(component, component))

@@ -90,9 +90,11 @@ _PARTS: list[tuple[sa.BindParameter[str], sa.BindParameter[str]]] = [
     (sa.bindparam(f"low{n}"), sa.bindparam(f"high{n}")) for n in (1, 2)]
 _MOVED = (sa.select(*(_COLUMN[c] if c in _COLUMN else _E.c[c] for c in DUE_COLUMNS))
           .join(_P, _P.c.id == _E.c.plan_id)
-          .where(_E.c.changed_at.is_not(None),  # the partial index of moved events, by date
-                 sa.or_(*(column.between(low, high) for low, high in _PARTS
-                          for column in (_E.c.date, _E.c.was_date)))))
+          .where(sa.or_(*(sa.and_(_E.c.changed_at.is_not(None), column.between(low, high))
+                          for low, high in _PARTS for column in (_E.c.date, _E.c.was_date)))))
+"""The condition inside each branch of the OR, so that SQLite reads the dates through the
+partial index of moved events (``ix_current_events_moved_date``); outside it, SQLite read
+every event of those days through the plain date index."""
 _MOVED_BY_RESOURCE = _MOVED.where(_E.c.resource == sa.bindparam("resource"))
 
 

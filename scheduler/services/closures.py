@@ -83,7 +83,6 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
     reason = check_reason(reason)
     author = check_author(author)
     with registry.transaction():
-        _not_closed_already(registry, start, end, resource)
         number = 0 if dry_run else store.add_closure(registry, start, end, resource, reason, author, now)
         closed = Closed(start, end, resource, reason, number)
         histories = registry.histories()
@@ -106,6 +105,8 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
             diff = compare(before, after)
             if not diff.empty:
                 affected.append((stored.id, Affected(stored.patient_key, diff)))
+        if not affected:  # a closure that moves nothing, of days already closed: a duplicate
+            _not_closed_already(registry, start, end, resource, number)
         if not dry_run:
             kind, fields = to_record(closed)
             for plan_id, _ in affected:
@@ -114,10 +115,13 @@ def add(registry: Registry, start: date, end: date, resource: str | None, reason
     return Preview(None if dry_run else number, closed, [a for _, a in affected], frozenset(resources))
 
 
-def _not_closed_already(registry: Registry, start: date, end: date, resource: str | None) -> None:
-    """InputError when closures in force already close every one of those days, for the whole
-    clinic or for ``resource`` (a second closure would move nothing and only clutter the list)."""
-    covering = [c for c in store.closures(registry) if c.reverted_at is None
+def _not_closed_already(registry: Registry, start: date, end: date, resource: str | None,
+                        number: int) -> None:
+    """InputError when closures in force (other than ``number``, the one being added) already
+    close every one of those days, for the whole clinic or for ``resource``: called when the
+    new one moves nothing, so a second closure would only clutter the list. (A plan
+    registered after a closure is not moved by it: a new closure of the same days moves it.)"""
+    covering = [c for c in store.closures(registry) if c.reverted_at is None and c.id != number
                 and c.resource in (None, resource)]
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     by_day = {day: next((c for c in covering if c.start <= day.isoformat() <= c.end), None) for day in days}

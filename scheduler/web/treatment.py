@@ -160,7 +160,7 @@ def closure_revert(request: Request, form: FormData | None) -> Response:
                         "Reverted closure %(number)s on %(count)s plans.", len(done.keys)) % {
             "number": number, "count": len(done.keys)}
         if done.soon:
-            said += " " + _("moves within 48 hours for %(keys)s: tell these patients directly.",
+            said += " " + _("Urgent: moves within 48 hours for %(keys)s: tell these patients directly.",
                             keys=", ".join(sorted({key for key, _ref in done.soon})))
         _flash(request, said)
     except SchedulerError as error:
