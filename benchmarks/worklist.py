@@ -145,11 +145,14 @@ BARE = ("SELECT p.patient_key, e.date, e.time_text, e.ref, e.title, e.location, 
 resource; ``moved_from`` the former date), of every row the worklist reads in its range."""
 BARE_MOVED = ("SELECT p.patient_key, e.date, e.time_text, e.ref, e.title, e.location, e.resource, "
               "e.status, e.was_date, e.changed_at FROM current_events e JOIN plans p ON p.id = e.plan_id "
-              "WHERE e.changed_at IS NOT NULL AND (e.date BETWEEN {0} AND {0} OR e.was_date BETWEEN {0} "
-              "AND {0} OR e.date BETWEEN {0} AND {0} OR e.was_date BETWEEN {0} AND {0})")
+              "WHERE (e.changed_at IS NOT NULL AND e.date BETWEEN {0} AND {0}) "
+              "OR (e.changed_at IS NOT NULL AND e.was_date BETWEEN {0} AND {0}) "
+              "OR (e.changed_at IS NOT NULL AND e.date BETWEEN {0} AND {0}) "
+              "OR (e.changed_at IS NOT NULL AND e.was_date BETWEEN {0} AND {0})")
 """And of the moved events it reads around the next 48 hours outside its range (NOW - 1 day to
 NOW + 3 days: here 31 May to 4 June), where its urgent events may lie: one or two spans of
-days, in one query as the worklist reads them (one span given twice)."""
+days, in one query as the worklist reads them (one span given twice; the condition in each
+branch, so that SQLite reads the partial index of moved events, as the worklist does)."""
 
 
 def outside(first: date, last: date) -> list[tuple[str, str]]:
