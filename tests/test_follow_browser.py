@@ -119,6 +119,11 @@ def test_record_worklist_and_closure_in_the_browser(served, browser_page, tmp_pa
     page.screenshot(path=str(shots / "worklist-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(shots / "worklist-390.png"), full_page=True)
+    # on a phone each event is a card: its urgent flag and its patient are on the screen
+    for column in (2, 7):
+        box = first.locator("td").nth(column).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390, (column, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden() and page.locator("form.filters").is_hidden()
     assert page.locator("table.worklist").is_visible()
