@@ -83,15 +83,15 @@ _COLUMN: dict[str, sa.ColumnElement[Any]] = {
     "where": sa.func.coalesce(sa.func.nullif(_E.c.location, ""), sa.func.nullif(_E.c.resource, ""), ""),
     "start": sa.case((_E.c.changed_at.is_not(None), _E.c.start)),
 }
-_ROWS = (sa.select(*(_COLUMN[c] if c in _COLUMN else _E.c[c] for c in DUE_COLUMNS))
-         .join(_P, _P.c.id == _E.c.plan_id).where(_IN_RANGE))
+_DUE = (sa.select(*(_COLUMN[c] if c in _COLUMN else _E.c[c] for c in DUE_COLUMNS))
+        .join(_P, _P.c.id == _E.c.plan_id))
+"""The columns of :data:`DUE_COLUMNS`, each event joined to its plan: both reads select these."""
+_ROWS = _DUE.where(_IN_RANGE)
 _BY_RESOURCE = _ROWS.where(_E.c.resource == sa.bindparam("resource"))
 _PARTS: list[tuple[sa.BindParameter[str], sa.BindParameter[str]]] = [
     (sa.bindparam(f"low{n}"), sa.bindparam(f"high{n}")) for n in (1, 2)]
-_MOVED = (sa.select(*(_COLUMN[c] if c in _COLUMN else _E.c[c] for c in DUE_COLUMNS))
-          .join(_P, _P.c.id == _E.c.plan_id)
-          .where(sa.or_(*(sa.and_(_E.c.changed_at.is_not(None), column.between(low, high))
-                          for low, high in _PARTS for column in (_E.c.date, _E.c.was_date)))))
+_MOVED = _DUE.where(sa.or_(*(sa.and_(_E.c.changed_at.is_not(None), column.between(low, high))
+                            for low, high in _PARTS for column in (_E.c.date, _E.c.was_date))))
 """The condition inside each branch of the OR, so that SQLite reads the dates through the
 partial index of moved events (``ix_current_events_moved_date``); outside it, SQLite read
 every event of those days through the plain date index."""

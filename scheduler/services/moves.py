@@ -15,6 +15,7 @@ file cannot move.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,6 +23,7 @@ from scheduler.core import history
 from scheduler.core.adjust import Delay, Hold, Move, Stop
 from scheduler.core.diff import PlanDiff, compare
 from scheduler.core.errors import InputError, SchedulerError
+from scheduler.core.event import Event
 from scheduler.core.expand import expand
 from scheduler.core.history import Change, check_reason
 from scheduler.core.plan import Plan
@@ -123,18 +125,21 @@ def _refs(changes: list[Change], before: Plan, new_refs: set[str], version: int,
                              f"change {change.number} recorded ({adjustment.describe()})", "version")
 
 
+def _day1s(plan: Plan, keep: Callable[[Event], bool] = lambda _event: True) -> dict[tuple[str, int], date]:
+    """(regimen, cycle) -> the earliest day of its day-1 events that ``keep`` keeps."""
+    found: dict[tuple[str, int], date] = {}
+    for event in plan.events:
+        if event.regimen is not None and event.cycle is not None and event.day == 1 and keep(event):
+            key = (event.regimen, event.cycle)
+            found[key] = min(found.get(key, event.date), event.date)
+    return found
+
+
 def _begun(before: Plan, now: datetime) -> dict[tuple[str, int], date]:
     """(regimen, cycle) -> its day 1, for every cycle that began before ``now`` (a timed day 1
     that started, an all-day one on an earlier day in the plan's zone)."""
     today = now.astimezone(before.request.timezone).date()
-    begun: dict[tuple[str, int], date] = {}
-    for event in before.events:
-        if event.regimen is None or event.cycle is None or event.day != 1:
-            continue
-        if (event.start < now) if event.start is not None else (event.date < today):
-            key = (event.regimen, event.cycle)
-            begun[key] = min(begun.get(key, event.date), event.date)
-    return begun
+    return _day1s(before, lambda e: (e.start < now) if e.start is not None else (e.date < today))
 
 
 def _moved_plan(stored: StoredPlan, changes: list[Change], move: Move, before: Plan,
@@ -187,11 +192,7 @@ def _first_off(after: Plan, records: list[Record], begun: dict[tuple[str, int], 
         if record.cycle_shift is not None and record.ref in by_ref and by_ref[record.ref].date != record.on:
             regimen, cycle, _days = record.cycle_shift
             return regimen, cycle, record.on, by_ref[record.ref].date, True
-    planned: dict[tuple[str, int], date] = {}
-    for event in after.events:
-        if event.regimen is not None and event.cycle is not None and event.day == 1:
-            key = (event.regimen, event.cycle)
-            planned[key] = min(planned.get(key, event.date), event.date)
+    planned = _day1s(after)
     off = sorted((day, key) for key, day in begun.items() if key in planned and planned[key] != day)
     if not off:
         return None

@@ -78,23 +78,21 @@ def worklist(request: Request, form: FormData | None) -> Response:
         _flash(request, in_web_words(error))
         return RedirectResponse("/worklist", 303)
     resource = query.get("resource") or None
+    context: dict[str, Any] = {"first": first, "days": days, "resource": resource or "",
+                               "last": first + timedelta(days=days - 1)}
     try:
         items = work.worklist(site.registry(), first, days, moment, resource)
     except InputError as error:
         said = in_web_words(error)
         if query.get("format") in ("csv", "json"):
             return Response(said + "\n", status_code=400, media_type="text/plain; charset=utf-8")
-        return page(request, "worklist.html", {
-            "items": [], "first": first, "days": days, "resource": resource or "", "error": said,
-            "last": first + timedelta(days=days - 1), "urgent": 0}, 400)
+        return page(request, "worklist.html", {**context, "items": [], "urgent": 0, "error": said}, 400)
     if query.get("format") == "csv":
         return Response(work.to_csv(items), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="worklist-{first.isoformat()}.csv"'})
     if query.get("format") == "json":
         return Response(work.to_json(items), media_type="application/json")
-    return page(request, "worklist.html", {
-        "items": items, "first": first, "days": days, "resource": resource or "",
-        "last": first + timedelta(days=days - 1), "urgent": sum(i.urgent for i in items)})
+    return page(request, "worklist.html", {**context, "items": items, "urgent": sum(i.urgent for i in items)})
 
 
 @_route
