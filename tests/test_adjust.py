@@ -210,3 +210,21 @@ def test_a_delay_says_day_or_days_and_brought_forward():
         "cycle 3 of immunochemo delayed 7 days: neutropenia")
     assert Delay("immunochemo", 3, -2, "patient travels").describe() == (
         "cycle 3 of immunochemo brought forward 2 days: patient travels")
+
+
+def test_the_moved_events_reason_says_day_or_days_and_brought_forward():
+    """The reason a delayed cycle's events carry (the .ics, the PDF and the tables say it):
+    ``Delayed 1 day`` and ``Brought forward 2 days``, as the history says them."""
+    from dataclasses import replace
+
+    from scheduler.core.loader import resolve_template
+    from scheduler.services.options import PlanOptions
+    from scheduler.services.patients import request_for
+
+    template, _path = resolve_template("nct06478355")
+    request = request_for(template, PlanOptions(start=date(2026, 3, 2)), "P").request
+    for days, said in ((1, "Delayed 1 day: neutropenia"), (7, "Delayed 7 days: neutropenia"),
+                       (-2, "Brought forward 2 days: neutropenia")):
+        plan = expand(replace(request, adjustments=(Delay("immunochemo", 3, days, "neutropenia"),)))
+        pd1 = next(e for e in plan.events if e.ref == "immunochemo/c3/d1/pd1")
+        assert pd1.reason is not None and pd1.reason.startswith(said), (days, pd1.reason)

@@ -32,12 +32,16 @@ class Delay:
     days: int
     reason: str
 
-    def describe(self) -> str:
-        """One line for notes and listings."""
+    def shift(self) -> str:
+        """What it does to the cycle, with its reason: ``delayed 1 day: neutropenia``,
+        ``brought forward 2 days: patient travels`` (the moved events' reason too)."""
         days = abs(self.days)
         moved = "delayed" if self.days >= 0 else "brought forward"
-        return (f"cycle {self.cycle} of {self.regimen} {moved} {days} day{'' if days == 1 else 's'}: "
-                f"{self.reason}")
+        return f"{moved} {days} day{'' if days == 1 else 's'}: {self.reason}"
+
+    def describe(self) -> str:
+        """One line for notes and listings."""
+        return f"cycle {self.cycle} of {self.regimen} {self.shift()}"
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def expand_regimen(x: Expansion, regimen: Regimen) -> None:
         delayed = [d for d in delays if d.cycle == cycle]
         delay: tuple[date, str] | None = None
         if delayed:
-            delay = (planned, "; ".join(f"delayed {d.days} days: {d.reason}" for d in delayed))
+            delay = (planned, "; ".join(d.shift() for d in delayed))
             planned += timedelta(days=sum(d.days for d in delayed))
         if calendar.is_working_day(planned):
             start_of_cycle = Placement(planned)

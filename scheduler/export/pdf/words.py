@@ -151,8 +151,9 @@ def _join(pairs: Sequence[Pair], separator: Pair) -> Pair:
     return separator[0].join(p[0] for p in pairs), separator[1].join(p[1] for p in pairs)
 
 
-_DELAYED = re.compile(r"^[Dd]elayed (-?\d+) days?: (.*)$", re.DOTALL)
-"""The reason the expansion gives a delayed cycle: "delayed 7 days: low neutrophil count"."""
+_DELAYED = re.compile(r"^(?:[Dd]elayed (-?\d+)|[Bb]rought forward (\d+)) days?: (.*)$", re.DOTALL)
+"""The reason the expansion gives a delayed cycle (:meth:`scheduler.core.adjust.Delay.shift`):
+"delayed 7 days: low neutrophil count", "brought forward 2 days: patient travels"."""
 
 
 def _delay_pair(reason: str) -> Pair:
@@ -160,7 +161,8 @@ def _delay_pair(reason: str) -> Pair:
     found = _DELAYED.match(reason)
     if found is None:
         return reason, reason
-    days, why = int(found.group(1)), found.group(2)
+    days = int(found.group(1)) if found.group(1) is not None else -int(found.group(2))
+    why = found.group(3)
     unit = "day" if abs(days) == 1 else "days"
     if days < 0:
         return f"Brought forward {-days} {unit}: {why}", f"提前{-days}天：{why}"
